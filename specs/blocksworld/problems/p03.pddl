@@ -1,0 +1,15 @@
+(define (problem p03)
+  (:domain blocksworld)
+  (:objects b1 b2 b3 b4 b5 b6 - block)
+  (:init
+    (handempty)
+    (fragile b2)
+    (ontable b1) (clear b1)
+    (ontable b3) (on b4 b3) (on b6 b4) (on b2 b6) (clear b2)
+    (ontable b5) (clear b5)
+  )
+  (:goal (and
+    (ontable b3) (on b6 b3)
+    (ontable b4) (on b1 b4) (on b5 b1)
+    (ontable b2)
+  )))

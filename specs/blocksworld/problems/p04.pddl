@@ -1,0 +1,18 @@
+(define (problem p04)
+  (:domain blocksworld)
+  (:objects b1 b2 b3 b4 b5 b6 b7 b8 b9 - block)
+  (:init
+    (handempty)
+    (fragile b4)
+    (fragile b5)
+    (ontable b3) (on b6 b3) (on b8 b6) (on b1 b8) (on b5 b1) (clear b5)
+    (ontable b9) (on b4 b9) (clear b4)
+    (ontable b7) (on b2 b7) (clear b2)
+  )
+  (:goal (and
+    (ontable b2) (on b8 b2)
+    (ontable b9) (on b6 b9) (on b3 b6)
+    (ontable b4)
+    (ontable b7) (on b1 b7)
+    (ontable b5)
+  )))

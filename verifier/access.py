@@ -1,0 +1,110 @@
+"""Access rules: which agent may perform which ground action; approval patterns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from verifier.errors import SpecError, did_you_mean
+from verifier.model import Domain
+from verifier.sexpr import SList, Sym, read_sexpr
+
+__all__ = ["Pattern", "Agent", "AccessRules", "parse_pattern", "DEFAULT_AGENT"]
+
+DEFAULT_AGENT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """``deploy`` (any arguments) or ``(deploy ?s prod)``: ``None`` marks a variable slot."""
+
+    action: str
+    args: tuple[str | None, ...] | None = None
+    text: str = ""
+
+    def matches(self, action: str, args: tuple[str, ...]) -> bool:
+        if action != self.action:
+            return False
+        if self.args is None:
+            return True
+        return len(args) == len(self.args) and all(p is None or p == a
+                                                   for p, a in zip(self.args, args))
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    name: str
+    may: tuple[Pattern, ...]
+    may_not: tuple[Pattern, ...] = ()
+
+    def permits(self, action: str, args: tuple[str, ...]) -> bool:
+        return any(p.matches(action, args) for p in self.may) and not any(
+            p.matches(action, args) for p in self.may_not)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRules:
+    agents: tuple[Agent, ...]
+
+    def permitted(self, action: str, args: tuple[str, ...]) -> tuple[str, ...]:
+        """Names of the agents that may perform ``(action args...)``, in spec order."""
+        return tuple(a.name for a in self.agents if a.permits(action, args))
+
+    def agent(self, name: str) -> Agent | None:
+        return next((a for a in self.agents if a.name == name), None)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.agents)
+
+    @staticmethod
+    def default(domain: Domain) -> "AccessRules":
+        return AccessRules((Agent(DEFAULT_AGENT, tuple(Pattern(a) for a in domain.actions)),))
+
+
+def parse_pattern(text: str, domain: Domain, *, path: str = "spec.yaml", line: int = 1,
+                  col: int = 1) -> Pattern:
+    """Parse and check an action pattern against the domain's actions and constants."""
+    node = read_sexpr(text, path=path, line=line, col=col)
+
+    def fail(n: Sym | SList, message: str, hint: str | None) -> SpecError:
+        return SpecError(message, path=path, line=n.line, col=n.col, hint=hint)
+
+    if isinstance(node, Sym):
+        name, args_nodes = node, None
+    else:
+        if not node.items or not isinstance(node.items[0], Sym):
+            raise fail(node, "expected an action pattern", "for example (deploy ?s prod)")
+        name, args_nodes = node.items[0], node.items[1:]
+    schema = domain.actions.get(name.text)
+    if schema is None:
+        raise fail(name, f"unknown action '{name.text}'",
+                   did_you_mean(name.text, domain.actions)
+                   or f"actions are: {', '.join(sorted(domain.actions))}")
+    if args_nodes is None:
+        return Pattern(name.text, None, text)
+    if len(args_nodes) != len(schema.params):
+        raise fail(node, f"action '{name.text}' takes {len(schema.params)} argument"
+                   f"{'s' if len(schema.params) != 1 else ''}, got {len(args_nodes)}",
+                   "(" + " ".join((name.text, *(v for v, _ in schema.params))) + ")")
+    args: list[str | None] = []
+    for arg, (_, want) in zip(args_nodes, schema.params):
+        if not isinstance(arg, Sym):
+            raise fail(arg, "expected a variable or a constant", None)
+        if arg.text.startswith("?"):
+            args.append(None)
+            continue
+        have = domain.constants.get(arg.text)
+        if have is None:
+            raise fail(arg, f"unknown constant '{arg.text}'",
+                       did_you_mean(arg.text, domain.constants)
+                       or "patterns may name only the domain's :constants or ?variables")
+        if not domain.is_subtype(have, want):
+            raise fail(arg, f"'{arg.text}' has type {have}, but this argument of "
+                       f"'{name.text}' needs {want}", None)
+        args.append(arg.text)
+    return Pattern(name.text, tuple(args), text)
+
+
+def agents_from(mapping: Mapping[str, tuple[list[Pattern], list[Pattern]]]) -> AccessRules:
+    return AccessRules(tuple(Agent(n, tuple(m), tuple(mn)) for n, (m, mn) in mapping.items()))

@@ -1,0 +1,223 @@
+"""Grounding to a compact form: atoms are interned as bit positions, a state is a Python int.
+
+Like pyperplan's ``Task``, a ground action has precondition and effect masks, and a
+successor is ``(state & ~delete) | add``. Actions are grounded on demand and cached, so
+validating a plan never enumerates every ground action of a large problem.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from verifier.errors import PlansafeError
+from verifier.model import (
+    ActionSchema, And, Atom, Const, Eq, Exists, Forall, Formula, GroundAtom, Imply, Not, Or,
+    Problem,
+)
+
+__all__ = ["Task", "GroundAction", "StateTest", "Binding"]
+
+Binding: TypeAlias = dict[str, str]
+StateTest: TypeAlias = Callable[[int], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class GroundAction:
+    """One action with its arguments, compiled to bitmasks (pyperplan's ``Operator``)."""
+
+    name: str
+    args: tuple[str, ...]
+    pre_pos: int
+    pre_neg: int
+    pre_test: StateTest | None  # for preconditions beyond a conjunction of literals
+    add: int
+    delete: int
+    conditional: tuple[tuple[StateTest, int, int], ...]  # (condition, add, delete)
+
+    def applicable(self, state: int) -> bool:
+        if state & self.pre_pos != self.pre_pos or state & self.pre_neg:
+            return False
+        return self.pre_test is None or self.pre_test(state)
+
+    def apply(self, state: int) -> int:
+        add, delete = self.add, self.delete
+        for test, c_add, c_del in self.conditional:
+            if test(state):
+                add |= c_add
+                delete |= c_del
+        return (state & ~delete) | add
+
+
+class Task:
+    """A grounded problem: interned atoms, the initial state, the goal and ground actions."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.domain = problem.domain
+        self._index: dict[GroundAtom, int] = {}
+        self._atoms: list[GroundAtom] = []
+        self._actions: dict[tuple[str, tuple[str, ...]], GroundAction] = {}
+        self._by_type: dict[str, tuple[str, ...]] = {}
+        self.initial_state = self.mask(problem.init)
+        self.goal_test = self.compile(problem.goal, {})
+
+    # --- atoms and states ---------------------------------------------------------------------
+
+    def bit(self, atom: GroundAtom) -> int:
+        i = self._index.get(atom)
+        if i is None:
+            i = self._index[atom] = len(self._atoms)
+            self._atoms.append(atom)
+        return 1 << i
+
+    def mask(self, atoms: frozenset[GroundAtom] | set[GroundAtom] | list[GroundAtom]) -> int:
+        m = 0
+        for a in atoms:
+            m |= self.bit(a)
+        return m
+
+    def atoms_of(self, state: int) -> frozenset[GroundAtom]:
+        out = []
+        i = 0
+        while state:
+            if state & 1:
+                out.append(self._atoms[i])
+            state >>= 1
+            i += 1
+        return frozenset(out)
+
+    def holds(self, atom: GroundAtom, state: int) -> bool:
+        i = self._index.get(atom)
+        return i is not None and bool(state >> i & 1)
+
+    def objects_of(self, type_name: str) -> tuple[str, ...]:
+        objs = self._by_type.get(type_name)
+        if objs is None:
+            objs = self._by_type[type_name] = self.problem.objects_of(type_name)
+        return objs
+
+    # --- formulas -----------------------------------------------------------------------------
+
+    def ground_atom(self, atom: Atom, binding: Binding) -> GroundAtom:
+        return (atom.pred, *(binding.get(t, t) if t.startswith("?") else t for t in atom.args))
+
+    def _bindings(self, params: tuple[tuple[str, str], ...], binding: Binding) -> Iterator[Binding]:
+        pools = [self.objects_of(t) for _, t in params]
+        for combo in itertools.product(*pools):
+            b = dict(binding)
+            b.update(zip((v for v, _ in params), combo))
+            yield b
+
+    def compile(self, formula: Formula, binding: Binding) -> StateTest:
+        """Ground ``formula`` under ``binding`` into a fast test on a bitset state."""
+        f = formula
+        if isinstance(f, Atom):
+            bit = self.bit(self.ground_atom(f, binding))
+            return lambda s, bit=bit: bool(s & bit)
+        if isinstance(f, Const):
+            return (lambda s: True) if f.value else (lambda s: False)
+        if isinstance(f, Not):
+            inner = self.compile(f.arg, binding)
+            return lambda s: not inner(s)
+        if isinstance(f, Eq):
+            left, right = (binding.get(t, t) for t in (f.left, f.right))
+            return (lambda s: True) if left == right else (lambda s: False)
+        if isinstance(f, Imply):
+            a, b = self.compile(f.left, binding), self.compile(f.right, binding)
+            return lambda s: (not a(s)) or b(s)
+        if isinstance(f, (And, Forall)):
+            pairs = (
+                [(x, binding) for x in f.args] if isinstance(f, And)
+                else [(f.body, b) for b in self._bindings(f.params, binding)]
+            )
+            pos, rest = 0, []
+            for sub, b in pairs:
+                if isinstance(sub, Atom):
+                    pos |= self.bit(self.ground_atom(sub, b))
+                else:
+                    rest.append(self.compile(sub, b))
+            if not rest:
+                return lambda s: s & pos == pos
+            return lambda s: s & pos == pos and all(t(s) for t in rest)
+        if isinstance(f, (Or, Exists)):
+            parts = (
+                [self.compile(x, binding) for x in f.args] if isinstance(f, Or)
+                else [self.compile(f.body, b) for b in self._bindings(f.params, binding)]
+            )
+            return lambda s: any(t(s) for t in parts)
+        raise PlansafeError(f"cannot evaluate {type(f).__name__} in a state")
+
+    def literals(self, formula: Formula, binding: Binding) -> tuple[int, int] | None:
+        """``(positive mask, negative mask)`` if ``formula`` is a conjunction of literals."""
+        pos = neg = 0
+        stack = [formula]
+        while stack:
+            f = stack.pop()
+            if isinstance(f, And):
+                stack.extend(f.args)
+            elif isinstance(f, Atom):
+                pos |= self.bit(self.ground_atom(f, binding))
+            elif isinstance(f, Not) and isinstance(f.arg, Atom):
+                neg |= self.bit(self.ground_atom(f.arg, binding))
+            elif isinstance(f, Const) and f.value:
+                continue
+            elif isinstance(f, Eq):
+                left, right = (binding.get(t, t) for t in (f.left, f.right))
+                if left != right:
+                    return None
+            elif isinstance(f, Not) and isinstance(f.arg, Eq):
+                left, right = (binding.get(t, t) for t in (f.arg.left, f.arg.right))
+                if left == right:
+                    return None
+            else:
+                return None
+        return pos, neg
+
+    # --- ground actions -----------------------------------------------------------------------
+
+    def action(self, name: str, args: tuple[str, ...]) -> GroundAction:
+        """The ground action ``(name args...)``; the caller has checked name, arity and types."""
+        key = (name, args)
+        ga = self._actions.get(key)
+        if ga is None:
+            ga = self._actions[key] = self._ground(self.domain.actions[name], args)
+        return ga
+
+    def _ground(self, schema: ActionSchema, args: tuple[str, ...]) -> GroundAction:
+        binding = dict(zip((v for v, _ in schema.params), args))
+        lits = self.literals(schema.precondition, binding)
+        if lits is None:
+            pre_pos, pre_neg = 0, 0
+            pre_test: StateTest | None = self.compile(schema.precondition, binding)
+        else:
+            pre_pos, pre_neg = lits
+            pre_test = None
+        add = delete = 0
+        conditional: list[tuple[StateTest, int, int]] = []
+        for eff in schema.effects:
+            for b in (self._bindings(eff.forall, binding) if eff.forall else (binding,)):
+                bit = self.bit(self.ground_atom(eff.atom, b))
+                if isinstance(eff.condition, Const) and eff.condition.value:
+                    if eff.positive:
+                        add |= bit
+                    else:
+                        delete |= bit
+                elif not (isinstance(eff.condition, Const)):
+                    test = self.compile(eff.condition, b)
+                    conditional.append((test, bit, 0) if eff.positive else (test, 0, bit))
+        # PDDL: delete effects first, then add effects; an atom both added and deleted is added.
+        delete &= ~add
+        return GroundAction(schema.name, args, pre_pos, pre_neg, pre_test, add, delete,
+                            tuple(conditional))
+
+    def applicable_actions(self, state: int) -> Iterator[GroundAction]:
+        """Every applicable ground action (enumerates all groundings: small problems only)."""
+        for schema in self.domain.actions.values():
+            pools = [self.objects_of(t) for t in schema.param_types]
+            for combo in itertools.product(*pools):
+                ga = self.action(schema.name, combo)
+                if ga.applicable(state):
+                    yield ga

@@ -1,0 +1,245 @@
+"""Core immutable types: formulas, domains, problems, plans, violations and verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "GroundAtom", "Atom", "Not", "And", "Or", "Imply", "Eq", "Forall", "Exists", "Const",
+    "Formula", "Always", "Sometime", "AtMostOnce", "SometimeBefore", "SometimeAfter",
+    "Temporal", "Effect", "ActionSchema", "Domain", "Problem", "Step", "Provenance", "Plan",
+    "Violation", "ViolationKind", "Verdict", "Status", "format_atom",
+]
+
+GroundAtom = tuple[str, ...]
+"""``(predicate, arg1, arg2, ...)`` with object names."""
+
+
+def format_atom(atom: GroundAtom) -> str:
+    return "(" + " ".join(atom) + ")"
+
+
+# --- state formulas ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """A predicate applied to terms; a term starting with ``?`` is a variable."""
+
+    pred: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    arg: "Formula"
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    args: tuple["Formula", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    args: tuple["Formula", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Imply:
+    left: "Formula"
+    right: "Formula"
+
+
+@dataclass(frozen=True, slots=True)
+class Eq:
+    left: str
+    right: str
+
+
+@dataclass(frozen=True, slots=True)
+class Forall:
+    params: tuple[tuple[str, str], ...]  # ((?var, type), ...)
+    body: "Formula"
+
+
+@dataclass(frozen=True, slots=True)
+class Exists:
+    params: tuple[tuple[str, str], ...]
+    body: "Formula"
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: bool
+
+
+Formula = Atom | Not | And | Or | Imply | Eq | Forall | Exists | Const
+
+# --- temporal (policy) formulas: PDDL3 state-trajectory constraints ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Always:
+    arg: Formula
+
+
+@dataclass(frozen=True, slots=True)
+class Sometime:
+    arg: Formula
+
+
+@dataclass(frozen=True, slots=True)
+class AtMostOnce:
+    arg: Formula
+
+
+@dataclass(frozen=True, slots=True)
+class SometimeBefore:
+    """Whenever ``trigger`` holds, ``required`` held in some strictly earlier state."""
+
+    trigger: Formula
+    required: Formula
+
+
+@dataclass(frozen=True, slots=True)
+class SometimeAfter:
+    """Whenever ``trigger`` holds, ``required`` holds then or in some later state."""
+
+    trigger: Formula
+    required: Formula
+
+
+Temporal = Always | Sometime | AtMostOnce | SometimeBefore | SometimeAfter
+
+# --- domains and problems ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    atom: Atom
+    positive: bool
+    condition: Formula = Const(True)
+    forall: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSchema:
+    name: str
+    params: tuple[tuple[str, str], ...]  # ((?var, type), ...)
+    precondition: Formula
+    effects: tuple[Effect, ...]
+
+    @property
+    def param_types(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self.params)
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    name: str
+    types: dict[str, str | None]  # type -> parent type (None for a root)
+    predicates: dict[str, tuple[str, ...]]  # predicate -> parameter types
+    actions: dict[str, ActionSchema]
+    constants: dict[str, str]  # constant -> type
+    path: str = "<domain>"
+
+    def is_subtype(self, sub: str, sup: str) -> bool:
+        t: str | None = sub
+        while t is not None:
+            if t == sup:
+                return True
+            t = self.types.get(t)
+        return sup == "object"
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    name: str
+    domain: Domain
+    objects: dict[str, str]  # every object and constant -> its type
+    init: frozenset[GroundAtom]
+    goal: Formula
+    path: str = "<problem>"
+    up_problem: object = field(default=None, repr=False, compare=False)
+
+    def objects_of(self, type_name: str) -> tuple[str, ...]:
+        return tuple(o for o, t in self.objects.items() if self.domain.is_subtype(t, type_name))
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    action: str
+    args: tuple[str, ...]
+    agent: str | None = None
+    after: tuple[str, ...] = ()
+
+    @property
+    def call(self) -> str:
+        return "(" + " ".join((self.action, *self.args)) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    source: Literal["llm", "llm-repaired", "symbolic", "user"]
+    rounds: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    engine: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    steps: tuple[Step, ...]
+    provenance: Provenance | None = None
+    goal: str | None = None
+
+    @property
+    def is_sequential(self) -> bool:
+        return not any(s.after for s in self.steps)
+
+
+# --- verdicts ---------------------------------------------------------------------------------
+
+ViolationKind = Literal[
+    "unknown-action", "arity", "type", "unknown-object", "access", "precondition",
+    "goal", "policy", "interleaving", "malformed",
+]
+Status = Literal["valid", "invalid", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    kind: ViolationKind
+    message: str
+    step: str | None = None
+    rule: str | None = None
+    atoms: tuple[GroundAtom, ...] = ()
+    schedule: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "kind": self.kind, "step": self.step, "rule": self.rule, "message": self.message,
+            "atoms": [format_atom(a) for a in self.atoms],
+        }
+        if self.schedule is not None:
+            out["schedule"] = list(self.schedule)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: Status
+    violations: tuple[Violation, ...] = ()
+    checks: tuple[str, ...] = ()
+    plan: Plan | None = None  # the plan as checked, agents filled in
+    reason: str | None = None  # why the status is "unknown"
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"

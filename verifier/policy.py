@@ -1,0 +1,259 @@
+"""Policies: PDDL3-style state-trajectory rules, parsed and type-checked by Plansafe.
+
+The language: ``always``, ``sometime``, ``at-most-once``, ``sometime-before``,
+``sometime-after`` over state formulas built from atoms, ``and``, ``or``, ``not``,
+``imply``, ``=``, ``forall`` and ``exists``; rules combine with ``and`` and ``forall``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from verifier.errors import SpecError, did_you_mean
+from verifier.model import (
+    Always, And, AtMostOnce, Atom, Const, Domain, Eq, Exists, Forall, Formula, Imply, Not, Or,
+    Sometime, SometimeAfter, SometimeBefore, Temporal,
+)
+from verifier.sexpr import SExpr, SList, Sym, read_sexpr
+
+__all__ = [
+    "Policy", "PolicyRule", "GroundConstraint", "parse_policy_rule", "parse_formula",
+    "ground_policy", "render", "OPERATORS",
+]
+
+PolicyRule = Temporal | And | Forall
+OPERATORS = ("always", "sometime", "at-most-once", "sometime-before", "sometime-after")
+_UNARY = {"always": Always, "sometime": Sometime, "at-most-once": AtMostOnce}
+_BINARY = {"sometime-before": SometimeBefore, "sometime-after": SometimeAfter}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    id: str
+    rule: PolicyRule
+    text: str
+    says: str | None = None
+    path: str = "spec.yaml"
+    line: int = 1
+    col: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GroundConstraint:
+    """One temporal operator of a policy with its quantified variables bound."""
+
+    policy: Policy
+    op: Temporal
+    binding: tuple[tuple[str, str], ...]
+
+
+class _Checker:
+    def __init__(self, domain: Domain, objects: Mapping[str, str], path: str) -> None:
+        self.domain, self.objects, self.path = domain, objects, path
+
+    def fail(self, node: SExpr, message: str, hint: str | None = None) -> SpecError:
+        return SpecError(message, path=self.path, line=node.line, col=node.col, hint=hint)
+
+    def head(self, node: SExpr, what: str) -> str:
+        if not isinstance(node, SList) or not node.items or not isinstance(node.items[0], Sym):
+            raise self.fail(node, f"expected {what} in parentheses",
+                            hint="for example (always (not (p ?x)))")
+        return node.items[0].text
+
+    def params(self, node: SExpr, scope: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        if not isinstance(node, SList):
+            raise self.fail(node, "expected a typed variable list", hint="(?s - service)")
+        out: list[tuple[str, str]] = []
+        pending: list[Sym] = []
+        items = list(node.items)
+        i = 0
+        while i < len(items):
+            it = items[i]
+            if not isinstance(it, Sym):
+                raise self.fail(it, "expected a variable", hint="(?s - service)")
+            if it.text == "-":
+                if i + 1 >= len(items) or not isinstance(items[i + 1], Sym):
+                    raise self.fail(it, "expected a type after '-'", hint="(?s - service)")
+                t = items[i + 1]
+                assert isinstance(t, Sym)
+                if t.text not in self.domain.types and t.text != "object":
+                    raise self.fail(t, f"unknown type '{t.text}'",
+                                    hint=did_you_mean(t.text, self.domain.types) or
+                                    f"types are: {', '.join(sorted(self.domain.types)) or 'object'}")
+                out.extend((p.text, t.text) for p in pending)
+                pending = []
+                i += 2
+                continue
+            if not it.text.startswith("?"):
+                raise self.fail(it, f"expected a variable, got '{it.text}'",
+                                hint="variables start with '?'")
+            pending.append(it)
+            i += 1
+        out.extend((p.text, "object") for p in pending)
+        for v, t in out:
+            scope[v] = t
+        return tuple(out)
+
+    def rule(self, node: SExpr, scope: dict[str, str]) -> PolicyRule:
+        op = self.head(node, "a rule")
+        assert isinstance(node, SList)
+        args = node.items[1:]
+        if op in _UNARY:
+            self.arity(node, op, args, 1)
+            return _UNARY[op](self.formula(args[0], scope))
+        if op in _BINARY:
+            self.arity(node, op, args, 2)
+            return _BINARY[op](self.formula(args[0], scope), self.formula(args[1], scope))
+        if op == "and":
+            return And(tuple(self.rule(a, scope) for a in args))  # type: ignore[arg-type]
+        if op == "forall":
+            self.arity(node, op, args, 2)
+            inner = dict(scope)
+            params = self.params(args[0], inner)
+            return Forall(params, self.rule(args[1], inner))  # type: ignore[arg-type]
+        hint = did_you_mean(op, (*OPERATORS, "and", "forall"))
+        if op in ("or", "not", "imply", "exists"):
+            hint = f"'{op}' works inside a state formula, e.g. (always ({op} ...))"
+        raise self.fail(node.items[0], f"unknown policy operator '{op}'",
+                        hint=hint or f"use one of {', '.join(OPERATORS)}")
+
+    def arity(self, node: SList, op: str, args: tuple[SExpr, ...], n: int) -> None:
+        if len(args) != n:
+            raise self.fail(node, f"'{op}' takes {n} argument{'s' if n > 1 else ''}, "
+                            f"got {len(args)}", hint=None)
+
+    def formula(self, node: SExpr, scope: dict[str, str]) -> Formula:
+        if isinstance(node, Sym):
+            if node.text in ("true", "false"):
+                return Const(node.text == "true")
+            raise self.fail(node, f"expected a formula, got '{node.text}'",
+                            hint="atoms are written in parentheses, e.g. (tested ?s)")
+        op = self.head(node, "a formula")
+        args = node.items[1:]
+        if op == "and":
+            return And(tuple(self.formula(a, scope) for a in args))
+        if op == "or":
+            return Or(tuple(self.formula(a, scope) for a in args))
+        if op == "not":
+            self.arity(node, op, args, 1)
+            return Not(self.formula(args[0], scope))
+        if op == "imply":
+            self.arity(node, op, args, 2)
+            return Imply(self.formula(args[0], scope), self.formula(args[1], scope))
+        if op == "=":
+            self.arity(node, op, args, 2)
+            a, b = (self.term(x, scope)[0] for x in args)
+            return Eq(a, b)
+        if op in ("forall", "exists"):
+            self.arity(node, op, args, 2)
+            inner = dict(scope)
+            params = self.params(args[0], inner)
+            body = self.formula(args[1], inner)
+            return Forall(params, body) if op == "forall" else Exists(params, body)
+        if op in _UNARY or op in _BINARY:
+            raise self.fail(node.items[0], f"'{op}' cannot be nested inside a state formula",
+                            hint="temporal operators combine only with 'and' and 'forall'")
+        return self.atom(node, scope)
+
+    def atom(self, node: SList, scope: dict[str, str]) -> Atom:
+        name = node.items[0]
+        assert isinstance(name, Sym)
+        sig = self.domain.predicates.get(name.text)
+        if sig is None:
+            raise self.fail(name, f"unknown predicate '{name.text}'",
+                            hint=did_you_mean(name.text, self.domain.predicates)
+                            or f"predicates are: {', '.join(sorted(self.domain.predicates))}")
+        args = node.items[1:]
+        if len(args) != len(sig):
+            raise self.fail(node, f"predicate '{name.text}' takes {len(sig)} argument"
+                            f"{'s' if len(sig) != 1 else ''}, got {len(args)}",
+                            hint=f"({name.text}{''.join(' ' + t for t in sig)})")
+        terms = []
+        for arg, want in zip(args, sig):
+            term, have = self.term(arg, scope)
+            if not (self.domain.is_subtype(have, want) or self.domain.is_subtype(want, have)):
+                raise self.fail(arg, f"'{term}' has type {have}, but argument of "
+                                f"'{name.text}' needs {want}", hint=None)
+            terms.append(term)
+        return Atom(name.text, tuple(terms))
+
+    def term(self, node: SExpr, scope: dict[str, str]) -> tuple[str, str]:
+        if not isinstance(node, Sym):
+            raise self.fail(node, "expected a variable or an object", hint=None)
+        if node.text.startswith("?"):
+            if node.text not in scope:
+                raise self.fail(node, f"unbound variable '{node.text}'",
+                                hint=did_you_mean(node.text, scope)
+                                or "bind it with (forall (?x - type) ...)")
+            return node.text, scope[node.text]
+        if node.text not in self.objects:
+            raise self.fail(node, f"unknown object '{node.text}'",
+                            hint=did_you_mean(node.text, self.objects)
+                            or "policies may name only the domain's :constants")
+        return node.text, self.objects[node.text]
+
+
+def parse_formula(text: str, domain: Domain, objects: Mapping[str, str], *, path: str = "<goal>",
+                  line: int = 1, col: int = 1) -> Formula:
+    """Parse and type-check a state formula such as a goal ``(and (deployed api prod))``."""
+    node = read_sexpr(text, path=path, line=line, col=col)
+    return _Checker(domain, objects, path).formula(node, {})
+
+
+def parse_policy_rule(text: str, domain: Domain, *, path: str = "spec.yaml", line: int = 1,
+                      col: int = 1) -> PolicyRule:
+    """Parse and type-check a policy rule against the domain (constants only)."""
+    node = read_sexpr(text, path=path, line=line, col=col)
+    return _Checker(domain, domain.constants, path).rule(node, {})
+
+
+def ground_policy(policy: Policy, objects_of) -> Iterator[GroundConstraint]:  # noqa: ANN001
+    """Expand ``forall`` and ``and`` at the top of a rule into ground constraints."""
+
+    def walk(rule: PolicyRule, binding: dict[str, str]) -> Iterator[GroundConstraint]:
+        if isinstance(rule, And):
+            for r in rule.args:
+                yield from walk(r, binding)  # type: ignore[arg-type]
+        elif isinstance(rule, Forall):
+            pools = [objects_of(t) for _, t in rule.params]
+            for combo in itertools.product(*pools):
+                b = dict(binding)
+                b.update(zip((v for v, _ in rule.params), combo))
+                yield from walk(rule.body, b)  # type: ignore[arg-type]
+        else:
+            yield GroundConstraint(policy, rule, tuple(sorted(binding.items())))
+
+    yield from walk(policy.rule, {})
+
+
+def render(formula: Formula, binding: Mapping[str, str], describe: Mapping[str, str]) -> str:
+    """Plain-language text of a formula, using ``describe`` templates for atoms."""
+    f = formula
+    if isinstance(f, Atom):
+        args = [binding.get(a, a) for a in f.args]
+        tpl = describe.get(f.pred)
+        if tpl:
+            try:
+                return tpl.format(*args)
+            except (IndexError, KeyError):
+                pass
+        return "(" + " ".join((f.pred, *args)) + ")"
+    if isinstance(f, Not):
+        return f"not {render(f.arg, binding, describe)}"
+    if isinstance(f, And):
+        return " and ".join(render(a, binding, describe) for a in f.args) or "true"
+    if isinstance(f, Or):
+        return " or ".join(render(a, binding, describe) for a in f.args) or "false"
+    if isinstance(f, Imply):
+        return f"if {render(f.left, binding, describe)} then {render(f.right, binding, describe)}"
+    if isinstance(f, Eq):
+        return f"{binding.get(f.left, f.left)} = {binding.get(f.right, f.right)}"
+    if isinstance(f, (Forall, Exists)):
+        word = "every" if isinstance(f, Forall) else "some"
+        vs = ", ".join(f"{v} - {t}" for v, t in f.params)
+        return f"for {word} {vs}: {render(f.body, binding, describe)}"
+    if isinstance(f, Const):
+        return "true" if f.value else "false"
+    return str(f)

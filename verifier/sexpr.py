@@ -1,0 +1,98 @@
+"""A small s-expression reader that keeps positions, for policies, patterns and plan text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.errors import SpecError
+
+__all__ = ["Sym", "SList", "SExpr", "read_sexprs", "read_sexpr"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sym:
+    """A symbol with its 1-based position in the source."""
+
+    text: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class SList:
+    """A parenthesised list with the position of its opening parenthesis."""
+
+    items: tuple["SExpr", ...]
+    line: int
+    col: int
+
+
+SExpr = Sym | SList
+
+
+def _position(text: str, index: int, line0: int, col0: int) -> tuple[int, int]:
+    before = text[:index]
+    nl = before.count("\n")
+    if nl == 0:
+        return line0, col0 + index
+    return line0 + nl, index - before.rfind("\n")
+
+
+def read_sexprs(
+    text: str, *, path: str = "<input>", line: int = 1, col: int = 1, comment: str = ";"
+) -> list[SExpr]:
+    """Read every top-level s-expression in ``text``.
+
+    ``line`` and ``col`` give the position of ``text[0]`` in its file, so that
+    a string taken out of a YAML file still reports positions in that file.
+    """
+    stack: list[tuple[list[SExpr], int, int]] = []
+    top: list[SExpr] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n":
+            i += 1
+        elif ch == comment:
+            while i < n and text[i] != "\n":
+                i += 1
+        elif ch == "(":
+            ln, cl = _position(text, i, line, col)
+            stack.append(([], ln, cl))
+            i += 1
+        elif ch == ")":
+            if not stack:
+                ln, cl = _position(text, i, line, col)
+                raise SpecError("unexpected ')'", path=path, line=ln, col=cl,
+                                hint="remove it or add the matching '('")
+            items, ln, cl = stack.pop()
+            node = SList(tuple(items), ln, cl)
+            (stack[-1][0] if stack else top).append(node)
+            i += 1
+        else:
+            j = i
+            while j < n and text[j] not in " \t\r\n();":
+                j += 1
+            ln, cl = _position(text, i, line, col)
+            (stack[-1][0] if stack else top).append(Sym(text[i:j].lower(), ln, cl))
+            i = j
+    if stack:
+        _, ln, cl = stack[-1]
+        raise SpecError("unclosed '('", path=path, line=ln, col=cl,
+                        hint="add the matching ')'")
+    return top
+
+
+def read_sexpr(text: str, *, path: str = "<input>", line: int = 1, col: int = 1) -> SExpr:
+    """Read exactly one s-expression."""
+    nodes = read_sexprs(text, path=path, line=line, col=col)
+    if len(nodes) != 1:
+        where = nodes[1] if len(nodes) > 1 else None
+        raise SpecError(
+            "expected exactly one expression" if nodes else "empty expression",
+            path=path,
+            line=where.line if where else line,
+            col=where.col if where else col,
+            hint="wrap several rules in (and ...)" if nodes else "write a rule such as (always ...)",
+        )
+    return nodes[0]

@@ -1,0 +1,282 @@
+"""Load a domain spec: ``domain.pddl`` + ``spec.yaml`` + ``problems/``, or a bare PDDL domain.
+
+``spec.yaml`` is validated with pydantic; every error carries the YAML position.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from verifier.access import AccessRules, Agent, Pattern, parse_pattern
+from verifier.errors import SpecError, did_you_mean
+from verifier.model import Domain, Problem
+from verifier.policy import Policy, parse_policy_rule
+
+__all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]
+
+
+class AgentModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    may: list[str] = Field(default_factory=list, description="action patterns this agent may run")
+    may_not: list[str] = Field(default_factory=list, description="exceptions to `may`")
+
+
+class PolicyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="stable id, e.g. test-before-deploy")
+    rule: str = Field(description="PDDL3-style rule, e.g. (forall (?s - service) (always ...))")
+    says: str | None = Field(default=None, description="the rule in plain words")
+
+
+class SpecFile(BaseModel):
+    """The schema of ``spec.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    summary: str | None = None
+    domain: str = "domain.pddl"
+    problems: str | None = "problems"
+    describe: dict[str, str] = Field(default_factory=dict)
+    agents: dict[str, AgentModel] | None = None
+    approval: list[str] = Field(default_factory=list)
+    tools: dict[str, str] = Field(default_factory=dict)
+    policies: list[PolicyModel] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class Spec:
+    name: str
+    root: Path
+    domain: Domain
+    domain_path: Path
+    spec_path: Path | None
+    summary: str | None = None
+    policies: tuple[Policy, ...] = ()
+    access: AccessRules = field(default_factory=lambda: AccessRules(()))
+    approval: tuple[Pattern, ...] = ()
+    tools: dict[str, str] = field(default_factory=dict)
+    describe: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, Path] = field(default_factory=dict)
+
+    def needs_approval(self, action: str, args: tuple[str, ...]) -> bool:
+        return any(p.matches(action, args) for p in self.approval)
+
+    def files(self) -> tuple[Path, ...]:
+        """The files whose bytes define this spec (for certificates)."""
+        return tuple(p for p in (self.domain_path, self.spec_path) if p is not None)
+
+
+# --- YAML with positions ----------------------------------------------------------------------
+
+
+def _compose(text: str, path: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise SpecError(
+            f"YAML syntax: {e.problem or e.context}", path=path,
+            line=(mark.line + 1) if mark else 1, col=(mark.column + 1) if mark else 1,
+            hint="check indentation and quoting; quote values that start with '(' or ':'",
+        ) from None
+
+
+def _to_data(node: Any) -> Any:
+    import yaml
+
+    return yaml.safe_load(yaml.serialize(node)) if node is not None else None
+
+
+def _node_at(root: Any, loc: tuple[Any, ...]) -> Any:
+    """The YAML node at a pydantic error location (or its nearest existing parent)."""
+    node = root
+    for key in loc:
+        if node is None:
+            break
+        if hasattr(node, "value") and isinstance(node.value, list) and node.value and \
+                isinstance(node.value[0], tuple):  # mapping
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                # an unknown key: point at the key itself
+                match = next((k for k, _ in node.value if k.value == key), None)
+                return match or node
+            node = match
+        elif hasattr(node, "value") and isinstance(node.value, list) and isinstance(key, int):
+            node = node.value[key] if key < len(node.value) else node
+        else:
+            break
+    return node
+
+
+def _scalar_position(node: Any) -> tuple[int, int]:
+    """Line and column of the first character of a scalar's text."""
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    style = getattr(node, "style", None)
+    if style in ("'", '"'):
+        col += 1
+    elif style in ("|", ">"):
+        line += 1
+        col = node.start_mark.column + 1  # best effort: block scalars are indented text
+    return line, col
+
+
+def _mapping_items(node: Any) -> dict[str, tuple[Any, Any]]:
+    if node is None or not isinstance(getattr(node, "value", None), list):
+        return {}
+    return {k.value: (k, v) for k, v in node.value if isinstance(getattr(k, "value", None), str)}
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Load a spec directory, a ``spec.yaml`` file or a bare PDDL domain file."""
+    from verifier.pddl import read_domain
+
+    path = Path(path)
+    if not path.exists():
+        raise SpecError("no such file or directory", path=str(path),
+                        hint="give a spec directory (domain.pddl + spec.yaml) or a .pddl file")
+    if path.is_file() and path.suffix.lower() == ".pddl":
+        domain = read_domain(path)
+        return Spec(name=domain.name, root=path.parent, domain=domain, domain_path=path,
+                    spec_path=None, access=AccessRules.default(domain))
+    spec_path = path if path.is_file() else path / "spec.yaml"
+    root = spec_path.parent
+    if not spec_path.exists():
+        if (root / "domain.pddl").exists():
+            domain = read_domain(root / "domain.pddl")
+            return Spec(name=domain.name, root=root, domain=domain,
+                        domain_path=root / "domain.pddl", spec_path=None,
+                        access=AccessRules.default(domain), problems=_problems(root / "problems"))
+        raise SpecError("no spec.yaml or domain.pddl here", path=str(path),
+                        hint="a spec directory holds domain.pddl and spec.yaml")
+    sp = str(spec_path)
+    text = spec_path.read_text(encoding="utf-8")
+    node = _compose(text, sp)
+    if node is None or not isinstance(node.value, list) or (node.value and
+                                                             not isinstance(node.value[0], tuple)):
+        raise SpecError("spec.yaml must be a mapping", path=sp, hint="start with 'name: ...'")
+    try:
+        model = SpecFile.model_validate(_to_data(node))
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = tuple(err["loc"])
+        at = _node_at(node, loc)
+        key = loc[-1] if loc else None
+        if err["type"] == "extra_forbidden":
+            fields = _fields_for(loc[:-1])
+            hint = did_you_mean(str(key), fields) or f"allowed keys: {', '.join(fields)}"
+            message = f"unknown key '{key}'"
+        else:
+            hint = None
+            message = f"{'.'.join(map(str, loc))}: {err['msg'].lower()}" if loc else err["msg"]
+        raise SpecError(message, path=sp, line=at.start_mark.line + 1,
+                        col=at.start_mark.column + 1, hint=hint) from None
+
+    top = _mapping_items(node)
+    domain_path = root / model.domain
+    domain = read_domain(domain_path)
+
+    def where(n: Any) -> dict[str, Any]:
+        line, col = _scalar_position(n)
+        return {"path": sp, "line": line, "col": col}
+
+    # describe keys must be predicates or actions
+    for k, _v in _mapping_items(top.get("describe", (None, None))[1]).values():
+        if k.value not in domain.predicates and k.value not in domain.actions:
+            raise SpecError(f"describe: unknown predicate or action '{k.value}'", **where(k),
+                            hint=did_you_mean(k.value, [*domain.predicates, *domain.actions]))
+    for k, _v in _mapping_items(top.get("tools", (None, None))[1]).values():
+        if k.value not in domain.actions:
+            raise SpecError(f"tools: unknown action '{k.value}'", **where(k),
+                            hint=did_you_mean(k.value, domain.actions))
+    for k, v in _mapping_items(top.get("tools", (None, None))[1]).values():
+        if ":" not in str(v.value):
+            raise SpecError(f"tool for '{k.value}' must be 'module:callable'", **where(v),
+                            hint="for example domains.devops.tools:deploy")
+
+    agents: list[Agent] = []
+    if model.agents is None:
+        access = AccessRules.default(domain)
+    else:
+        agents_node = _mapping_items(top["agents"][1])
+        for name, am in model.agents.items():
+            a_items = _mapping_items(agents_node[name][1])
+            may = tuple(parse_pattern(t, domain, **where(n)) for t, n in
+                        zip(am.may, a_items["may"][1].value if "may" in a_items else []))
+            may_not = tuple(parse_pattern(t, domain, **where(n)) for t, n in
+                            zip(am.may_not, a_items["may_not"][1].value
+                                if "may_not" in a_items else []))
+            agents.append(Agent(name, may, may_not))
+        access = AccessRules(tuple(agents))
+    approval = tuple(parse_pattern(t, domain, **where(n)) for t, n in
+                     zip(model.approval, top["approval"][1].value if "approval" in top else []))
+
+    policies: list[Policy] = []
+    seen: set[str] = set()
+    pol_nodes = top["policies"][1].value if "policies" in top else []
+    for pm, pn in zip(model.policies, pol_nodes):
+        items = _mapping_items(pn)
+        if pm.id in seen:
+            raise SpecError(f"duplicate policy id '{pm.id}'", **where(items["id"][1]),
+                            hint="policy ids must be unique")
+        seen.add(pm.id)
+        pos = where(items["rule"][1])
+        rule = parse_policy_rule(pm.rule, domain, **pos)
+        policies.append(Policy(pm.id, rule, pm.rule, pm.says, **pos))
+
+    return Spec(
+        name=model.name, root=root, domain=domain, domain_path=domain_path, spec_path=spec_path,
+        summary=model.summary, policies=tuple(policies), access=access, approval=approval,
+        tools=dict(model.tools), describe=dict(model.describe),
+        problems=_problems(root / model.problems) if model.problems else {},
+    )
+
+
+def _fields_for(loc: tuple[Any, ...]) -> list[str]:
+    if not loc:
+        return list(SpecFile.model_fields)
+    if loc[0] == "agents":
+        return list(AgentModel.model_fields)
+    if loc[0] == "policies":
+        return list(PolicyModel.model_fields)
+    return []
+
+
+def _problems(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.pddl"))}
+
+
+def load_problem(spec: Spec, ref: str | Path) -> Problem:
+    """Load a problem by path, or by name from the spec's ``problems/`` folder."""
+    from verifier.pddl import read_problem
+
+    path = Path(ref)
+    if not path.exists():
+        name = path.stem if path.suffix == ".pddl" else str(ref)
+        if name in spec.problems:
+            path = spec.problems[name]
+        else:
+            raise SpecError(f"no problem '{ref}'", path=str(ref),
+                            hint=did_you_mean(name, spec.problems)
+                            or (f"problems of {spec.name}: {', '.join(spec.problems)}"
+                                if spec.problems else "give the path of a PDDL problem file"))
+    return read_problem(spec.domain_path, path)
+
+
+def write_schema(path: str | Path) -> None:
+    """Write the JSON Schema of ``spec.yaml`` (for editors)."""
+    schema = SpecFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Plansafe spec.yaml"
+    Path(path).write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")

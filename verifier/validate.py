@@ -1,0 +1,326 @@
+"""The fast validator: well-formedness, access, executability, goal and policies of a plan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from verifier.access import AccessRules
+from verifier.errors import did_you_mean
+from verifier.grounding import GroundAction, Task
+from verifier.model import (
+    Always, AtMostOnce, Atom, Formula, GroundAtom, Plan, Problem, Sometime, SometimeAfter,
+    SometimeBefore, Step, Verdict, Violation, format_atom,
+)
+from verifier.policy import GroundConstraint, Policy, ground_policy, render
+
+__all__ = ["Checker", "validate", "linearize"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    constraint: GroundConstraint
+    trigger: object  # StateTest
+    required: object | None
+
+
+class Checker:
+    """Validates plans for one problem; grounding is cached across calls."""
+
+    def __init__(self, problem: Problem, *, policies: Sequence[Policy] = (),
+                 access: AccessRules | None = None, describe: Mapping[str, str] | None = None
+                 ) -> None:
+        self.problem = problem
+        self.task = Task(problem)
+        self.policies = tuple(policies)
+        self.access = access or AccessRules.default(problem.domain)
+        self.describe = dict(describe or {})
+        self._constraints: list[_Compiled] | None = None
+
+    # --- public -------------------------------------------------------------------------------
+
+    def check(self, plan: Plan) -> Verdict:
+        steps = linearize(plan)
+        if steps is None:
+            v = Violation("malformed", "the 'after' relation of the plan has a cycle",
+                          hint_step(plan))
+            return Verdict("invalid", (v,), ("well-formed",), plan)
+        violations: list[Violation] = []
+        well = [self._well_formed(s) for s in steps]
+        for vs in well:
+            violations.extend(vs)
+        checked = list(steps)
+        if not violations:
+            for i, s in enumerate(steps):
+                agent_v, agent = self._access(s)
+                violations.extend(agent_v)
+                checked[i] = replace(s, agent=agent)
+        ordered = {s.id: s for s in checked}
+        plan_out = replace(plan, steps=tuple(ordered.get(s.id, s) for s in plan.steps))
+        checks = ["well-formed", "access"]
+        if any(well_v for well_v in well):
+            return Verdict("invalid", tuple(violations), tuple(checks), plan_out)
+        states, failed = self._simulate(checked, violations)
+        checks.append("executable")
+        complete = not failed
+        if complete:
+            checks.append("goal")
+            if not self.task.goal_test(states[-1]):
+                violations.append(self._goal_violation(states[-1]))
+        checks.append("policies")
+        violations.extend(self._policies(states, checked, complete=complete))
+        if violations:
+            return Verdict("invalid", tuple(violations), tuple(checks), plan_out)
+        if not plan.is_sequential:
+            return Verdict("unknown", (), tuple(checks), plan_out,
+                           reason="a partial-order plan must be safe in every interleaving; "
+                           "this check simulated one of them")
+        return Verdict("valid", (), tuple(checks), plan_out)
+
+    def trajectory(self, plan: Plan) -> list[int]:
+        """States S0..Sn of an executable sequential plan (bitsets)."""
+        state = self.task.initial_state
+        states = [state]
+        for s in plan.steps:
+            state = self.task.action(s.action, s.args).apply(state)
+            states.append(state)
+        return states
+
+    # --- well-formedness and access -----------------------------------------------------------
+
+    def _well_formed(self, step: Step) -> list[Violation]:
+        dom = self.problem.domain
+        schema = dom.actions.get(step.action)
+        if schema is None:
+            hint = did_you_mean(step.action, dom.actions)
+            return [Violation("unknown-action", f"step {step.id}: unknown action "
+                              f"'{step.action}'" + (f" ({hint})" if hint else ""), step.id)]
+        if len(step.args) != len(schema.params):
+            return [Violation("arity", f"step {step.id}: '{step.action}' takes "
+                              f"{len(schema.params)} arguments, got {len(step.args)}", step.id)]
+        out = []
+        for arg, (var, want) in zip(step.args, schema.params):
+            have = self.problem.objects.get(arg)
+            if have is None:
+                hint = did_you_mean(arg, self.problem.objects)
+                out.append(Violation("unknown-object", f"step {step.id}: unknown object "
+                                     f"'{arg}'" + (f" ({hint})" if hint else ""), step.id))
+            elif not dom.is_subtype(have, want):
+                out.append(Violation("type", f"step {step.id}: '{arg}' is a {have}, but "
+                                     f"{var} of '{step.action}' must be a {want}", step.id))
+        return out
+
+    def _access(self, step: Step) -> tuple[list[Violation], str | None]:
+        permitted = self.access.permitted(step.action, step.args)
+        if step.agent is None:
+            if permitted:
+                return [], permitted[0]
+            return [Violation("access", f"step {step.id}: no agent may perform {step.call}",
+                              step.id, rule="access")], None
+        if self.access.agent(step.agent) is None:
+            hint = did_you_mean(step.agent, self.access.names)
+            return [Violation("access", f"step {step.id}: unknown agent '{step.agent}'"
+                              + (f" ({hint})" if hint else ""), step.id, rule="access")], step.agent
+        if step.agent not in permitted:
+            who = ", ".join(permitted) or "no agent"
+            return [Violation("access", f"step {step.id}: agent '{step.agent}' may not perform "
+                              f"{step.call} (permitted: {who})", step.id, rule="access")], step.agent
+        return [], step.agent
+
+    # --- simulation ---------------------------------------------------------------------------
+
+    def _simulate(self, steps: Sequence[Step], out: list[Violation]) -> tuple[list[int], bool]:
+        task = self.task
+        state = task.initial_state
+        states = [state]
+        for s in steps:
+            ga = task.action(s.action, s.args)
+            if not ga.applicable(state):
+                out.append(self._precondition_violation(s, ga, state))
+                return states, True
+            state = ga.apply(state)
+            states.append(state)
+        return states, False
+
+    def _precondition_violation(self, step: Step, ga: GroundAction, state: int) -> Violation:
+        task = self.task
+        missing = task.atoms_of(ga.pre_pos & ~state)
+        present = task.atoms_of(ga.pre_neg & state)
+        parts = [self._say(a) for a in sorted(missing)]
+        parts += [f"not {self._say(a)}" for a in sorted(present)]
+        if not parts and ga.pre_test is not None:
+            parts = ["the precondition formula is false"]
+        desc = self._say_action(step)
+        return Violation("precondition", f"step {step.id} {desc} cannot run: needs "
+                         + "; ".join(parts), step.id,
+                         atoms=tuple(sorted(missing)) + tuple(sorted(present)))
+
+    def _goal_violation(self, state: int) -> Violation:
+        atoms = _goal_atoms(self.problem.goal)
+        missing = tuple(a for a in atoms if not self.task.holds(a, state))
+        text = "; ".join(self._say(a) for a in missing) or "the goal formula is false"
+        return Violation("goal", f"the plan ends without reaching the goal: missing {text}",
+                         None, atoms=missing)
+
+    def _say(self, atom: GroundAtom) -> str:
+        return render(Atom(atom[0], atom[1:]), {}, self.describe)
+
+    def _say_action(self, step: Step) -> str:
+        tpl = self.describe.get(step.action)
+        if tpl:
+            try:
+                return "(" + tpl.format(*step.args) + ")"
+            except (IndexError, KeyError):
+                pass
+        return step.call
+
+    # --- policies -----------------------------------------------------------------------------
+
+    def constraints(self) -> list[_Compiled]:
+        if self._constraints is None:
+            compiled = []
+            for p in self.policies:
+                for gc in ground_policy(p, self.task.objects_of):
+                    b = dict(gc.binding)
+                    op = gc.op
+                    if isinstance(op, (SometimeBefore, SometimeAfter)):
+                        compiled.append(_Compiled(gc, self.task.compile(op.trigger, b),
+                                                  self.task.compile(op.required, b)))
+                    else:
+                        compiled.append(_Compiled(gc, self.task.compile(op.arg, b), None))
+            self._constraints = compiled
+        return self._constraints
+
+    def _policies(self, states: list[int], steps: Sequence[Step], *, complete: bool
+                  ) -> list[Violation]:
+        out = []
+        for c in self.constraints():
+            v = self._check_constraint(c, states, steps, complete)
+            if v is not None:
+                out.append(v)
+        return out
+
+    def _check_constraint(self, c: _Compiled, states: list[int], steps: Sequence[Step],
+                          complete: bool) -> Violation | None:
+        op = c.constraint.op
+        test = c.trigger
+        sid = (lambda i: steps[i - 1].id if i > 0 else None)
+        if isinstance(op, Always):
+            for i, s in enumerate(states):
+                if not test(s):  # type: ignore[operator]
+                    return self._policy_violation(c, sid(i), f"{self._render(op.arg, c)} must "
+                                                  "always hold, but it does not"
+                                                  + _after(sid(i)), states[i])
+        elif isinstance(op, Sometime):
+            if complete and not any(test(s) for s in states):  # type: ignore[operator]
+                return self._policy_violation(c, None, f"{self._render(op.arg, c)} must hold at "
+                                              "some point, but it never does", states[-1])
+        elif isinstance(op, AtMostOnce):
+            runs, prev = 0, False
+            for i, s in enumerate(states):
+                cur = bool(test(s))  # type: ignore[operator]
+                if cur and not prev:
+                    runs += 1
+                    if runs == 2:
+                        return self._policy_violation(c, sid(i), f"{self._render(op.arg, c)} may "
+                                                      "become true at most once; it does again"
+                                                      + _after(sid(i)), s)
+                prev = cur
+        elif isinstance(op, SometimeBefore):
+            seen = False
+            for i, s in enumerate(states):
+                if test(s) and not seen:  # type: ignore[operator]
+                    return self._policy_violation(
+                        c, sid(i), f"{self._render(op.trigger, c)}" + _after(sid(i)) +
+                        f", but {self._render(op.required, c)} never held before", s)
+                if c.required(s):  # type: ignore[misc]
+                    seen = True
+        elif isinstance(op, SometimeAfter):
+            pending: int | None = None
+            for i, s in enumerate(states):
+                if c.required(s):  # type: ignore[misc]
+                    pending = None
+                elif pending is None and test(s):  # type: ignore[operator]
+                    pending = i
+            if pending is not None and complete:
+                return self._policy_violation(
+                    c, sid(pending), f"{self._render(op.trigger, c)}" + _after(sid(pending)) +
+                    f", but {self._render(op.required, c)} never holds afterwards", states[-1])
+        return None
+
+    def _render(self, f: Formula, c: _Compiled) -> str:
+        return render(f, dict(c.constraint.binding), self.describe)
+
+    def _policy_violation(self, c: _Compiled, step: str | None, text: str, state: int
+                          ) -> Violation:
+        p = c.constraint.policy
+        op = c.constraint.op
+        formulas = (op.trigger, op.required) if isinstance(op, (SometimeBefore, SometimeAfter)) \
+            else (op.arg,)
+        b = dict(c.constraint.binding)
+        atoms = tuple(dict.fromkeys(a for f in formulas for a in _formula_atoms(f, b)))
+        says = f" ({p.says.rstrip('.')})" if p.says else ""
+        return Violation("policy", f"policy {p.id}{says} violated: {text}", step, rule=p.id,
+                         atoms=atoms)
+
+
+def _after(step_id: str | None) -> str:
+    return f" after step {step_id}" if step_id else " in the initial state"
+
+
+def hint_step(plan: Plan) -> str | None:
+    return plan.steps[0].id if plan.steps else None
+
+
+def _formula_atoms(f: Formula, binding: Mapping[str, str]) -> list[GroundAtom]:
+    from verifier.model import And, Exists, Forall, Imply, Not, Or
+
+    if isinstance(f, Atom):
+        return [(f.pred, *(binding.get(a, a) for a in f.args))]
+    if isinstance(f, Not):
+        return _formula_atoms(f.arg, binding)
+    if isinstance(f, (And, Or)):
+        return [a for x in f.args for a in _formula_atoms(x, binding)]
+    if isinstance(f, Imply):
+        return _formula_atoms(f.left, binding) + _formula_atoms(f.right, binding)
+    if isinstance(f, (Forall, Exists)):
+        return []
+    return []
+
+
+def _goal_atoms(f: Formula) -> list[GroundAtom]:
+    return [a for a in _formula_atoms(f, {}) if all(not x.startswith("?") for x in a)]
+
+
+def linearize(plan: Plan) -> tuple[Step, ...] | None:
+    """A topological order of the steps that keeps the written order where it can (None: cycle)."""
+    if plan.is_sequential:
+        return plan.steps
+    index = {s.id: i for i, s in enumerate(plan.steps)}
+    indeg = {s.id: 0 for s in plan.steps}
+    succ: dict[str, list[str]] = {s.id: [] for s in plan.steps}
+    for s in plan.steps:
+        for d in s.after:
+            succ[d].append(s.id)
+            indeg[s.id] += 1
+    import heapq
+
+    ready = [index[s] for s, d in indeg.items() if d == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        i = heapq.heappop(ready)
+        s = plan.steps[i]
+        out.append(s)
+        for n in succ[s.id]:
+            indeg[n] -= 1
+            if indeg[n] == 0:
+                heapq.heappush(ready, index[n])
+    return tuple(out) if len(out) == len(plan.steps) else None
+
+
+def validate(problem: Problem, plan: Plan, *, policies: Sequence[Policy] = (),
+             access: AccessRules | None = None, describe: Mapping[str, str] | None = None
+             ) -> Verdict:
+    """Validate ``plan`` on ``problem``: every violation found, not only the first."""
+    return Checker(problem, policies=policies, access=access, describe=describe).check(plan)
