@@ -1,0 +1,302 @@
+"""Symbolic planning through unified-planning engines, with policies and access rules compiled in.
+
+Policies become PDDL3 trajectory constraints that unified-planning's
+``TrajectoryConstraintsRemover`` compiles away; access rules become preconditions, so
+every plan returned complies and every step has a permitted agent. The engine runs in a
+child process that is killed at the deadline (up-pyperplan ignores its own timeout).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from verifier.errors import PlansafeError
+from verifier.model import (
+    Always, And, AtMostOnce, Atom, Const, Eq, Exists, Forall, Formula, Imply, Not, Or, Plan,
+    Problem, Provenance, Sometime, SometimeAfter, SometimeBefore, Step, Verdict,
+)
+from verifier.policy import Policy
+
+__all__ = ["PlanResult", "PlanStatus", "solve", "ENGINES", "DEFAULT_ENGINE"]
+
+PlanStatus = Literal["solved", "unsolvable-proven", "unsolvable-incompletely", "timeout",
+                     "unsupported", "error"]
+ENGINES = ("fast-downward", "pyperplan")
+DEFAULT_ENGINE = "fast-downward"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    status: PlanStatus
+    plan: Plan | None = None
+    verdict: Verdict | None = None
+    engine: str = DEFAULT_ENGINE
+    seconds: float = 0.0
+    message: str = ""
+    blocking: tuple[str, ...] = ()  # policy ids that make the goal unreachable
+
+    @property
+    def solved(self) -> bool:
+        return self.status == "solved"
+
+
+# --- building the unified-planning problem -----------------------------------------------------
+
+
+def _to_up(f: Formula, up_problem: Any, scope: dict[str, Any]) -> Any:
+    import unified_planning.shortcuts as up
+
+    def term(t: str) -> Any:
+        return scope[t] if t.startswith("?") else up_problem.object(t)
+
+    if isinstance(f, Atom):
+        return up_problem.fluent(f.pred)(*(term(a) for a in f.args))
+    if isinstance(f, Const):
+        return up.TRUE() if f.value else up.FALSE()
+    if isinstance(f, Not):
+        return up.Not(_to_up(f.arg, up_problem, scope))
+    if isinstance(f, And):
+        return up.And(*(_to_up(a, up_problem, scope) for a in f.args)) if f.args else up.TRUE()
+    if isinstance(f, Or):
+        return up.Or(*(_to_up(a, up_problem, scope) for a in f.args)) if f.args else up.FALSE()
+    if isinstance(f, Imply):
+        return up.Implies(_to_up(f.left, up_problem, scope), _to_up(f.right, up_problem, scope))
+    if isinstance(f, Eq):
+        return up.Equals(term(f.left), term(f.right))
+    if isinstance(f, (Forall, Exists)):
+        inner = dict(scope)
+        vs = []
+        for v, t in f.params:
+            var = up.Variable(v.lstrip("?").replace("-", "_") + f"_{len(inner)}",
+                              _up_type(up_problem, t))
+            inner[v] = var
+            vs.append(var)
+        body = _to_up(f.body, up_problem, inner)
+        return up.Forall(body, *vs) if isinstance(f, Forall) else up.Exists(body, *vs)
+    if isinstance(f, Always):
+        return up.Always(_to_up(f.arg, up_problem, scope))
+    if isinstance(f, Sometime):
+        return up.Sometime(_to_up(f.arg, up_problem, scope))
+    if isinstance(f, AtMostOnce):
+        return up.AtMostOnce(_to_up(f.arg, up_problem, scope))
+    if isinstance(f, SometimeBefore):
+        return up.SometimeBefore(_to_up(f.trigger, up_problem, scope),
+                                 _to_up(f.required, up_problem, scope))
+    if isinstance(f, SometimeAfter):
+        return up.SometimeAfter(_to_up(f.trigger, up_problem, scope),
+                                _to_up(f.required, up_problem, scope))
+    raise PlansafeError(f"cannot compile {type(f).__name__}")
+
+
+def _up_type(up_problem: Any, name: str) -> Any:
+    import unified_planning.shortcuts as up
+
+    if name == "object" and not up_problem.has_type("object"):
+        return up.UserType("object")
+    return up_problem.user_type(name)
+
+
+def _access_condition(action: Any, access: Any, up_problem: Any) -> Any | None:
+    """A precondition that holds exactly when some agent may perform the action."""
+    import unified_planning.shortcuts as up
+
+    def match(p: Any) -> Any:
+        if p.args is None:
+            return up.TRUE()
+        eqs = [up.Equals(action.parameters[i], up_problem.object(c))
+               for i, c in enumerate(p.args) if c is not None]
+        return up.And(*eqs) if eqs else up.TRUE()
+
+    per_agent = []
+    for agent in access.agents:
+        may = [match(p) for p in agent.may if p.action == action.name]
+        if not may:
+            continue
+        cond = up.Or(*may)
+        nots = [match(p) for p in agent.may_not if p.action == action.name]
+        if nots:
+            cond = up.And(cond, up.Not(up.Or(*nots)))
+        per_agent.append(cond)
+    if not per_agent:
+        return up.FALSE()
+    env_simplify = up.get_environment().simplifier.simplify
+    cond = env_simplify(up.Or(*per_agent))
+    return None if cond.is_true() else cond
+
+
+def build_up_problem(problem: Problem, policies: Sequence[Policy], access: Any) -> Any:
+    """A copy of the unified-planning problem with policies and access rules compiled in."""
+    if problem.up_problem is None:
+        raise PlansafeError("this problem was not read with unified-planning")
+    pb = problem.up_problem.clone()
+    if access is not None:
+        for action in pb.actions:
+            cond = _access_condition(action, access, pb)
+            if cond is not None:
+                action.add_precondition(cond)
+    for p in policies:
+        pb.add_trajectory_constraint(_policy_to_up(p.rule, pb, {}))
+    return pb
+
+
+def _policy_to_up(rule: Any, pb: Any, scope: dict[str, Any]) -> Any:
+    import unified_planning.shortcuts as up
+
+    if isinstance(rule, And):
+        return up.And(*(_policy_to_up(r, pb, scope) for r in rule.args))
+    if isinstance(rule, Forall):
+        inner = dict(scope)
+        vs = []
+        for v, t in rule.params:
+            var = up.Variable(v.lstrip("?").replace("-", "_") + f"_{len(inner)}", _up_type(pb, t))
+            inner[v] = var
+            vs.append(var)
+        return up.Forall(_policy_to_up(rule.body, pb, inner), *vs)
+    return _to_up(rule, pb, scope)
+
+
+# --- solving in a child process -----------------------------------------------------------------
+
+
+def _child(conn: Any, up_problem: Any, engine: str, timeout_s: float) -> None:
+    os.setpgrp()  # so that the parent can kill the engine's own subprocesses too
+    try:
+        conn.send(_solve_here(up_problem, engine, timeout_s))
+    except Exception as e:  # report, never hang the parent
+        conn.send(("error", None, f"{type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+def _solve_here(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
+    import unified_planning.shortcuts as up
+    from unified_planning.engines import CompilationKind, PlanGenerationResultStatus as S
+
+    up.get_environment().credits_stream = None
+    back = None
+    if up_problem.trajectory_constraints:
+        from unified_planning.engines.compilers import TrajectoryConstraintsRemover
+
+        compiled = TrajectoryConstraintsRemover().compile(
+            up_problem, CompilationKind.TRAJECTORY_CONSTRAINTS_REMOVING)
+        up_problem, back = compiled.problem, compiled.map_back_action_instance
+    with up.OneshotPlanner(name=engine) as planner:
+        if not planner.supports(up_problem.kind):
+            return ("unsupported", None, f"{engine} does not support: "
+                    + ", ".join(sorted(up_problem.kind.features)))
+        result = planner.solve(up_problem, timeout=timeout_s)
+    status = {
+        S.SOLVED_SATISFICING: "solved", S.SOLVED_OPTIMALLY: "solved",
+        S.UNSOLVABLE_PROVEN: "unsolvable-proven",
+        S.UNSOLVABLE_INCOMPLETELY: "unsolvable-incompletely",
+        S.TIMEOUT: "timeout", S.MEMOUT: "error", S.INTERNAL_ERROR: "error",
+        S.UNSUPPORTED_PROBLEM: "unsupported",
+    }.get(result.status, "error")
+    if status != "solved":
+        log = " ".join(str(m.message) for m in (result.log_messages or []))[-400:]
+        return (status, None, log)
+    calls = []
+    for ai in result.plan.actions:
+        if back is not None:
+            ai = back(ai)
+            if ai is None:
+                continue
+        calls.append((ai.action.name, tuple(str(p.object().name) for p in ai.actual_parameters)))
+    return ("solved", calls, "")
+
+
+def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, up_problem, engine, timeout_s), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(timeout_s):
+            try:
+                return parent.recv()
+            except EOFError:
+                return ("error", None, f"{engine} exited without an answer "
+                        f"(exit code {proc.exitcode})")
+        return ("timeout", None, f"no plan within {timeout_s:g} s")
+    finally:
+        if proc.is_alive():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.join(timeout=5)
+
+
+def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = None,
+          describe: dict[str, str] | None = None, engine: str = DEFAULT_ENGINE,
+          timeout_s: float = 60.0, explain: bool = True) -> PlanResult:
+    """Plan for ``problem`` so that every policy and access rule holds; verify the result.
+
+    A plan is returned only if the fast validator accepts it (fail closed). When no plan
+    exists under the policies but one exists without them, ``blocking`` names a minimal
+    set of policies that together make the goal unreachable.
+    """
+    from verifier.access import AccessRules
+    from verifier.validate import Checker
+
+    if engine not in ENGINES:
+        raise PlansafeError(f"unknown engine '{engine}' (use one of {', '.join(ENGINES)})")
+    access = access or AccessRules.default(problem.domain)
+    start = time.perf_counter()
+    status, calls, message = _run_with_deadline(
+        build_up_problem(problem, policies, access), engine, timeout_s)
+    seconds = time.perf_counter() - start
+    if status != "solved":
+        blocking: tuple[str, ...] = ()
+        if explain and policies and status in ("unsolvable-proven", "unsolvable-incompletely"):
+            blocking = _blocking(problem, policies, access, engine,
+                                 max(1.0, timeout_s - seconds))
+            if blocking:
+                message = ("the goal is unreachable under policies "
+                           + ", ".join(blocking) + (f"; {message}" if message else ""))
+        return PlanResult(status, None, None, engine, time.perf_counter() - start, message,
+                          blocking)
+    steps = tuple(Step(f"s{i}", a, args, (access.permitted(a, args) or (None,))[0])
+                  for i, (a, args) in enumerate(calls, 1))
+    plan = Plan(steps, Provenance("symbolic", 0, 0, seconds, engine))
+    verdict = Checker(problem, policies=policies, access=access, describe=describe).check(plan)
+    if not verdict.valid:
+        return PlanResult("error", None, verdict, engine, seconds,
+                          "the engine's plan failed verification: "
+                          + "; ".join(v.message for v in verdict.violations[:3]))
+    return PlanResult("solved", replace(plan, steps=verdict.plan.steps if verdict.plan
+                                        else plan.steps), verdict, engine, seconds)
+
+
+def _blocking(problem: Problem, policies: Sequence[Policy], access: Any, engine: str,
+              budget_s: float) -> tuple[str, ...]:
+    """A minimal set of policies under which the goal is unreachable (deletion filter)."""
+    deadline = time.perf_counter() + budget_s
+
+    def unsolvable(ps: Sequence[Policy]) -> bool | None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        st, _, _ = _run_with_deadline(build_up_problem(problem, ps, access), engine, left)
+        if st == "solved":
+            return False
+        return True if st.startswith("unsolvable") else None
+
+    if unsolvable(()) is not False:
+        return ()  # unreachable even without policies (or unknown): policies are not the cause
+    core = list(policies)
+    for p in list(policies):
+        trial = [q for q in core if q is not p]
+        verdict = unsolvable(trial)
+        if verdict is None:
+            return tuple(q.id for q in core)
+        if verdict:
+            core = trial
+    return tuple(q.id for q in core)
