@@ -5,7 +5,7 @@
 ;; lives in the policies of spec.yaml, so a plan that skips a step is executable but
 ;; is rejected by the verifier.
 (define (domain devops)
-  (:requirements :strips :typing)
+  (:requirements :strips :typing :negative-preconditions)
   (:types service env)
   (:constants staging prod - env)
   (:predicates

@@ -1,0 +1,3 @@
+"""Plansafe's agents and runtime: planner, executor, monitor, LLM backends, journal, API, CLI."""
+
+__all__: list[str] = []
