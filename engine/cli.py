@@ -72,7 +72,8 @@ def plan(
                                                      "one in the spec's problems/")] = None,
     goal: Annotated[Optional[str], typer.Option(help="goal in plain words or as PDDL "
                                                 "(and (p a) ...)")] = None,
-    planner: Annotated[str, typer.Option(help="llm | symbolic | auto")] = "symbolic",
+    planner: Annotated[str, typer.Option(help="llm | symbolic | auto (language model first, "
+                                         "symbolic fallback)")] = "symbolic",
     engine: Annotated[str, typer.Option(help="symbolic engine: fast-downward | pyperplan")
                       ] = "fast-downward",
     timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
@@ -80,13 +81,18 @@ def plan(
     as_json: JsonOpt = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="also write the plan "
                                                    "JSON to this file")] = None,
+    k: Annotated[int, typer.Option("--k", help="language-model candidates per round")] = 4,
+    rounds: Annotated[int, typer.Option(help="language-model rounds with verifier feedback "
+                                        "before the symbolic fallback")] = 3,
+    model: Annotated[Optional[Path], typer.Option(help="local Hugging Face checkpoint folder "
+                                                  "(default: the embedded model)")] = None,
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
     from engine.commands import make_plan
 
     try:
         result = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
-                           timeout_s=timeout_s)
+                           timeout_s=timeout_s, k=k, rounds=rounds, model=model)
     except PlansafeError as e:
         _fail(e, as_json)
     if output is not None and result.get("steps") is not None:
@@ -144,6 +150,29 @@ def validate(
         if cert:
             out.print(f"certificate: {cert.get('id', '')}")
     raise typer.Exit({"valid": 0, "invalid": 1}.get(verdict_json["status"], 1))
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option(help="folder for the checkpoint (config.json, "
+                                      "model.safetensors, tokenizer.json)")
+                   ] = Path("build/llm/model"),
+    steps: Annotated[int, typer.Option(help="optimiser steps")] = 3000,
+    size: Annotated[str, typer.Option(help="tiny | small | base | large")] = "small",
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+    seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
+    data_dir: Annotated[Path, typer.Option(help="cache of generated training problems")
+                        ] = Path("build/llm/data"),
+) -> None:
+    """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
+    from engine.llm.train import SIZES, TrainConfig, train as run_training
+
+    if size not in SIZES:
+        _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
+    info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
+                                    data_dir=data_dir),
+                        log=lambda m: typer.echo(m, err=True))
+    typer.echo(json.dumps(info, indent=2))
 
 
 def main() -> None:

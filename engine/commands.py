@@ -65,29 +65,70 @@ def _problem_and_spec(spec_path: Path, problem_ref: str | None) -> tuple[Any, An
 
 
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
-              engine: str, timeout_s: float) -> dict[str, Any]:
+              engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
+              model: Path | None = None) -> dict[str, Any]:
+    """Plan with the symbolic planner, the language model (``llm``) or both (``auto``).
+
+    With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
+    the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
+    and initial state.
+    """
     from verifier.plan_io import plan_to_json
     from verifier.planning import solve
 
     if planner not in ("symbolic", "llm", "auto"):
         raise PlansafeError(f"unknown planner '{planner}' (use llm, symbolic or auto)")
-    if planner != "symbolic":
-        raise PlansafeError(f"the '{planner}' planner is not available yet; use --planner "
-                            "symbolic")
+    backend = None
+    if model is not None:
+        from engine.llm.backend import TransformersBackend
+
+        backend = TransformersBackend(model)
+    translation = None
     if goal is not None:
-        raise PlansafeError("--goal needs the language-model planner, which is not available "
-                            "yet; give a PDDL problem")
-    spec, problem = _problem_and_spec(spec_path, problem_ref)
-    result = solve(problem, policies=spec.policies, access=spec.access, describe=spec.describe,
-                   engine=engine, timeout_s=timeout_s)
-    out: dict[str, Any] = {"status": result.status, "problem": problem.name,
-                           "engine": result.engine, "seconds": round(result.seconds, 4)}
-    if result.plan is not None:
-        out.update(plan_to_json(result.plan))
+        from engine.goals import default_problem, translate_goal, with_goal
+        from verifier.spec import load_problem, load_spec
+
+        spec = load_spec(spec_path)
+        base = load_problem(spec, problem_ref) if problem_ref is not None \
+            else default_problem(spec)
+        translation = translate_goal(spec, base, goal, backend=backend)
+        problem = with_goal(base, translation.goal)
     else:
-        out["steps"] = None
-        out["message"] = result.message
-        out["blocking"] = list(result.blocking)
+        spec, problem = _problem_and_spec(spec_path, problem_ref)
+    if planner == "symbolic":
+        result = solve(problem, policies=spec.policies, access=spec.access,
+                       describe=spec.describe, engine=engine, timeout_s=timeout_s)
+        out: dict[str, Any] = {"status": result.status, "problem": problem.name,
+                               "engine": result.engine, "seconds": round(result.seconds, 4)}
+        if result.plan is not None:
+            out.update(plan_to_json(result.plan))
+        else:
+            out["steps"] = None
+            out["message"] = result.message
+            out["blocking"] = list(result.blocking)
+    else:
+        from engine.planner import PlannerAgent
+
+        agent = PlannerAgent.for_planner(spec, planner, backend=backend, k=k,  # type: ignore
+                                         rounds=rounds, engine=engine, timeout_s=timeout_s)
+        plan, _verdict = agent.plan(problem)
+        report = agent.last
+        status = "solved" if plan is not None else (report.fallback_status or
+                                                     "no-valid-proposal")
+        out = {"status": status, "problem": problem.name, "planner": planner,
+               "engine": engine, "seconds": round(report.seconds, 4)}
+        if plan is not None:
+            out.update(plan_to_json(plan))
+            out["provenance"]["per_round"] = [r.to_json() for r in report.rounds]
+        else:
+            out["steps"] = None
+            out["message"] = report.message
+            out["blocking"] = list(report.blocking)
+        out["agent"] = report.to_json()
+    if translation is not None:
+        out["goal"] = translation.goal
+        out["goal_text"] = translation.text
+        out["goal_source"] = translation.source
     return out
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from verifier.errors import PlansafeError, SpecError
+from verifier.errors import PlansafeError, SpecError, did_you_mean
 from verifier.model import (
     ActionSchema, And, Atom, Const, Domain, Effect, Eq, Exists, Forall, Formula, Imply, Not, Or,
     Problem,
@@ -72,7 +72,48 @@ def _position_of(error: Exception) -> tuple[int, int]:
 def _clean_message(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     text = re.sub(r"^UP\w+Error\('?(.*?)'?\)$", r"\1", text)
-    return text
+    # positions are reported separately: drop unified-planning's / pyparsing's own
+    text = re.sub(r"\s*\(at char \d+\),?\s*\(line:\s*\d+,\s*col:\s*\d+\)", "", text)
+    text = re.sub(r"\.?\s*(From|found at) line:.*$", "", text)
+    return text.strip()
+
+
+def _declared(text: str, section: str) -> set[str]:
+    """Names declared in ``(:section ...)`` (types, constants, objects), without types."""
+    m = re.search(r"\(\s*:" + section + r"\b(.*?)\)", text, re.IGNORECASE | re.DOTALL)
+    if not m:
+        return set()
+    words = re.findall(r"[^\s()]+", m.group(1).lower())
+    return {w for i, w in enumerate(words) if w != "-" and (i == 0 or words[i - 1] != "-")}
+
+
+def _pddl_error(error: Exception, path: Path, text: str, names_text: str) -> SpecError:
+    """A positioned, readable error for a unified-planning parse failure in ``text``."""
+    line, col = _position_of(error)
+    message = _clean_message(error)
+    hint: str | None = "check the PDDL syntax and names at this position"
+    word = None
+    preds = {m.lower() for m in re.findall(r"\(\s*([^\s()?:][^\s()]*)\s+\?", re.sub(
+        r"(?is).*?\(\s*:predicates(.*?)\(\s*:(action|functions|derived).*", r"\1", names_text))}
+    if m := re.match(r"Not able to handle: \((\S+)", message):
+        word, choices, message = m.group(1).lower(), preds, f"unknown predicate '{m.group(1)}'"
+    elif m := re.match(r"Found invalid expression: (\S+?)\.?$", message):
+        word = m.group(1).lower()
+        choices = _declared(names_text, "constants") | _declared(text, "objects")
+        message = f"unknown object or variable '{m.group(1)}'"
+    elif m := re.match(r"(?:Undefined parameter's type: (\S+?)\.?|'([^']+)')$", message):
+        word = (m.group(1) or m.group(2)).lower()
+        choices = _declared(names_text, "types") | {"object"}
+        message = f"unknown type '{word}'"
+    if word is not None:
+        hint = did_you_mean(word, choices) or hint
+        if (line, col) == (1, 1):  # no position given: the word's first use after its kind
+            found = re.search(r"(?<![\w?-])" + re.escape(word) + r"(?![\w-])", text,
+                              re.IGNORECASE)
+            if found:
+                line = text.count("\n", 0, found.start()) + 1
+                col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return SpecError(message, path=str(path), line=line, col=col, hint=hint)
 
 
 def _up_reader() -> Any:
@@ -100,14 +141,8 @@ def read_problem(domain_path: str | Path, problem_path: str | Path | None) -> Pr
     except (SpecError, PlansafeError):
         raise
     except Exception as error:  # unified-planning raises many types; all are bad input here
-        line, col = _position_of(error)
-        where = domain_path
-        if problem_path is not None and _blame_problem(error, domain_text, problem_text):
-            where = Path(problem_path)
-        raise SpecError(
-            _clean_message(error), path=str(where), line=line, col=col,
-            hint="check the PDDL syntax and names at this position",
-        ) from None
+        raise _blame(error, reader, domain_path, domain_text, problem_path, problem_text
+                     ) from None
     m = re.search(r"\(\s*domain\s+([^\s()]+)", domain_text, re.IGNORECASE)
     return convert_problem(up_problem, domain_path=str(domain_path),
                            problem_path=str(problem_path or domain_path),
@@ -118,14 +153,17 @@ def read_domain(domain_path: str | Path) -> Domain:
     return read_problem(domain_path, None).domain
 
 
-def _blame_problem(error: Exception, domain_text: str, problem_text: str | None) -> bool:
-    """unified-planning does not say which file an error is in; guess from the message."""
-    msg = str(error).lower()
-    if problem_text is None:
-        return False
-    if "problem" in msg or "object" in msg or "init" in msg or "goal" in msg:
-        return True
-    return False
+def _blame(error: Exception, reader: Any, domain_path: Path, domain_text: str,
+           problem_path: str | Path | None, problem_text: str | None) -> SpecError:
+    """unified-planning does not say which file an error is in: the problem is to blame
+    exactly when the domain alone reads without error."""
+    if problem_text is not None:
+        try:
+            reader.parse_problem_string(normalise_pddl(domain_text))
+        except Exception as domain_error:  # the domain itself is bad: report that
+            return _pddl_error(domain_error, domain_path, domain_text, domain_text)
+        return _pddl_error(error, Path(str(problem_path)), problem_text, domain_text)
+    return _pddl_error(error, domain_path, domain_text, domain_text)
 
 
 def _read_text(path: Path) -> str:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -66,7 +67,8 @@ def _to_up(f: Formula, up_problem: Any, scope: dict[str, Any]) -> Any:
     if isinstance(f, Or):
         return up.Or(*(_to_up(a, up_problem, scope) for a in f.args)) if f.args else up.FALSE()
     if isinstance(f, Imply):
-        return up.Implies(_to_up(f.left, up_problem, scope), _to_up(f.right, up_problem, scope))
+        # (or (not a) b): the trajectory-constraint compiler rejects Implies
+        return up.Or(up.Not(_to_up(f.left, up_problem, scope)), _to_up(f.right, up_problem, scope))
     if isinstance(f, Eq):
         return up.Equals(term(f.left), term(f.right))
     if isinstance(f, (Forall, Exists)):
@@ -166,12 +168,25 @@ def _policy_to_up(rule: Any, pb: Any, scope: dict[str, Any]) -> Any:
 
 def _child(conn: Any, up_problem: Any, engine: str, timeout_s: float) -> None:
     os.setpgrp()  # so that the parent can kill the engine's own subprocesses too
+    import shutil
+    import tempfile
+
+    # Fast Downward writes output.sas into its working directory: keep it out of the user's.
+    workdir = tempfile.mkdtemp(prefix="plansafe-")
     try:
+        os.chdir(workdir)
         conn.send(_solve_here(up_problem, engine, timeout_s))
     except Exception as e:  # report, never hang the parent
         conn.send(("error", None, f"{type(e).__name__}: {e}"))
     finally:
         conn.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# unified-planning reads "- number" cost tables as reals and flags cost entries left undefined
+# (IPC elevators); Fast Downward plans with such tables. Costs never decide validity, the plan
+# is verified afterwards, and Fast Downward fails (closed) on a reachable undefined cost.
+_COST_TABLE_FEATURES = frozenset({"REAL_NUMBERS_IN_ACTIONS_COST", "UNDEFINED_INITIAL_NUMERIC"})
 
 
 def _solve_here(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
@@ -188,9 +203,13 @@ def _solve_here(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, An
         up_problem, back = compiled.problem, compiled.map_back_action_instance
     with up.OneshotPlanner(name=engine) as planner:
         if not planner.supports(up_problem.kind):
-            return ("unsupported", None, f"{engine} does not support: "
-                    + ", ".join(sorted(up_problem.kind.features)))
-        result = planner.solve(up_problem, timeout=timeout_s)
+            missing = set(up_problem.kind.features) - set(planner.supported_kind().features)
+            if engine != "fast-downward" or not missing or missing - _COST_TABLE_FEATURES:
+                return ("unsupported", None, f"{engine} does not support: "
+                        + ", ".join(sorted(missing or up_problem.kind.features)))
+        with warnings.catch_warnings():  # "cannot establish whether ... can solve"
+            warnings.simplefilter("ignore", UserWarning)
+            result = planner.solve(up_problem, timeout=timeout_s)
     status = {
         S.SOLVED_SATISFICING: "solved", S.SOLVED_OPTIMALLY: "solved",
         S.UNSOLVABLE_PROVEN: "unsolvable-proven",

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +127,27 @@ def _scalar_position(node: Any) -> tuple[int, int]:
     return line, col
 
 
+def _scalar_source(node: Any, value: str, text: str) -> tuple[str, int, int]:
+    """A scalar's own source text and the position of its first character.
+
+    S-expressions ignore whitespace, so reading the source slice (indentation and line breaks
+    kept) instead of the folded value gives positions in the YAML file even for quoted,
+    multi-line and block scalars. Falls back to the value when YAML escapes changed the text.
+    """
+    raw = text[node.start_mark.index:node.end_mark.index]
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    style = getattr(node, "style", None)
+    if style in ("'", '"'):
+        raw, col = raw[1:-1], col + 1
+    elif style in ("|", ">"):
+        nl = raw.find("\n")
+        raw, line, col = (raw[nl + 1:] if nl >= 0 else ""), line + 1, 1
+    if raw.split() != value.split():
+        line, col = _scalar_position(node)
+        return value, line, col
+    return raw, line, col
+
+
 def _mapping_items(node: Any) -> dict[str, tuple[Any, Any]]:
     if node is None or not isinstance(getattr(node, "value", None), list):
         return {}
@@ -171,7 +192,8 @@ def load_spec(path: str | Path) -> Spec:
         loc = tuple(err["loc"])
         at = _node_at(node, loc)
         key = loc[-1] if loc else None
-        if err["type"] == "extra_forbidden":
+        if err["type"] == "extra_forbidden":  # point at the unknown key, not its value
+            at = _mapping_items(_node_at(node, loc[:-1])).get(str(key), (at, None))[0]
             fields = _fields_for(loc[:-1])
             hint = did_you_mean(str(key), fields) or f"allowed keys: {', '.join(fields)}"
             message = f"unknown key '{key}'"
@@ -188,6 +210,10 @@ def load_spec(path: str | Path) -> Spec:
     def where(n: Any) -> dict[str, Any]:
         line, col = _scalar_position(n)
         return {"path": sp, "line": line, "col": col}
+
+    def pattern(value: str, n: Any) -> Pattern:
+        src, line, col = _scalar_source(n, value, text)
+        return replace(parse_pattern(src, domain, path=sp, line=line, col=col), text=value)
 
     # describe keys must be predicates or actions
     for k, _v in _mapping_items(top.get("describe", (None, None))[1]).values():
@@ -210,14 +236,14 @@ def load_spec(path: str | Path) -> Spec:
         agents_node = _mapping_items(top["agents"][1])
         for name, am in model.agents.items():
             a_items = _mapping_items(agents_node[name][1])
-            may = tuple(parse_pattern(t, domain, **where(n)) for t, n in
+            may = tuple(pattern(t, n) for t, n in
                         zip(am.may, a_items["may"][1].value if "may" in a_items else []))
-            may_not = tuple(parse_pattern(t, domain, **where(n)) for t, n in
+            may_not = tuple(pattern(t, n) for t, n in
                             zip(am.may_not, a_items["may_not"][1].value
                                 if "may_not" in a_items else []))
             agents.append(Agent(name, may, may_not))
         access = AccessRules(tuple(agents))
-    approval = tuple(parse_pattern(t, domain, **where(n)) for t, n in
+    approval = tuple(pattern(t, n) for t, n in
                      zip(model.approval, top["approval"][1].value if "approval" in top else []))
 
     policies: list[Policy] = []
@@ -230,7 +256,8 @@ def load_spec(path: str | Path) -> Spec:
                             hint="policy ids must be unique")
         seen.add(pm.id)
         pos = where(items["rule"][1])
-        rule = parse_policy_rule(pm.rule, domain, **pos)
+        src, line, col = _scalar_source(items["rule"][1], pm.rule, text)
+        rule = parse_policy_rule(src, domain, path=sp, line=line, col=col)
         policies.append(Policy(pm.id, rule, pm.rule, pm.says, **pos))
 
     return Spec(

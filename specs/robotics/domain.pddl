@@ -1,18 +1,17 @@
 ;; Mobile robots fetch and deliver items between locations.
 ;; Battery is a discrete level: level0 (empty) .. level4 (full). Every move costs one
-;; level (problems list the (next ?lower ?higher) chain); charging at the dock refills
-;; to full. A robot carries one item at a time; heavy items need the separate
-;; pick-heavy action (which a human approves). Where a robot may run flat, when heavy
+;; level (problems list the (next ?lower ?higher) chain); charging at a location with
+;; a charger refills it to full. A robot carries one item at a time; heavy items need
+;; the separate pick-heavy action (which a human approves). Where a robot may run flat, when heavy
 ;; items may be lifted and that placements get reported are policies in spec.yaml.
 (define (domain robotics)
   (:requirements :strips :typing :negative-preconditions)
   (:types robot location item level)
-  (:constants
-    dock - location
-    level0 level1 level2 level3 level4 - level)
+  (:constants level0 level1 level2 level3 level4 - level)
   (:predicates
     (at ?r - robot ?l - location)
     (connected ?from - location ?to - location)
+    (charger ?l - location)
     (battery ?r - robot ?b - level)
     (next ?lower - level ?higher - level)
     (item-at ?i - item ?l - location)
@@ -29,8 +28,8 @@
                  (not (at ?r ?from)) (not (battery ?r ?b))))
 
   (:action charge
-    :parameters (?r - robot ?b - level)
-    :precondition (and (at ?r dock) (battery ?r ?b) (not (battery ?r level4)))
+    :parameters (?r - robot ?l - location ?b - level)
+    :precondition (and (at ?r ?l) (charger ?l) (battery ?r ?b) (not (battery ?r level4)))
     :effect (and (battery ?r level4) (not (battery ?r ?b))))
 
   (:action pick

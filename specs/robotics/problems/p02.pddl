@@ -3,10 +3,11 @@
   (:domain robotics)
   (:objects
     r1 - robot
-    hall lab store - location
+    dock hall lab store - location
     box1 crate1 - item)
   (:init
     (next level0 level1) (next level1 level2) (next level2 level3) (next level3 level4)
+    (charger dock)
     (connected dock hall) (connected hall dock)
     (connected hall lab) (connected lab hall)
     (connected hall store) (connected store hall)

@@ -1,12 +1,13 @@
-;; Two robots on a 3x3 grid (dock in the middle), five items, two heavy.
+;; Two robots on a 3x3 grid (dock in the middle), three items, one heavy.
 (define (problem p04)
   (:domain robotics)
   (:objects
     r1 r2 - robot
-    a1 a2 a3 b1 b3 c1 c2 c3 - location
-    box1 box2 box3 crate1 crate2 - item)
+    dock a1 a2 a3 b1 b3 c1 c2 c3 - location
+    box1 box2 crate1 - item)
   (:init
     (next level0 level1) (next level1 level2) (next level2 level3) (next level3 level4)
+    (charger dock)
     (connected a1 a2) (connected a2 a1)
     (connected a1 b1) (connected b1 a1)
     (connected a2 a3) (connected a3 a2)
@@ -23,14 +24,10 @@
     (at r2 dock) (battery r2 level0) (free r2)
     (item-at box1 a1)
     (item-at box2 c3)
-    (item-at box3 a3)
     (item-at crate1 c1) (heavy crate1)
-    (item-at crate2 b3) (heavy crate2)
   )
   (:goal (and
     (item-at box1 c3)
     (item-at box2 a3)
-    (item-at box3 a1)
     (item-at crate1 b1)
-    (item-at crate2 dock)
   )))

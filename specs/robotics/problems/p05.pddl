@@ -1,12 +1,13 @@
-;; Three robots on a 3x4 grid, seven items, three heavy.
+;; Three robots on a 3x4 grid with chargers at the dock (b2) and b4, five items, two heavy.
 (define (problem p05)
   (:domain robotics)
   (:objects
     r1 r2 r3 - robot
-    a1 a2 a3 a4 b1 b3 b4 c1 c2 c3 c4 - location
-    box1 box2 box3 box4 crate1 crate2 crate3 - item)
+    dock a1 a2 a3 a4 b1 b3 b4 c1 c2 c3 c4 - location
+    box1 box2 box3 crate1 crate2 - item)
   (:init
     (next level0 level1) (next level1 level2) (next level2 level3) (next level3 level4)
+    (charger dock) (charger b4)
     (connected a1 a2) (connected a2 a1)
     (connected a1 b1) (connected b1 a1)
     (connected a2 a3) (connected a3 a2)
@@ -30,17 +31,13 @@
     (item-at box1 a1)
     (item-at box2 c4)
     (item-at box3 a4)
-    (item-at box4 c1)
     (item-at crate1 b4) (heavy crate1)
-    (item-at crate2 a2) (heavy crate2)
-    (item-at crate3 c3) (heavy crate3)
+    (item-at crate2 c1) (heavy crate2)
   )
   (:goal (and
-    (item-at box1 c4)
-    (item-at box2 a1)
-    (item-at box3 c1)
-    (item-at box4 a4)
-    (item-at crate1 a2)
+    (item-at box1 a3)
+    (item-at box2 c2)
+    (item-at box3 c3)
+    (item-at crate1 b3)
     (item-at crate2 dock)
-    (item-at crate3 b3)
   )))

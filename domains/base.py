@@ -1,0 +1,153 @@
+"""What a tool sees and returns: the contract between the Executor and a domain pack.
+
+A tool bound in ``spec.yaml`` (``module:callable``) is called as ``tool(ctx, *args)``,
+sync or async. It returns an :class:`Observation` (facts that now hold or no longer
+hold), ``None`` (nothing observed: the Executor assumes the predicted effects), or a
+mapping ``{"holds": [...], "not_holds": [...]}``; or it raises. Raise
+:class:`TransientToolError` for faults worth retrying, :class:`PermanentToolError` for
+faults that will not go away, :class:`PreconditionFailed` when the world is not as the
+plan assumed (attach what was observed).
+
+A tool module may also define two hooks, found by the Executor next to the tools:
+``setup(info: RunInfo)`` before a run's first step (again on resume; it must keep an
+existing world) and ``observe(info: RunInfo) -> frozenset[GroundAtom]``, the current
+state of the world, used to decide what happened after a crash or a timeout and to
+replan from the observed state.
+
+These types live in ``domains`` (not ``engine``) because imports go
+``engine -> domains -> verifier``; ``engine.tools`` re-exports them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from verifier.errors import PlansafeError
+from verifier.model import Domain, GroundAtom
+
+__all__ = [
+    "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
+    "PermanentToolError", "PreconditionFailed", "idempotent", "is_idempotent", "parse_atom",
+    "atoms_of",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_atom(atom: str | Iterable[str]) -> GroundAtom:
+    """``"(deployed api prod)"`` or ``("deployed", "api", "prod")`` as a ground atom tuple."""
+    if isinstance(atom, str):
+        words = atom.strip().strip("()").split()
+        if not words:
+            raise PlansafeError(f"empty atom {atom!r}")
+        return tuple(w.lower() for w in words)
+    return tuple(str(x) for x in atom)
+
+
+def atoms_of(items: Iterable[Any]) -> frozenset[GroundAtom]:
+    return frozenset(parse_atom(a) for a in items)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What a tool saw after acting: atoms that hold and atoms that do not."""
+
+    holds: frozenset[GroundAtom] = frozenset()
+    not_holds: frozenset[GroundAtom] = frozenset()
+
+    @staticmethod
+    def of(holds: Iterable[Any] = (), not_holds: Iterable[Any] = ()) -> "Observation":
+        return Observation(atoms_of(holds), atoms_of(not_holds))
+
+    @staticmethod
+    def coerce(value: Any) -> "Observation | None":
+        if value is None or isinstance(value, Observation):
+            return value
+        if isinstance(value, Mapping):
+            return Observation.of(value.get("holds", ()), value.get("not_holds", ()))
+        raise PlansafeError(f"a tool returned {type(value).__name__}; expected an Observation, "
+                            "a mapping with 'holds'/'not_holds', or None")
+
+    def to_json(self) -> dict[str, list[list[str]]]:
+        return {"holds": sorted(list(a) for a in self.holds),
+                "not_holds": sorted(list(a) for a in self.not_holds)}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any] | None) -> "Observation | None":
+        if data is None:
+            return None
+        return Observation(frozenset(tuple(a) for a in data.get("holds", ())),
+                           frozenset(tuple(a) for a in data.get("not_holds", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """What a tool pack's ``setup`` / ``observe`` hooks learn about a run."""
+
+    run_id: str
+    domain: Domain
+    objects: Mapping[str, str]
+    init: frozenset[GroundAtom]
+    world: str | None = None  # where a simulator keeps its world (a file beside the journal)
+    faults: Mapping[str, Any] | None = None  # a FaultPlan as JSON, for simulators
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """Passed as the first argument of every tool call."""
+
+    run_id: str
+    step_id: str
+    agent: str | None
+    idempotency_key: str
+    action: str
+    args: tuple[str, ...]
+    attempt: int = 1
+    timeout_s: float | None = None
+    world: str | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event, compare=False)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the Executor gave up on this call (timeout): sync tools should stop."""
+        return self.cancel_event.is_set()
+
+
+class ToolError(PlansafeError):
+    """A tool failed. ``retryable`` says whether trying again may help."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, observation: Observation | None = None,
+                 retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.observation = observation
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class TransientToolError(ToolError):
+    retryable = True
+
+
+class PermanentToolError(ToolError):
+    retryable = False
+
+
+class PreconditionFailed(ToolError):
+    """The world is not as the plan assumed; ``observation`` says what was seen instead."""
+
+    retryable = False
+
+
+def idempotent(fn: F) -> F:
+    """Mark a tool as idempotent: calling it twice with one idempotency key acts once."""
+    fn.idempotent = True  # type: ignore[attr-defined]
+    return fn
+
+
+def is_idempotent(fn: Callable[..., Any]) -> bool:
+    return bool(getattr(fn, "idempotent", False))

@@ -1,0 +1,1 @@
+"""Domain pack for specs/blocksworld: simulated tools with fault injection."""

@@ -1,0 +1,1 @@
+"""Domain pack for specs/devops: simulated tools with fault injection."""

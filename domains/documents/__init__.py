@@ -1,0 +1,1 @@
+"""Domain pack for specs/documents: simulated tools with fault injection."""

@@ -1,0 +1,79 @@
+"""Random problems of a spec, as data: objects, initial atoms and goal atoms, written as PDDL.
+
+Each domain pack's ``problems.py`` builds :class:`GeneratedProblem` values; this module
+turns them into PDDL text and into :class:`verifier.model.Problem` objects, and holds
+the shared goal-phrasing helpers used to make (plain-language goal -> formal goal) pairs.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from verifier.model import GroundAtom, Problem
+
+__all__ = ["GeneratedProblem", "to_pddl", "load_generated", "phrase_goal", "GoalPhrasing"]
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedProblem:
+    name: str
+    domain: str
+    objects: tuple[tuple[str, str], ...]  # (name, type); domain constants are not listed
+    init: tuple[GroundAtom, ...]
+    goal: tuple[GroundAtom, ...]
+
+
+def _atom(a: GroundAtom) -> str:
+    return "(" + " ".join(a) + ")"
+
+
+def to_pddl(p: GeneratedProblem) -> str:
+    by_type: dict[str, list[str]] = {}
+    for name, typ in p.objects:
+        by_type.setdefault(typ, []).append(name)
+    objs = "\n    ".join(" ".join(names) + f" - {t}" for t, names in by_type.items())
+    init = "\n    ".join(_atom(a) for a in p.init)
+    goal = "\n    ".join(_atom(a) for a in p.goal)
+    return (f"(define (problem {p.name})\n  (:domain {p.domain})\n  (:objects\n    {objs})\n"
+            f"  (:init\n    {init}\n  )\n  (:goal (and\n    {goal}\n  )))\n")
+
+
+def load_generated(domain_path: str | Path, p: GeneratedProblem) -> Problem:
+    """Read a generated problem through the same PDDL reader as user files."""
+    from verifier.pddl import read_problem
+
+    with tempfile.TemporaryDirectory(prefix="plansafe-gen-") as tmp:
+        path = Path(tmp) / f"{p.name}.pddl"
+        path.write_text(to_pddl(p), encoding="utf-8")
+        return read_problem(domain_path, path)
+
+
+GoalPhrasing = Mapping[str, Sequence[str]]
+"""predicate -> templates such as ``"deploy {0} to {1}"``; ``{0}`` etc. are object mentions."""
+
+
+def phrase_goal(rng: random.Random, goal: Sequence[GroundAtom], phrasing: GoalPhrasing,
+                aliases: Mapping[str, Sequence[str]], *, openers: Sequence[str] = ("",)
+                ) -> str | None:
+    """One plain-language phrasing of a conjunctive goal (None: a predicate has no template)."""
+    parts = []
+    for atom in goal:
+        templates = phrasing.get(atom[0])
+        if not templates:
+            return None
+        names = [rng.choice(tuple(aliases.get(o, ())) + (o,)) if aliases.get(o) else o
+                 for o in atom[1:]]
+        parts.append(rng.choice(tuple(templates)).format(*names))
+    if len(parts) == 1:
+        body = parts[0]
+    else:
+        joiner = rng.choice((" and ", ", and ", "; ", ", then ")) if len(parts) == 2 else None
+        body = (parts[0] + joiner + parts[1]) if joiner else \
+            ", ".join(parts[:-1]) + rng.choice((", and ", " and ")) + parts[-1]
+    opener = rng.choice(tuple(openers))
+    text = (opener + body).strip()
+    return text[0].lower() + text[1:] if rng.random() < 0.7 else text[0].upper() + text[1:]

@@ -1,0 +1,1 @@
+"""Domain pack for specs/robotics: simulated tools with fault injection."""

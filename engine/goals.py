@@ -1,0 +1,183 @@
+"""Plain-language goals -> formal goals, under the goal grammar; PDDL goals parsed directly.
+
+``parse_goal(spec, problem_or_objects, text)`` returns a formal goal ``(and (p a) ...)``
+that :func:`verifier.policy.parse_formula` accepts for the problem's objects. Text that
+starts with ``(`` is PDDL and is only parsed and type-checked. Otherwise the language
+model writes ground atoms under a grammar of the domain's predicates and the problem's
+objects, or ``(unknown)``. A goal that cannot be mapped is an error with a clear
+message, never a guess: the model's ``(unknown)``, a text that names an object this
+problem lacks, or an answer that uses an object the text never mentions.
+
+Without a problem file, ``--goal`` plans from the spec's *default problem*: its example
+problem with the most objects (ties: the first by name), initial state kept, goal
+replaced.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from verifier.errors import PlansafeError, SpecError
+from verifier.model import Problem
+
+__all__ = ["parse_goal", "translate_goal", "GoalTranslation", "default_problem", "with_goal"]
+
+
+@dataclass(frozen=True, slots=True)
+class GoalTranslation:
+    text: str
+    goal: str  # formal, "(and ...)"
+    source: str  # "pddl" | "llm"
+    tokens: int = 0
+    seconds: float = 0.0
+
+
+def _objects(problem_or_objects: Problem | Mapping[str, str]) -> dict[str, str]:
+    if isinstance(problem_or_objects, Problem):
+        return dict(problem_or_objects.objects)
+    return dict(problem_or_objects)
+
+
+def _aliases(spec_name: str) -> dict[str, tuple[str, ...]]:
+    try:
+        return dict(getattr(importlib.import_module(f"domains.{spec_name}.problems"),
+                            "ALIASES", {}))
+    except ImportError:
+        return {}
+
+
+def _known_names(spec: Any) -> set[str]:
+    """Names that are objects in some problem of this spec (pools of its generator too)."""
+    names: set[str] = set()
+    try:
+        mod = importlib.import_module(f"domains.{spec.name}.problems")
+        for attr in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS"):
+            names.update(getattr(mod, attr, ()))
+    except ImportError:
+        pass
+    for path in spec.problems.values():
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        m = re.search(r"\(:objects(.*?)\)", text, re.S | re.I)
+        if m:
+            names.update(w for w in m.group(1).split() if w != "-" and not w.startswith(";"))
+    return {n.lower() for n in names if len(n) > 1}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9][a-z0-9_\-]*", text.lower())
+
+
+def _mentioned(obj: str, text: str, aliases: Mapping[str, tuple[str, ...]]) -> bool:
+    low = " " + " ".join(_words(text)) + " "
+    forms = {obj, *aliases.get(obj, ())}
+    m = re.fullmatch(r"([a-z]+)(\d+)", obj)
+    if m:
+        forms.add(f"{m.group(1)} {m.group(2)}")
+        forms.add(m.group(2)) if m.group(1) in ("inv",) else None
+    return any(f" {' '.join(_words(f))} " in low for f in forms if _words(f))
+
+
+def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
+                   backend: Any = None) -> GoalTranslation:
+    import time
+
+    from engine.llm.prompts import UNKNOWN_GOAL
+    from verifier.policy import parse_formula
+
+    objects = _objects(problem_or_objects)
+    stripped = text.strip()
+    if not stripped:
+        raise PlansafeError("the goal is empty (write it in plain words or as PDDL, e.g. "
+                            "\"(and (deployed api prod))\")")
+    if stripped.startswith("("):
+        parse_formula(stripped, spec.domain, objects, path="<goal>")  # SpecError on bad input
+        return GoalTranslation(text, stripped, "pddl")
+    names = ", ".join(sorted(o for o in objects if o not in spec.domain.constants))
+    absent = sorted({w for w in _words(stripped) if w in _known_names(spec) and w not in objects
+                     and not any(w in al for al in _aliases(spec.name).values())})
+    if absent:
+        raise PlansafeError(f"cannot map the goal {stripped!r}: "
+                            + ", ".join(repr(a) for a in absent)
+                            + f" is not an object of this problem (objects: {names}); give a "
+                            "problem that has it, or write the goal in PDDL")
+    from engine.llm.grammar import goal_grammar
+    from engine.llm.prompts import goal_prompt
+
+    if backend is None:
+        from engine.llm.backend import load_default_backend
+
+        backend = load_default_backend()
+    t0 = time.perf_counter()
+    gen = backend.generate(goal_prompt(spec.name, objects, stripped),
+                           grammar=goal_grammar(spec.domain, objects), k=1,
+                           max_new_tokens=160)[0]
+    seconds = time.perf_counter() - t0
+    atoms = gen.text.strip()
+    hint = (f"objects: {names}; say which object and what should hold, or write the goal in "
+            "PDDL, e.g. (and (pred obj ...))")
+    if not atoms or atoms == UNKNOWN_GOAL:
+        raise PlansafeError(f"cannot map the goal {stripped!r} to {spec.name} ({hint})")
+    formal = f"(and {atoms})"
+    try:
+        formula = parse_formula(formal, spec.domain, objects, path="<goal>")
+    except SpecError as e:
+        raise PlansafeError(f"cannot map the goal {stripped!r}: the model wrote {formal}, "
+                            f"which is not a goal of this problem ({e.message})") from None
+    aliases = _aliases(spec.name)
+    used = sorted({a for atom in re.findall(r"\(([^()]*)\)", atoms) for a in atom.split()[1:]})
+    unnamed = [o for o in used if not _mentioned(o, stripped, aliases)]
+    if unnamed:
+        raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} uses "
+                            + ", ".join(repr(o) for o in unnamed)
+                            + f", which the text does not name ({hint})")
+    del formula
+    return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
+
+
+def parse_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
+               backend: Any = None) -> str:
+    """The formal goal for ``text`` (plain words or PDDL); :class:`PlansafeError` if unmappable."""
+    return translate_goal(spec, problem_or_objects, text, backend=backend).goal
+
+
+def default_problem(spec: Any) -> Problem:
+    """The spec's example problem with the most objects (ties: first by name)."""
+    from verifier.spec import load_problem
+
+    if not spec.problems:
+        raise SpecError("this spec has no example problems to take objects from",
+                        path=str(spec.root), hint="give a PROBLEM file together with --goal")
+    best: Problem | None = None
+    for name in sorted(spec.problems):
+        p = load_problem(spec, name)
+        if best is None or len(p.objects) > len(best.objects):
+            best = p
+    assert best is not None
+    return best
+
+
+def with_goal(problem: Problem, goal: str) -> Problem:
+    """The same objects and initial state with another goal (read back through the PDDL reader)."""
+    from verifier.pddl import read_problem
+
+    consts = problem.domain.constants
+    by_type: dict[str, list[str]] = {}
+    for o, t in problem.objects.items():
+        if o not in consts:
+            by_type.setdefault(t, []).append(o)
+    objs = " ".join(" ".join(ns) + f" - {t}" for t, ns in by_type.items())
+    init = " ".join("(" + " ".join(a) + ")" for a in sorted(problem.init))
+    text = (f"(define (problem {problem.name}-goal) (:domain {problem.domain.name})\n"
+            f"  (:objects {objs})\n  (:init {init})\n  (:goal {goal}))\n")
+    domain_path = Path(problem.domain.path)
+    with tempfile.TemporaryDirectory(prefix="plansafe-goal-") as tmp:
+        path = Path(tmp) / f"{problem.name}-goal.pddl"
+        path.write_text(text, encoding="utf-8")
+        out = read_problem(domain_path, path)
+    return out

@@ -1,0 +1,162 @@
+"""Model backends: a narrow base class, and transformers + outlines (llguidance) decoding.
+
+:class:`ModelBackend` has one abstract method, ``generate``; tests pass stubs. The
+transformers backend loads any local Hugging Face causal-LM checkpoint directory, picks
+the device (CUDA with bf16 when present, else CPU float32), applies the tokenizer's chat
+template when it has one, decodes under a Lark grammar through outlines' llguidance
+logits processor, samples ``k`` candidates in one batch (the first greedy) and counts
+the tokens it generated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from verifier.errors import PlansafeError
+
+__all__ = ["Generation", "ModelBackend", "TransformersBackend", "load_default_backend"]
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    text: str
+    tokens: int
+    seconds: float = 0.0
+
+
+class ModelBackend(ABC):
+    """What the planner needs from a language model."""
+
+    name: str = "model"
+
+    @abstractmethod
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7) -> list[Generation]:
+        """``k`` completions of ``prompt`` (the first greedy), each allowed by ``grammar``."""
+
+
+def _device(name: str) -> tuple[str, Any]:
+    import torch
+
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return name, (torch.bfloat16 if name.startswith("cuda") else torch.float32)
+
+
+class TransformersBackend(ModelBackend):
+    """A local Hugging Face causal LM, constrained through outlines' llguidance backend."""
+
+    def __init__(self, model_dir: str | Path, *, device: str = "auto",
+                 threads: int | None = None, cache_size: int = 64) -> None:
+        os.environ.setdefault("TORCH_COMPILE_DISABLE", "1")  # else ~20 s on the first mask
+        import torch
+        import outlines
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = Path(model_dir)
+        if not (path / "config.json").is_file():
+            raise PlansafeError(f"no model checkpoint in {path} (config.json missing); train one "
+                                "with 'plansafe train --out DIR'")
+        if threads:
+            torch.set_num_threads(threads)
+        self.device, self.dtype = _device(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype).to(self.device)
+        self.model.eval()
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.outlines_model = outlines.from_transformers(self.model, self.tokenizer)
+        self.name = path.name
+        self.model_dir = path
+        self._processors: OrderedDict[str, Any] = OrderedDict()
+        self._cache_size = cache_size
+
+    # --- grammar ------------------------------------------------------------------------------
+
+    def processor(self, grammar: str) -> Any:
+        """outlines' llguidance logits processor for ``grammar`` (cached, LRU)."""
+        proc = self._processors.get(grammar)
+        if proc is None:
+            from outlines.backends import get_cfg_logits_processor
+
+            proc = get_cfg_logits_processor("llguidance", self.outlines_model, grammar)
+            self._processors[grammar] = proc
+            if len(self._processors) > self._cache_size:
+                self._processors.popitem(last=False)
+        else:
+            self._processors.move_to_end(grammar)
+        return proc
+
+    # --- generation ---------------------------------------------------------------------------
+
+    def format_prompt(self, prompt: str) -> str:
+        if getattr(self.tokenizer, "chat_template", None):
+            return self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
+        return prompt
+
+    def _run(self, prompt: str, grammar: str | None, n: int, sample: bool,
+             max_new_tokens: int, temperature: float) -> list[Generation]:
+        import torch
+        from transformers import LogitsProcessorList
+
+        enc = self.tokenizer(self.format_prompt(prompt), return_tensors="pt",
+                             add_special_tokens=False)
+        ids = enc["input_ids"].to(self.device)
+        kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, num_return_sequences=n,
+                                      pad_token_id=self.tokenizer.pad_token_id,
+                                      eos_token_id=self.tokenizer.eos_token_id)
+        if sample:
+            kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
+        else:
+            kwargs.update(do_sample=False)
+        if grammar is not None:
+            proc = self.processor(grammar)
+            proc.reset()
+            kwargs["logits_processor"] = LogitsProcessorList([proc])
+        start = time.perf_counter()
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # llguidance warns on the pad tokens after EOS
+            out = self.model.generate(input_ids=ids, attention_mask=enc["attention_mask"]
+                                      .to(self.device), **kwargs)
+        seconds = time.perf_counter() - start
+        gens = []
+        eos = self.tokenizer.eos_token_id
+        for row in out[:, ids.shape[1]:].tolist():
+            n_tok = len(row)
+            if eos in row:
+                n_tok = row.index(eos) + 1
+                row = row[:row.index(eos)]
+            gens.append(Generation(self.tokenizer.decode(row, skip_special_tokens=True), n_tok,
+                                   seconds / n))
+        return gens
+
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7) -> list[Generation]:
+        out = self._run(prompt, grammar, 1, False, max_new_tokens, temperature)
+        if k > 1:
+            out += self._run(prompt, grammar, k - 1, True, max_new_tokens, temperature)
+        return out
+
+
+_DEFAULT: dict[str, TransformersBackend] = {}
+
+
+def load_default_backend(*, device: str = "auto") -> TransformersBackend:
+    """The embedded model shipped in ``engine/models/default`` (loaded once per process)."""
+    from engine.llm import DEFAULT_MODEL_DIR
+
+    env = os.environ.get("PLANSAFE_MODEL")
+    path = Path(env) if env else DEFAULT_MODEL_DIR
+    key = f"{path}:{device}"
+    if key not in _DEFAULT:
+        _DEFAULT[key] = TransformersBackend(path, device=device)
+    return _DEFAULT[key]

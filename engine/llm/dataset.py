@@ -1,0 +1,337 @@
+"""Training data for the embedded model, made by the symbolic planner on random problems.
+
+Records (one JSON object a line) hold a problem of a built-in spec as sorted atom
+strings and the teacher plan that :func:`verifier.planning.solve` found (policies and
+access rules compiled in), shortened by greedy action elimination and verified again.
+From records come three kinds of examples: problem -> plan, problem + rejected plan +
+verifier explanation -> plan, and plain-language goal -> formal goal (with ``(unknown)``
+for texts that cannot be mapped). Nothing here reads ``../shared/data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from engine.llm.prompts import UNKNOWN_GOAL, atom_text, feedback_prompt, goal_prompt, plan_prompt
+
+__all__ = ["BUILTIN_SPECS", "SPECS_DIR", "Example", "generate_records", "build_dataset",
+           "examples_from", "record_key", "explain", "generator_module"]
+
+SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
+BUILTIN_SPECS = ("blocksworld", "devops", "documents", "robotics")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    prompt: str
+    completion: str
+    task: str  # "plan" | "repair" | "goal"
+
+
+def generator_module(spec_name: str) -> Any:
+    return importlib.import_module(f"domains.{spec_name}.problems")
+
+
+def record_key(objects: Sequence[str], init: Sequence[str], goal: Sequence[str]) -> str:
+    """A content hash of a problem (to keep evaluation problems out of training)."""
+    text = plan_prompt(objects, init, goal)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def explain(verdict: Any, *, limit: int = 2) -> list[str]:
+    """The verifier's explanation in the compact form the model reads: kind, rule, step, atoms."""
+    out = []
+    for v in verdict.violations[:limit]:
+        parts = [v.kind]
+        if v.rule and v.rule != "access":
+            parts.append(v.rule)
+        if v.step:
+            parts.append(v.step)
+        parts += [atom_text(a) for a in v.atoms[:3]]
+        out.append(" ".join(parts))
+    return out
+
+
+def _shorten(checker: Any, plan: Any) -> Any:
+    """Greedy action elimination: drop each step whose removal keeps the plan valid."""
+    steps = list(plan.steps)
+    i = len(steps) - 1
+    while i >= 0:
+        trial = steps[:i] + steps[i + 1:]
+        if checker.check(replace(plan, steps=tuple(trial))).valid:
+            steps = trial
+        i -= 1
+    return replace(plan, steps=tuple(steps))
+
+
+_SPECS: dict[str, Any] = {}
+
+
+def _spec(spec_name: str) -> Any:
+    if spec_name not in _SPECS:
+        from verifier.spec import load_spec
+
+        _SPECS[spec_name] = load_spec(SPECS_DIR / spec_name)
+    return _SPECS[spec_name]
+
+
+def _one(spec_name: str, seed: int, timeout_s: float) -> dict[str, Any] | None:
+    from domains.generated import load_generated
+    from verifier.planning import solve
+    from verifier.validate import Checker
+
+    spec = _spec(spec_name)
+    rng = random.Random(seed)
+    gp = generator_module(spec_name).random_problem(rng, name=f"g{seed}")
+    problem = load_generated(spec.domain_path, gp)
+    checker = Checker(problem, policies=spec.policies, access=spec.access)
+    # Planning without the policies is several times faster; keep such a plan only when the
+    # verifier accepts it under every policy, else plan again with the policies compiled in.
+    result = solve(problem, policies=(), access=spec.access, engine="fast-downward",
+                   timeout_s=timeout_s, explain=False)
+    if not (result.solved and result.plan is not None and checker.check(result.plan).valid):
+        result = solve(problem, policies=spec.policies, access=spec.access,
+                       engine="fast-downward", timeout_s=timeout_s, explain=False)
+    if not result.solved or result.plan is None:
+        return None
+    plan = _shorten(checker, result.plan)
+    if not checker.check(plan).valid:
+        return None
+    return {"spec": spec_name, "seed": seed, "objects": sorted(problem.objects),
+            "types": {o: t for o, t in problem.objects.items()},
+            "init": sorted(atom_text(a) for a in problem.init),
+            "goal": [atom_text(a) for a in gp.goal],
+            "plan": [s.call for s in plan.steps]}
+
+
+def _worker(args: tuple[str, list[int], float]) -> list[dict[str, Any]]:
+    spec_name, seeds, timeout_s = args
+    os.chdir(os.environ.get("TMPDIR", "/tmp"))  # Fast Downward writes output.sas to the cwd
+    out = []
+    for s in seeds:
+        try:
+            r = _one(spec_name, s, timeout_s)
+        except Exception:  # a generator bug must not stop the whole run
+            r = None
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def generate_records(spec_name: str, n: int, *, seed: int = 0, workers: int = 2,
+                     timeout_s: float = 8.0) -> list[dict[str, Any]]:
+    """Up to ``n`` solved random problems of a built-in spec (unsolvable ones are skipped)."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    base = seed * 1_000_003 + BUILTIN_SPECS.index(spec_name) * 100_000_007
+    seeds = [base + i for i in range(n)]
+    chunks = [(spec_name, seeds[i::workers * 8], timeout_s) for i in range(workers * 8)]
+    out: list[dict[str, Any]] = []
+    if workers <= 1:
+        for c in chunks:
+            out += _worker(c)
+        return out
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
+        for part in ex.map(_worker, chunks):
+            out += part
+    return out
+
+
+def build_dataset(folder: Path, counts: dict[str, int], *, seed: int = 0, workers: int = 2,
+                  log: Any = print) -> dict[str, list[dict[str, Any]]]:
+    """Records per spec, cached as ``folder/<spec>-<seed>-<n>.jsonl``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for spec_name, n in counts.items():
+        path = folder / f"{spec_name}-{seed}-{n}.jsonl"
+        if path.exists():
+            recs = [json.loads(line) for line in path.read_text().splitlines() if line]
+        else:
+            recs = generate_records(spec_name, n, seed=seed, workers=workers)
+            path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+        log(f"{spec_name}: {len(recs)} solved problems ({path})")
+        out[spec_name] = recs
+    return out
+
+
+# --- examples -----------------------------------------------------------------------------
+
+
+def _rename(rng: random.Random, rec: dict[str, Any]) -> dict[str, Any]:
+    """An isomorphic copy: objects of each type permuted (constants untouched)."""
+    from verifier.sexpr import SList, Sym, read_sexprs
+
+    types: dict[str, str] = rec["types"]
+    consts = _constants(rec["spec"])
+    groups: dict[str, list[str]] = {}
+    for o, t in types.items():
+        if o not in consts:
+            groups.setdefault(t, []).append(o)
+    mapping: dict[str, str] = {}
+    for names in groups.values():
+        shuffled = names[:]
+        rng.shuffle(shuffled)
+        mapping.update(zip(names, shuffled))
+
+    def sub(atoms: list[str]) -> list[str]:
+        res = []
+        for a in atoms:
+            words = a.strip("()").split()
+            res.append("(" + " ".join([words[0]] + [mapping.get(w, w) for w in words[1:]]) + ")")
+        return res
+
+    del SList, Sym, read_sexprs
+    return {**rec, "objects": sorted(mapping.get(o, o) for o in rec["objects"]),
+            "types": {mapping.get(o, o): t for o, t in types.items()},
+            "init": sorted(sub(rec["init"])), "goal": sub(rec["goal"]), "plan": sub(rec["plan"])}
+
+
+_CONSTANTS: dict[str, frozenset[str]] = {}
+
+
+def _constants(spec_name: str) -> frozenset[str]:
+    if spec_name not in _CONSTANTS:
+        from verifier.spec import load_spec
+
+        _CONSTANTS[spec_name] = frozenset(load_spec(SPECS_DIR / spec_name).domain.constants)
+    return _CONSTANTS[spec_name]
+
+
+def _plan_text(calls: Sequence[str]) -> str:
+    return "".join(c + "\n" for c in calls)
+
+
+def _mutate(rng: random.Random, rec: dict[str, Any]) -> list[str] | None:
+    plan = list(rec["plan"])
+    if not plan:
+        return None
+    kind = rng.random()
+    if kind < 0.3 and len(plan) > 1:
+        return plan[:rng.randrange(1, len(plan))]  # stops too early
+    if kind < 0.55 and len(plan) > 1:
+        i = rng.randrange(len(plan))
+        return plan[:i] + plan[i + 1:]  # a step left out
+    if kind < 0.8 and len(plan) > 1:
+        i = rng.randrange(len(plan) - 1)
+        plan[i], plan[i + 1] = plan[i + 1], plan[i]  # two steps swapped
+        return plan
+    i = rng.randrange(len(plan))  # a wrong argument of the same type
+    words = plan[i].strip("()").split()
+    if len(words) < 2:
+        return None
+    j = rng.randrange(1, len(words))
+    same = [o for o, t in rec["types"].items() if t == rec["types"].get(words[j]) and o != words[j]]
+    if not same:
+        return None
+    words[j] = rng.choice(same)
+    plan[i] = "(" + " ".join(words) + ")"
+    return plan
+
+
+def _repair_examples(rng: random.Random, recs: list[dict[str, Any]], n: int) -> Iterator[Example]:
+    """(problem, rejected plan, explanation) -> teacher plan, explanations from the verifier."""
+    from domains.generated import GeneratedProblem, load_generated
+    from verifier.plan_io import parse_plan
+    from verifier.spec import load_spec
+    from verifier.validate import Checker
+
+    specs = {}
+    made = 0
+    for rec in rng.sample(recs, min(len(recs), n * 2)):
+        if made >= n:
+            break
+        bad = _mutate(rng, rec)
+        if bad is None:
+            continue
+        name = rec["spec"]
+        if name not in specs:
+            specs[name] = load_spec(SPECS_DIR / name)
+        spec = specs[name]
+        consts = _constants(name)
+        gp = GeneratedProblem("r", name, tuple((o, t) for o, t in rec["types"].items()
+                                              if o not in consts),
+                              tuple(tuple(a.strip("()").split()) for a in rec["init"]),
+                              tuple(tuple(a.strip("()").split()) for a in rec["goal"]))
+        problem = load_generated(spec.domain_path, gp)
+        verdict = Checker(problem, policies=spec.policies, access=spec.access).check(
+            parse_plan(_plan_text(bad)))
+        if verdict.valid:
+            continue
+        base = plan_prompt(rec["objects"], rec["init"], rec["goal"])
+        yield Example(feedback_prompt(base, _plan_text(bad), explain(verdict)),
+                      _plan_text(rec["plan"]), "repair")
+        made += 1
+
+
+def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[Example]:
+    from domains.generated import phrase_goal
+
+    mod = generator_module(rec["spec"])
+    objs = rec["objects"]
+    goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
+    for _ in range(k):
+        sub = goal if len(goal) <= 3 or rng.random() < 0.3 else rng.sample(goal, rng.randint(1, 3))
+        text = phrase_goal(rng, sub, mod.PHRASING, mod.ALIASES, openers=mod.OPENERS)
+        if text is None:
+            continue
+        yield Example(goal_prompt(rec["spec"], objs, text),
+                      " ".join(atom_text(a) for a in sub), "goal")
+    # a text naming an object this problem lacks, or about another domain: (unknown)
+    other = rng.choice(BUILTIN_SPECS)
+    omod = generator_module(other)
+    if other == rec["spec"]:
+        fake = _absent_object(rng, rec, omod)
+        if fake is None:
+            return
+        atom = rng.choice(goal)
+        swapped = tuple(fake if w == atom[1] else w for w in atom)
+        text = phrase_goal(rng, [swapped], omod.PHRASING, omod.ALIASES, openers=omod.OPENERS)
+    else:
+        orec = omod.random_problem(rng)
+        text = phrase_goal(rng, orec.goal[:1], omod.PHRASING, omod.ALIASES, openers=omod.OPENERS)
+    if text:
+        yield Example(goal_prompt(rec["spec"], objs, text), UNKNOWN_GOAL, "goal")
+
+
+def _absent_object(rng: random.Random, rec: dict[str, Any], mod: Any) -> str | None:
+    pools = [getattr(mod, n) for n in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS")
+             if hasattr(mod, n)]
+    pool = [x for p in pools for x in p] or list("abcdefghijklmnop")
+    if rec["spec"] == "documents":
+        pool = [f"inv{i}" for i in range(1, 12)]
+    cands = [x for x in pool if x not in rec["types"]]
+    return rng.choice(cands) if cands else None
+
+
+def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
+                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 2
+                  ) -> list[Example]:
+    """Plan, repair and goal examples (with isomorphic renamings), shuffled."""
+    rng = random.Random(seed)
+    out: list[Example] = []
+    for spec_name, recs in records.items():
+        plans = []
+        for rec in recs:
+            variants = [rec] + [_rename(rng, rec) for _ in range(renamings)]
+            seen = set()
+            for v in variants:
+                p = plan_prompt(v["objects"], v["init"], v["goal"])
+                if p in seen:
+                    continue
+                seen.add(p)
+                plans.append(Example(p, _plan_text(v["plan"]), "plan"))
+            for v in variants[:2]:
+                out.extend(_goal_examples(rng, v, goals_per_record))
+        out.extend(plans)
+        out.extend(_repair_examples(rng, recs, int(len(plans) * repair_share)))
+    rng.shuffle(out)
+    return out

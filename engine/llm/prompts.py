@@ -1,0 +1,73 @@
+"""The compact text the model sees and writes: problem -> plan, plain goal -> formal goal.
+
+A plan prompt lists the objects, the initial atoms and the goal atoms, each sorted, so
+that the same problem always gives the same prompt; the model answers in IPC plan text,
+one ``(action args)`` per line. A goal prompt names the spec, the objects and the text;
+the answer is a conjunction of ground atoms, or ``(unknown)`` when the text cannot be
+mapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from verifier.model import And, Atom, Const, Formula, GroundAtom, Not, Or, Problem
+
+__all__ = ["plan_prompt", "goal_prompt", "problem_prompt", "formula_text", "atom_text",
+           "feedback_prompt", "goal_parts", "UNKNOWN_GOAL"]
+
+UNKNOWN_GOAL = "(unknown)"
+
+
+def atom_text(atom: GroundAtom) -> str:
+    return "(" + " ".join(atom) + ")"
+
+
+def formula_text(f: Formula) -> str:
+    """A formula as PDDL text (conjunctions of literals flattened to atoms separated by spaces)."""
+    if isinstance(f, Atom):
+        return "(" + " ".join((f.pred, *f.args)) + ")"
+    if isinstance(f, And):
+        return " ".join(formula_text(a) for a in f.args)
+    if isinstance(f, Not):
+        return f"(not {formula_text(f.arg)})"
+    if isinstance(f, Or):
+        return "(or " + " ".join(formula_text(a) for a in f.args) + ")"
+    if isinstance(f, Const):
+        return "" if f.value else "(or)"
+    return str(f)
+
+
+def plan_prompt(objects: Iterable[str], init: Iterable[str], goal: Iterable[str]) -> str:
+    """The plan prompt; objects, initial atoms and goal parts are each sorted."""
+    return ("plan\nobjects: " + " ".join(sorted(objects)) + "\ninit: "
+            + " ".join(sorted(init)) + "\ngoal: " + " ".join(sorted(goal)) + "\n")
+
+
+def goal_parts(goal: Formula) -> list[str]:
+    """The conjuncts of a goal as text (a conjunction of literals gives one part each)."""
+    if isinstance(goal, And):
+        return [p for a in goal.args for p in goal_parts(a)]
+    text = formula_text(goal)
+    return [text] if text else []
+
+
+def problem_prompt(problem: Problem) -> str:
+    return plan_prompt(problem.objects, (atom_text(a) for a in problem.init),
+                       goal_parts(problem.goal))
+
+
+def feedback_prompt(base: str, attempt: str, feedback: Sequence[str]) -> str:
+    """The plan prompt again, with the rejected attempt and the verifier's explanation.
+
+    The embedded model was trained on plain plan prompts only, so it reads this as the
+    plan prompt plus context; a larger model can use the explanation itself.
+    """
+    return (base.rstrip("\n") + "\nrejected:\n" + attempt.strip() + "\nbecause: "
+            + " | ".join(feedback) + "\n")
+
+
+def goal_prompt(spec_name: str, objects: Iterable[str], text: str) -> str:
+    clean = " ".join(text.split())
+    return ("goal\ndomain: " + spec_name + "\nobjects: " + " ".join(sorted(objects))
+            + "\ntext: " + clean + "\nformal:\n")

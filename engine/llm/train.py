@@ -1,0 +1,221 @@
+"""Train the embedded default model: a byte-level BPE tokenizer and a small GPT-2.
+
+``plansafe train`` runs :func:`train`: random problems of the built-in specs are solved by
+the symbolic planner (cached under ``build/llm/data``), turned into plan, repair and goal
+examples, and a causal LM learns the completions (the loss covers completion tokens only).
+Never trains on ``../shared/data``; PlanBench problems are read only to keep identical
+random problems out of the training set (decontamination), when that folder exists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.llm.dataset import Example
+
+__all__ = ["SIZES", "TrainConfig", "train", "train_tokenizer", "DEFAULT_COUNTS"]
+
+# (n_embd, n_layer, n_head)
+SIZES = {"tiny": (128, 2, 4), "small": (256, 4, 4), "base": (384, 6, 6), "large": (768, 12, 12)}
+DEFAULT_COUNTS = {"devops": 600, "documents": 600, "robotics": 700, "blocksworld": 2400}
+SPECIAL = "<|endoftext|>"
+CHUNK_REGEX = r" ?[^ \n]+\n?| +\n?|\n"
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    out: Path
+    steps: int = 3000
+    size: str = "small"
+    device: str = "auto"
+    seed: int = 0
+    batch_tokens: int = 4096
+    lr: float = 1.5e-3
+    vocab_size: int = 1024
+    max_len: int = 768
+    data_dir: Path = Path("build/llm/data")
+    counts: tuple[tuple[str, int], ...] = tuple(DEFAULT_COUNTS.items())
+    workers: int = 2
+    threads: int = 2
+
+
+def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
+    """Byte-level BPE whose pre-tokenizer keeps words such as ``(unstack`` or `` b1)`` whole."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(CHUNK_REGEX), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[SPECIAL],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator(texts, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=SPECIAL, bos_token=SPECIAL,
+                                   pad_token=SPECIAL, unk_token=None)
+    fast.model_max_length = 1024
+    return fast
+
+
+def _pick_device(name: str) -> tuple[str, Any]:
+    import torch
+
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    dtype = torch.bfloat16 if name.startswith("cuda") else torch.float32
+    return name, dtype
+
+
+def _encode(tok: Any, examples: Sequence[Example], max_len: int) -> list[tuple[list[int], int]]:
+    prompts = tok([e.prompt for e in examples], add_special_tokens=False)["input_ids"]
+    comps = tok([e.completion for e in examples], add_special_tokens=False)["input_ids"]
+    out = []
+    for p, c in zip(prompts, comps):
+        ids = p + c + [tok.eos_token_id]
+        if len(ids) <= max_len:
+            out.append((ids, len(p)))
+    return out
+
+
+def _batches(rng: random.Random, data: list[tuple[list[int], int]], batch_tokens: int
+             ) -> list[list[tuple[list[int], int]]]:
+    """Length-bucketed batches of about ``batch_tokens`` tokens each (padding kept low)."""
+    order = sorted(data, key=lambda x: len(x[0]) + rng.random())
+    batches, cur, longest = [], [], 0
+    for item in order:
+        longest2 = max(longest, len(item[0]))
+        if cur and longest2 * (len(cur) + 1) > batch_tokens:
+            batches.append(cur)
+            cur, longest2 = [], len(item[0])
+        cur.append(item)
+        longest = longest2
+    if cur:
+        batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+def decontaminate(records: dict[str, list[dict[str, Any]]], planbench: Path | None
+                  ) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """Drop generated problems identical to a PlanBench instance (by prompt); count them."""
+    if planbench is None or not (planbench / "instances").is_dir():
+        return records, 0
+    from engine.llm.dataset import record_key
+    from engine.llm.prompts import atom_text, goal_parts
+    from verifier.pddl import read_problem
+
+    keys = set()
+    for inst in sorted((planbench / "instances").glob("*.pddl")):
+        p = read_problem(planbench / "domain.pddl", inst)
+        keys.add(record_key(list(p.objects), [atom_text(a) for a in p.init],
+                            goal_parts(p.goal)))
+    dropped = 0
+    out = {}
+    for name, recs in records.items():
+        kept = [r for r in recs if record_key(r["objects"], r["init"], r["goal"]) not in keys]
+        dropped += len(recs) - len(kept)
+        out[name] = kept
+    return out, dropped
+
+
+def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, Any]:
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from engine.llm.dataset import build_dataset, examples_from
+
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    rng = random.Random(cfg.seed)
+    t0 = time.perf_counter()
+    records = build_dataset(Path(cfg.data_dir), dict(cfg.counts), seed=cfg.seed,
+                            workers=cfg.workers, log=log)
+    planbench = Path(__file__).resolve().parents[3] / "shared" / "data" / "planbench"
+    records, dropped = decontaminate(records, planbench if planbench.is_dir() else None)
+    log(f"decontamination: {dropped} generated problems equal to a PlanBench instance dropped")
+    examples = examples_from(records, seed=cfg.seed)
+    data_s = time.perf_counter() - t0
+    counts = {k: sum(1 for e in examples if e.task == k) for k in ("plan", "repair", "goal")}
+    log(f"{len(examples)} examples {counts} in {data_s:.0f} s")
+
+    tok = train_tokenizer([e.prompt + e.completion for e in examples], cfg.vocab_size)
+    data = _encode(tok, examples, cfg.max_len)
+    n_embd, n_layer, n_head = SIZES[cfg.size]
+    mcfg = GPT2Config(vocab_size=len(tok), n_positions=cfg.max_len, n_embd=n_embd,
+                      n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
+                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    device, dtype = _pick_device(cfg.device)
+    model = GPT2LMHeadModel(mcfg).to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    log(f"model {cfg.size}: {n_params / 1e6:.2f} M parameters, vocab {len(tok)}, "
+        f"{len(data)} sequences, device {device}")
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    warmup = max(1, min(200, cfg.steps // 10))
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return cfg.lr * (step + 1) / warmup
+        frac = (step - warmup) / max(1, cfg.steps - warmup)
+        return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    model.train()
+    step, losses, t_train = 0, [], time.perf_counter()
+    pad = tok.eos_token_id
+    while step < cfg.steps:
+        for batch in _batches(rng, data, cfg.batch_tokens):
+            if step >= cfg.steps:
+                break
+            width = max(len(ids) for ids, _ in batch)
+            inp = torch.full((len(batch), width), pad, dtype=torch.long)
+            lab = torch.full((len(batch), width), -100, dtype=torch.long)
+            att = torch.zeros((len(batch), width), dtype=torch.long)
+            for i, (ids, plen) in enumerate(batch):
+                inp[i, :len(ids)] = torch.tensor(ids)
+                lab[i, plen:len(ids)] = torch.tensor(ids[plen:])
+                att[i, :len(ids)] = 1
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            with torch.autocast(device_type="cuda", dtype=dtype, enabled=device != "cpu"):
+                out = model(input_ids=inp.to(device), attention_mask=att.to(device),
+                            labels=lab.to(device))
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            losses.append(float(out.loss))
+            step += 1
+            if step % 50 == 0 or step == cfg.steps:
+                log(f"step {step}/{cfg.steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} "
+                    f"lr {lr_at(step):.2e} {time.perf_counter() - t_train:.0f} s")
+    train_s = time.perf_counter() - t_train
+    out_dir = Path(cfg.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = model.to("cpu").float()
+    model.generation_config.pad_token_id = tok.eos_token_id
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tok.save_pretrained(out_dir)
+    import hashlib
+
+    keys = sorted({hashlib.sha1(e.prompt.encode()).hexdigest()[:16]
+                   for e in examples if e.task == "plan"})
+    info = {"size": cfg.size, "parameters": n_params, "steps": cfg.steps, "seed": cfg.seed,
+            "device": device, "examples": counts, "records": {k: len(v) for k, v in
+                                                             records.items()},
+            "decontaminated": dropped, "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),
+            "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
+            "batch_tokens": cfg.batch_tokens, "lr": cfg.lr}
+    (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+    (out_dir / "train_keys.json").write_text(json.dumps(keys) + "\n")
+    log(f"saved to {out_dir}: loss {info['final_loss']:.4f}, {train_s:.0f} s training")
+    return info

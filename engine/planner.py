@@ -1,0 +1,220 @@
+"""The Planner agent: a language model proposes plans under a grammar, the verifier decides.
+
+The LLM-Modulo loop: propose ``k`` candidates under the problem's plan grammar, verify
+each; if none is valid, prompt again with the verifier's explanation (violation kind,
+rule id, step, failing atoms) for up to ``rounds`` rounds; then hand over to the symbolic
+planner. Fail closed: a plan leaves the agent only with a ``valid`` verdict from
+:class:`verifier.validate.Checker`, whatever the backend returned.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from verifier.errors import PlansafeError, SpecError
+from verifier.model import Plan, Problem, Provenance, Verdict
+
+__all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind", "PLANNERS"]
+
+PlannerKind = Literal["llm", "symbolic", "auto"]
+PLANNERS = ("llm", "symbolic", "auto")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRecord:
+    round: int
+    candidates: int
+    valid: int
+    unparseable: int
+    tokens: int
+    seconds: float
+    feedback: tuple[str, ...] = ()  # the explanation sent into the next round
+
+    def to_json(self) -> dict[str, Any]:
+        return {"round": self.round, "candidates": self.candidates, "valid": self.valid,
+                "unparseable": self.unparseable, "tokens": self.tokens,
+                "seconds": round(self.seconds, 4), "feedback": list(self.feedback)}
+
+
+@dataclass(slots=True)
+class AgentReport:
+    """What happened in the last :meth:`PlannerAgent.plan` call."""
+
+    source: str | None = None  # llm | llm-repaired | symbolic | None (no plan)
+    rounds: list[RoundRecord] = field(default_factory=list)
+    first_proposal_valid: bool = False
+    proposals: int = 0
+    unparseable: int = 0
+    fallback_status: str | None = None
+    message: str = ""
+    blocking: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return sum(r.tokens for r in self.rounds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "rounds": [r.to_json() for r in self.rounds],
+                "first_proposal_valid": self.first_proposal_valid, "proposals": self.proposals,
+                "unparseable": self.unparseable, "fallback_status": self.fallback_status,
+                "tokens": self.tokens, "seconds": round(self.seconds, 4),
+                "message": self.message, "blocking": list(self.blocking)}
+
+
+class PlannerAgent:
+    """Plans for problems of one spec with a language model, the verifier and a fallback."""
+
+    def __init__(self, spec: Any, *, backend: Any = None, k: int = 4, rounds: int = 3,
+                 fallback: bool = True, use_llm: bool = True, fmt: str = "text",
+                 max_new_tokens: int | None = None, temperature: float = 0.7,
+                 engine: str = "fast-downward", timeout_s: float = 60.0) -> None:
+        if k < 1 or rounds < 0:
+            raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
+                                f"rounds={rounds})")
+        if fmt not in ("text", "json"):
+            raise PlansafeError(f"unknown plan format '{fmt}' (use text or json)")
+        if not use_llm and not fallback:
+            raise PlansafeError("nothing to plan with: use_llm=False and fallback=False")
+        self.spec = spec
+        self._backend = backend
+        self.k, self.rounds, self.fallback, self.use_llm = k, rounds, fallback, use_llm
+        self.fmt, self.temperature = fmt, temperature
+        self.max_new_tokens = max_new_tokens
+        self.engine, self.timeout_s = engine, timeout_s
+        self.last = AgentReport()
+
+    @classmethod
+    def for_planner(cls, spec: Any, planner: PlannerKind, **options: Any) -> "PlannerAgent":
+        """``llm``: model only; ``symbolic``: planner only; ``auto``: model, then planner."""
+        if planner not in PLANNERS:
+            raise PlansafeError(f"unknown planner '{planner}' (use llm, symbolic or auto)")
+        return cls(spec, use_llm=planner != "symbolic", fallback=planner != "llm", **options)
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            from engine.llm.backend import load_default_backend
+
+            self._backend = load_default_backend()
+        return self._backend
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def plan(self, problem: Problem) -> tuple[Plan | None, Verdict | None]:
+        """A verified plan with provenance and its verdict, or ``(None, last verdict)``."""
+        from verifier.validate import Checker
+
+        start = time.perf_counter()
+        self.last = report = AgentReport()
+        checker = Checker(problem, policies=self.spec.policies, access=self.spec.access,
+                          describe=self.spec.describe)
+        last_verdict: Verdict | None = None
+        if self.use_llm and self.rounds > 0:
+            found, last_verdict = self._llm_rounds(problem, checker, report)
+            if found is not None:
+                report.seconds = time.perf_counter() - start
+                return found
+        if not self.fallback:
+            report.seconds = time.perf_counter() - start
+            report.message = (f"no proposal passed the verifier in {len(report.rounds)} "
+                              "round(s); the symbolic fallback is off")
+            return None, last_verdict
+        return self._symbolic(problem, checker, report, start)
+
+    def _max_tokens(self, problem: Problem) -> int:
+        if self.max_new_tokens is not None:
+            return self.max_new_tokens
+        per_step = 8 if self.fmt == "text" else 20
+        return min(1024, 64 + per_step * (8 + 3 * len(problem.objects)))
+
+    def _llm_rounds(self, problem: Problem, checker: Any, report: AgentReport
+                    ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
+        from engine.llm.dataset import explain
+        from engine.llm.grammar import plan_grammar
+        from engine.llm.prompts import feedback_prompt, problem_prompt
+        from verifier.plan_io import parse_plan
+
+        grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
+        base = problem_prompt(problem)
+        prompt = base
+        last: Verdict | None = None
+        for r in range(1, self.rounds + 1):
+            t0 = time.perf_counter()
+            gens = self.backend.generate(prompt, grammar=grammar, k=self.k,
+                                         max_new_tokens=self._max_tokens(problem),
+                                         temperature=self.temperature)
+            seconds = time.perf_counter() - t0
+            tokens = sum(g.tokens for g in gens)
+            valid = unparseable = 0
+            best: tuple[int, str, Verdict] | None = None
+            winner: tuple[Plan, Verdict] | None = None
+            for i, g in enumerate(gens):
+                report.proposals += 1
+                try:
+                    plan = parse_plan(g.text, path=f"<proposal {r}.{i + 1}>")
+                except SpecError:
+                    unparseable += 1
+                    continue
+                verdict = checker.check(plan)
+                if r == 1 and i == 0:
+                    report.first_proposal_valid = verdict.valid
+                if verdict.valid and verdict.plan is not None:
+                    valid += 1
+                    if winner is None:
+                        winner = (verdict.plan, verdict)
+                    continue
+                score = _progress(verdict, plan)
+                if best is None or score > best[0]:
+                    best = (score, g.text, verdict)
+                last = verdict
+            report.unparseable += unparseable
+            feedback: tuple[str, ...] = ()
+            if winner is None and best is not None:
+                feedback = tuple(explain(best[2]))
+                prompt = feedback_prompt(base, best[1], feedback)
+            report.rounds.append(RoundRecord(r, len(gens), valid, unparseable, tokens, seconds,
+                                             feedback))
+            if winner is not None:
+                plan, verdict = winner
+                source = "llm" if r == 1 else "llm-repaired"
+                report.source = source
+                prov = Provenance(source, r, report.tokens,  # type: ignore[arg-type]
+                                  sum(x.seconds for x in report.rounds),
+                                  getattr(self.backend, "name", "model"))
+                return (replace(plan, provenance=prov), verdict), verdict
+        return None, last
+
+    def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
+                  ) -> tuple[Plan | None, Verdict | None]:
+        from verifier.planning import solve
+
+        result = solve(problem, policies=self.spec.policies, access=self.spec.access,
+                       describe=self.spec.describe, engine=self.engine,
+                       timeout_s=self.timeout_s)
+        report.fallback_status = result.status
+        report.message = result.message
+        report.blocking = result.blocking
+        report.seconds = time.perf_counter() - start
+        if not result.solved or result.plan is None:
+            return None, result.verdict
+        verdict = checker.check(result.plan)  # fail closed: check again here
+        if not verdict.valid or verdict.plan is None:
+            report.message = "the symbolic plan failed verification"
+            return None, verdict
+        report.source = "symbolic"
+        prov = Provenance("symbolic", len(report.rounds), report.tokens, report.seconds,
+                          result.engine)
+        return replace(verdict.plan, provenance=prov), verdict
+
+
+def _progress(verdict: Verdict, plan: Plan) -> int:
+    """How far a rejected plan got: later failures first, goal-only failures best."""
+    kinds = {v.kind for v in verdict.violations}
+    if kinds <= {"goal"}:
+        return 10_000
+    ids = [s.id for s in plan.steps]
+    steps = [ids.index(v.step) for v in verdict.violations if v.step in ids]
+    return min(steps) if steps else -1

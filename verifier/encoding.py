@@ -1,0 +1,142 @@
+"""Ground formulas and step effects for the Z3 encodings, as SMT-LIB text.
+
+A formula is ground under a binding (``forall``/``exists`` expand over the problem's
+objects) and written over a *state accessor*: a function from a ground atom to the
+SMT term of its value in the state of interest. Step effects mirror
+:class:`verifier.grounding.GroundAction` exactly: conditions read the state before the
+step, and an atom both added and deleted is added.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from verifier.errors import PlansafeError
+from verifier.grounding import Task
+from verifier.model import (
+    And, Atom, Const, Eq, Exists, Forall, Formula, GroundAtom, Imply, Not, Or, Step,
+)
+from verifier.smt import and_, not_, or_
+
+__all__ = ["Effects", "ground_atoms", "to_smt", "literal", "effects_of", "Binding"]
+
+Binding = Mapping[str, str]
+Accessor = Callable[[GroundAtom], str]
+
+
+def _bindings(task: Task, params: tuple[tuple[str, str], ...], binding: Binding
+              ) -> Iterator[dict[str, str]]:
+    pools = [task.objects_of(t) for _, t in params]
+    for combo in itertools.product(*pools):
+        b = dict(binding)
+        b.update(zip((v for v, _ in params), combo))
+        yield b
+
+
+def ground_atoms(task: Task, f: Formula, binding: Binding) -> set[GroundAtom]:
+    """Every ground atom the formula reads under ``binding``."""
+    out: set[GroundAtom] = set()
+    stack: list[tuple[Formula, Binding]] = [(f, binding)]
+    while stack:
+        g, b = stack.pop()
+        if isinstance(g, Atom):
+            out.add(task.ground_atom(g, dict(b)))
+        elif isinstance(g, Not):
+            stack.append((g.arg, b))
+        elif isinstance(g, (And, Or)):
+            stack.extend((x, b) for x in g.args)
+        elif isinstance(g, Imply):
+            stack.extend(((g.left, b), (g.right, b)))
+        elif isinstance(g, (Forall, Exists)):
+            stack.extend((g.body, bb) for bb in _bindings(task, g.params, b))
+    return out
+
+
+def to_smt(task: Task, f: Formula, binding: Binding, value: Accessor) -> str:
+    """The formula as an SMT-LIB Boolean term over the accessor's atom values."""
+    if isinstance(f, Atom):
+        return value(task.ground_atom(f, dict(binding)))
+    if isinstance(f, Const):
+        return "true" if f.value else "false"
+    if isinstance(f, Not):
+        return not_(to_smt(task, f.arg, binding, value))
+    if isinstance(f, And):
+        return and_(to_smt(task, x, binding, value) for x in f.args)
+    if isinstance(f, Or):
+        return or_(to_smt(task, x, binding, value) for x in f.args)
+    if isinstance(f, Imply):
+        return or_((not_(to_smt(task, f.left, binding, value)),
+                    to_smt(task, f.right, binding, value)))
+    if isinstance(f, Eq):
+        left, right = (binding.get(t, t) for t in (f.left, f.right))
+        return "true" if left == right else "false"
+    if isinstance(f, Forall):
+        return and_(to_smt(task, f.body, b, value) for b in _bindings(task, f.params, binding))
+    if isinstance(f, Exists):
+        return or_(to_smt(task, f.body, b, value) for b in _bindings(task, f.params, binding))
+    raise PlansafeError(f"cannot encode {type(f).__name__}")
+
+
+def literal(task: Task, f: Formula, binding: Binding) -> tuple[GroundAtom, bool] | None:
+    """``(atom, positive)`` when ``f`` is a single literal under ``binding``."""
+    if isinstance(f, Atom):
+        return task.ground_atom(f, dict(binding)), True
+    if isinstance(f, Not) and isinstance(f.arg, Atom):
+        return task.ground_atom(f.arg, dict(binding)), False
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """What one step needs and does, as ground atoms and ground formulas."""
+
+    pre: Formula
+    binding: tuple[tuple[str, str], ...]
+    pre_pos: frozenset[GroundAtom] | None  # None: not a conjunction of literals
+    pre_neg: frozenset[GroundAtom] | None
+    add: frozenset[GroundAtom]  # unconditional
+    delete: frozenset[GroundAtom]  # unconditional, never also added
+    conditional: tuple[tuple[Formula, tuple[tuple[str, str], ...], GroundAtom, bool], ...]
+
+    @property
+    def writes(self) -> frozenset[GroundAtom]:
+        return self.add | self.delete | frozenset(a for _, _, a, _ in self.conditional)
+
+    def conditional_on(self, atom: GroundAtom) -> bool:
+        return any(a == atom for _, _, a, _ in self.conditional)
+
+    def pre_atoms(self, task: Task) -> set[GroundAtom]:
+        return ground_atoms(task, self.pre, dict(self.binding))
+
+
+def effects_of(task: Task, step: Step) -> Effects:
+    """The effects of a well-formed step (name, arity and types already checked)."""
+    ga = task.action(step.action, step.args)
+    schema = task.domain.actions[step.action]
+    binding = dict(zip((v for v, _ in schema.params), step.args))
+    lits = task.literals(schema.precondition, binding)
+    pre_pos = pre_neg = None
+    if lits is not None and ga.pre_test is None:
+        pre_pos, pre_neg = task.atoms_of(lits[0]), task.atoms_of(lits[1])
+    conditional = []
+    for eff in schema.effects:
+        if isinstance(eff.condition, Const):
+            continue  # unconditional (in the masks) or never
+        for b in (_bindings(task, eff.forall, binding) if eff.forall else (binding,)):
+            conditional.append((eff.condition, tuple(sorted(b.items())),
+                                task.ground_atom(eff.atom, b), eff.positive))
+    return Effects(schema.precondition, tuple(sorted(binding.items())), pre_pos, pre_neg,
+                   task.atoms_of(ga.add), task.atoms_of(ga.delete), tuple(conditional))
+
+
+def after_value(task: Task, eff: Effects, atom: GroundAtom, before: Accessor) -> str:
+    """The value of ``atom`` right after a step, from the state before it."""
+    if atom in eff.add:
+        return "true"
+    adds, dels = [], ["true"] if atom in eff.delete else []
+    for cond, b, a, positive in eff.conditional:
+        if a == atom:
+            (adds if positive else dels).append(to_smt(task, cond, dict(b), before))
+    return or_((or_(adds), and_((not_(or_(dels)), before(atom)))))

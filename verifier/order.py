@@ -1,0 +1,163 @@
+"""The partial order of a plan's steps: reachability as bitsets, chains and linear extensions.
+
+Steps are numbered by a fixed topological order (the one :func:`verifier.validate.linearize`
+gives), so ``i`` necessarily precedes ``j`` only if ``i < j``. "Is A before B in every
+schedule" is a bit test; the schedules that graph reasoning builds (for example "as early
+as possible") are plain topological orders over a few blocks of steps.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+
+from verifier.model import Step
+
+__all__ = ["PartialOrder"]
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class PartialOrder:
+    """Strict precedence between the steps of a plan given in a topological order."""
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self.steps = tuple(steps)
+        self.index = {s.id: i for i, s in enumerate(self.steps)}
+        n = len(self.steps)
+        anc = [0] * n
+        for j, s in enumerate(self.steps):
+            m = 0
+            for d in s.after:
+                i = self.index[d]
+                if i >= j:
+                    raise ValueError("steps are not in a topological order")
+                m |= anc[i] | (1 << i)
+            anc[j] = m
+        desc = [0] * n
+        for j in range(n):
+            for i in _bits(anc[j]):
+                desc[i] |= 1 << j
+        self.anc: tuple[int, ...] = tuple(anc)
+        self.desc: tuple[int, ...] = tuple(desc)
+        self.all = (1 << n) - 1
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    # --- relations ----------------------------------------------------------------------------
+
+    def prec(self, i: int, j: int) -> bool:
+        """``i`` comes before ``j`` in every schedule."""
+        return bool(self.anc[j] >> i & 1)
+
+    def comparable(self, i: int, j: int) -> bool:
+        return i == j or self.prec(i, j) or self.prec(j, i)
+
+    def is_chain(self, idx: Iterable[int]) -> bool:
+        """Whether the steps are totally ordered (then every schedule runs them in one order)."""
+        s = sorted(set(idx))
+        return all(self.prec(a, b) for a, b in zip(s, s[1:]))
+
+    def down_closure(self, mask: int) -> int:
+        out = mask
+        for i in _bits(mask):
+            out |= self.anc[i]
+        return out
+
+    def covers(self, subset: Iterable[int]) -> list[tuple[int, int]]:
+        """The transitive reduction of the order restricted to ``subset`` (pairs ``i < j``)."""
+        sub = sorted(set(subset))
+        mask = 0
+        for i in sub:
+            mask |= 1 << i
+        out = []
+        for j in sub:
+            preds = self.anc[j] & mask
+            implied = 0
+            for k in _bits(preds):
+                implied |= self.anc[k]
+            for i in _bits(preds & ~implied):
+                out.append((i, j))
+        return out
+
+    # --- schedules ----------------------------------------------------------------------------
+
+    def blocks(self, *parts: int) -> list[int]:
+        """A schedule: the steps of each mask in turn (each in index order), then the rest.
+
+        The caller guarantees that every prefix of the parts is closed under predecessors.
+        """
+        out: list[int] = []
+        seen = 0
+        for m in parts:
+            m &= ~seen
+            out.extend(_bits(m))
+            seen |= m
+        out.extend(_bits(self.all & ~seen))
+        if not self.is_linearization(out):
+            raise ValueError("internal: blocks do not form a schedule")
+        return out
+
+    def as_early_as_possible(self, j: int) -> list[int]:
+        """Only ``j``'s necessary predecessors, then ``j``, then everything else."""
+        return self.blocks(self.anc[j], 1 << j)
+
+    def as_late_as_possible(self, d: int) -> list[int]:
+        """Everything that may come before ``d``, then ``d``, then its successors."""
+        return self.blocks(self.all & ~(self.desc[d] | 1 << d), 1 << d)
+
+    def latest_before(self, d: int, j: int) -> list[int]:
+        """A schedule with ``d`` before ``j`` and only ``d < x < j`` steps between them."""
+        between = self.anc[j] & self.desc[d]
+        first = self.down_closure(self.anc[d] | (self.anc[j] & ~self.desc[d] & ~(1 << d)))
+        return self.blocks(first, 1 << d, between, 1 << j)
+
+    def extend(self, order: Sequence[int]) -> list[int]:
+        """A full schedule in which the steps of ``order`` appear in that order.
+
+        ``order`` must be consistent with the partial order (then one always exists).
+        """
+        n = len(self.steps)
+        extra: dict[int, int] = {a: b for a, b in zip(order, order[1:])}
+        indeg = [0] * n
+        succ: list[list[int]] = [[] for _ in range(n)]
+        for j, s in enumerate(self.steps):
+            for d in s.after:
+                i = self.index[d]
+                succ[i].append(j)
+                indeg[j] += 1
+        for a, b in extra.items():
+            succ[a].append(b)
+            indeg[b] += 1
+        ready = [i for i in range(n) if indeg[i] == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            i = heapq.heappop(ready)
+            out.append(i)
+            for k in succ[i]:
+                indeg[k] -= 1
+                if indeg[k] == 0:
+                    heapq.heappush(ready, k)
+        if len(out) != n:
+            raise ValueError("internal: the order given contradicts the plan's 'after' relation")
+        return out
+
+    def is_linearization(self, order: Sequence[int]) -> bool:
+        if sorted(order) != list(range(len(self.steps))):
+            return False
+        placed = 0
+        for i in order:
+            if self.anc[i] & ~placed:
+                return False
+            placed |= 1 << i
+        return True
+
+    def ids(self, order: Sequence[int]) -> tuple[str, ...]:
+        return tuple(self.steps[i].id for i in order)
