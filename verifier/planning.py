@@ -142,25 +142,90 @@ def build_up_problem(problem: Problem, policies: Sequence[Policy], access: Any) 
             cond = _access_condition(action, access, pb)
             if cond is not None:
                 action.add_precondition(cond)
-    for p in policies:
-        pb.add_trajectory_constraint(_policy_to_up(p.rule, pb, {}))
+    for c in _ground_constraints(problem, policies):
+        pb.add_trajectory_constraint(_to_up(c, pb, {}))
     return pb
 
 
-def _policy_to_up(rule: Any, pb: Any, scope: dict[str, Any]) -> Any:
-    import unified_planning.shortcuts as up
+def _static_predicates(problem: Problem) -> frozenset[str]:
+    """Predicates that no action changes: their truth is fixed by the initial state."""
+    changed = {e.atom.pred for a in problem.domain.actions.values() for e in a.effects}
+    return frozenset(problem.domain.predicates) - changed
 
-    if isinstance(rule, And):
-        return up.And(*(_policy_to_up(r, pb, scope) for r in rule.args))
-    if isinstance(rule, Forall):
-        inner = dict(scope)
-        vs = []
-        for v, t in rule.params:
-            var = up.Variable(v.lstrip("?").replace("-", "_") + f"_{len(inner)}", _up_type(pb, t))
-            inner[v] = var
-            vs.append(var)
-        return up.Forall(_policy_to_up(rule.body, pb, inner), *vs)
-    return _to_up(rule, pb, scope)
+
+def _ground(f: Formula, binding: dict[str, str], problem: Problem,
+            static: frozenset[str]) -> Formula:
+    """Expand quantifiers over the problem's objects, replace static atoms by their initial
+    value and fold constants (unified-planning's trajectory compiler otherwise keeps every
+    static fact in the preconditions it adds, which blows up Fast Downward's translator)."""
+    if isinstance(f, Atom):
+        args = tuple(binding.get(a, a) for a in f.args)
+        if f.pred in static:
+            return Const((f.pred, *args) in problem.init)
+        return Atom(f.pred, args)
+    if isinstance(f, Const):
+        return f
+    if isinstance(f, Eq):
+        return Const(binding.get(f.left, f.left) == binding.get(f.right, f.right))
+    if isinstance(f, Not):
+        inner = _ground(f.arg, binding, problem, static)
+        return Const(not inner.value) if isinstance(inner, Const) else Not(inner)
+    if isinstance(f, Imply):
+        return _ground(Or((Not(f.left), f.right)), binding, problem, static)
+    if isinstance(f, (Forall, Exists)):
+        import itertools
+
+        pools = [problem.objects_of(t) for _, t in f.params]
+        parts = []
+        for combo in itertools.product(*pools):
+            b = dict(binding)
+            b.update(zip((v for v, _ in f.params), combo))
+            parts.append(_ground(f.body, b, problem, static))
+        return _fold(And(tuple(parts)) if isinstance(f, Forall) else Or(tuple(parts)))
+    if isinstance(f, (And, Or)):
+        return _fold(type(f)(tuple(_ground(x, binding, problem, static) for x in f.args)))
+    raise PlansafeError(f"cannot ground {type(f).__name__}")
+
+
+def _fold(f: And | Or) -> Formula:
+    unit, zero = (True, False) if isinstance(f, And) else (False, True)
+    args = []
+    for x in f.args:
+        if isinstance(x, Const):
+            if x.value == zero:
+                return Const(zero)
+            continue
+        args.append(x)
+    if not args:
+        return Const(unit)
+    return args[0] if len(args) == 1 else type(f)(tuple(args))
+
+
+def _ground_constraints(problem: Problem, policies: Sequence[Policy]) -> list[Any]:
+    """Ground, simplified trajectory constraints; trivially satisfied ones are dropped."""
+    from verifier.policy import ground_policy
+
+    static = _static_predicates(problem)
+    out: list[Any] = []
+    for p in policies:
+        for gc in ground_policy(p, problem.objects_of):
+            b = dict(gc.binding)
+            op = gc.op
+            if isinstance(op, (SometimeBefore, SometimeAfter)):
+                trig = _ground(op.trigger, b, problem, static)
+                req = _ground(op.required, b, problem, static)
+                if trig == Const(False) or (isinstance(op, SometimeAfter) and
+                                            req == Const(True)):
+                    continue
+                out.append(type(op)(trig, req))
+            else:
+                arg = _ground(op.arg, b, problem, static)
+                if (isinstance(op, Always) and arg == Const(True)) or \
+                        (isinstance(op, AtMostOnce) and isinstance(arg, Const)) or \
+                        (isinstance(op, Sometime) and arg == Const(True)):
+                    continue
+                out.append(type(op)(arg))
+    return out
 
 
 # --- solving in a child process -----------------------------------------------------------------
@@ -269,6 +334,17 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
         raise PlansafeError(f"unknown engine '{engine}' (use one of {', '.join(ENGINES)})")
     access = access or AccessRules.default(problem.domain)
     start = time.perf_counter()
+    # A policy already broken in the initial state can never be satisfied (and
+    # unified-planning's compiler raises instead of reporting it): answer directly.
+    checker = Checker(problem, policies=policies, access=access, describe=describe)
+    s0 = checker.task.initial_state
+    broken = tuple(dict.fromkeys(
+        c.constraint.policy.id for c in checker.constraints()
+        if (isinstance(c.constraint.op, Always) and not c.trigger(s0))  # type: ignore[operator]
+        or (isinstance(c.constraint.op, SometimeBefore) and c.trigger(s0))))  # type: ignore
+    if broken:
+        return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
+                          "policies broken in the initial state: " + ", ".join(broken), broken)
     status, calls, message = _run_with_deadline(
         build_up_problem(problem, policies, access), engine, timeout_s)
     seconds = time.perf_counter() - start
