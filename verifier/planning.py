@@ -28,7 +28,10 @@ __all__ = ["PlanResult", "PlanStatus", "solve", "ENGINES", "DEFAULT_ENGINE"]
 
 PlanStatus = Literal["solved", "unsolvable-proven", "unsolvable-incompletely", "timeout",
                      "unsupported", "error"]
-ENGINES = ("fast-downward", "pyperplan")
+ENGINES = ("fast-downward", "pyperplan", "up-fast-downward")
+"""``fast-downward``: our grounded policy compilation fed to Fast Downward's driver (falls
+back to unified-planning's compiler for conditional effects); ``pyperplan`` and
+``up-fast-downward``: unified-planning's ``TrajectoryConstraintsRemover`` and engine."""
 DEFAULT_ENGINE = "fast-downward"
 
 
@@ -295,6 +298,38 @@ def _solve_here(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, An
     return ("solved", calls, "")
 
 
+def _unrestricted(problem: Problem, access: Any) -> bool:
+    return all(access.permitted(a.name, ()) or any(
+        p.args is None for ag in access.agents for p in ag.may if p.action == a.name)
+        and not any(ag.may_not for ag in access.agents)
+        for a in problem.domain.actions.values())
+
+
+def _plan_calls(problem: Problem, policies: Sequence[Policy], access: Any, engine: str,
+                timeout_s: float) -> tuple[str, Any, str]:
+    """``(status, [(action, args)...] or None, message)`` from the chosen engine."""
+    if engine == "fast-downward":
+        from verifier.compile_pddl import compile_task
+        from verifier.fast_downward import run_fast_downward
+        from verifier.pddl import normalise_pddl
+
+        if not policies and _unrestricted(problem, access) and problem.domain.path != \
+                problem.path:
+            from pathlib import Path
+
+            status, steps, msg = run_fast_downward(
+                normalise_pddl(Path(problem.domain.path).read_text()),
+                Path(problem.path).read_text(), timeout_s=timeout_s)
+            return status, [(w[0], tuple(w[1:])) for w in steps], msg
+        compiled = compile_task(problem, policies, access)
+        if compiled is not None:
+            status, steps, msg = run_fast_downward(compiled.domain_pddl, compiled.problem_pddl,
+                                                   timeout_s=timeout_s)
+            return status, [compiled.actions[w[0]] for w in steps], msg
+    up_engine = "fast-downward" if engine in ("fast-downward", "up-fast-downward") else engine
+    return _run_with_deadline(build_up_problem(problem, policies, access), up_engine, timeout_s)
+
+
 def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
@@ -345,8 +380,7 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
     if broken:
         return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
                           "policies broken in the initial state: " + ", ".join(broken), broken)
-    status, calls, message = _run_with_deadline(
-        build_up_problem(problem, policies, access), engine, timeout_s)
+    status, calls, message = _plan_calls(problem, policies, access, engine, timeout_s)
     seconds = time.perf_counter() - start
     if status != "solved":
         blocking: tuple[str, ...] = ()
@@ -379,7 +413,7 @@ def _blocking(problem: Problem, policies: Sequence[Policy], access: Any, engine:
         left = deadline - time.perf_counter()
         if left <= 0:
             return None
-        st, _, _ = _run_with_deadline(build_up_problem(problem, ps, access), engine, left)
+        st, _, _ = _plan_calls(problem, ps, access, engine, left)
         if st == "solved":
             return False
         return True if st.startswith("unsolvable") else None

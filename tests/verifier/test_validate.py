@@ -24,7 +24,7 @@ DOMAIN = """\
     :parameters (?i - item ?from - place ?to - place)
     :precondition (and (at ?i ?from) (open ?to) (not (locked ?to)))
     :effect (and (at ?i ?to) (not (at ?i ?from))))
-  (:action open
+  (:action unbar
     :parameters (?p - place)
     :precondition (not (open ?p))
     :effect (open ?p))
@@ -46,8 +46,8 @@ describe:
   locked: "{0} is locked"
   move: "move {0} from {1} to {2}"
 agents:
-  porter: {may: [move, open, sweep]}
-  keeper: {may: [lock, "(open home)", seal], may_not: ["(lock home)"]}
+  porter: {may: [move, unbar, sweep]}
+  keeper: {may: [lock, "(unbar home)", seal], may_not: ["(lock home)"]}
 """
 
 
@@ -77,7 +77,7 @@ def check(checker: Checker, plan: str) -> Verdict:
     return checker.check(parse_plan(plan))
 
 
-GOOD = "(open shed) (move box home shed)"
+GOOD = "(unbar shed) (move box home shed)"
 
 
 def test_good_plan_is_valid(yard) -> None:  # noqa: ANN001
@@ -90,14 +90,14 @@ def test_good_plan_is_valid(yard) -> None:  # noqa: ANN001
 
 
 def test_every_well_formedness_violation_is_listed(yard) -> None:  # noqa: ANN001
-    verdict = check(yard(), "(mvoe box home shed) (open) (seal box) (open shde) (move box home home)")
+    verdict = check(yard(), "(mvoe box home shed) (unbar) (seal box) (unbar shde) (move box home home)")
     assert verdict.status == "invalid"
     got = [(v.kind, v.step) for v in verdict.violations]
     assert got == [("unknown-action", "s1"), ("arity", "s2"), ("type", "s3"),
                    ("unknown-object", "s4")]
     msgs = [v.message for v in verdict.violations]
     assert "unknown action 'mvoe'" in msgs[0] and "did you mean 'move'?" in msgs[0]
-    assert "'open' takes 1 arguments, got 0" in msgs[1]
+    assert "'unbar' takes 1 arguments, got 0" in msgs[1]
     assert "'box' is a item" in msgs[2] and "must be a crate" in msgs[2]
     assert "unknown object 'shde'" in msgs[3] and "did you mean 'shed'?" in msgs[3]
     assert verdict.checks == ("well-formed", "access")  # nothing simulated
@@ -111,20 +111,20 @@ def test_several_bad_arguments_in_one_step_are_all_listed(yard) -> None:  # noqa
 
 def test_subtype_is_accepted(yard) -> None:  # noqa: ANN001
     # c1 is a crate, a subtype of item
-    assert check(yard("(at c1 shed)"), "(open shed) (move c1 home shed)").status == "valid"
+    assert check(yard("(at c1 shed)"), "(unbar shed) (move c1 home shed)").status == "valid"
 
 
 # --- access -----------------------------------------------------------------------------------------
 
 
 def test_agent_not_permitted(yard) -> None:  # noqa: ANN001
-    plan = '{"steps": [{"action": "open", "args": ["shed"], "agent": "keeper"},' \
+    plan = '{"steps": [{"action": "unbar", "args": ["shed"], "agent": "keeper"},' \
            ' {"action": "move", "args": ["box", "home", "shed"], "agent": "porter"}]}'
     verdict = check(yard(), plan)
     assert verdict.status == "invalid"
     (v,) = verdict.violations
     assert (v.kind, v.step, v.rule) == ("access", "s1", "access")
-    assert "agent 'keeper' may not perform (open shed)" in v.message
+    assert "agent 'keeper' may not perform (unbar shed)" in v.message
     assert "permitted: porter" in v.message
 
 
@@ -136,7 +136,7 @@ def test_may_not_exception(yard) -> None:  # noqa: ANN001
 
 
 def test_unknown_agent_with_hint(yard) -> None:  # noqa: ANN001
-    verdict = check(yard(), '[{"action": "open", "args": ["shed"], "agent": "portr"},'
+    verdict = check(yard(), '[{"action": "unbar", "args": ["shed"], "agent": "portr"},'
                     ' {"action": "move", "args": ["box", "home", "shed"]}]')
     (v,) = verdict.violations
     assert (v.kind, v.step) == ("access", "s1")
@@ -145,13 +145,13 @@ def test_unknown_agent_with_hint(yard) -> None:  # noqa: ANN001
 
 def test_step_without_agent_gets_first_permitted_agent(yard) -> None:  # noqa: ANN001
     verdict = check(yard("(and (at box shed) (open home))"),
-                    '[{"id": "a", "action": "open", "args": ["shed"]},'
+                    '[{"id": "a", "action": "unbar", "args": ["shed"]},'
                     ' {"id": "b", "action": "move", "args": ["box", "home", "shed"]}]')
     assert verdict.status == "valid"
     assert [(s.id, s.agent) for s in verdict.plan.steps] == [("a", "porter"), ("b", "porter")]
-    # (open home) is allowed to porter (open) and keeper ((open home)): spec order wins
+    # (unbar home) is allowed to porter (unbar) and keeper ((unbar home)): spec order wins
     checker = yard("(open home)", init="(at box home)")
-    assert [s.agent for s in check(checker, "(open home)").plan.steps] == ["porter"]
+    assert [s.agent for s in check(checker, "(unbar home)").plan.steps] == ["porter"]
 
 
 def test_no_permitted_agent_at_all(yard) -> None:  # noqa: ANN001
@@ -171,7 +171,7 @@ def test_without_agents_one_default_agent_may_do_everything(yard) -> None:  # no
 
 
 def test_precondition_violation_lists_missing_atoms(yard) -> None:  # noqa: ANN001
-    verdict = check(yard(), "(move box home shed) (open shed)")
+    verdict = check(yard(), "(move box home shed) (unbar shed)")
     assert verdict.status == "invalid"
     (v,) = verdict.violations  # simulation stops at the first failing step; no goal check
     assert (v.kind, v.step) == ("precondition", "s1")
@@ -190,14 +190,14 @@ def test_precondition_lists_every_missing_atom(yard) -> None:  # noqa: ANN001
 
 
 def test_negative_precondition(yard) -> None:  # noqa: ANN001
-    verdict = check(yard(), '[{"action": "open", "args": ["shed"]},'
+    verdict = check(yard(), '[{"action": "unbar", "args": ["shed"]},'
                     ' {"action": "lock", "args": ["shed"], "agent": "keeper"},'
                     ' {"action": "move", "args": ["box", "home", "shed"]}]')
     (v,) = verdict.violations
     assert (v.kind, v.step) == ("precondition", "s3")
     assert v.atoms == (("locked", "shed"),)
     assert "needs not shed is locked" in v.message
-    verdict = check(yard(), "(open home)")  # home is already open
+    verdict = check(yard(), "(unbar home)")  # home is already open
     assert verdict.violations[0].atoms == (("open", "home"),)
 
 
@@ -230,7 +230,7 @@ def test_conditional_effects_toggle(yard) -> None:  # noqa: ANN001
 def test_universal_conditional_effect(yard) -> None:  # noqa: ANN001
     checker = yard("(and (clean box) (clean c1))")
     assert check(checker, "(sweep home)").status == "valid"
-    verdict = check(checker, "(open shed) (move box home shed) (sweep home)")
+    verdict = check(checker, "(unbar shed) (move box home shed) (sweep home)")
     (v,) = verdict.violations
     assert v.kind == "goal" and v.atoms == (("clean", "box"),)
 
@@ -239,7 +239,7 @@ def test_universal_conditional_effect(yard) -> None:  # noqa: ANN001
 
 
 def test_partial_order_plan_is_unknown_not_valid(yard) -> None:  # noqa: ANN001
-    plan = '{"steps": [{"id": "o", "action": "open", "args": ["shed"]},' \
+    plan = '{"steps": [{"id": "o", "action": "unbar", "args": ["shed"]},' \
            ' {"id": "m", "action": "move", "args": ["box", "home", "shed"], "after": ["o"]},' \
            ' {"id": "w", "action": "sweep", "args": ["home"]}]}'
     verdict = check(yard(), plan)

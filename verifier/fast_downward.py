@@ -1,0 +1,51 @@
+"""Run the Fast Downward driver shipped in the up-fast-downward package on PDDL text."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["driver_path", "run_fast_downward"]
+
+# Fast Downward's driver exit codes (driver/returncodes.py)
+_STATUS = {0: "solved", 1: "solved", 10: "unsolvable-proven", 11: "unsolvable-proven",
+           12: "unsolvable-incompletely", 22: "error", 23: "timeout", 24: "error"}
+
+
+def driver_path() -> Path:
+    return Path(str(resources.files("up_fast_downward").joinpath("downward/fast-downward.py")))
+
+
+def run_fast_downward(domain_pddl: str, problem_pddl: str, *, timeout_s: float,
+                      alias: str = "lama-first") -> tuple[str, list[tuple[str, ...]], str]:
+    """``(status, plan as lists of words, log tail)``; the driver runs in a temp directory
+    and its whole process group is killed at the deadline."""
+    with tempfile.TemporaryDirectory(prefix="plansafe-fd-") as tmp:
+        d, p, plan = Path(tmp, "domain.pddl"), Path(tmp, "problem.pddl"), Path(tmp, "sas_plan")
+        d.write_text(domain_pddl)
+        p.write_text(problem_pddl)
+        cmd = [sys.executable, str(driver_path()), "--plan-file", str(plan), "--alias", alias,
+               str(d), str(p)]
+        proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, start_new_session=True)
+        try:
+            out, _ = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return "timeout", [], f"no plan within {timeout_s:g} s"
+        status = _STATUS.get(proc.returncode, "error")
+        if status != "solved" or not plan.exists():
+            tail = out[-600:] if status == "error" else ""
+            return (status if status != "solved" else "error"), [], tail
+        steps = []
+        for line in plan.read_text().splitlines():
+            line = line.strip()
+            if line.startswith("(") and line.endswith(")"):
+                steps.append(tuple(line[1:-1].split()))
+        return "solved", steps, ""
