@@ -36,6 +36,8 @@ class Checker:
         self.access = access or AccessRules.default(problem.domain)
         self.describe = dict(describe or {})
         self._constraints: list[_Compiled] | None = None
+        self._well_ok: set[tuple[str, tuple[str, ...]]] = set()  # memo: well-formed calls
+        self._agent_ok: dict[tuple[str, tuple[str, ...], str | None], str | None] = {}
 
     # --- public -------------------------------------------------------------------------------
 
@@ -46,19 +48,36 @@ class Checker:
                           hint_step(plan))
             return Verdict("invalid", (v,), ("well-formed",), plan)
         violations: list[Violation] = []
-        well = [self._well_formed(s) for s in steps]
-        for vs in well:
-            violations.extend(vs)
+        well = []
+        for s in steps:
+            key = (s.action, s.args)
+            if key in self._well_ok:
+                continue
+            vs = self._well_formed(s)
+            if vs:
+                well.append(vs)
+                violations.extend(vs)
+            else:
+                self._well_ok.add(key)
         checked = list(steps)
         if not violations:
+            memo = self._agent_ok
             for i, s in enumerate(steps):
-                agent_v, agent = self._access(s)
-                violations.extend(agent_v)
-                checked[i] = replace(s, agent=agent)
+                key2 = (s.action, s.args, s.agent)
+                if key2 in memo:
+                    agent = memo[key2]
+                else:
+                    agent_v, agent = self._access(s)
+                    if agent_v:
+                        violations.extend(agent_v)
+                    else:
+                        memo[key2] = agent
+                if agent != s.agent:
+                    checked[i] = Step(s.id, s.action, s.args, agent, s.after)
         ordered = {s.id: s for s in checked}
         plan_out = replace(plan, steps=tuple(ordered.get(s.id, s) for s in plan.steps))
         checks = ["well-formed", "access"]
-        if any(well_v for well_v in well):
+        if well:
             return Verdict("invalid", tuple(violations), tuple(checks), plan_out)
         states, failed = self._simulate(checked, violations)
         checks.append("executable")

@@ -219,7 +219,9 @@ def _up_validator() -> Any:
     import unified_planning.shortcuts as up
 
     up.get_environment().credits_stream = None
-    return up.PlanValidator(name="sequential_plan_validator")
+    validator = up.PlanValidator(name="sequential_plan_validator")
+    validator.skip_checks = True  # the problem-kind pre-check only warns (elevators' costs)
+    return validator
 
 
 def up_validate(problem: Problem, calls: list[Call]) -> tuple[bool, str | None, int | None]:
@@ -267,8 +269,8 @@ def _hypothesis_draw(data: st.DataObject) -> Draw:
 
 
 @pytest.mark.parametrize("name", IDS)
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
 def test_verdict_equals_unified_planning(data_dir: Path, name: str, data: st.DataObject) -> None:
@@ -282,13 +284,13 @@ def test_verdict_equals_unified_planning(data_dir: Path, name: str, data: st.Dat
 @pytest.mark.slow
 @pytest.mark.parametrize("name", IDS)
 @settings(max_examples=3000, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+          suppress_health_check=[HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(data=st.data())
 def test_verdict_equals_unified_planning_thousands(data_dir: Path, name: str,
                                                    data: st.DataObject) -> None:
     su = setup(name)
-    check_agreement(su, generate(su, _hypothesis_draw(data)))
+    event(f"{name}: {check_agreement(su, generate(su, _hypothesis_draw(data)))}")
 
 
 @pytest.mark.parametrize("name", IDS)
