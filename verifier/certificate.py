@@ -18,7 +18,7 @@ from verifier.errors import PlansafeError
 from verifier.model import Plan, Verdict
 
 __all__ = ["Certificate", "issue_certificate", "certificate_matches", "plan_digest",
-           "files_digest", "CertificateError"]
+           "files_digest", "problem_digest", "CertificateError"]
 
 FORMAT_VERSION = 1
 
@@ -83,20 +83,47 @@ def _versions() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def issue_certificate(verdict: Verdict, *, spec_files: tuple[Path, ...], problem_file: Path,
-                      plan: Plan) -> Certificate:
-    """A certificate for a plan the verifier found valid (refuses anything else)."""
+def problem_digest(problem: Any, *, policies: Any = (), access: Any = None) -> str:
+    """SHA-256 of a problem's content: objects, initial state, goal, and (when given) the
+    policies and access rules it is checked under. For problems built in memory (a
+    replan from an observed state, a goal given as text), where there is no file to hash."""
+    canon = {
+        "domain": problem.domain.name,
+        "objects": sorted([o, t] for o, t in problem.objects.items()),
+        "init": sorted(list(a) for a in problem.init),
+        "goal": repr(problem.goal),
+        "policies": [[p.id, repr(p.rule)] for p in policies],
+        "access": repr(access) if access is not None else None,
+    }
+    return hashlib.sha256(json.dumps(canon, separators=(",", ":")).encode()).hexdigest()
+
+
+def issue_certificate(verdict: Verdict, *, spec_files: tuple[Path, ...],
+                      problem_file: Path | None = None, plan: Plan,
+                      problem_sha256: str | None = None) -> Certificate:
+    """A certificate for a plan the verifier found valid (refuses anything else).
+
+    The problem is bound by its file (``problem_file``) or, for a problem that lives in
+    memory, by a content digest (``problem_sha256``, see :func:`problem_digest`)."""
     if verdict.status != "valid":
         raise CertificateError(f"cannot certify a plan whose verdict is {verdict.status}")
-    spec_h, prob_h, plan_h = files_digest(spec_files), files_digest([problem_file]), \
-        plan_digest(plan)
+    if (problem_file is None) == (problem_sha256 is None):
+        raise CertificateError("give exactly one of problem_file and problem_sha256")
+    spec_h, plan_h = files_digest(spec_files), plan_digest(plan)
+    prob_h = files_digest([problem_file]) if problem_file is not None else str(problem_sha256)
     cid = hashlib.sha256(f"{spec_h}:{prob_h}:{plan_h}".encode()).hexdigest()[:16]
     return Certificate(cid, spec_h, prob_h, plan_h, tuple(verdict.checks), _versions(),
                        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
-def certificate_matches(cert: Certificate, *, spec_files: tuple[Path, ...], problem_file: Path,
-                        plan: Plan) -> bool:
-    return (cert.spec_sha256 == files_digest(spec_files)
-            and cert.problem_sha256 == files_digest([problem_file])
+def certificate_matches(cert: Certificate, *, spec_files: tuple[Path, ...],
+                        problem_file: Path | None = None, plan: Plan,
+                        problem_sha256: str | None = None) -> bool:
+    if problem_file is not None:
+        prob_ok = cert.problem_sha256 == files_digest([problem_file])
+    elif problem_sha256 is not None:
+        prob_ok = cert.problem_sha256 == problem_sha256
+    else:
+        return False
+    return (prob_ok and cert.spec_sha256 == files_digest(spec_files)
             and cert.plan_sha256 == plan_digest(plan))

@@ -20,7 +20,8 @@ from verifier.model import (
 )
 from verifier.smt import and_, not_, or_
 
-__all__ = ["Effects", "ground_atoms", "to_smt", "literal", "effects_of", "Binding"]
+__all__ = ["Effects", "ground_atoms", "to_smt", "literal", "effects_of", "after_value",
+           "atoms_in", "Binding"]
 
 Binding = Mapping[str, str]
 Accessor = Callable[[GroundAtom], str]
@@ -111,6 +112,17 @@ class Effects:
         return ground_atoms(task, self.pre, dict(self.binding))
 
 
+def atoms_in(task: Task, mask: int) -> frozenset[GroundAtom]:
+    """The atoms of a bitset (like ``Task.atoms_of``, in time linear in the set bits)."""
+    table = task._atoms  # noqa: SLF001 - the interning table, read only
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(table[low.bit_length() - 1])
+        mask ^= low
+    return frozenset(out)
+
+
 def effects_of(task: Task, step: Step) -> Effects:
     """The effects of a well-formed step (name, arity and types already checked)."""
     ga = task.action(step.action, step.args)
@@ -119,7 +131,7 @@ def effects_of(task: Task, step: Step) -> Effects:
     lits = task.literals(schema.precondition, binding)
     pre_pos = pre_neg = None
     if lits is not None and ga.pre_test is None:
-        pre_pos, pre_neg = task.atoms_of(lits[0]), task.atoms_of(lits[1])
+        pre_pos, pre_neg = atoms_in(task, lits[0]), atoms_in(task, lits[1])
     conditional = []
     for eff in schema.effects:
         if isinstance(eff.condition, Const):
@@ -128,7 +140,7 @@ def effects_of(task: Task, step: Step) -> Effects:
             conditional.append((eff.condition, tuple(sorted(b.items())),
                                 task.ground_atom(eff.atom, b), eff.positive))
     return Effects(schema.precondition, tuple(sorted(binding.items())), pre_pos, pre_neg,
-                   task.atoms_of(ga.add), task.atoms_of(ga.delete), tuple(conditional))
+                   atoms_in(task, ga.add), atoms_in(task, ga.delete), tuple(conditional))
 
 
 def after_value(task: Task, eff: Effects, atom: GroundAtom, before: Accessor) -> str:

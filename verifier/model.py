@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "GroundAtom", "Atom", "Not", "And", "Or", "Imply", "Eq", "Forall", "Exists", "Const",
     "Formula", "Always", "Sometime", "AtMostOnce", "SometimeBefore", "SometimeAfter",
-    "Temporal", "Effect", "ActionSchema", "Domain", "Problem", "Step", "Provenance", "Plan",
-    "Violation", "ViolationKind", "Verdict", "Status", "format_atom",
+    "Temporal", "Effect", "ActionSchema", "Domain", "Problem", "LazyUpProblem", "Step",
+    "Provenance", "Plan", "Violation", "ViolationKind", "Verdict", "Status", "format_atom",
 ]
 
 GroundAtom = tuple[str, ...]
@@ -154,6 +155,48 @@ class Domain:
         return sup == "object"
 
 
+class LazyUpProblem:
+    """A unified-planning problem built on first use: ``Problem(..., up_problem=LazyUpProblem(
+    build))`` calls ``build()`` the first time ``problem.up_problem`` is read, then keeps it.
+
+    Problems that share one (``dataclasses.replace`` passing it on) share what it builds.
+    ``build`` should be picklable (a module-level function or a ``functools.partial`` of one).
+    """
+
+    __slots__ = ("build", "_built")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self.build = build
+        self._built: tuple[Any] | None = None
+
+    def get(self) -> Any:
+        if self._built is None:
+            self._built = (self.build(),)
+        return self._built[0]
+
+    def __repr__(self) -> str:
+        return f"LazyUpProblem({'built' if self._built else 'not built yet'})"
+
+
+class _UpProblemSlot:
+    """The descriptor behind ``Problem.up_problem``: stores the value (or a
+    :class:`LazyUpProblem`) in the instance and builds a lazy one on first read."""
+
+    _key = "_up_problem_value"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__.get(self._key)
+        if isinstance(value, LazyUpProblem):
+            value = value.get()
+            obj.__dict__[self._key] = value  # the cache (the dataclass is frozen)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._key] = None if value is self else value
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     name: str
@@ -162,10 +205,17 @@ class Problem:
     init: frozenset[GroundAtom]
     goal: Formula
     path: str = "<problem>"
-    up_problem: object = field(default=None, repr=False, compare=False)
+    # unified-planning's problem, None, or a LazyUpProblem (built when first read)
+    up_problem: Any = field(default=_UpProblemSlot(), repr=False, compare=False)
 
     def objects_of(self, type_name: str) -> tuple[str, ...]:
         return tuple(o for o, t in self.objects.items() if self.domain.is_subtype(t, type_name))
+
+    def deferred_up_problem(self) -> Any:
+        """``up_problem`` as stored, without building it: a :class:`LazyUpProblem`, the
+        unified-planning problem or None. Pass it on (``dataclasses.replace(problem, ...,
+        up_problem=problem.deferred_up_problem())``) to keep a derived problem lazy."""
+        return self.__dict__.get(_UpProblemSlot._key)
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -221,6 +271,7 @@ class Violation:
     rule: str | None = None
     atoms: tuple[GroundAtom, ...] = ()
     schedule: tuple[str, ...] | None = None
+    state: tuple[GroundAtom, ...] | None = None  # the state where it breaks (interleavings)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -229,6 +280,8 @@ class Violation:
         }
         if self.schedule is not None:
             out["schedule"] = list(self.schedule)
+        if self.state is not None:
+            out["state"] = [format_atom(a) for a in self.state]
         return out
 
 

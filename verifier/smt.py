@@ -86,10 +86,15 @@ class Smt:
             self.decls.append(f"(declare-const {name} {sort})")
         return name
 
-    def define(self, name: str, expr: str) -> str:
-        """A named Boolean equal to ``expr`` (Z3, not Python, propagates the values)."""
-        self.declare(name)
-        self.asserts.append(f"(assert (= {name} {expr}))")
+    def define(self, name: str, expr: str, *, visible: bool = False) -> str:
+        """A named Boolean equal to ``expr``: a macro (``define-fun``), or with ``visible``
+        a constant whose value a model reports."""
+        if visible:
+            self.declare(name)
+            self.asserts.append(f"(assert (= {name} {expr}))")
+        elif name not in self._names:
+            self._names.add(name)
+            self.decls.append(f"(define-fun {name} () Bool {expr})")
         return name
 
     def add(self, expr: str) -> None:
@@ -155,13 +160,11 @@ class Solver:
         return [str(c) for c in self.solver.unsat_core()]
 
     def bools(self, names: Iterable[str]) -> dict[str, bool]:
-        m = self.solver.model()
-        z3 = self._z3
+        m, z3 = self.solver.model(), self._z3
         return {n: z3.is_true(m.eval(z3.Bool(n), model_completion=True)) for n in names}
 
     def ints(self, names: Iterable[str]) -> dict[str, int]:
-        m = self.solver.model()
-        z3 = self._z3
+        m, z3 = self.solver.model(), self._z3
         return {n: m.eval(z3.Int(n), model_completion=True).as_long() for n in names}
 
 

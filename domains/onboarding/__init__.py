@@ -1,0 +1,1 @@
+"""Domain pack for specs/onboarding: simulated HR/IT tools."""

@@ -1,0 +1,26 @@
+"""Simulated onboarding tools: background check, accounts, access, training, equipment.
+
+No drift: nothing in this world changes by itself. The background check, training,
+shipping and the welcome message are idempotent (asking twice does no harm).
+"""
+
+from __future__ import annotations
+
+from domains.simulator import Simulator
+
+__all__ = ["run_background_check", "create_account", "grant_access", "revoke_access",
+           "complete_training", "ship_equipment", "send_welcome", "setup", "observe",
+           "SIMULATOR"]
+
+SIMULATOR = Simulator("onboarding", idempotent=("run-background-check", "complete-training",
+                                                "ship-equipment", "send-welcome"),
+                      timeout_s=0.5)
+run_background_check = SIMULATOR.tool("run-background-check")
+create_account = SIMULATOR.tool("create-account")
+grant_access = SIMULATOR.tool("grant-access")
+revoke_access = SIMULATOR.tool("revoke-access")
+complete_training = SIMULATOR.tool("complete-training")
+ship_equipment = SIMULATOR.tool("ship-equipment")
+send_welcome = SIMULATOR.tool("send-welcome")
+setup = SIMULATOR.setup
+observe = SIMULATOR.observe
