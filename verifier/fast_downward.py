@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-from importlib import resources
 from pathlib import Path
+
+from verifier.errors import PlansafeError
 
 __all__ = ["driver_path", "run_fast_downward"]
 
@@ -18,7 +20,12 @@ _STATUS = {0: "solved", 1: "solved", 10: "unsolvable-proven", 11: "unsolvable-pr
 
 
 def driver_path() -> Path:
-    return Path(str(resources.files("up_fast_downward").joinpath("downward/fast-downward.py")))
+    """The driver script, found without importing ``up_fast_downward`` (its ``__init__``
+    imports unified-planning, about 2 s)."""
+    spec = importlib.util.find_spec("up_fast_downward")
+    if spec is None or not spec.submodule_search_locations:
+        raise PlansafeError("Fast Downward is not installed (pip install up-fast-downward)")
+    return Path(list(spec.submodule_search_locations)[0], "downward", "fast-downward.py")
 
 
 def run_fast_downward(domain_pddl: str, problem_pddl: str, *, timeout_s: float,

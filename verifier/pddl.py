@@ -1,18 +1,22 @@
-"""Read PDDL with unified-planning and convert it to Plansafe's own immutable model.
+"""Read PDDL into Plansafe's own immutable model.
 
-unified-planning is imported lazily: only loading a domain from PDDL text needs it.
+The native reader (:mod:`verifier.pddl_native`) reads classical PDDL without importing
+unified-planning (about 2 s); the problem's ``up_problem`` is then parsed by unified-planning
+only when something reads it. PDDL beyond the native reader (durative actions, derived
+predicates, numeric conditions, ...) is read by unified-planning and converted, as before.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
 
 from verifier.errors import PlansafeError, SpecError, did_you_mean
 from verifier.model import (
-    ActionSchema, And, Atom, Const, Domain, Effect, Eq, Exists, Forall, Formula, Imply, Not, Or,
-    Problem,
+    ActionSchema, And, Atom, Const, Domain, Effect, Eq, Exists, Forall, Formula, Imply,
+    LazyUpProblem, Not, Or, Problem,
 )
 
 __all__ = ["read_problem", "read_domain", "convert_problem", "normalise_pddl", "formula_of"]
@@ -124,14 +128,38 @@ def _up_reader() -> Any:
     return PDDLReader()
 
 
-def read_problem(domain_path: str | Path, problem_path: str | Path | None) -> Problem:
+def read_problem(domain_path: str | Path, problem_path: str | Path | None, *,
+                 native: bool = True) -> Problem:
     """Read a PDDL domain (and problem) into a :class:`Problem`.
 
     Every parse error becomes a :class:`SpecError` naming the file and position.
+    ``native=False`` reads with unified-planning and converts (the reference reading).
     """
+    from verifier.pddl_native import Unsupported, read_native
+
     domain_path = Path(domain_path)
     domain_text = _read_text(domain_path)
     problem_text = _read_text(Path(problem_path)) if problem_path is not None else None
+    lazy = LazyUpProblem(functools.partial(
+        _build_up_problem, str(domain_path), domain_text,
+        None if problem_path is None else str(problem_path), problem_text))
+    if native:
+        try:
+            return read_native(domain_text, problem_text, domain_path=str(domain_path),
+                               problem_path=None if problem_path is None else str(problem_path),
+                               up_problem=lazy)
+        except Unsupported:
+            pass  # unified-planning reads what the native reader leaves to it
+    up_problem = lazy.get()
+    m = re.search(r"\(\s*domain\s+([^\s()]+)", domain_text, re.IGNORECASE)
+    return convert_problem(up_problem, domain_path=str(domain_path),
+                           problem_path=str(problem_path or domain_path),
+                           domain_name=m.group(1).lower() if m else None)
+
+
+def _build_up_problem(domain_path: str, domain_text: str, problem_path: str | None,
+                      problem_text: str | None) -> Any:
+    """unified-planning's reading of the texts (``Problem.up_problem``, built lazily)."""
     reader = _up_reader()
     try:
         if problem_text is None:
@@ -141,12 +169,9 @@ def read_problem(domain_path: str | Path, problem_path: str | Path | None) -> Pr
     except (SpecError, PlansafeError):
         raise
     except Exception as error:  # unified-planning raises many types; all are bad input here
-        raise _blame(error, reader, domain_path, domain_text, problem_path, problem_text
+        raise _blame(error, reader, Path(domain_path), domain_text, problem_path, problem_text
                      ) from None
-    m = re.search(r"\(\s*domain\s+([^\s()]+)", domain_text, re.IGNORECASE)
-    return convert_problem(up_problem, domain_path=str(domain_path),
-                           problem_path=str(problem_path or domain_path),
-                           domain_name=m.group(1).lower() if m else None)
+    return up_problem
 
 
 def read_domain(domain_path: str | Path) -> Domain:

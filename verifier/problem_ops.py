@@ -1,0 +1,209 @@
+"""Problems derived during execution: replanning from an observed state, with history.
+
+- :func:`with_initial_state`: the same objects and goal from another initial state
+  (the unified-planning problem is cloned with the new initial values).
+- :func:`residual_policies`: policies are rules over the *whole* trajectory, so a plan
+  from the middle of a run must respect what already happened. Each ground instance
+  is rewritten against the executed history: ``sometime-before`` whose requirement
+  already held is dropped; ``at-most-once`` of something that held and stopped holding
+  becomes ``always not``; a ``sometime-after`` obligation still open adds ``sometime``;
+  ``sometime`` already met is dropped. Plans that satisfy the residual policies from
+  the current state satisfy the original policies over history + plan.
+- :func:`forbid_calls`: access rules with some ground calls taken away from every agent
+  (a rejected approval, a permanently failing tool).
+- :func:`check_trajectory`: the policies on an observed sequence of states (an executed
+  prefix), each state labelled with the step that produced it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from verifier.access import AccessRules, Agent, Pattern
+from verifier.model import (
+    Always, And, AtMostOnce, Atom, Eq, Exists, Forall, Formula, GroundAtom, Imply, LazyUpProblem,
+    Not, Or, Problem, Sometime, SometimeAfter, SometimeBefore, Step, Temporal, Violation,
+)
+from verifier.policy import Policy, ground_policy
+
+__all__ = ["with_initial_state", "residual_policies", "forbid_calls", "check_trajectory",
+           "substitute", "policy_atoms"]
+
+
+def with_initial_state(problem: Problem, atoms: Iterable[GroundAtom], *,
+                       name: str | None = None) -> Problem:
+    """``problem`` with another initial state (objects and goal unchanged)."""
+    init = frozenset(tuple(a) for a in atoms)
+    up_problem = None  # built only when read, like the original's
+    if problem.deferred_up_problem() is not None:
+        up_problem = LazyUpProblem(functools.partial(_up_with_initial_state, problem, init, name))
+    return replace(problem, name=name or problem.name, init=init,
+                   path=f"<{name or problem.name}: observed state>", up_problem=up_problem)
+
+
+def _up_with_initial_state(problem: Problem, init: frozenset[GroundAtom], name: str | None
+                           ) -> Any:
+    pb = problem.up_problem.clone()
+    for fluent_exp in list(pb.explicit_initial_values):
+        if fluent_exp.type.is_bool_type():
+            pb.set_initial_value(fluent_exp, False)
+    for a in init:
+        pb.set_initial_value(pb.fluent(a[0])(*(pb.object(x) for x in a[1:])), True)
+    if name:
+        pb.name = name
+    return pb
+
+
+def substitute(f: Formula | Temporal, binding: Mapping[str, str]) -> Any:
+    """Replace variables bound in ``binding`` (respecting inner quantifiers)."""
+    if not binding:
+        return f
+    if isinstance(f, Atom):
+        return Atom(f.pred, tuple(binding.get(a, a) for a in f.args))
+    if isinstance(f, Not):
+        return Not(substitute(f.arg, binding))
+    if isinstance(f, And):
+        return And(tuple(substitute(a, binding) for a in f.args))
+    if isinstance(f, Or):
+        return Or(tuple(substitute(a, binding) for a in f.args))
+    if isinstance(f, Imply):
+        return Imply(substitute(f.left, binding), substitute(f.right, binding))
+    if isinstance(f, Eq):
+        return Eq(binding.get(f.left, f.left), binding.get(f.right, f.right))
+    if isinstance(f, (Forall, Exists)):
+        inner = {k: v for k, v in binding.items() if k not in {p for p, _ in f.params}}
+        return type(f)(f.params, substitute(f.body, inner))
+    if isinstance(f, (Always, Sometime, AtMostOnce)):
+        return type(f)(substitute(f.arg, binding))
+    if isinstance(f, (SometimeBefore, SometimeAfter)):
+        return type(f)(substitute(f.trigger, binding), substitute(f.required, binding))
+    return f
+
+
+def residual_policies(policies: Sequence[Policy], problem: Problem,
+                      history: Sequence[frozenset[GroundAtom]], *, relaxed: bool = False
+                      ) -> tuple[Policy, ...]:
+    """Policies for planning from ``problem.init`` after the states in ``history``.
+
+    ``history`` holds the states strictly before the current one (``problem.init``),
+    oldest first. A policy none of whose instances changes is returned unchanged.
+
+    ``relaxed=True`` is for planners that reject a ``sometime-after`` whose trigger holds
+    in the initial state: such an instance becomes just ``sometime`` of its requirement
+    (weaker; the plan must then be verified against the exact residual policies).
+    """
+    if not history and not relaxed:
+        return tuple(policies)
+    from verifier.grounding import Task
+
+    task = Task(problem)
+    masks = [task.mask(s) for s in history]
+    now = task.initial_state
+    out: list[Policy] = []
+    for p in policies:
+        changed = False
+        rules: list[Any] = []
+        for gc in ground_policy(p, task.objects_of):
+            b = dict(gc.binding)
+            op = gc.op
+            ground = substitute(op, b)
+            if isinstance(op, (SometimeBefore, SometimeAfter)):
+                trig, req = task.compile(op.trigger, b), task.compile(op.required, b)
+            else:
+                trig, req = task.compile(op.arg, b), None
+            if isinstance(op, Always):
+                rules.append(ground)
+            elif isinstance(op, Sometime):
+                if any(trig(m) for m in masks):
+                    changed = True
+                else:
+                    rules.append(ground)
+            elif isinstance(op, AtMostOnce):
+                if any(trig(m) for m in masks) and not trig(now):
+                    changed = True
+                    rules.append(Always(Not(ground.arg)))
+                else:
+                    rules.append(ground)
+            elif isinstance(op, SometimeBefore):
+                if any(req(m) for m in masks):  # type: ignore[misc]
+                    changed = True
+                else:
+                    rules.append(ground)
+            elif isinstance(op, SometimeAfter):
+                pending = False
+                for m in (*masks, now):
+                    if req(m):  # type: ignore[misc]
+                        pending = False
+                    elif trig(m):
+                        pending = True
+                if relaxed and trig(now) and not req(now):  # type: ignore[misc]
+                    changed = True
+                elif pending and masks:
+                    changed = True
+                    rules.append(ground)
+                else:
+                    rules.append(ground)
+                if pending and (masks or relaxed):
+                    rules.append(Sometime(ground.required))
+        if not changed:
+            out.append(p)
+        elif rules:
+            out.append(Policy(p.id, And(tuple(rules)), p.text + " [residual]", p.says, p.path,
+                              p.line, p.col))
+    return tuple(out)
+
+
+def forbid_calls(access: AccessRules, calls: Iterable[tuple[str, tuple[str, ...]]]
+                 ) -> AccessRules:
+    """``access`` where no agent may perform any of ``calls`` any more."""
+    pats = tuple(Pattern(a, tuple(args), "(" + " ".join((a, *args)) + ")") for a, args in calls)
+    if not pats:
+        return access
+    return AccessRules(tuple(Agent(a.name, a.may, a.may_not + pats) for a in access.agents))
+
+
+def policy_atoms(policy: Policy) -> frozenset[str]:
+    """The predicates a policy mentions."""
+    out: set[str] = set()
+
+    def walk(f: Any) -> None:
+        if isinstance(f, Atom):
+            out.add(f.pred)
+        elif isinstance(f, (Not, Always, Sometime, AtMostOnce)):
+            walk(f.arg)
+        elif isinstance(f, (And, Or)):
+            for a in f.args:
+                walk(a)
+        elif isinstance(f, Imply):
+            walk(f.left)
+            walk(f.right)
+        elif isinstance(f, (Forall, Exists)):
+            walk(f.body)
+        elif isinstance(f, (SometimeBefore, SometimeAfter)):
+            walk(f.trigger)
+            walk(f.required)
+
+    walk(policy.rule)
+    return frozenset(out)
+
+
+def check_trajectory(problem: Problem, policies: Sequence[Policy],
+                     states: Sequence[frozenset[GroundAtom]], labels: Sequence[str], *,
+                     complete: bool, describe: Mapping[str, str] | None = None
+                     ) -> list[Violation]:
+    """Policy violations on ``states`` (``states[0]`` initial; ``labels[i]`` made state i+1).
+
+    With ``complete=False`` obligations still open at the end (``sometime``,
+    ``sometime-after``) are not violations yet.
+    """
+    from verifier.validate import Checker
+
+    if len(labels) != len(states) - 1:
+        raise ValueError("need one label per state after the first")
+    checker = Checker(problem, policies=policies, describe=describe)
+    masks = [checker.task.mask(s) for s in states]
+    steps = [Step(label, "-", ()) for label in labels]
+    return checker._policies(masks, steps, complete=complete)
