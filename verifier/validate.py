@@ -22,6 +22,7 @@ class _Compiled:
     constraint: GroundConstraint
     trigger: object  # StateTest
     required: object | None
+    mask: int = -1  # bits of every atom the constraint reads (-1: unknown, check every state)
 
 
 class Checker:
@@ -204,11 +205,28 @@ class Checker:
                     op = gc.op
                     if isinstance(op, (SometimeBefore, SometimeAfter)):
                         compiled.append(_Compiled(gc, self.task.compile(op.trigger, b),
-                                                  self.task.compile(op.required, b)))
+                                                  self.task.compile(op.required, b),
+                                                  self._mask((op.trigger, op.required), b)))
                     else:
-                        compiled.append(_Compiled(gc, self.task.compile(op.arg, b), None))
+                        compiled.append(_Compiled(gc, self.task.compile(op.arg, b), None,
+                                                  self._mask((op.arg,), b)))
             self._constraints = compiled
         return self._constraints
+
+    def _mask(self, formulas: tuple[Formula, ...], binding: dict[str, str]) -> int:
+        """The atoms a ground formula reads, as a bitmask; -1 when it quantifies."""
+        from verifier.model import Exists, Forall
+
+        def quantifies(f: object) -> bool:
+            if isinstance(f, (Forall, Exists)):
+                return True
+            return any(quantifies(x) for x in getattr(f, "args", ()) if not isinstance(x, str)) \
+                or any(quantifies(getattr(f, k)) for k in ("arg", "left", "right")
+                       if hasattr(f, k) and not isinstance(getattr(f, k), str))
+
+        if any(quantifies(f) for f in formulas):
+            return -1
+        return self.task.mask([a for f in formulas for a in _formula_atoms(f, binding)])
 
     def _policies(self, states: list[int], steps: Sequence[Step], *, complete: bool
                   ) -> list[Violation]:
@@ -224,19 +242,25 @@ class Checker:
         op = c.constraint.op
         test = c.trigger
         sid = (lambda i: steps[i - 1].id if i > 0 else None)
+        # A constraint's value can change only where one of its atoms does: visit just those
+        # states (values in between equal the last visited one, so every operator below gives
+        # the same answer as a scan of all states).
+        mask = c.mask
+        points = [(0, states[0])] + [(i, states[i]) for i in range(1, len(states))
+                                     if (states[i] ^ states[i - 1]) & mask]
         if isinstance(op, Always):
-            for i, s in enumerate(states):
+            for i, s in points:
                 if not test(s):  # type: ignore[operator]
                     return self._policy_violation(c, sid(i), f"{self._render(op.arg, c)} must "
                                                   "always hold, but it does not"
                                                   + _after(sid(i)), states[i])
         elif isinstance(op, Sometime):
-            if complete and not any(test(s) for s in states):  # type: ignore[operator]
+            if complete and not any(test(s) for _, s in points):  # type: ignore[operator]
                 return self._policy_violation(c, None, f"{self._render(op.arg, c)} must hold at "
                                               "some point, but it never does", states[-1])
         elif isinstance(op, AtMostOnce):
             runs, prev = 0, False
-            for i, s in enumerate(states):
+            for i, s in points:
                 cur = bool(test(s))  # type: ignore[operator]
                 if cur and not prev:
                     runs += 1
@@ -247,7 +271,7 @@ class Checker:
                 prev = cur
         elif isinstance(op, SometimeBefore):
             seen = False
-            for i, s in enumerate(states):
+            for i, s in points:
                 if test(s) and not seen:  # type: ignore[operator]
                     return self._policy_violation(
                         c, sid(i), f"{self._render(op.trigger, c)}" + _after(sid(i)) +
@@ -256,7 +280,7 @@ class Checker:
                     seen = True
         elif isinstance(op, SometimeAfter):
             pending: int | None = None
-            for i, s in enumerate(states):
+            for i, s in points:
                 if c.required(s):  # type: ignore[misc]
                     pending = None
                 elif pending is None and test(s):  # type: ignore[operator]
