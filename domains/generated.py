@@ -15,7 +15,8 @@ from pathlib import Path
 
 from verifier.model import GroundAtom, Problem
 
-__all__ = ["GeneratedProblem", "to_pddl", "load_generated", "phrase_goal", "GoalPhrasing"]
+__all__ = ["GeneratedProblem", "to_pddl", "load_generated", "phrase_goal", "GoalPhrasing",
+           "scratch_dir"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +43,33 @@ def to_pddl(p: GeneratedProblem) -> str:
             f"  (:init\n    {init}\n  )\n  (:goal (and\n    {goal}\n  )))\n")
 
 
+_SCRATCH: list[Path] = []
+
+
+def scratch_dir() -> Path:
+    """A folder for generated PDDL files that lives as long as this process.
+
+    The files must outlive reading: planners may read the problem file again.
+    """
+    if not _SCRATCH:
+        import atexit
+        import shutil
+
+        path = Path(tempfile.mkdtemp(prefix="plansafe-gen-"))
+        atexit.register(shutil.rmtree, path, True)
+        _SCRATCH.append(path)
+    return _SCRATCH[0]
+
+
 def load_generated(domain_path: str | Path, p: GeneratedProblem) -> Problem:
     """Read a generated problem through the same PDDL reader as user files."""
+    import os
+
     from verifier.pddl import read_problem
 
-    with tempfile.TemporaryDirectory(prefix="plansafe-gen-") as tmp:
-        path = Path(tmp) / f"{p.name}.pddl"
-        path.write_text(to_pddl(p), encoding="utf-8")
-        return read_problem(domain_path, path)
+    path = scratch_dir() / f"{p.name}-{os.getpid()}.pddl"
+    path.write_text(to_pddl(p), encoding="utf-8")
+    return read_problem(domain_path, path)
 
 
 GoalPhrasing = Mapping[str, Sequence[str]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -41,12 +42,21 @@ def _emit(data: Any) -> None:
 
 
 @app.command()
-def check(spec: SpecArg, as_json: JsonOpt = False) -> None:
-    """Lint a spec: PDDL, spec.yaml, policies, access rules and every problem."""
+def check(
+    spec: SpecArg,
+    as_json: JsonOpt = False,
+    problem: Annotated[Optional[str], typer.Option(help="analyse only this problem (a file "
+                                                   "or a name in the spec's problems/)")
+                       ] = None,
+    horizon: Annotated[Optional[int], typer.Option(help="steps the policy analysis looks "
+                                                   "ahead (default 12)", min=1)] = None,
+) -> None:
+    """Lint a spec: PDDL, spec.yaml, policies, access rules and every problem; then analyse
+    the policies: conflicts, vacuous rules, goals they make unreachable (bounded)."""
     from engine.commands import check_spec
 
     try:
-        report = check_spec(spec)
+        report = check_spec(spec, problem=problem, horizon=horizon)
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -61,6 +71,9 @@ def check(spec: SpecArg, as_json: JsonOpt = False) -> None:
             out.print(f"  [yellow]warning[/]: {w}")
         for e in report["errors"]:
             out.print(f"  [red]error[/]: {e}")
+        for a in report.get("analysis", []):
+            for note in a["notes"]:
+                out.print(f"  [dim]note[/]: {a['problem']}: {note}")
         out.print("[green]ok[/]" if report["status"] == "ok" else "[red]errors[/]")
     raise typer.Exit(0 if report["status"] == "ok" else 2)
 
@@ -122,13 +135,21 @@ def validate(
     plan_file: Annotated[str, typer.Argument(metavar="PLAN", help="plan file (JSON or IPC "
                                              "text), or - for standard input")],
     as_json: JsonOpt = False,
+    z3: Annotated[bool, typer.Option("--z3", help="decide with the Z3 encoding, cross-checked "
+                                     "by the fast validator (partial-order plans always are)")
+                  ] = False,
+    certificate: Annotated[Optional[Path], typer.Option(
+        help="check that this certificate (JSON, or validate --json output) matches the "
+        "spec, problem and plan; exit 1 if it does not")] = None,
 ) -> None:
-    """Check a plan: well-formedness, access, preconditions, goal and every policy."""
+    """Check a plan: well-formedness, access, preconditions, goal and every policy; for a
+    partial-order plan, in every schedule it allows."""
     from engine.commands import validate_plan
 
     try:
         verdict_json = validate_plan(spec, problem, plan_file,
-                                     stdin_text=sys.stdin.read() if plan_file == "-" else None)
+                                     stdin_text=sys.stdin.read() if plan_file == "-" else None,
+                                     z3=z3, certificate_file=certificate)
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -143,13 +164,24 @@ def validate(
         if verdict_json.get("reason"):
             out.print(f"  {verdict_json['reason']}")
         for v in verdict_json["violations"]:
-            tag = v["kind"] + (f" [{v['rule']}]" if v.get("rule") and v["rule"] != "access"
+            tag = v["kind"] + (f" \\[{v['rule']}]" if v.get("rule") and v["rule"] != "access"
                                else "")
             out.print(f"  [red]✗[/] {tag}: {v['message']}")
         cert = verdict_json.get("certificate")
         if cert:
-            out.print(f"certificate: {cert.get('id', '')}")
-    raise typer.Exit({"valid": 0, "invalid": 1}.get(verdict_json["status"], 1))
+            out.print(f"certificate {cert['id']} (issued {cert['issued_at']}): spec "
+                      f"{cert['spec_sha256'][:12]}, problem {cert['problem_sha256'][:12]}, "
+                      f"plan {cert['plan_sha256'][:12]}; checks: {', '.join(cert['checks'])}; "
+                      + ", ".join(f"{k} {v}" for k, v in cert["tools"].items()))
+        checked = verdict_json.get("certificate_check")
+        if checked:
+            out.print(f"certificate {checked['id']} from {checked['file']}: "
+                      + ("[green]matches[/]" if checked["matches"] else
+                         "[red]does not match[/] the spec, problem or plan"))
+    code = {"valid": 0, "invalid": 1}.get(verdict_json["status"], 1)
+    if not verdict_json.get("certificate_check", {"matches": True})["matches"]:
+        code = 1
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -163,6 +195,8 @@ def train(
     seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
     data_dir: Annotated[Path, typer.Option(help="cache of generated training problems")
                         ] = Path("build/llm/data"),
+    max_minutes: Annotated[Optional[float], typer.Option(help="stop training after this many "
+                                                         "minutes")] = None,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training
@@ -170,9 +204,188 @@ def train(
     if size not in SIZES:
         _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
-                                    data_dir=data_dir),
+                                    data_dir=data_dir, max_minutes=max_minutes),
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info, indent=2))
+
+
+# --- runtime: run / runs / show / approve / resume (engine/run_commands.py) ----------------------
+
+JournalOpt = Annotated[Optional[Path], typer.Option(
+    "--journal", help="journal file (default: $PLANSAFE_JOURNAL or .plansafe/journal.sqlite)")]
+
+
+def _run_output(result: dict[str, Any], as_json: bool) -> None:
+    from engine.run_commands import exit_code
+
+    if as_json:
+        _emit(result)
+    else:
+        from engine.render import console
+
+        out = console()
+        colour = {"completed": "green", "waiting-approval": "magenta"}.get(result["status"], "red")
+        out.print(f"run [bold]{result['run']}[/]: [bold {colour}]{result['status']}[/] — "
+                  f"{sum(1 for s in result['steps'] if s['status'] == 'completed')} steps done, "
+                  f"{result['replans']} replans, violations executed: "
+                  f"{result['violations_executed']}")
+        for e in result["explanations"]:
+            out.print(f"  [yellow]{e['kind']}[/] → {e['action']}: {e['message']}")
+        if result.get("message"):
+            out.print(f"  {result['message']}")
+        out.print(f"  journal: {result['journal']}  (plansafe show {result['run']})")
+    raise typer.Exit(exit_code(result["status"]))
+
+
+@app.command()
+def run(
+    spec: SpecArg,
+    problem_arg: Annotated[Optional[str], typer.Argument(
+        metavar="[PROBLEM]", help="problem file or name (same as --problem)")] = None,
+    problem: Annotated[Optional[str], typer.Option(help="PDDL problem file, or the name of "
+                                                   "one in the spec's problems/")] = None,
+    goal: Annotated[Optional[str], typer.Option(help="goal in plain words or as PDDL "
+                                                "(and (p a) ...)")] = None,
+    journal: JournalOpt = None,
+    faults: Annotated[Optional[str], typer.Option(
+        help="fault injection of simulated tools: demo (default) | none | random:SEED[:RATE] "
+             "| FILE.json")] = "demo",
+    approve_all: Annotated[bool, typer.Option("--approve-all", help="approve every step "
+                                              "that needs approval (journaled as 'auto')")
+                           ] = False,
+    concurrency: Annotated[int, typer.Option(help="steps running at once")] = 4,
+    max_replans: Annotated[int, typer.Option(help="replans before the run stops")] = 5,
+    planner: Annotated[str, typer.Option(help="symbolic | llm | auto | module:callable (a "
+                                         "planner plugged in by name)")] = "symbolic",
+    plan_file: Annotated[Optional[Path], typer.Option("--plan", help="run this plan (needs "
+                                                      "--certificate)")] = None,
+    certificate: Annotated[Optional[Path], typer.Option(help="certificate JSON (or the "
+                                                        "output of plansafe validate --json)")
+                           ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan, certify and run a workflow with its tools; journaled, monitored, replanned.
+
+    Exit 0 completed, 1 stopped or refused, 3 waiting for approval, 2 bad input."""
+    from engine.run_commands import journal_path, run_workflow
+
+    try:
+        result = run_workflow(spec, problem=problem or problem_arg, goal=goal,
+                              journal=journal_path(journal), faults=faults,
+                              approve_all=approve_all, concurrency=concurrency,
+                              max_replans=max_replans, plan_file=plan_file,
+                              certificate_file=certificate, progress=not as_json,
+                              planner=planner)
+    except PlansafeError as e:
+        if type(e).__name__ == "CertificateError":
+            if as_json:
+                _emit({"status": "refused", "error": str(e)})
+            else:
+                typer.echo(f"refused: {e}", err=True)
+            raise typer.Exit(1) from None
+        _fail(e, as_json)
+    _run_output(result, as_json)
+
+
+@app.command()
+def runs(journal: JournalOpt = None, as_json: JsonOpt = False) -> None:
+    """List the runs in the journal."""
+    from engine.run_commands import journal_path, list_runs
+
+    try:
+        rows = list_runs(journal=journal_path(journal))
+    except PlansafeError as e:
+        _fail(e, as_json)
+    if as_json:
+        _emit(rows)
+        return
+    from rich.table import Table
+
+    from engine.render import console
+
+    table = Table()
+    for col in ("run", "spec", "problem", "status", "steps", "replans", "started"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["run"], str(r["spec"]), str(r["problem"]), r["status"],
+                      f"{r['done']}/{r['steps']}", str(r["replans"]), r["started"])
+    console().print(table)
+
+
+@app.command()
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="run id (see plansafe runs)")],
+    journal: JournalOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A run's timeline from the journal (and whether the hash chain is intact)."""
+    from engine.run_commands import journal_path, show_run
+
+    try:
+        data = show_run(run_id, journal=journal_path(journal))
+    except PlansafeError as e:
+        _fail(e, as_json)
+    if as_json:
+        _emit(data)
+        return
+    from engine.render import console
+
+    out = console()
+    r = data["result"]
+    out.print(f"run [bold]{run_id}[/]: {r['status']}, {r['replans']} replans, violations "
+              f"executed: {r['violations_executed']}")
+    for line in data["timeline"]:
+        out.print(line, markup=False)
+    c = data["chain"]
+    out.print(f"journal chain: {'[green]intact[/]' if c['ok'] else '[red]BROKEN[/] ' + c['message']}"
+              f" ({c['checked']} events)")
+
+
+@app.command()
+def approve(
+    run_id: Annotated[str, typer.Argument(metavar="RUN")],
+    step: Annotated[str, typer.Argument(metavar="STEP")],
+    reject: Annotated[bool, typer.Option("--reject", help="reject instead of approve")] = False,
+    by: Annotated[str, typer.Option(help="who decides")] = os.environ.get("USER", "cli"),
+    reason: Annotated[str, typer.Option(help="why")] = "",
+    journal: JournalOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve (or --reject) a step that waits for approval; then plansafe resume RUN."""
+    from engine.run_commands import approve_step, journal_path
+
+    try:
+        data = approve_step(run_id, step, journal=journal_path(journal), reject=reject, by=by,
+                            reason=reason)
+    except PlansafeError as e:
+        _fail(e, as_json)
+    if as_json:
+        _emit(data)
+    else:
+        typer.echo(f"{'rejected' if reject else 'approved'} {step} of {run_id}; next: "
+                   f"{data['next']}")
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(metavar="RUN")],
+    journal: JournalOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Continue a run after a crash or an approval: no completed step runs again."""
+    from engine.run_commands import journal_path, resume_run
+
+    try:
+        result = resume_run(run_id, journal=journal_path(journal), progress=not as_json)
+    except PlansafeError as e:
+        if type(e).__name__ == "CertificateError":
+            if as_json:
+                _emit({"status": "refused", "error": str(e)})
+            else:
+                typer.echo(f"refused: {e}", err=True)
+            raise typer.Exit(1) from None
+        _fail(e, as_json)
+    _run_output(result, as_json)
 
 
 def main() -> None:

@@ -10,7 +10,8 @@ from verifier.errors import PlansafeError, SpecError
 __all__ = ["check_spec", "make_plan", "validate_plan", "verdict_to_json"]
 
 
-def check_spec(path: Path) -> dict[str, Any]:
+def check_spec(path: Path, *, problem: str | None = None, horizon: int | None = None,
+               analysis_timeout_s: float = 2.0) -> dict[str, Any]:
     from verifier.spec import load_problem, load_spec
     from verifier.validate import Checker
 
@@ -18,7 +19,9 @@ def check_spec(path: Path) -> dict[str, Any]:
     errors: list[str] = []
     warnings: list[str] = []
     problems = []
-    for name in spec.problems:
+    analyses: list[Any] = []
+    names = list(spec.problems) if problem is None else [problem]
+    for name in names:
         try:
             problem = load_problem(spec, name)
         except SpecError as e:
@@ -36,12 +39,16 @@ def check_spec(path: Path) -> dict[str, Any]:
             errors.append(f"{problem.path}: {b.message}")
         problems.append({"name": name, "path": str(problem.path), "objects": len(problem.objects),
                          "init": len(problem.init)})
+        if spec.policies:
+            analyses.append(_analyse(spec, problem, broken, horizon, analysis_timeout_s,
+                                     errors))
     for action in spec.domain.actions:
         if spec.spec_path is not None and not any(a.permits(action, ()) or any(
                 p.action == action for p in a.may) for a in spec.access.agents):
             warnings.append(f"no agent may perform '{action}'")
         if spec.spec_path is not None and spec.tools and action not in spec.tools:
             warnings.append(f"no tool bound to '{action}'")
+    warnings.extend(_vacuous_everywhere(analyses))
     return {
         "status": "ok" if not errors else "error",
         "spec": spec.name,
@@ -51,7 +58,56 @@ def check_spec(path: Path) -> dict[str, Any]:
         "problems": problems,
         "warnings": warnings,
         "errors": errors,
+        "analysis": [_analysis_json(a) for a in analyses],
     }
+
+
+def _analyse(spec: Any, problem: Any, broken: list[Any], horizon: int | None,
+             timeout_s: float, errors: list[str]) -> Any:
+    """Policy analysis of one problem (bounded model checking); errors appended."""
+    from verifier.analysis import DEFAULT_HORIZON, analyze
+
+    h = horizon or DEFAULT_HORIZON
+    a = analyze(problem, policies=spec.policies, access=spec.access, horizon=h,
+                timeout_s=timeout_s)
+    already = {b.rule for b in broken}
+    for ids in a.conflicts:
+        if len(ids) == 1 and ids[0] in already:
+            continue  # reported above: broken in the initial state
+        what = (f"policies {', '.join(ids)} cannot all hold together" if len(ids) > 1
+                else f"policy {ids[0]} can never hold")
+        errors.append(f"{problem.path}: {what} (from the initial state, checked within "
+                      f"{2 * h} steps)")
+    if a.goal == "blocked":
+        errors.append(f"{problem.path}: the goal is unreachable under policies "
+                      f"{', '.join(a.blocking)} (reachable without them; checked within "
+                      f"{2 * h} steps)")
+    return a
+
+
+def _vacuous_everywhere(analyses: list[Any]) -> list[str]:
+    """Warnings for policies whose trigger never holds in any problem analysed."""
+    if not analyses:
+        return []
+    out = []
+    never = set.intersection(*(set(a.never_triggered) for a in analyses))
+    vac = set.intersection(*(set(a.vacuous) | set(a.never_triggered) for a in analyses)) - never
+    for pid in sorted(never):
+        out.append(f"policy {pid} is vacuous: what triggers it can never become true "
+                   "(no action adds it) in any problem")
+    for pid in sorted(vac):
+        out.append(f"policy {pid} is vacuous: what triggers it never holds in a reachable "
+                   f"state within {analyses[0].horizon} steps in any problem")
+    return out
+
+
+def _analysis_json(a: Any) -> dict[str, Any]:
+    return {"problem": a.problem, "horizon": a.horizon, "conflicts": [list(c) for c in
+                                                                      a.conflicts],
+            "vacuous": list(a.vacuous), "never_triggered": list(a.never_triggered),
+            "goal": a.goal, "blocking": list(a.blocking),
+            "witness_steps": len(a.plan.steps) if a.plan is not None else None,
+            "notes": list(a.notes)}
 
 
 def _problem_and_spec(spec_path: Path, problem_ref: str | None) -> tuple[Any, Any]:
@@ -143,18 +199,50 @@ def verdict_to_json(verdict: Any, certificate: Any = None) -> dict[str, Any]:
 
 
 def validate_plan(spec_path: Path, problem_ref: str, plan_ref: str, *,
-                  stdin_text: str | None = None) -> dict[str, Any]:
+                  stdin_text: str | None = None, z3: bool = False,
+                  certificate_file: Path | None = None) -> dict[str, Any]:
+    """Validate a plan. Partial-order plans (and every plan with ``z3``) go through the Z3
+    checker, which proves every schedule safe or gives one that is not."""
     from verifier.plan_io import read_plan
     from verifier.validate import Checker
 
     spec, problem = _problem_and_spec(spec_path, problem_ref)
     plan = read_plan(plan_ref, stdin_text=stdin_text)
-    verdict = Checker(problem, policies=spec.policies, access=spec.access,
-                      describe=spec.describe).check(plan)
+    opts = dict(policies=spec.policies, access=spec.access, describe=spec.describe)
+    if z3 or not plan.is_sequential:
+        from verifier.z3check import Z3Checker
+
+        verdict = Z3Checker(problem, **opts).check(plan)
+    else:
+        verdict = Checker(problem, **opts).check(plan)
     cert = None
     if verdict.valid and verdict.plan is not None:
         from verifier.certificate import issue_certificate
 
         cert = issue_certificate(verdict, spec_files=spec.files(),
                                  problem_file=Path(problem.path), plan=verdict.plan)
-    return verdict_to_json(verdict, cert)
+    out = verdict_to_json(verdict, cert)
+    if certificate_file is not None:
+        out["certificate_check"] = _check_certificate(certificate_file, spec, problem,
+                                                      verdict.plan or plan)
+    return out
+
+
+def _check_certificate(path: Path, spec: Any, problem: Any, plan: Any) -> dict[str, Any]:
+    """Whether a certificate file (bare, or ``validate --json`` output) matches."""
+    import json
+
+    from verifier.certificate import Certificate, CertificateError, certificate_matches
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        cert = Certificate.from_json(data.get("certificate") or data)
+    except FileNotFoundError:
+        raise SpecError("certificate file not found", path=str(path),
+                        hint="give the JSON that plansafe validate --json printed") from None
+    except (json.JSONDecodeError, AttributeError, CertificateError) as e:
+        raise SpecError(f"not a certificate: {e}", path=str(path),
+                        hint="give the JSON that plansafe validate --json printed") from None
+    ok = certificate_matches(cert, spec_files=spec.files(), problem_file=Path(problem.path),
+                             plan=plan)
+    return {"file": str(path), "id": cert.id, "matches": ok}

@@ -175,9 +175,11 @@ def with_goal(problem: Problem, goal: str) -> Problem:
     init = " ".join("(" + " ".join(a) + ")" for a in sorted(problem.init))
     text = (f"(define (problem {problem.name}-goal) (:domain {problem.domain.name})\n"
             f"  (:objects {objs})\n  (:init {init})\n  (:goal {goal}))\n")
-    domain_path = Path(problem.domain.path)
-    with tempfile.TemporaryDirectory(prefix="plansafe-goal-") as tmp:
-        path = Path(tmp) / f"{problem.name}-goal.pddl"
-        path.write_text(text, encoding="utf-8")
-        out = read_problem(domain_path, path)
-    return out
+    from domains.generated import scratch_dir
+
+    # planners may read the problem file again: it lives as long as this process
+    fd, name = tempfile.mkstemp(prefix=f"{problem.name}-goal-", suffix=".pddl",
+                                dir=scratch_dir())
+    with open(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    return read_problem(Path(problem.domain.path), Path(name))

@@ -70,7 +70,8 @@ class PlannerAgent:
     def __init__(self, spec: Any, *, backend: Any = None, k: int = 4, rounds: int = 3,
                  fallback: bool = True, use_llm: bool = True, fmt: str = "text",
                  max_new_tokens: int | None = None, temperature: float = 0.7,
-                 engine: str = "fast-downward", timeout_s: float = 60.0) -> None:
+                 engine: str = "fast-downward", timeout_s: float = 60.0,
+                 state_aware: bool = False) -> None:
         if k < 1 or rounds < 0:
             raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
                                 f"rounds={rounds})")
@@ -84,6 +85,9 @@ class PlannerAgent:
         self.fmt, self.temperature = fmt, temperature
         self.max_new_tokens = max_new_tokens
         self.engine, self.timeout_s = engine, timeout_s
+        if state_aware and fmt != "text":
+            raise PlansafeError("the state-aware constraint needs fmt='text'")
+        self.state_aware = state_aware
         self.last = AgentReport()
 
     @classmethod
@@ -145,7 +149,8 @@ class PlannerAgent:
             t0 = time.perf_counter()
             gens = self.backend.generate(prompt, grammar=grammar, k=self.k,
                                          max_new_tokens=self._max_tokens(problem),
-                                         temperature=self.temperature)
+                                         temperature=self.temperature,
+                                         state=checker.task if self.state_aware else None)
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
             valid = unparseable = 0

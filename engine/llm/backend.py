@@ -39,8 +39,14 @@ class ModelBackend(ABC):
 
     @abstractmethod
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
-                 max_new_tokens: int = 256, temperature: float = 0.7) -> list[Generation]:
-        """``k`` completions of ``prompt`` (the first greedy), each allowed by ``grammar``."""
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None) -> list[Generation]:
+        """``k`` completions of ``prompt`` (the first greedy), each allowed by ``grammar``.
+
+        ``state``, a :class:`verifier.grounding.Task`, asks a backend that can for the
+        state-aware constraint (each step applicable where it is taken, IPC text only);
+        a backend that cannot ignores it.
+        """
 
 
 def _device(name: str) -> tuple[str, Any]:
@@ -78,6 +84,7 @@ class TransformersBackend(ModelBackend):
         self.model_dir = path
         self._processors: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
+        self._llg_tokenizer: Any = None
 
     # --- grammar ------------------------------------------------------------------------------
 
@@ -85,9 +92,13 @@ class TransformersBackend(ModelBackend):
         """outlines' llguidance logits processor for ``grammar`` (cached, LRU)."""
         proc = self._processors.get(grammar)
         if proc is None:
-            from outlines.backends import get_cfg_logits_processor
+            import llguidance as llg
+            from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 
-            proc = get_cfg_logits_processor("llguidance", self.outlines_model, grammar)
+            # what outlines' get_cfg_logits_processor("llguidance", ...) builds, with the
+            # llguidance tokenizer made once per model instead of once per grammar (~1 s)
+            proc = LLGuidanceLogitsProcessor(llg.grammar_from("lark", grammar),
+                                             self.llg_tokenizer, "torch")
             self._processors[grammar] = proc
             if len(self._processors) > self._cache_size:
                 self._processors.popitem(last=False)
@@ -104,7 +115,8 @@ class TransformersBackend(ModelBackend):
         return prompt
 
     def _run(self, prompt: str, grammar: str | None, n: int, sample: bool,
-             max_new_tokens: int, temperature: float) -> list[Generation]:
+             max_new_tokens: int, temperature: float, state: Any = None,
+             min_new_tokens: int = 0) -> list[Generation]:
         import torch
         from transformers import LogitsProcessorList
 
@@ -114,11 +126,18 @@ class TransformersBackend(ModelBackend):
         kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, num_return_sequences=n,
                                       pad_token_id=self.tokenizer.pad_token_id,
                                       eos_token_id=self.tokenizer.eos_token_id)
+        if min_new_tokens:
+            kwargs["min_new_tokens"] = min_new_tokens
         if sample:
             kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         else:
             kwargs.update(do_sample=False)
-        if grammar is not None:
+        if state is not None:
+            from engine.llm.stateaware import state_aware_processor
+
+            kwargs["logits_processor"] = LogitsProcessorList([state_aware_processor(
+                state, self.llg_tokenizer, "torch")])
+        elif grammar is not None:
             proc = self.processor(grammar)
             proc.reset()
             kwargs["logits_processor"] = LogitsProcessorList([proc])
@@ -139,11 +158,23 @@ class TransformersBackend(ModelBackend):
                                    seconds / n))
         return gens
 
+    @property
+    def llg_tokenizer(self) -> Any:
+        if self._llg_tokenizer is None:
+            import llguidance.hf
+
+            self._llg_tokenizer = llguidance.hf.from_tokenizer(self.tokenizer)
+        return self._llg_tokenizer
+
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
-                 max_new_tokens: int = 256, temperature: float = 0.7) -> list[Generation]:
-        out = self._run(prompt, grammar, 1, False, max_new_tokens, temperature)
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None, min_new_tokens: int = 0) -> list[Generation]:
+        """``min_new_tokens`` (benchmarks) keeps EOS out until that many tokens exist."""
+        out = self._run(prompt, grammar, 1, False, max_new_tokens, temperature, state,
+                        min_new_tokens)
         if k > 1:
-            out += self._run(prompt, grammar, k - 1, True, max_new_tokens, temperature)
+            out += self._run(prompt, grammar, k - 1, True, max_new_tokens, temperature, state,
+                             min_new_tokens)
         return out
 
 

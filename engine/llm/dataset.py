@@ -95,7 +95,9 @@ def _one(spec_name: str, seed: int, timeout_s: float) -> dict[str, Any] | None:
     checker = Checker(problem, policies=spec.policies, access=spec.access)
     # Planning without the policies is several times faster; keep such a plan only when the
     # verifier accepts it under every policy, else plan again with the policies compiled in.
-    result = solve(problem, policies=(), access=spec.access, engine="fast-downward",
+    # pyperplan runs in-process (no translator start-up) but has no negative preconditions.
+    engine = "fast-downward" if _negative_preconditions(spec.domain) else "pyperplan"
+    result = solve(problem, policies=(), access=spec.access, engine=engine,
                    timeout_s=timeout_s, explain=False)
     if not (result.solved and result.plan is not None and checker.check(result.plan).valid):
         result = solve(problem, policies=spec.policies, access=spec.access,
@@ -110,6 +112,18 @@ def _one(spec_name: str, seed: int, timeout_s: float) -> dict[str, Any] | None:
             "init": sorted(atom_text(a) for a in problem.init),
             "goal": [atom_text(a) for a in gp.goal],
             "plan": [s.call for s in plan.steps]}
+
+
+def _negative_preconditions(domain: Any) -> bool:
+    from verifier.model import Not
+
+    def has_not(f: Any) -> bool:
+        if isinstance(f, Not):
+            return True
+        return any(has_not(x) for x in getattr(f, "args", ()) if not isinstance(x, str)) or \
+            has_not(getattr(f, "body", None)) if f is not None else False
+
+    return any(has_not(a.precondition) for a in domain.actions.values())
 
 
 def _worker(args: tuple[str, list[int], float]) -> list[dict[str, Any]]:
@@ -127,38 +141,58 @@ def _worker(args: tuple[str, list[int], float]) -> list[dict[str, Any]]:
 
 
 def generate_records(spec_name: str, n: int, *, seed: int = 0, workers: int = 2,
-                     timeout_s: float = 8.0) -> list[dict[str, Any]]:
-    """Up to ``n`` solved random problems of a built-in spec (unsolvable ones are skipped)."""
-    from concurrent.futures import ProcessPoolExecutor
+                     timeout_s: float = 8.0, sink: Path | None = None) -> list[dict[str, Any]]:
+    """Up to ``n`` solved random problems of a built-in spec (unsolvable ones are skipped).
+
+    With ``sink``, records are appended to that JSONL file as chunks finish, and seeds
+    already there are not solved again (an interrupted run resumes).
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing
 
     base = seed * 1_000_003 + BUILTIN_SPECS.index(spec_name) * 100_000_007
-    seeds = [base + i for i in range(n)]
-    chunks = [(spec_name, seeds[i::workers * 8], timeout_s) for i in range(workers * 8)]
-    out: list[dict[str, Any]] = []
+    done: dict[int, dict[str, Any] | None] = {}
+    if sink is not None and sink.exists():
+        for line in sink.read_text().splitlines():
+            if line:
+                r = json.loads(line)
+                done[r["seed"]] = r if r.get("plan") is not None else None
+    seeds = [base + i for i in range(n) if base + i not in done]
+    step = 20
+    chunks = [(spec_name, seeds[i:i + step], timeout_s) for i in range(0, len(seeds), step)]
+
+    def keep(part: list[dict[str, Any]], chunk_seeds: list[int]) -> None:
+        got = {r["seed"] for r in part}
+        for r in part:
+            done[r["seed"]] = r
+        missing = [{"seed": s_, "plan": None} for s_ in chunk_seeds if s_ not in got]
+        for s_ in chunk_seeds:
+            done.setdefault(s_, None)
+        if sink is not None:
+            with sink.open("a") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in part + missing))
+
     if workers <= 1:
         for c in chunks:
-            out += _worker(c)
-        return out
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
-        for part in ex.map(_worker, chunks):
-            out += part
-    return out
+            keep(_worker(c), c[1])
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
+            futures = {ex.submit(_worker, c): c for c in chunks}
+            for fut in as_completed(futures):
+                keep(fut.result(), futures[fut][1])
+    return [done[s] for s in sorted(done) if done[s] is not None
+            and base <= s < base + n]  # type: ignore[misc]
 
 
 def build_dataset(folder: Path, counts: dict[str, int], *, seed: int = 0, workers: int = 2,
                   log: Any = print) -> dict[str, list[dict[str, Any]]]:
-    """Records per spec, cached as ``folder/<spec>-<seed>-<n>.jsonl``."""
+    """Records per spec, cached (and resumable) as ``folder/<spec>-<seed>.jsonl``."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for spec_name, n in counts.items():
-        path = folder / f"{spec_name}-{seed}-{n}.jsonl"
-        if path.exists():
-            recs = [json.loads(line) for line in path.read_text().splitlines() if line]
-        else:
-            recs = generate_records(spec_name, n, seed=seed, workers=workers)
-            path.write_text("".join(json.dumps(r) + "\n" for r in recs))
-        log(f"{spec_name}: {len(recs)} solved problems ({path})")
+        path = folder / f"{spec_name}-{seed}.jsonl"
+        recs = generate_records(spec_name, n, seed=seed, workers=workers, sink=path)
+        log(f"{spec_name}: {len(recs)} solved problems of {n} ({path})")
         out[spec_name] = recs
     return out
 
@@ -239,7 +273,6 @@ def _mutate(rng: random.Random, rec: dict[str, Any]) -> list[str] | None:
 
 def _repair_examples(rng: random.Random, recs: list[dict[str, Any]], n: int) -> Iterator[Example]:
     """(problem, rejected plan, explanation) -> teacher plan, explanations from the verifier."""
-    from domains.generated import GeneratedProblem, load_generated
     from verifier.plan_io import parse_plan
     from verifier.spec import load_spec
     from verifier.validate import Checker
@@ -256,12 +289,7 @@ def _repair_examples(rng: random.Random, recs: list[dict[str, Any]], n: int) -> 
         if name not in specs:
             specs[name] = load_spec(SPECS_DIR / name)
         spec = specs[name]
-        consts = _constants(name)
-        gp = GeneratedProblem("r", name, tuple((o, t) for o, t in rec["types"].items()
-                                              if o not in consts),
-                              tuple(tuple(a.strip("()").split()) for a in rec["init"]),
-                              tuple(tuple(a.strip("()").split()) for a in rec["goal"]))
-        problem = load_generated(spec.domain_path, gp)
+        problem = _problem_of(rec, spec.domain)
         verdict = Checker(problem, policies=spec.policies, access=spec.access).check(
             parse_plan(_plan_text(bad)))
         if verdict.valid:
@@ -270,6 +298,16 @@ def _repair_examples(rng: random.Random, recs: list[dict[str, Any]], n: int) -> 
         yield Example(feedback_prompt(base, _plan_text(bad), explain(verdict)),
                       _plan_text(rec["plan"]), "repair")
         made += 1
+
+
+def _problem_of(rec: dict[str, Any], domain: Any) -> Any:
+    """A record as a :class:`Problem` for the checker (no PDDL round trip: fast)."""
+    from verifier.model import And, Atom, Problem
+
+    goal = And(tuple(Atom(w[0], tuple(w[1:])) for w in
+                     (a.strip("()").split() for a in rec["goal"])))
+    init = frozenset(tuple(a.strip("()").split()) for a in rec["init"])
+    return Problem(f"rec{rec.get('seed', 0)}", domain, dict(rec["types"]), init, goal)
 
 
 def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[Example]:
@@ -285,6 +323,8 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
             continue
         yield Example(goal_prompt(rec["spec"], objs, text),
                       " ".join(atom_text(a) for a in sub), "goal")
+    if rng.random() < 0.5:
+        return
     # a text naming an object this problem lacks, or about another domain: (unknown)
     other = rng.choice(BUILTIN_SPECS)
     omod = generator_module(other)
@@ -313,7 +353,7 @@ def _absent_object(rng: random.Random, rec: dict[str, Any], mod: Any) -> str | N
 
 
 def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
-                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 2
+                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 1
                   ) -> list[Example]:
     """Plan, repair and goal examples (with isomorphic renamings), shuffled."""
     rng = random.Random(seed)
@@ -329,8 +369,7 @@ def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
                     continue
                 seen.add(p)
                 plans.append(Example(p, _plan_text(v["plan"]), "plan"))
-            for v in variants[:2]:
-                out.extend(_goal_examples(rng, v, goals_per_record))
+            out.extend(_goal_examples(rng, variants[-1], goals_per_record))
         out.extend(plans)
         out.extend(_repair_examples(rng, recs, int(len(plans) * repair_share)))
     rng.shuffle(out)

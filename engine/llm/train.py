@@ -23,8 +23,8 @@ from engine.llm.dataset import Example
 __all__ = ["SIZES", "TrainConfig", "train", "train_tokenizer", "DEFAULT_COUNTS"]
 
 # (n_embd, n_layer, n_head)
-SIZES = {"tiny": (128, 2, 4), "small": (256, 4, 4), "base": (384, 6, 6), "large": (768, 12, 12)}
-DEFAULT_COUNTS = {"devops": 600, "documents": 600, "robotics": 700, "blocksworld": 2400}
+SIZES = {"tiny": (96, 2, 4), "small": (128, 4, 4), "base": (256, 6, 8), "large": (512, 8, 8)}
+DEFAULT_COUNTS = {"devops": 600, "documents": 400, "blocksworld": 1200, "robotics": 200}
 SPECIAL = "<|endoftext|>"
 CHUNK_REGEX = r" ?[^ \n]+\n?| +\n?|\n"
 
@@ -44,6 +44,7 @@ class TrainConfig:
     counts: tuple[tuple[str, int], ...] = tuple(DEFAULT_COUNTS.items())
     workers: int = 2
     threads: int = 2
+    max_minutes: float | None = None  # stop early (and say so) past this much training time
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -105,6 +106,25 @@ def _batches(rng: random.Random, data: list[tuple[list[int], int]], batch_tokens
     return batches
 
 
+def planbench_keys(planbench: Path | None) -> set[str]:
+    """Prompt hashes of the PlanBench instances (to keep them out of training)."""
+    if planbench is None or not (planbench / "instances").is_dir():
+        return set()
+    import hashlib
+
+    from engine.llm.prompts import problem_prompt
+    from verifier.pddl import read_problem
+
+    return {hashlib.sha1(problem_prompt(read_problem(planbench / "domain.pddl", inst))
+                         .encode()).hexdigest()[:16]
+            for inst in sorted((planbench / "instances").glob("*.pddl"))}
+
+
+def _base_prompt(e: Example) -> str:
+    marker = "\nrejected:\n"
+    return e.prompt[:e.prompt.index(marker)] + "\n" if marker in e.prompt else e.prompt
+
+
 def decontaminate(records: dict[str, list[dict[str, Any]]], planbench: Path | None
                   ) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """Drop generated problems identical to a PlanBench instance (by prompt); count them."""
@@ -144,6 +164,16 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     records, dropped = decontaminate(records, planbench if planbench.is_dir() else None)
     log(f"decontamination: {dropped} generated problems equal to a PlanBench instance dropped")
     examples = examples_from(records, seed=cfg.seed)
+    # renamed copies can coincide with a PlanBench instance too: drop those examples
+    import hashlib
+
+    pb_keys = planbench_keys(planbench if planbench.is_dir() else None)
+    before = len(examples)
+    examples = [e for e in examples if e.task == "goal" or hashlib.sha1(
+        _base_prompt(e).encode()).hexdigest()[:16] not in pb_keys]
+    dropped += before - len(examples)
+    log(f"decontamination: {before - len(examples)} renamed examples equal to a PlanBench "
+        "instance dropped")
     data_s = time.perf_counter() - t0
     counts = {k: sum(1 for e in examples if e.task == k) for k in ("plan", "repair", "goal")}
     log(f"{len(examples)} examples {counts} in {data_s:.0f} s")
@@ -171,10 +201,17 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
 
     model.train()
     step, losses, t_train = 0, [], time.perf_counter()
+    stopped_at: int | None = None
     pad = tok.eos_token_id
     while step < cfg.steps:
         for batch in _batches(rng, data, cfg.batch_tokens):
             if step >= cfg.steps:
+                break
+            if cfg.max_minutes is not None and \
+                    time.perf_counter() - t_train > cfg.max_minutes * 60:
+                log(f"time budget of {cfg.max_minutes} min reached at step {step}")
+                stopped_at = step
+                step = cfg.steps
                 break
             width = max(len(ids) for ids, _ in batch)
             inp = torch.full((len(batch), width), pad, dtype=torch.long)
@@ -193,7 +230,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
-            losses.append(float(out.loss))
+            losses.append(float(out.loss.detach()))
             step += 1
             if step % 50 == 0 or step == cfg.steps:
                 log(f"step {step}/{cfg.steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} "
@@ -209,7 +246,8 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
 
     keys = sorted({hashlib.sha1(e.prompt.encode()).hexdigest()[:16]
                    for e in examples if e.task == "plan"})
-    info = {"size": cfg.size, "parameters": n_params, "steps": cfg.steps, "seed": cfg.seed,
+    info = {"size": cfg.size, "parameters": n_params, "steps": stopped_at or cfg.steps,
+            "steps_planned": cfg.steps, "seed": cfg.seed,
             "device": device, "examples": counts, "records": {k: len(v) for k, v in
                                                              records.items()},
             "decontaminated": dropped, "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),

@@ -1,0 +1,329 @@
+"""The Python API: ``Engine.from_spec(path)``, then ``plan``, ``verify``, ``run`` / ``arun``.
+
+    engine = Engine.from_spec("specs/devops", journal="runs.sqlite")
+    result = engine.run("p02", on_event=print)          # a problem name, file or Problem
+    result = engine.run(goal="(and (deployed api prod))")  # or a goal (PDDL or plain words)
+    engine.approve(result.run_id, "s5"); engine.resume(result.run_id)
+
+A run ends ``completed``, ``stopped`` (with explanations) or ``waiting-approval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.journal import Event, Journal, open_journal
+from engine.runner import RunDriver, RunOptions, problem_from_pddl
+from engine.runstate import EXTERNAL, RunState, atoms_json
+from engine.tools import ToolSet
+from verifier.certificate import Certificate, issue_certificate, problem_digest
+from verifier.errors import PlansafeError
+from verifier.model import GroundAtom, Plan, Problem, Verdict, Violation
+
+__all__ = ["Engine", "RunResult", "CertifiedPlan", "NoPlanError", "DEFAULT_JOURNAL",
+           "result_of"]
+
+DEFAULT_JOURNAL = Path(".plansafe") / "journal.sqlite"
+
+
+class NoPlanError(PlansafeError):
+    def __init__(self, message: str, *, blocking: tuple[str, ...] = (), status: str = "") -> None:
+        super().__init__(message)
+        self.blocking, self.status = blocking, status
+
+
+@dataclass(frozen=True, slots=True)
+class CertifiedPlan:
+    plan: Plan
+    certificate: Certificate
+    verdict: Verdict
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str  # completed | stopped | waiting-approval | refused | running
+    steps: tuple[dict[str, Any], ...]
+    final_state: frozenset[GroundAtom]
+    explanations: tuple[dict[str, Any], ...]
+    journal: str | None
+    replans: int = 0
+    violations_executed: int = 0
+    violations_observed: tuple[dict[str, Any], ...] = ()
+    execution: tuple[str, ...] = ()
+    waiting: tuple[str, ...] = ()
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run": self.run_id, "status": self.status,
+                "steps": [{k: s[k] for k in ("id", "action", "args", "status", "attempts",
+                                             "agent", "generation", "error", "recovered")
+                           if k in s} for s in self.steps],
+                "replans": self.replans, "explanations": list(self.explanations),
+                "violations_executed": self.violations_executed,
+                "violations_observed": list(self.violations_observed),
+                "execution": list(self.execution), "waiting": list(self.waiting),
+                "message": self.message, "final_state": atoms_json(self.final_state),
+                "journal": self.journal, **self.extra}
+
+
+def result_of(state: RunState, spec: Any, journal: Journal, *,
+              orders: Mapping[int, str] | None = None, base: Problem | None = None
+              ) -> RunResult:
+    """A run's result, computed from its journal state (violations re-checked honestly)."""
+    from verifier.problem_ops import check_trajectory
+
+    violations: list[Violation] = []
+    open_obligations: list[dict[str, Any]] = []
+    goal_reached = None
+    if state.started.get("problem_pddl"):
+        from verifier.grounding import Task
+
+        if base is None:
+            base = problem_from_pddl(spec.domain_path, state.started["problem_pddl"],
+                                     name=state.started.get("problem", "problem"))
+        task = Task(base)
+        goal_reached = bool(task.goal_test(task.mask(state.belief)))
+        pairs = list(state.states())
+        states, labels = [s for _, s in pairs], [lbl or "" for lbl, _ in pairs[1:]]
+        violations = check_trajectory(base, spec.policies, states, labels,
+                                      complete=state.status == "completed",
+                                      describe=spec.describe)
+        if state.status != "completed":  # obligations a stopped run leaves open
+            closed = {(v.rule, v.step) for v in violations}
+            open_obligations = [v.to_json() for v in check_trajectory(
+                base, spec.policies, states, labels, complete=True, describe=spec.describe)
+                if (v.rule, v.step) not in closed]
+    executed = [v for v in violations if v.step not in (None, EXTERNAL, "")]
+    waiting = tuple(s.id for s in state.gen_steps() if s.status == "waiting-approval")
+    all_orders = {**state.orders, **(orders or {})}
+    order_notes = [f"generation {g}: {o}" for g, o in sorted(all_orders.items())]
+    message = ""
+    if state.finished is not None:
+        message = str(state.finished.get("reason", ""))
+    elif waiting:
+        message = "waiting for approval of " + ", ".join(waiting) + \
+            f" (plansafe approve {state.run_id} STEP, then plansafe resume {state.run_id})"
+    return RunResult(
+        state.run_id, state.status, tuple(s.to_json() for s in state.steps.values()),
+        frozenset(state.belief), tuple(state.explanations), journal.path, state.replans,
+        len(executed), tuple(v.to_json() for v in violations), tuple(order_notes), waiting,
+        message, {"goal_reached": goal_reached, "problem": state.started.get("problem"),
+                  "faults": state.started.get("faults_label"), "events": state.events,
+                  "open_obligations": open_obligations})
+
+
+class Engine:
+    """One spec, one journal, its tools; plans, verifies and runs."""
+
+    def __init__(self, spec: Any, *, journal: str | Path | Journal | None = DEFAULT_JOURNAL,
+                 world: str | Path | None = None,
+                 tools: Mapping[str, Callable[..., Any]] | None = None,
+                 planner: str | Callable[..., Any] = "symbolic",
+                 planning_engine: str = "fast-downward",
+                 options: RunOptions | None = None, faults: Any = None) -> None:
+        from engine.monitor import make_planner
+
+        self.spec = spec
+        self.journal = journal if isinstance(journal, Journal) else open_journal(journal)
+        if world is None and self.journal.path is not None:
+            jp = Path(self.journal.path)
+            world = jp.with_name(jp.stem + ".world.sqlite")
+        self.world = None if world is None else str(world)
+        self.options = options or RunOptions()
+        self.tools = ToolSet(spec.tools, overrides=tools,
+                             default_timeout_s=self.options.tool_timeout_s)
+        self.planner_ref = planner if isinstance(planner, str) else \
+            f"{getattr(planner, '__module__', '?')}:{getattr(planner, '__qualname__', '?')}"
+        if callable(planner):
+            self.planner = planner
+        elif ":" in planner:  # "module:callable", a planner plugged in by name
+            from engine.tools import load_callable
+
+            self.planner = load_callable(planner)
+        else:
+            self.planner = make_planner(spec, planner, engine=planning_engine)
+        self.faults = faults
+        self.last_orders: dict[int, str] = {}
+
+    @classmethod
+    def from_spec(cls, path: str | Path, **options: Any) -> "Engine":
+        from verifier.spec import load_spec
+
+        return cls(load_spec(path), **options)
+
+    def close(self) -> None:
+        self.journal.close()
+
+    # --- problems, plans, verification ---------------------------------------------------------
+
+    def problem(self, problem: str | Path | Problem | None = None, *, goal: str | None = None
+                ) -> Problem:
+        """A problem by name, path or object; ``goal`` (PDDL or plain words) replaces its goal
+        (without a problem: the spec's default problem gives objects and initial state)."""
+        from verifier.spec import load_problem
+
+        if isinstance(problem, Problem):
+            base = problem
+        elif problem is not None and not (isinstance(problem, str) and problem.lstrip()
+                                          .startswith("(")):
+            base = load_problem(self.spec, problem)
+        else:
+            if isinstance(problem, str):  # a PDDL goal given in the problem's place
+                goal = problem
+            if goal is None:
+                raise PlansafeError("give a problem (name or file) or a goal")
+            from engine.goals import default_problem
+
+            base = default_problem(self.spec)
+        if goal is None:
+            return base
+        from engine.goals import translate_goal, with_goal
+
+        return with_goal(base, translate_goal(self.spec, base, goal).goal)
+
+    def verify(self, plan: Plan | CertifiedPlan, problem: str | Path | Problem | None = None,
+               *, goal: str | None = None) -> CertifiedPlan | Verdict:
+        """Verify a plan: a :class:`CertifiedPlan` when valid, else the (invalid) Verdict."""
+        from verifier.validate import Checker
+
+        if isinstance(plan, CertifiedPlan):
+            prob, plan = plan.problem, plan.plan
+        else:
+            prob = self.problem(problem, goal=goal)
+        verdict = Checker(prob, policies=self.spec.policies, access=self.spec.access,
+                          describe=self.spec.describe).check(plan)
+        if not verdict.valid:
+            return verdict
+        checked = verdict.plan or plan
+        cert = issue_certificate(verdict, spec_files=self.spec.files(), plan=checked,
+                                 problem_sha256=problem_digest(prob, policies=self.spec.policies,
+                                                               access=self.spec.access))
+        return CertifiedPlan(checked, cert, verdict, prob)
+
+    def plan(self, problem: str | Path | Problem | None = None, *, goal: str | None = None
+             ) -> CertifiedPlan:
+        """Plan with the Planner, verify, certify; :class:`NoPlanError` when none exists."""
+        prob = self.problem(problem, goal=goal)
+        result = self.planner(prob, policies=self.spec.policies, access=self.spec.access,
+                              describe=self.spec.describe, timeout_s=self.options.plan_timeout_s)
+        if result.plan is None:
+            raise NoPlanError(f"no plan ({result.status}): {result.message}",
+                              blocking=tuple(result.blocking), status=result.status)
+        out = self.verify(result.plan, prob)
+        if not isinstance(out, CertifiedPlan):
+            raise NoPlanError("the Planner's plan failed verification: "
+                              + "; ".join(v.message for v in out.violations[:3]))
+        return out
+
+    # --- running -------------------------------------------------------------------------------
+
+    def _faults(self, faults: Any) -> tuple[dict[str, Any] | None, str]:
+        from domains.faults import FaultPlan
+
+        f = self.faults if faults is None else faults
+        if f is None or f == "none":
+            return None, "none"
+        if f == "demo":
+            plan = self.tools.demo_faults()
+            return (plan.to_json() if plan is not None else None), "demo"
+        if isinstance(f, FaultPlan):
+            return f.to_json(), f"seed {f.seed}"
+        if isinstance(f, Mapping):
+            return FaultPlan.from_json(f).to_json(), "custom"
+        raise PlansafeError(f"faults must be none, demo, a FaultPlan or a mapping, not {f!r}")
+
+    def _driver(self, on_event: Callable[[Event], Any] | None, options: RunOptions
+                ) -> RunDriver:
+        return RunDriver(spec=self.spec, journal=self.journal, tools=self.tools,
+                         planner=self.planner, options=options, world=self.world,
+                         on_event=on_event, z3check=_z3check_adapter(),
+                         planner_ref=self.planner_ref)
+
+    async def arun(self, problem: str | Path | Problem | CertifiedPlan | None = None, *,
+                   goal: str | None = None, plan: Plan | None = None,
+                   certificate: Certificate | None = None,
+                   on_event: Callable[[Event], Any] | None = None, faults: Any = None,
+                   approvals: str | None = None, run_id: str | None = None) -> RunResult:
+        if isinstance(problem, CertifiedPlan):
+            plan, certificate, prob = problem.plan, problem.certificate, problem.problem
+        else:
+            prob = self.problem(problem, goal=goal)
+        options = self.options
+        if approvals is not None:
+            from dataclasses import replace
+
+            options = replace(options, approvals=approvals)
+        fault_json, fault_name = self._faults(faults)
+        driver = self._driver(on_event, options)
+        state = await driver.start(prob, plan=plan, certificate=certificate,
+                                   goal_text=goal, faults=fault_json, run_id=run_id,
+                                   faults_label=fault_name)
+        self.last_orders = driver.orders
+        return result_of(state, self.spec, self.journal, orders=driver.orders, base=prob)
+
+    def run(self, problem: str | Path | Problem | CertifiedPlan | None = None, **kw: Any
+            ) -> RunResult:
+        """Run to the end (or to an approval); see :meth:`arun` for the options."""
+        return _sync(self.arun(problem, **kw))
+
+    async def aresume(self, run_id: str, *, on_event: Callable[[Event], Any] | None = None
+                      ) -> RunResult:
+        events = self.journal.events(run_id, kinds=("run-started",))
+        if not events:
+            raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
+        options = RunOptions.from_json(events[0].payload.get("options", {}))
+        driver = self._driver(on_event, options)
+        state = await driver.resume(run_id)
+        return result_of(state, self.spec, self.journal, orders=driver.orders)
+
+    def resume(self, run_id: str, **kw: Any) -> RunResult:
+        return _sync(self.aresume(run_id, **kw))
+
+    def approve(self, run_id: str, step: str, *, approved: bool = True, by: str = "api",
+                reason: str = "") -> Event:
+        """Approve (or reject) a step of a run; ``resume`` then goes on."""
+        state = RunState.fold(run_id, self.journal.events(run_id))
+        if not state.started:
+            raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
+        s = state.steps.get(step)
+        if s is None:
+            raise PlansafeError(f"run {run_id} has no step {step!r} (steps: "
+                                + ", ".join(x.id for x in state.gen_steps()) + ")")
+        if not self.spec.needs_approval(s.action, s.args):
+            raise PlansafeError(f"step {step} {s.call} does not need approval")
+        if s.status in ("completed", "superseded"):
+            raise PlansafeError(f"step {step} is already {s.status}")
+        return self.journal.append(run_id, "approval", {"step": step, "approved": approved,
+                                                        "by": by, "reason": reason})
+
+    def result(self, run_id: str) -> RunResult:
+        state = RunState.fold(run_id, self.journal.events(run_id))
+        if not state.started:
+            raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
+        return result_of(state, self.spec, self.journal)
+
+
+def _sync(coro: Any) -> Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    coro.close()
+    raise PlansafeError("Engine.run/resume cannot be called from a running event loop; "
+                        "use 'await engine.arun(...)' / 'await engine.aresume(...)'")
+
+
+def _z3check_adapter() -> Callable[..., Any] | None:
+    """Deorder + verify every interleaving with ``verifier.z3check`` once it exists."""
+    try:
+        from engine import parallel
+    except ImportError:  # pragma: no cover
+        return None
+    return parallel.adapter()

@@ -1,0 +1,72 @@
+"""An optional state-aware constraint: each plan step must be applicable where it is taken.
+
+It extends outlines' llguidance logits processor. Every row of the batch simulates its
+own plan: at the start of a step the row's matcher is rebuilt from a grammar whose only
+alternatives are the ground actions applicable in the row's current state (IPC text
+format), or the end of the plan. Executability then holds by construction; the goal,
+the policies and the access rules are still left to the verifier. Enumerating applicable
+actions grounds every action, so this is meant for small problems.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["state_aware_processor"]
+
+
+def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: str = "torch"
+                          ) -> Any:
+    """A logits processor over ``task`` (a :class:`verifier.grounding.Task`)."""
+    import llguidance as llg
+    from outlines.backends.llguidance import LLGuidanceLogitsProcessor
+
+    grammars: dict[int, Any] = {}
+    actions: dict[int, dict[str, Any]] = {}
+
+    def grammar_for(state: int) -> Any:
+        g = grammars.get(state)
+        if g is None:
+            app = {"(" + " ".join((ga.name, *ga.args)) + ")\n": ga
+                   for ga in task.applicable_actions(state)}
+            actions[state] = app
+            if app:
+                lark = "start: step?\nstep: " + " | ".join(json.dumps(t) for t in sorted(app))
+            else:
+                lark = 'start: ""'
+            g = grammars[state] = llg.grammar_from("lark", lark)
+        return g
+
+    class StateAwareProcessor(LLGuidanceLogitsProcessor):
+        def __init__(self) -> None:
+            super().__init__(grammar_for(task.initial_state), llg_tokenizer, tensor_library_name)
+
+        def _setup(self, batch_size: int) -> None:
+            super()._setup(batch_size)
+            self.states = [task.initial_state] * batch_size
+            self.pending: list[list[int]] = [[] for _ in range(batch_size)]
+
+        def process_logits(self, input_ids: Any, logits: Any) -> Any:
+            if self.is_first_token:
+                self._setup(self.tensor_adapter.shape(input_ids)[0])
+                self.is_first_token = False
+            else:
+                for i in range(self.tensor_adapter.shape(input_ids)[0]):
+                    m = self.ll_matchers[i]
+                    if m.is_stopped() or m.is_error():
+                        continue
+                    tok = int(input_ids[i][-1].item())
+                    m.consume_token(tok)
+                    self.pending[i].append(tok)
+                    text = llg_tokenizer.decode_str(self.pending[i])
+                    if text.endswith("\n"):
+                        ga = actions[self.states[i]].get(text)
+                        if ga is not None:
+                            self.states[i] = ga.apply(self.states[i])
+                            self.ll_matchers[i] = llg.LLMatcher(
+                                llg_tokenizer, grammar_for(self.states[i]))
+                        self.pending[i] = []
+            return self._bias_logits(input_ids, logits)
+
+    return StateAwareProcessor()

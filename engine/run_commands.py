@@ -1,0 +1,277 @@
+"""What ``plansafe run / runs / show / approve / resume`` do (printing kept in one place).
+
+Exit codes of ``run`` and ``resume``: 0 completed, 1 stopped (or refused), 3 waiting for an
+approval, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.journal import Event, open_journal
+from verifier.errors import PlansafeError
+
+__all__ = ["journal_path", "run_workflow", "list_runs", "show_run", "approve_step",
+           "resume_run", "exit_code", "Progress", "timeline"]
+
+
+def journal_path(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    env = os.environ.get("PLANSAFE_JOURNAL")
+    return Path(env) if env else Path(".plansafe") / "journal.sqlite"
+
+
+def exit_code(status: str) -> int:
+    return {"completed": 0, "waiting-approval": 3}.get(status, 1)
+
+
+def _faults(text: str | None) -> Any:
+    """none | demo | random:SEED[:RATE] | a JSON file with a FaultPlan."""
+    from domains.faults import FaultPlan
+
+    if text is None or text in ("none", "demo"):
+        return text or "none"
+    if text.startswith("random"):
+        parts = text.split(":")
+        seed = int(parts[1]) if len(parts) > 1 and parts[1] else 0
+        rate = float(parts[2]) if len(parts) > 2 else 0.1
+        return FaultPlan.random(seed, rate)
+    p = Path(text)
+    if p.is_file():
+        return FaultPlan.from_json(json.loads(p.read_text(encoding="utf-8")))
+    raise PlansafeError(f"--faults {text!r}: use none, demo, random:SEED[:RATE] or a JSON file")
+
+
+# --- live progress ------------------------------------------------------------------------------
+
+
+class Progress:
+    """Readable progress lines on standard error while a run goes on."""
+
+    def __init__(self, *, verbose_steps: int = 60) -> None:
+        from engine.render import console
+
+        self.out = console(stderr=True)
+        self.total = 0
+        self.done = 0
+        self.verbose_steps = verbose_steps
+        self.t0 = time.perf_counter()
+
+    def __call__(self, e: Event) -> None:
+        p, k = e.payload, e.kind
+        t = f"[dim]{time.perf_counter() - self.t0:6.2f}s[/]"
+        if k == "plan-certified":
+            self.total = len(p["plan"]["steps"])
+            self.done = 0
+            self.out.print(f"{t} [bold]plan[/] generation {p['generation']}: {self.total} steps, "
+                           f"certificate {p['certificate']['id']}")
+        elif k == "message" and p.get("about") == "schedule":
+            self.out.print(f"{t}   order: {p['order']}")
+        elif k == "step-result":
+            if p["status"] in ("ok", "mismatch"):
+                self.done += 1
+                if self.total <= self.verbose_steps or self.done % 100 == 0:
+                    mark = "[green]✓[/]" if p["status"] == "ok" else "[yellow]≠[/]"
+                    self.out.print(f"{t} {mark} {p['step']} ({self.done}/{self.total}) "
+                                   f"{p.get('ms', 0):.1f} ms"
+                                   + (" [dim](recovered from the world)[/]"
+                                      if p.get("recovered") else ""))
+            else:
+                self.out.print(f"{t} [red]✗[/] {p['step']} attempt {p.get('attempt')}: "
+                               f"{p.get('kind')}: {p.get('error')}")
+        elif k == "step-intent" and self.total <= self.verbose_steps:
+            self.out.print(f"{t} → {p['step']} ({' '.join([p['action'], *p['args']])}) "
+                           f"by {p.get('agent')}")
+        elif k == "retry":
+            self.out.print(f"{t}   retry {p['step']} (attempt {p['attempt']}) in "
+                           f"{p['delay_s']:.2f} s")
+        elif k == "observation":
+            self.out.print(f"{t} [yellow]world changed[/]: +{len(p['add'])} -{len(p['del'])} "
+                           f"atoms ({p.get('source')})")
+        elif k == "explanation":
+            self.out.print(f"{t} [yellow]explanation[/] ({p['kind']}, {p['action']}): "
+                           f"{p['message']}")
+        elif k == "replan":
+            self.out.print(f"{t} [cyan]replan #{p['count']}[/] ({p['reason']})")
+        elif k == "approval-requested":
+            self.out.print(f"{t} [magenta]waiting for approval[/]: {p['step']} {p['call']}")
+        elif k == "approval":
+            self.out.print(f"{t} approval {p['step']}: "
+                           f"{'approved' if p['approved'] else 'rejected'} by {p.get('by')}")
+        elif k in ("run-finished", "run-suspended", "refused"):
+            self.out.print(f"{t} [bold]{k}[/] {p.get('status', p.get('reason', ''))}")
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def _engine(spec: Path, journal: Path, **kw: Any) -> Any:
+    from engine.api import Engine
+
+    return Engine.from_spec(spec, journal=journal, **kw)
+
+
+def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: Path,
+                 faults: str | None, approve_all: bool, concurrency: int, max_replans: int,
+                 plan_file: Path | None, certificate_file: Path | None,
+                 progress: bool, planner: str = "symbolic") -> dict[str, Any]:
+    from dataclasses import replace
+
+    from engine.runner import RunOptions
+
+    eng = _engine(spec, journal, faults=_faults(faults), planner=planner)
+    eng.options = replace(RunOptions(), concurrency=concurrency, max_replans=max_replans,
+                          approvals="auto" if approve_all else "manual")
+    on_event = Progress() if progress else None
+    try:
+        kw: dict[str, Any] = {"on_event": on_event}
+        if plan_file is not None:
+            from verifier.certificate import Certificate
+            from verifier.plan_io import read_plan
+
+            if certificate_file is None:
+                raise PlansafeError("--plan needs --certificate (only certified plans run)")
+            data = json.loads(certificate_file.read_text(encoding="utf-8"))
+            kw["plan"] = read_plan(plan_file)
+            kw["certificate"] = Certificate.from_json(data.get("certificate", data))
+        result = eng.run(problem, goal=goal, **kw)
+        return result.to_json()
+    finally:
+        eng.close()
+
+
+def _started(journal: Path, run_id: str) -> dict[str, Any]:
+    if not journal.exists():
+        raise PlansafeError(f"no journal at {journal} (give --journal or set PLANSAFE_JOURNAL)")
+    j = open_journal(journal)
+    try:
+        ev = j.events(run_id, kinds=("run-started",))
+    finally:
+        j.close()
+    if not ev:
+        raise PlansafeError(f"no run {run_id!r} in {journal} (see plansafe runs)")
+    return ev[0].payload
+
+
+def resume_run(run_id: str, *, journal: Path, progress: bool) -> dict[str, Any]:
+    started = _started(journal, run_id)
+    planner = started.get("planner") or "symbolic"
+    eng = _engine(Path(started["spec"]), journal,
+                  planner=planner if planner in ("symbolic", "llm", "auto") or ":" in planner
+                  else "symbolic")
+    try:
+        return eng.resume(run_id, on_event=Progress() if progress else None).to_json()
+    finally:
+        eng.close()
+
+
+def approve_step(run_id: str, step: str, *, journal: Path, reject: bool, by: str,
+                 reason: str) -> dict[str, Any]:
+    started = _started(journal, run_id)
+    eng = _engine(Path(started["spec"]), journal)
+    try:
+        e = eng.approve(run_id, step, approved=not reject, by=by, reason=reason)
+        return {"run": run_id, "step": step, "approved": not reject, "by": by, "event": e.id,
+                "next": f"plansafe resume {run_id}"}
+    finally:
+        eng.close()
+
+
+def list_runs(*, journal: Path) -> list[dict[str, Any]]:
+    from engine.runstate import RunState
+
+    if not journal.exists():
+        return []
+    j = open_journal(journal)
+    try:
+        out = []
+        for rid in j.runs():
+            events = j.events(rid)
+            st = RunState.fold(rid, events)
+            steps = st.gen_steps()
+            out.append({"run": rid, "spec": st.started.get("spec_name"),
+                        "problem": st.started.get("problem"), "status": st.status,
+                        "done": sum(1 for s in steps if s.status == "completed"),
+                        "steps": len(steps), "replans": st.replans,
+                        "started": time.strftime("%Y-%m-%d %H:%M:%S",
+                                                 time.localtime(events[0].ts)),
+                        "events": len(events)})
+        return out
+    finally:
+        j.close()
+
+
+def timeline(events: list[Event]) -> list[str]:
+    """One readable line per event."""
+    if not events:
+        return []
+    t0 = events[0].ts
+    lines = []
+    for e in events:
+        p = e.payload
+        k = e.kind
+        if k == "run-started":
+            what = f"spec {p.get('spec_name')}, problem {p.get('problem')}"
+        elif k == "plan-certified":
+            calls = ", ".join("(" + " ".join([s["action"], *s["args"]]) + ")"
+                              for s in p["plan"]["steps"][:6])
+            more = len(p["plan"]["steps"]) - 6
+            what = (f"generation {p['generation']} ({p['reason']}): {calls}"
+                    + (f" … +{more}" if more > 0 else "") + f" [cert {p['certificate']['id']}]")
+        elif k == "step-intent":
+            what = f"{p['step']} ({' '.join([p['action'], *p['args']])}) by {p.get('agent')}, " \
+                   f"attempt {p['attempt']}"
+        elif k == "step-result":
+            if p["status"] in ("ok", "mismatch"):
+                ch = " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
+                              + [f"-({' '.join(a)})" for a in p.get("del", [])])
+                what = f"{p['step']} {p['status']} {ch}" + (" (recovered)" if p.get("recovered")
+                                                            else "")
+            else:
+                what = f"{p['step']} {p.get('kind')}: {p.get('error')}"
+        elif k == "observation":
+            ch = " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
+                          + [f"-({' '.join(a)})" for a in p.get("del", [])])
+            what = f"world ({p.get('source')}): {ch}"
+        elif k == "message":
+            what = f"{p.get('from')} → {p.get('to')}: {p.get('about')}" + (
+                f" ({p['order']})" if "order" in p else "")
+        elif k == "explanation":
+            what = f"{p['kind']} → {p['action']}: {p['message']}" + (
+                f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (
+                f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
+        elif k == "approval":
+            what = f"{p['step']} {'approved' if p['approved'] else 'rejected'} by {p.get('by')}" \
+                   + (f": {p['reason']}" if p.get("reason") else "")
+        else:
+            what = ", ".join(f"{a}={v}" for a, v in p.items() if not isinstance(v, (dict, list)))
+        lines.append(f"{e.id:>5} {e.ts - t0:8.3f}s  {k:<18} {what}")
+    return lines
+
+
+def show_run(run_id: str, *, journal: Path) -> dict[str, Any]:
+    from engine.api import result_of
+    from engine.runstate import RunState
+    from verifier.spec import load_spec
+
+    if not journal.exists():
+        raise PlansafeError(f"no journal at {journal} (give --journal or set PLANSAFE_JOURNAL)")
+    j = open_journal(journal)
+    try:
+        events = j.events(run_id)
+        if not events:
+            raise PlansafeError(f"no run {run_id!r} in {journal} (see plansafe runs)")
+        st = RunState.fold(run_id, events)
+        spec = load_spec(st.started["spec"])
+        result = result_of(st, spec, j).to_json()
+        chain = j.verify_chain()
+        return {"run": run_id, "result": result, "timeline": timeline(events),
+                "events": [e.to_json() for e in events],
+                "chain": {"ok": chain.ok, "checked": chain.checked, "message": chain.message}}
+    finally:
+        j.close()

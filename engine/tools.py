@@ -1,0 +1,181 @@
+"""Loading and calling the tools bound in ``spec.yaml`` (``module:callable``), sync or async.
+
+The tool contract (:class:`ToolContext`, :class:`Observation`, the error types) lives in
+:mod:`domains.base` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from types import ModuleType
+from typing import Any
+
+from domains.base import (
+    Observation, PermanentToolError, PreconditionFailed, RunInfo, ToolContext, ToolError,
+    TransientToolError, idempotent, is_idempotent,
+)
+from verifier.errors import PlansafeError
+from verifier.model import GroundAtom
+
+__all__ = [
+    "ToolSet", "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
+    "PermanentToolError", "PreconditionFailed", "ToolTimeout", "idempotent", "is_idempotent",
+    "call_tool", "load_callable",
+]
+
+
+class ToolTimeout(ToolError):
+    """A tool did not answer within its timeout. ``finished`` tells whether it stopped."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, finished: bool) -> None:
+        super().__init__(message)
+        self.finished = finished
+
+
+def load_callable(ref: str) -> Callable[..., Any]:
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise PlansafeError(f"tool '{ref}' must be 'module:callable'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise PlansafeError(f"cannot import tool module '{module_name}' for '{ref}': {e}") from None
+    fn = getattr(module, attr, None)
+    if fn is None or not callable(fn):
+        raise PlansafeError(f"tool '{ref}': module '{module_name}' has no callable '{attr}'")
+    return fn  # type: ignore[no-any-return]
+
+
+class ToolSet:
+    """The tools of a spec (or ``overrides``: action -> callable), with their packs' hooks."""
+
+    def __init__(self, bindings: Mapping[str, str], *,
+                 overrides: Mapping[str, Callable[..., Any]] | None = None,
+                 default_timeout_s: float = 30.0) -> None:
+        self.bindings = dict(bindings)
+        self.overrides = dict(overrides or {})
+        self.default_timeout_s = default_timeout_s
+        self._cache: dict[str, Callable[..., Any]] = {}
+
+    def tool(self, action: str) -> Callable[..., Any]:
+        fn = self._cache.get(action)
+        if fn is None:
+            if action in self.overrides:
+                fn = self.overrides[action]
+            elif action in self.bindings:
+                fn = load_callable(self.bindings[action])
+            else:
+                raise PlansafeError(f"no tool bound to '{action}' (add it under 'tools:' in "
+                                    "spec.yaml, e.g. my_pack.tools:" + action.replace("-", "_")
+                                    + ")")
+            self._cache[action] = fn
+        return fn
+
+    def check(self, actions: list[str]) -> None:
+        """Load every tool the plan needs now, so a missing one fails before anything runs."""
+        for a in dict.fromkeys(actions):
+            self.tool(a)
+
+    def timeout_s(self, action: str) -> float:
+        return float(getattr(self.tool(action), "timeout_s", None) or self.default_timeout_s)
+
+    def idempotent(self, action: str) -> bool:
+        return is_idempotent(self.tool(action))
+
+    # --- pack hooks ---------------------------------------------------------------------------
+
+    def modules(self) -> list[ModuleType]:
+        """The modules of the tools in use (a wrapper made with functools.wraps counts as
+        its tool's module): their ``setup``/``observe`` hooks serve the run."""
+        names = dict.fromkeys(ref.partition(":")[0] for a, ref in self.bindings.items()
+                              if a not in self.overrides)
+        for action, fn in self.overrides.items():
+            names[getattr(fn, "__module__", "") or ""] = None
+            ref = self.bindings.get(action)
+            if ref is not None and hasattr(fn, "__wrapped__"):
+                try:
+                    if inspect.unwrap(fn) is load_callable(ref):
+                        names[ref.partition(":")[0]] = None
+                except PlansafeError:
+                    pass
+        out = []
+        for n in names:
+            if not n:
+                continue
+            try:
+                out.append(importlib.import_module(n))
+            except ImportError:
+                continue
+        return out
+
+    def _hooks(self, name: str) -> list[Callable[..., Any]]:
+        return [h for m in self.modules() if callable(h := getattr(m, name, None))]
+
+    def setup(self, info: RunInfo) -> None:
+        for h in self._hooks("setup"):
+            h(info)
+
+    @property
+    def can_observe(self) -> bool:
+        return bool(self._hooks("observe"))
+
+    def observe(self, info: RunInfo) -> frozenset[GroundAtom] | None:
+        hooks = self._hooks("observe")
+        if not hooks:
+            return None
+        out: set[GroundAtom] = set()
+        for h in hooks:
+            out |= {tuple(a) for a in h(info)}
+        return frozenset(out)
+
+    def demo_faults(self) -> Any:
+        for m in self.modules():
+            plan = getattr(m, "DEMO_FAULTS", None)
+            if plan is not None:
+                return plan
+        return None
+
+
+async def call_tool(fn: Callable[..., Any], ctx: ToolContext, *, timeout_s: float,
+                    grace_s: float | None = None) -> Observation | None:
+    """Call ``fn(ctx, *ctx.args)`` with a timeout; sync tools run in a worker thread.
+
+    On timeout the context is marked cancelled. An async tool is cancelled outright; a
+    sync tool's thread is given ``grace_s`` (default: the timeout again) to notice and
+    stop: if it finishes, its real result or error counts; if not, :class:`ToolTimeout`
+    says ``finished=False`` (its effect on the world is unknown).
+    """
+    if inspect.iscoroutinefunction(fn):
+        try:
+            result = await asyncio.wait_for(fn(ctx, *ctx.args), timeout_s)
+        except asyncio.TimeoutError:
+            ctx.cancel_event.set()
+            raise ToolTimeout(f"{_call(ctx)} timed out after {timeout_s:g} s",
+                              finished=True) from None
+        return Observation.coerce(result)
+    loop = asyncio.get_running_loop()
+    fut = loop.run_in_executor(None, lambda: fn(ctx, *ctx.args))
+    try:
+        result = await asyncio.wait_for(asyncio.shield(fut), timeout_s)
+    except asyncio.TimeoutError:
+        ctx.cancel_event.set()
+        try:
+            result = await asyncio.wait_for(fut, grace_s if grace_s is not None else timeout_s)
+        except asyncio.TimeoutError:
+            raise ToolTimeout(f"{_call(ctx)} timed out after {timeout_s:g} s and did not stop",
+                              finished=False) from None
+        except TransientToolError:
+            raise ToolTimeout(f"{_call(ctx)} timed out after {timeout_s:g} s",
+                              finished=True) from None
+    if inspect.isawaitable(result):
+        result = await asyncio.wait_for(result, timeout_s)
+    return Observation.coerce(result)
+
+
+def _call(ctx: ToolContext) -> str:
+    return "(" + " ".join((ctx.action, *ctx.args)) + ")"

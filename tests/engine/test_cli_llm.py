@@ -1,0 +1,68 @@
+"""``plansafe plan --planner llm|auto`` and ``--goal`` on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.cli import app
+from engine.llm import DEFAULT_MODEL_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+DEVOPS = ROOT / "specs" / "devops"
+runner = CliRunner()
+
+needs_model = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.safetensors").is_file(),
+                                 reason="the embedded model is not built")
+
+
+def run(*args: str):  # noqa: ANN201
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+def test_unknown_planner_is_bad_input():
+    r = run("plan", DEVOPS, "p01", "--planner", "oracle", "--json")
+    assert r.exit_code == 2 and "unknown planner" in json.loads(r.output)["error"]
+
+
+def test_pddl_goal_with_symbolic_planner_needs_no_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run("plan", DEVOPS, "--goal", "(and (deployed api staging))", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["goal"] == "(and (deployed api staging))" and out["goal_source"] == "pddl"
+    assert out["provenance"]["source"] == "symbolic"
+
+
+def test_missing_model_folder_is_bad_input(tmp_path):
+    r = run("plan", DEVOPS, "p01", "--planner", "llm", "--model", tmp_path, "--json")
+    assert r.exit_code == 2 and "no model checkpoint" in json.loads(r.output)["error"]
+
+
+@needs_model
+def test_plain_goal_auto_planner(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    r = run("plan", DEVOPS, "--goal", "ship the api to production", "--planner", "auto",
+            "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["goal"] == "(and (deployed api prod))"
+    assert out["provenance"]["source"] in ("llm", "llm-repaired", "symbolic")
+    assert out["agent"]["unparseable"] == 0
+    assert {"action": "deploy", "args": ["api", "prod"]}.items() <= next(
+        s for s in out["steps"] if s["action"] == "deploy" and s["args"] == ["api", "prod"]).items()
+
+
+@needs_model
+def test_unmappable_goal_is_refused(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    r = run("plan", DEVOPS, "p01", "--goal", "deploy payroll to production", "--json")
+    assert r.exit_code == 2
+    assert "cannot map the goal" in json.loads(r.output)["error"]

@@ -1,0 +1,89 @@
+"""Plain-language goals become formal goals under the goal grammar, or a clear error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.goals import default_problem, parse_goal, translate_goal, with_goal
+from engine.llm.backend import Generation, ModelBackend
+from verifier.errors import PlansafeError, SpecError
+from verifier.spec import load_problem, load_spec
+
+
+class FixedBackend(ModelBackend):
+    name = "fixed"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls = 0
+
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None) -> list[Generation]:
+        self.calls += 1
+        assert grammar is not None and "(unknown)" in grammar
+        return [Generation(self.text, 5)]
+
+
+@pytest.fixture(scope="module")
+def devops(specs_dir):
+    spec = load_spec(specs_dir / "devops")
+    return spec, load_problem(spec, "p02")
+
+
+def test_pddl_goal_is_parsed_without_the_model(devops):
+    spec, problem = devops
+    backend = FixedBackend("(unknown)")
+    assert parse_goal(spec, problem, "(and (deployed api prod))", backend=backend) == \
+        "(and (deployed api prod))"
+    assert backend.calls == 0
+
+
+@pytest.mark.parametrize("text", ["(and (deployed prod api))", "(and (deployed billing prod))",
+                                  "(and (deployd api prod)"],
+                         ids=["types", "unknown-object", "syntax"])
+def test_bad_pddl_goal_is_bad_input(devops, text):
+    spec, problem = devops
+    with pytest.raises(SpecError):
+        parse_goal(spec, problem, text, backend=FixedBackend("(unknown)"))
+
+
+def test_model_answer_becomes_a_conjunction(devops):
+    spec, problem = devops
+    t = translate_goal(spec, problem, "ship the api to production",
+                       backend=FixedBackend("(deployed api prod)"))
+    assert t.goal == "(and (deployed api prod))" and t.source == "llm" and t.tokens == 5
+
+
+@pytest.mark.parametrize("text,answer,needle", [
+    ("make me a sandwich", "(unknown)", "cannot map"),
+    ("deploy billing to prod", "(deployed api prod)", "'billing' is not an object"),
+    ("deploy web to production", "(deployed api prod)", "'api'"),  # a guess: refused
+    ("   ", "(deployed api prod)", "empty"),
+], ids=["unknown", "absent-object", "unnamed-object", "empty"])
+def test_unmappable_goals_are_refused(devops, text, answer, needle):
+    spec, problem = devops
+    with pytest.raises(PlansafeError, match=needle):
+        parse_goal(spec, problem, text, backend=FixedBackend(answer))
+
+
+def test_default_problem_and_goal_replacement(specs_dir):
+    spec = load_spec(specs_dir / "devops")
+    base = default_problem(spec)
+    assert base.name == "p05"  # the example problem with the most objects
+    p = with_goal(base, "(and (deployed api prod))")
+    assert p.init == base.init and p.objects == base.objects
+    assert p.up_problem is not None
+
+
+def test_embedded_model_maps_a_plain_goal(specs_dir):
+    pytest.importorskip("torch")
+    from engine.llm import DEFAULT_MODEL_DIR
+
+    if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        pytest.skip("the embedded model is not built")
+    spec = load_spec(specs_dir / "devops")
+    goal = parse_goal(spec, default_problem(spec), "ship the api to production")
+    assert goal == "(and (deployed api prod))"

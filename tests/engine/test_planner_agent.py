@@ -1,0 +1,180 @@
+"""The Planner agent: the LLM-Modulo loop fails closed, repairs with feedback, records provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.llm.backend import Generation, ModelBackend
+from engine.planner import PlannerAgent
+from verifier.errors import PlansafeError
+from verifier.spec import load_problem, load_spec
+from verifier.validate import Checker
+
+
+class ScriptedBackend(ModelBackend):
+    """Answers each round with the next list of texts; remembers the prompts it saw."""
+
+    name = "scripted"
+
+    def __init__(self, rounds: list[list[str]]) -> None:
+        self.rounds = rounds
+        self.prompts: list[str] = []
+        self.grammars: list[str | None] = []
+
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None) -> list[Generation]:
+        self.prompts.append(prompt)
+        self.grammars.append(grammar)
+        texts = self.rounds[min(len(self.prompts), len(self.rounds)) - 1]
+        return [Generation(t, len(t.split()) + 1) for t in texts[:k]]
+
+
+# Executable plans that break the release policies, an unknown action, an ill-typed call,
+# and text that is not a plan at all: none may leave the agent.
+UNSAFE = [
+    "(build api)\n(deploy api prod)\n",                     # no test, no backup, no staging
+    "(build api)\n(test api)\n(deploy api prod)\n",          # no backup, no staging
+    "(build api)\n(test api)\n(deploy api staging)\n(backup prod)\n(deploy api prod)\n",  # no check
+    "(deploy api prod)\n",                                   # not built
+    "(launch api)\n",
+    "(deploy prod api)\n",
+    "this is not a plan {",
+    '{"steps": [{"action": "deploy", "args": ["api", "prod"]}]}',
+]
+GOOD = ("(build api)\n(test api)\n(deploy api staging)\n(backup prod)\n(deploy api prod)\n"
+        "(health-check api prod)\n")
+
+
+@pytest.fixture(scope="module")
+def devops(specs_dir):
+    spec = load_spec(specs_dir / "devops")
+    return spec, load_problem(spec, "p02")
+
+
+def test_adversarial_backend_fails_closed_without_fallback(devops):
+    spec, problem = devops
+    backend = ScriptedBackend([UNSAFE])
+    agent = PlannerAgent(spec, backend=backend, k=len(UNSAFE), rounds=3, fallback=False)
+    plan, verdict = agent.plan(problem)
+    assert plan is None
+    assert verdict is not None and not verdict.valid
+    assert agent.last.source is None
+    assert len(agent.last.rounds) == 3
+    assert agent.last.proposals == 3 * len(UNSAFE)
+    assert agent.last.unparseable == 3  # "this is not a plan {" in each round
+
+
+def test_adversarial_backend_then_symbolic_fallback(devops):
+    spec, problem = devops
+    agent = PlannerAgent(spec, backend=ScriptedBackend([UNSAFE]), k=len(UNSAFE), rounds=2)
+    plan, verdict = agent.plan(problem)
+    assert plan is not None and verdict is not None and verdict.valid
+    assert plan.provenance is not None and plan.provenance.source == "symbolic"
+    assert plan.provenance.rounds == 2 and plan.provenance.tokens > 0
+    assert Checker(problem, policies=spec.policies, access=spec.access).check(plan).valid
+
+
+def test_feedback_names_rule_and_repair_is_recorded(devops):
+    spec, problem = devops
+    backend = ScriptedBackend([[UNSAFE[1]], [GOOD]])
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=3, fallback=False)
+    plan, verdict = agent.plan(problem)
+    assert plan is not None and verdict.valid
+    assert plan.provenance.source == "llm-repaired" and plan.provenance.rounds == 2
+    assert "rejected:" in backend.prompts[1] and "backup-before-prod" in backend.prompts[1]
+    assert agent.last.rounds[0].feedback and agent.last.rounds[0].valid == 0
+    assert [r.tokens for r in agent.last.rounds] == [len(UNSAFE[1].split()) + 1,
+                                                     len(GOOD.split()) + 1]
+    assert all(s.agent for s in plan.steps)  # agents filled in by the verifier
+
+
+def test_first_valid_proposal_is_llm(devops):
+    spec, problem = devops
+    agent = PlannerAgent(spec, backend=ScriptedBackend([[GOOD, UNSAFE[0]]]), k=2, rounds=3)
+    plan, _ = agent.plan(problem)
+    assert plan.provenance.source == "llm" and plan.provenance.rounds == 1
+    assert agent.last.first_proposal_valid
+
+
+def test_grammar_is_given_to_the_backend(devops):
+    spec, problem = devops
+    backend = ScriptedBackend([[GOOD]])
+    PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False).plan(problem)
+    assert backend.grammars[0] is not None and '"(deploy "' in backend.grammars[0]
+
+
+@pytest.mark.parametrize("planner,use_llm,fallback", [
+    ("llm", True, False), ("symbolic", False, True), ("auto", True, True)])
+def test_planner_kinds(devops, planner, use_llm, fallback):
+    spec, _ = devops
+    agent = PlannerAgent.for_planner(spec, planner, backend=ScriptedBackend([[GOOD]]))
+    assert (agent.use_llm, agent.fallback) == (use_llm, fallback)
+
+
+def test_bad_options(devops):
+    spec, _ = devops
+    with pytest.raises(PlansafeError):
+        PlannerAgent(spec, k=0)
+    with pytest.raises(PlansafeError):
+        PlannerAgent.for_planner(spec, "oracle")  # type: ignore[arg-type]
+
+
+# --- the real embedded model on the CPU -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def embedded():
+    pytest.importorskip("torch")
+    pytest.importorskip("outlines")
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.backend import load_default_backend
+
+    if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        pytest.skip("the embedded model is not built (plansafe train --out engine/models/default)")
+    import torch
+
+    torch.manual_seed(0)
+    return load_default_backend(device="cpu")
+
+
+@pytest.mark.parametrize("spec_name,problem_name", [("devops", "p01"), ("documents", "p01")])
+def test_embedded_model_plans_small_problems(embedded, specs_dir, spec_name, problem_name):
+    spec = load_spec(specs_dir / spec_name)
+    problem = load_problem(spec, problem_name)
+    agent = PlannerAgent(spec, backend=embedded, k=2, rounds=2, fallback=True)
+    plan, verdict = agent.plan(problem)
+    assert plan is not None and verdict.valid
+    assert plan.provenance.source in ("llm", "llm-repaired", "symbolic")
+    assert agent.last.unparseable == 0  # grammatical by construction
+    assert Checker(problem, policies=spec.policies, access=spec.access).check(plan).valid
+
+
+def test_embedded_model_proposals_always_parse(embedded, specs_dir):
+    from engine.llm.grammar import plan_grammar
+    from engine.llm.prompts import problem_prompt
+    from verifier.plan_io import parse_plan
+
+    spec = load_spec(specs_dir / "blocksworld")
+    problem = load_problem(spec, "p01")
+    gens = embedded.generate(problem_prompt(problem),
+                             grammar=plan_grammar(spec.domain, problem.objects), k=3,
+                             max_new_tokens=64)
+    assert len(gens) == 3
+    for g in gens:
+        parse_plan(g.text)  # never raises: the grammar admits only real, well-typed steps
+        assert g.tokens >= 1
+
+
+@pytest.mark.slow
+def test_embedded_model_state_aware_and_json(embedded, specs_dir):
+    spec = load_spec(specs_dir / "blocksworld")
+    problem = load_problem(spec, "p02")
+    for agent in (PlannerAgent(spec, backend=embedded, k=2, rounds=1, fallback=False,
+                               state_aware=True),
+                  PlannerAgent(spec, backend=embedded, k=2, rounds=1, fallback=False,
+                               fmt="json")):
+        plan, verdict = agent.plan(problem)
+        assert agent.last.unparseable == 0
+        assert plan is None or verdict.valid
