@@ -4,7 +4,7 @@
 that :func:`verifier.policy.parse_formula` accepts for the problem's objects. Text that
 starts with ``(`` is PDDL and is only parsed and type-checked. Otherwise the language
 model writes ground atoms under a grammar of the domain's predicates and the problem's
-objects, or ``(unknown)``. A goal that cannot be mapped is an error with a clear
+objects that the text names (by name or a known alias), or ``(unknown)``. A goal that cannot be mapped is an error with a clear
 message, never a guess: the model's ``(unknown)``, a text that names an object this
 problem lacks, or an answer that uses an object the text never mentions.
 
@@ -114,8 +114,12 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
 
         backend = load_default_backend()
     t0 = time.perf_counter()
+    # The grammar admits only objects the text names (by name or a known alias), so the
+    # model can choose which predicate holds of them but cannot pick an unnamed object.
+    aliases = _aliases(spec.name)
+    named = {o: t for o, t in objects.items() if _mentioned(o, stripped, aliases)}
     gen = backend.generate(goal_prompt(spec.name, objects, stripped),
-                           grammar=goal_grammar(spec.domain, objects), k=1,
+                           grammar=goal_grammar(spec.domain, named or objects), k=1,
                            max_new_tokens=160)[0]
     seconds = time.perf_counter() - t0
     atoms = gen.text.strip()
@@ -123,19 +127,24 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
             "PDDL, e.g. (and (pred obj ...))")
     if not atoms or atoms == UNKNOWN_GOAL:
         raise PlansafeError(f"cannot map the goal {stripped!r} to {spec.name} ({hint})")
+    atoms = " ".join(dict.fromkeys(re.findall(r"\([^()]*\)", atoms)))  # drop repeats
     formal = f"(and {atoms})"
     try:
         formula = parse_formula(formal, spec.domain, objects, path="<goal>")
     except SpecError as e:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the model wrote {formal}, "
                             f"which is not a goal of this problem ({e.message})") from None
-    aliases = _aliases(spec.name)
     used = sorted({a for atom in re.findall(r"\(([^()]*)\)", atoms) for a in atom.split()[1:]})
     unnamed = [o for o in used if not _mentioned(o, stripped, aliases)]
     if unnamed:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} uses "
                             + ", ".join(repr(o) for o in unnamed)
                             + f", which the text does not name ({hint})")
+    missed = sorted(o for o in named if o not in used and o not in spec.domain.constants)
+    if missed:
+        raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} says "
+                            "nothing about " + ", ".join(repr(o) for o in missed)
+                            + f", which the text names ({hint})")
     del formula
     return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
 

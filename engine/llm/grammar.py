@@ -118,6 +118,10 @@ def _goal_grammar(domain: Domain, objects_t: tuple[tuple[str, str], ...], unknow
             parts.append(f"o_{_rule(t)}_{int(last)}")
             used.add((t, int(last)))
         alts.append(" ".join([_lit(f"({pred}" + (" " if params else ")")), *parts]))
+    if not alts:
+        if not unknown:
+            raise PlansafeError("no predicate of the domain can be written with these objects")
+        return 'start: "(unknown)"\n'
     lines = ['start: atom (" " atom)*' + (' | "(unknown)"' if unknown else ""),
              "atom: " + "\n    | ".join(alts)]
     for t, last in sorted(used):
