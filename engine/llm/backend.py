@@ -66,7 +66,12 @@ class TransformersBackend(ModelBackend):
         import torch
         import outlines
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        # stdout/stderr belong to the command (``--json``): no weight-loading bars, no
+        # padding advice (pad == eos here and the mask is always passed)
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         path = Path(model_dir)
         if not (path / "config.json").is_file():
             raise PlansafeError(f"no model checkpoint in {path} (config.json missing); train one "
