@@ -115,13 +115,12 @@ def plan(
         _emit(result)
     else:
         from engine.render import console, print_plan
-        from verifier.plan_io import parse_plan
 
         out = console()
         if result.get("goal"):
             out.print(f"goal: {result['goal']}")
         if result["status"] == "solved":
-            print_plan(parse_plan(json.dumps(result)), title="verified plan")
+            print_plan(result, title="verified plan")
         else:
             out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
     raise typer.Exit(0 if result["status"] == "solved" else

@@ -6,38 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from verifier.errors import SpecError
 from verifier.model import Plan, Provenance, Step
 from verifier.sexpr import SList, Sym, read_sexprs
 
 __all__ = ["parse_plan", "read_plan", "plan_to_json", "plan_to_text", "plan_from_calls"]
-
-
-class StepModel(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str | None = None
-    action: str = Field(min_length=1)
-    args: list[str] = Field(default_factory=list)
-    agent: str | None = None
-    after: list[str] = Field(default_factory=list)
-
-
-class ProvenanceModel(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    source: str = "user"
-    rounds: int = 0
-    tokens: int = 0
-    seconds: float = 0.0
-    engine: str | None = None
-
-
-class PlanModel(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    steps: list[StepModel]
-    provenance: ProvenanceModel | None = None
-    goal: str | None = None
 
 
 def parse_plan(text: str, *, path: str = "<plan>") -> Plan:
@@ -71,6 +44,10 @@ def _parse_json(text: str, path: str) -> Plan:
                         hint="a plan is {\"steps\": [{\"action\": ..., \"args\": [...]}]}") from None
     if isinstance(data, list):
         data = {"steps": data}
+    from pydantic import ValidationError
+
+    from verifier.plan_schema import PlanModel  # pydantic only when a JSON plan is read
+
     try:
         model = PlanModel.model_validate(data)
     except ValidationError as e:

@@ -8,7 +8,6 @@ child process that is killed at the deadline (up-pyperplan ignores its own timeo
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
@@ -331,6 +330,8 @@ def _plan_calls(problem: Problem, policies: Sequence[Policy], access: Any, engin
 
 
 def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
+    import multiprocessing
+
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, up_problem, engine, timeout_s), daemon=True)

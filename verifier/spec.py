@@ -10,8 +10,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from verifier.access import AccessRules, Agent, Pattern, parse_pattern
 from verifier.errors import SpecError, did_you_mean
 from verifier.model import Domain, Problem
@@ -20,32 +18,14 @@ from verifier.policy import Policy, parse_policy_rule
 __all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]
 
 
-class AgentModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    may: list[str] = Field(default_factory=list, description="action patterns this agent may run")
-    may_not: list[str] = Field(default_factory=list, description="exceptions to `may`")
+def __getattr__(name: str) -> Any:
+    """The pydantic models live in ``verifier.spec_schema``, imported only when a
+    ``spec.yaml`` is read (a bare PDDL domain needs no pydantic)."""
+    if name in ("SpecFile", "AgentModel", "PolicyModel"):
+        from verifier import spec_schema
 
-
-class PolicyModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="stable id, e.g. test-before-deploy")
-    rule: str = Field(description="PDDL3-style rule, e.g. (forall (?s - service) (always ...))")
-    says: str | None = Field(default=None, description="the rule in plain words")
-
-
-class SpecFile(BaseModel):
-    """The schema of ``spec.yaml``."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    summary: str | None = None
-    domain: str = "domain.pddl"
-    problems: str | None = "problems"
-    describe: dict[str, str] = Field(default_factory=dict)
-    agents: dict[str, AgentModel] | None = None
-    approval: list[str] = Field(default_factory=list)
-    tools: dict[str, str] = Field(default_factory=dict)
-    policies: list[PolicyModel] = Field(default_factory=list)
+        return getattr(spec_schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,6 +165,10 @@ def load_spec(path: str | Path) -> Spec:
     if node is None or not isinstance(node.value, list) or (node.value and
                                                              not isinstance(node.value[0], tuple)):
         raise SpecError("spec.yaml must be a mapping", path=sp, hint="start with 'name: ...'")
+    from pydantic import ValidationError
+
+    from verifier.spec_schema import SpecFile
+
     try:
         model = SpecFile.model_validate(_to_data(node))
     except ValidationError as e:
@@ -269,6 +253,8 @@ def load_spec(path: str | Path) -> Spec:
 
 
 def _fields_for(loc: tuple[Any, ...]) -> list[str]:
+    from verifier.spec_schema import AgentModel, PolicyModel, SpecFile
+
     if not loc:
         return list(SpecFile.model_fields)
     if loc[0] == "agents":
@@ -303,6 +289,8 @@ def load_problem(spec: Spec, ref: str | Path) -> Problem:
 
 def write_schema(path: str | Path) -> None:
     """Write the JSON Schema of ``spec.yaml`` (for editors)."""
+    from verifier.spec_schema import SpecFile
+
     schema = SpecFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Plansafe spec.yaml"
