@@ -99,6 +99,7 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
             "rounds": len(rep.rounds), "tokens": rep.tokens,
             "llm_seconds": sum(r.seconds for r in rep.rounds), "seconds": rep.seconds,
             "proposals": rep.proposals, "unparseable": rep.unparseable,
+            "context_overflow": rep.context_overflow,
             "steps": len(plan.steps) if plan else None,
         })
     solvable = [r for r in rows if not r["unsolvable"]] or rows
@@ -116,38 +117,53 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
         "llm_seconds_per_plan": statistics.fmean(r["llm_seconds"] for r in rows) if rows else 0,
         "seconds_per_plan": statistics.fmean(r["seconds"] for r in rows) if rows else 0.0,
         "proposals": sum(r["proposals"] for r in rows),
-        "unparseable": sum(r["unparseable"] for r in rows), "rows": rows,
+        "unparseable": sum(r["unparseable"] for r in rows),
+        "context_overflow": sum(r["context_overflow"] for r in rows), "rows": rows,
     }
 
 
 def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens: int = 96,
-                   repeats: int = 2) -> dict[str, Any]:
-    """Tokens per second, greedy, with and without the plan grammar (interleaved runs).
+                   repeats: int = 5, k: int = 1) -> dict[str, Any]:
+    """Tokens per second with and without the plan grammar: same model, prompts and lengths.
 
-    Every run makes exactly ``max_new_tokens`` tokens (EOS held back), so both modes do
-    the same number of forward passes; the difference is the grammar's cost.
+    Every run makes exactly ``max_new_tokens`` tokens per row (EOS held back by
+    ``min_new_tokens``; the plan grammar never forces an end), so both modes do the same
+    forward passes and the difference is the grammar's cost. ``k`` as in the planner: one
+    greedy row, then ``k - 1`` sampled rows in one batch. The modes alternate, which one
+    goes first alternates too, and each case is timed ``repeats`` times; the overhead
+    is the median over cases and repeats of 1 - constrained / unconstrained tokens/s.
     """
     from engine.llm.grammar import plan_grammar
     from engine.llm.prompts import problem_prompt
 
-    totals = {"unconstrained": [0, 0.0], "constrained": [0, 0.0]}
-    for spec, problem in cases:  # warm up: compile each grammar once, outside the timing
-        backend.generate(problem_prompt(problem), grammar=plan_grammar(spec.domain,
-                         problem.objects), k=1, max_new_tokens=4)
-    for _ in range(repeats):
-        for spec, problem in cases:
-            prompt = problem_prompt(problem)
-            grammar = plan_grammar(spec.domain, problem.objects)
-            for mode, g in (("unconstrained", None), ("constrained", grammar)):
+    prompts = [(problem_prompt(p), plan_grammar(spec.domain, p.objects)) for spec, p in cases]
+    for prompt, grammar in prompts:  # warm up: compile each grammar once, outside the timing
+        backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=4)
+    runs: dict[str, list[tuple[int, float]]] = {"unconstrained": [], "constrained": []}
+    ratios: list[float] = []
+    for rep in range(repeats):
+        for prompt, grammar in prompts:
+            modes = [("unconstrained", None), ("constrained", grammar)]
+            tps = {}
+            for mode, g in (modes if rep % 2 == 0 else modes[::-1]):
                 t0 = time.perf_counter()
-                gen = backend.generate(prompt, grammar=g, k=1, max_new_tokens=max_new_tokens,
-                                       min_new_tokens=max_new_tokens)[0]
-                totals[mode][1] += time.perf_counter() - t0
-                totals[mode][0] += gen.tokens
-    tps = {m: (n / s if s else 0.0) for m, (n, s) in totals.items()}
-    overhead = 1 - tps["constrained"] / tps["unconstrained"] if tps["unconstrained"] else 0.0
-    return {"tokens_per_s": tps, "tokens": {m: v[0] for m, v in totals.items()},
-            "overhead": overhead, "device": getattr(backend, "device", "?")}
+                gens = backend.generate(prompt, grammar=g, k=k, max_new_tokens=max_new_tokens,
+                                        min_new_tokens=max_new_tokens)
+                dt = time.perf_counter() - t0
+                n = sum(x.tokens for x in gens)
+                runs[mode].append((n, dt))
+                tps[mode] = n / dt
+            ratios.append(tps["constrained"] / tps["unconstrained"])
+    med = {m: statistics.median(n / dt for n, dt in v) for m, v in runs.items()}
+    tokens = {m: sum(n for n, _ in v) for m, v in runs.items()}
+    return {"tokens_per_s": med, "tokens": tokens, "runs": len(ratios), "k": k,
+            "max_new_tokens": max_new_tokens, "equal_lengths": [n for n, _ in runs[
+                "constrained"]] == [n for n, _ in runs["unconstrained"]],
+            "overhead": 1 - statistics.median(ratios),
+            "overhead_total": 1 - (tokens["constrained"] / sum(dt for _, dt in runs[
+                "constrained"])) / (tokens["unconstrained"] / sum(dt for _, dt in runs[
+                    "unconstrained"])),
+            "device": getattr(backend, "device", "?")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['final_validity']:.0%} ({r['wall_seconds']:.0f} s)", file=sys.stderr)
     cases = [(spec, p) for _, spec, ps in sets for p in ps[:3]]
     results["decoding"] = decoding_speed(backend, cases)
+    results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
     print_table(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -224,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(results: dict[str, Any]) -> None:
     head = ("set", "n", "raw", "round1", "feedback", "fallback", "final", "rounds", "tokens",
-            "s/plan", "unparseable")
+            "s/plan", "unparseable", "overflow")
     print(" | ".join(head))
     for name, r in results["sets"].items():
         print(" | ".join([
@@ -232,11 +249,15 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['after_feedback_validity']:.0%}", f"{r['fallback_share']:.0%}",
             f"{r['final_validity']:.0%}", f"{r['mean_rounds']:.2f}",
             f"{r['tokens_per_plan']:.0f}", f"{r['seconds_per_plan']:.2f}",
-            f"{r['unparseable']}/{r['proposals']}"]))
-    d = results["decoding"]
-    print(f"\ndecoding ({d['device']}): unconstrained {d['tokens_per_s']['unconstrained']:.0f} "
-          f"tok/s, constrained {d['tokens_per_s']['constrained']:.0f} tok/s, overhead "
-          f"{d['overhead']:.1%}")
+            f"{r['unparseable']}/{r['proposals']}", str(r.get("context_overflow", 0))]))
+    print()
+    for key in ("decoding", "decoding_k4"):
+        d = results[key]
+        print(f"decoding ({d['device']}, k={d['k']}, {d['runs']} paired runs of "
+              f"{d['max_new_tokens']} tokens, equal lengths {d['equal_lengths']}): median "
+              f"unconstrained {d['tokens_per_s']['unconstrained']:.0f} tok/s, constrained "
+              f"{d['tokens_per_s']['constrained']:.0f} tok/s, overhead {d['overhead']:.1%} "
+              f"(median of pairs; {d['overhead_total']:.1%} over all tokens)")
     print(f"PlanBench instances whose prompt was among the training prompts: "
           f"{results['planbench_in_training']}")
     print("published PlanBench Blocksworld: GPT-4 alone 34% valid; with 15 rounds of verifier "

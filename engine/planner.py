@@ -3,8 +3,10 @@
 The LLM-Modulo loop: propose ``k`` candidates under the problem's plan grammar, verify
 each; if none is valid, prompt again with the verifier's explanation (violation kind,
 rule id, step, failing atoms) for up to ``rounds`` rounds; then hand over to the symbolic
-planner. Fail closed: a plan leaves the agent only with a ``valid`` verdict from
-:class:`verifier.validate.Checker`, whatever the backend returned.
+planner. A prompt that does not fit in the model's context goes straight to the fallback
+(a feedback prompt that does not fit is replaced by the plain one). Fail closed: a plan
+leaves the agent only with a ``valid`` verdict from :class:`verifier.validate.Checker`,
+whatever the backend returned.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class AgentReport:
     proposals: int = 0
     unparseable: int = 0
     fallback_status: str | None = None
+    context_overflow: bool = False  # the plan prompt did not fit in the model's context
     message: str = ""
     blocking: tuple[str, ...] = ()
     seconds: float = 0.0
@@ -60,6 +63,7 @@ class AgentReport:
         return {"source": self.source, "rounds": [r.to_json() for r in self.rounds],
                 "first_proposal_valid": self.first_proposal_valid, "proposals": self.proposals,
                 "unparseable": self.unparseable, "fallback_status": self.fallback_status,
+                "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
                 "message": self.message, "blocking": list(self.blocking)}
 
@@ -123,8 +127,9 @@ class PlannerAgent:
                 return found
         if not self.fallback:
             report.seconds = time.perf_counter() - start
-            report.message = (f"no proposal passed the verifier in {len(report.rounds)} "
-                              "round(s); the symbolic fallback is off")
+            report.message = (report.message if report.context_overflow else
+                              f"no proposal passed the verifier in {len(report.rounds)} "
+                              "round(s)") + "; the symbolic fallback is off"
             return None, last_verdict
         return self._symbolic(problem, checker, report, start)
 
@@ -136,6 +141,7 @@ class PlannerAgent:
 
     def _llm_rounds(self, problem: Problem, checker: Any, report: AgentReport
                     ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
+        from engine.llm.backend import ContextOverflow
         from engine.llm.dataset import explain
         from engine.llm.grammar import plan_grammar
         from engine.llm.prompts import feedback_prompt, problem_prompt
@@ -147,10 +153,15 @@ class PlannerAgent:
         last: Verdict | None = None
         for r in range(1, self.rounds + 1):
             t0 = time.perf_counter()
-            gens = self.backend.generate(prompt, grammar=grammar, k=self.k,
-                                         max_new_tokens=self._max_tokens(problem),
-                                         temperature=self.temperature,
-                                         state=checker.task if self.state_aware else None)
+            try:
+                gens = self._generate(prompt, grammar, problem, checker)
+            except ContextOverflow as e:
+                if prompt == base:  # no room even for the plain prompt: the fallback decides
+                    report.context_overflow = True
+                    report.message = str(e)
+                    break
+                prompt = base  # the rejected attempt made it too long: plain prompt again
+                gens = self._generate(prompt, grammar, problem, checker)
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
             valid = unparseable = 0
@@ -191,6 +202,12 @@ class PlannerAgent:
                                   getattr(self.backend, "name", "model"))
                 return (replace(plan, provenance=prov), verdict), verdict
         return None, last
+
+    def _generate(self, prompt: str, grammar: str, problem: Problem, checker: Any) -> Any:
+        return self.backend.generate(prompt, grammar=grammar, k=self.k,
+                                     max_new_tokens=self._max_tokens(problem),
+                                     temperature=self.temperature,
+                                     state=checker.task if self.state_aware else None)
 
     def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
                   ) -> tuple[Plan | None, Verdict | None]:

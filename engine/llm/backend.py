@@ -22,7 +22,21 @@ from typing import Any
 
 from verifier.errors import PlansafeError
 
-__all__ = ["Generation", "ModelBackend", "TransformersBackend", "load_default_backend"]
+__all__ = ["ContextOverflow", "Generation", "ModelBackend", "TransformersBackend",
+           "load_default_backend", "grammar_processor_class"]
+
+
+class ContextOverflow(PlansafeError):
+    """The prompt and the tokens asked for do not fit in the model's context window."""
+
+    def __init__(self, *, prompt_tokens: int, max_new_tokens: int, context_tokens: int) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.max_new_tokens = max_new_tokens
+        self.context_tokens = context_tokens
+        super().__init__(
+            f"the prompt (prompt_tokens={prompt_tokens}) and the answer (max_new_tokens="
+            f"{max_new_tokens}) do not fit in the model's context (context_tokens="
+            f"{context_tokens}); use a smaller problem or a model with a longer context")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +61,58 @@ class ModelBackend(ABC):
         state-aware constraint (each step applicable where it is taken, IPC text only);
         a backend that cannot ignores it.
         """
+
+
+_PROCESSOR_CLASS: Any = None
+
+
+def grammar_processor_class() -> Any:
+    """outlines' llguidance logits processor, with the token mask applied in one step.
+
+    Same matchers and masks as outlines' ``LLGuidanceLogitsProcessor``, same biased logits
+    bit for bit; two costs per step are cut. outlines applies the mask row by row through
+    llguidance's torch kernel, which without torch.compile runs as eight eager tensor ops
+    (~0.2 ms a row on a CPU, a twentieth of the embedded model's whole step); here numpy
+    unpacks the batch's bitmask and one ``masked_fill_`` applies it (~15 us). And the
+    last tokens are read with one ``tolist`` instead of an ``item()`` a row.
+    """
+    global _PROCESSOR_CLASS
+    if _PROCESSOR_CLASS is None:
+        import numpy as np
+        import torch
+        from llguidance.torch import fill_next_token_bitmask
+        from outlines.backends.llguidance import LLGuidanceLogitsProcessor
+
+        class GrammarProcessor(LLGuidanceLogitsProcessor):  # type: ignore[misc]
+            def _setup(self, batch_size: int) -> None:
+                super()._setup(batch_size)
+                if self.tensor_library_name == "torch":
+                    self._bias_logits = self._bias_logits_batch
+
+            def process_logits(self, input_ids: Any, logits: Any) -> Any:
+                if self.is_first_token:
+                    self._setup(self.tensor_adapter.shape(input_ids)[0])
+                    self.is_first_token = False
+                else:  # rows that ended (pad after EOS) stop their matcher: mask EOS only
+                    for m, tok in zip(self.ll_matchers, input_ids[:, -1].tolist()):
+                        m.consume_token(tok)
+                return self._bias_logits(input_ids, logits)
+
+            def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
+                for i, m in enumerate(self.ll_matchers):
+                    fill_next_token_bitmask(m, self.bitmask, i)
+                allowed = np.unpackbits(self.bitmask.numpy().view(np.uint8), axis=-1,
+                                        bitorder="little")  # (batch, 32 * words), 0 or 1
+                vocab = logits.shape[-1]
+                if vocab > allowed.shape[1]:  # model rows past the tokenizer's vocabulary
+                    logits[:, allowed.shape[1]:] = float("-inf")
+                banned = torch.from_numpy(allowed[:, :vocab] == 0)
+                logits[:, :banned.shape[1]].masked_fill_(
+                    banned.to(logits.device, non_blocking=True), float("-inf"))
+                return logits
+
+        _PROCESSOR_CLASS = GrammarProcessor
+    return _PROCESSOR_CLASS
 
 
 def _device(name: str) -> tuple[str, Any]:
@@ -90,6 +156,10 @@ class TransformersBackend(ModelBackend):
         self._processors: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
         self._llg_tokenizer: Any = None
+        cfg = self.model.config
+        #: positions the model can attend to (None: no fixed limit known)
+        self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
+                                           or getattr(cfg, "max_position_embeddings", None))
 
     # --- grammar ------------------------------------------------------------------------------
 
@@ -98,11 +168,11 @@ class TransformersBackend(ModelBackend):
         proc = self._processors.get(grammar)
         if proc is None:
             import llguidance as llg
-            from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 
             # what outlines' get_cfg_logits_processor("llguidance", ...) builds, with the
             # llguidance tokenizer made once per model instead of once per grammar (~1 s)
-            proc = LLGuidanceLogitsProcessor(llg.grammar_from("lark", grammar),
+            # and the mask applied to the whole batch at once
+            proc = grammar_processor_class()(llg.grammar_from("lark", grammar),
                                              self.llg_tokenizer, "torch")
             self._processors[grammar] = proc
             if len(self._processors) > self._cache_size:
@@ -128,6 +198,10 @@ class TransformersBackend(ModelBackend):
         enc = self.tokenizer(self.format_prompt(prompt), return_tensors="pt",
                              add_special_tokens=False)
         ids = enc["input_ids"].to(self.device)
+        if self.context_tokens and ids.shape[1] + max_new_tokens > self.context_tokens:
+            # past the last position GPT-2 fails with an IndexError; say so instead
+            raise ContextOverflow(prompt_tokens=int(ids.shape[1]), max_new_tokens=max_new_tokens,
+                                  context_tokens=self.context_tokens)
         kwargs: dict[str, Any] = dict(max_new_tokens=max_new_tokens, num_return_sequences=n,
                                       pad_token_id=self.tokenizer.pad_token_id,
                                       eos_token_id=self.tokenizer.eos_token_id)

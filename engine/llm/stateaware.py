@@ -1,11 +1,12 @@
 """An optional state-aware constraint: each plan step must be applicable where it is taken.
 
-It extends outlines' llguidance logits processor. Every row of the batch simulates its
-own plan: at the start of a step the row's matcher is rebuilt from a grammar whose only
-alternatives are the ground actions applicable in the row's current state (IPC text
-format), or the end of the plan. Executability then holds by construction; the goal,
-the policies and the access rules are still left to the verifier. Enumerating applicable
-actions grounds every action, so this is meant for small problems.
+It extends the backend's grammar processor (outlines' llguidance logits processor). Every
+row of the batch simulates its own plan: at the start of a step the row's matcher is
+rebuilt from a grammar whose only alternatives are the ground actions applicable in the
+row's current state (IPC text format), or the end of the plan. Executability then holds
+by construction; the goal, the policies and the access rules are still left to the
+verifier. Enumerating applicable actions grounds every action, so this is meant for
+small problems.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
                           ) -> Any:
     """A logits processor over ``task`` (a :class:`verifier.grounding.Task`)."""
     import llguidance as llg
-    from outlines.backends.llguidance import LLGuidanceLogitsProcessor
+
+    from engine.llm.backend import grammar_processor_class
 
     grammars: dict[int, Any] = {}
     actions: dict[int, dict[str, Any]] = {}
@@ -38,7 +40,7 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
             g = grammars[state] = llg.grammar_from("lark", lark)
         return g
 
-    class StateAwareProcessor(LLGuidanceLogitsProcessor):
+    class StateAwareProcessor(grammar_processor_class()):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__(grammar_for(task.initial_state), llg_tokenizer, tensor_library_name)
 

@@ -66,3 +66,16 @@ def test_unmappable_goal_is_refused(tmp_path, monkeypatch):
     r = run("plan", DEVOPS, "p01", "--goal", "deploy payroll to production", "--json")
     assert r.exit_code == 2
     assert "cannot map the goal" in json.loads(r.output)["error"]
+
+
+@needs_model
+def test_plain_goal_default_planner_prints_goal_plan_and_provenance(tmp_path, monkeypatch):
+    """The issue's example, as a user types it: no --planner, no --json, offline."""
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    r = run("plan", DEVOPS, "--goal", "ship the api to production")
+    assert r.exit_code == 0, r.output
+    assert "goal: (and (deployed api prod))" in r.output
+    assert "verified plan" in r.output and "(deploy api prod)" in r.output
+    assert "provenance: symbolic" in r.output

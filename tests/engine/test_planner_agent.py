@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.llm.backend import Generation, ModelBackend
 from engine.planner import PlannerAgent
@@ -77,6 +79,26 @@ def test_adversarial_backend_then_symbolic_fallback(devops):
     assert Checker(problem, policies=spec.policies, access=spec.access).check(plan).valid
 
 
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=st.lists(st.lists(st.sampled_from(UNSAFE + [GOOD]), min_size=1, max_size=4),
+                       min_size=1, max_size=3))
+def test_no_unverified_plan_leaves_the_agent(devops, script):
+    """Whatever the model says, in any order: a returned plan is one the verifier accepts."""
+    spec, problem = devops
+    agent = PlannerAgent(spec, backend=ScriptedBackend(script), k=4, rounds=len(script),
+                         fallback=False)
+    plan, verdict = agent.plan(problem)
+    proposed_good = any(GOOD in texts for texts in script)
+    assert (plan is not None) == proposed_good
+    if plan is not None:
+        assert verdict.valid and agent.last.source in ("llm", "llm-repaired")
+        assert [s.call for s in plan.steps] == GOOD.split("\n")[:-1]
+        assert Checker(problem, policies=spec.policies, access=spec.access).check(plan).valid
+    else:
+        assert agent.last.source is None
+
+
 def test_feedback_names_rule_and_repair_is_recorded(devops):
     spec, problem = devops
     backend = ScriptedBackend([[UNSAFE[1]], [GOOD]])
@@ -104,6 +126,52 @@ def test_grammar_is_given_to_the_backend(devops):
     backend = ScriptedBackend([[GOOD]])
     PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False).plan(problem)
     assert backend.grammars[0] is not None and '"(deploy "' in backend.grammars[0]
+
+
+class OverflowBackend(ScriptedBackend):
+    """A model with a small context: prompts longer than ``limit`` characters overflow."""
+
+    def __init__(self, rounds: list[list[str]], limit: int) -> None:
+        super().__init__(rounds)
+        self.limit = limit
+
+    def generate(self, prompt: str, **kw: Any) -> list[Generation]:
+        from engine.llm.backend import ContextOverflow
+
+        if len(prompt) > self.limit:
+            raise ContextOverflow(prompt_tokens=len(prompt), max_new_tokens=1,
+                                  context_tokens=self.limit)
+        return super().generate(prompt, **kw)
+
+
+def test_context_overflow_goes_to_the_fallback(devops):
+    spec, problem = devops
+    agent = PlannerAgent(spec, backend=OverflowBackend([UNSAFE], limit=10), k=2, rounds=3)
+    plan, verdict = agent.plan(problem)
+    assert plan is not None and verdict.valid and plan.provenance.source == "symbolic"
+    assert agent.last.context_overflow and agent.last.rounds == []
+    assert agent.last.to_json()["context_overflow"] is True
+
+
+def test_context_overflow_without_fallback_fails_closed(devops):
+    spec, problem = devops
+    agent = PlannerAgent(spec, backend=OverflowBackend([UNSAFE], limit=10), k=2, rounds=3,
+                         fallback=False)
+    plan, _ = agent.plan(problem)
+    assert plan is None and agent.last.source is None
+    assert "context_tokens=10" in agent.last.message and "fallback is off" in agent.last.message
+
+
+def test_feedback_prompt_too_long_uses_the_plain_prompt(devops):
+    spec, problem = devops
+    from engine.llm.prompts import problem_prompt
+
+    backend = OverflowBackend([[UNSAFE[1]], [GOOD]], limit=len(problem_prompt(problem)))
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=2, fallback=False)
+    plan, verdict = agent.plan(problem)
+    assert plan is not None and verdict.valid and plan.provenance.source == "llm-repaired"
+    assert backend.prompts == [problem_prompt(problem)] * 2
+    assert not agent.last.context_overflow
 
 
 @pytest.mark.parametrize("planner,use_llm,fallback", [
@@ -178,3 +246,13 @@ def test_embedded_model_state_aware_and_json(embedded, specs_dir):
         plan, verdict = agent.plan(problem)
         assert agent.last.unparseable == 0
         assert plan is None or verdict.valid
+
+
+def test_embedded_model_context_overflow_is_an_error(embedded):
+    from engine.llm.backend import ContextOverflow
+
+    prompt = "plan\nobjects: " + " ".join(f"b{i}" for i in range(400)) + "\ninit:\ngoal:\n"
+    with pytest.raises(ContextOverflow) as e:
+        embedded.generate(prompt, grammar=None, k=1, max_new_tokens=16)
+    assert e.value.context_tokens == embedded.context_tokens == 768
+    assert e.value.prompt_tokens > 768 - 16
