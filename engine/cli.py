@@ -387,6 +387,65 @@ def resume(
     _run_output(result, as_json)
 
 
+# --- evaluation (benchmarks/eval) -----------------------------------------------------------------
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="a fixed small subset (every failure "
+                                        "condition, small sizes) and quick versions of the "
+                                        "earlier benchmarks: a few minutes")] = False,
+    domains: Annotated[str, typer.Option(help="comma-separated: devops, documents, robotics")
+                       ] = "devops,documents,robotics",
+    systems: Annotated[str, typer.Option(help="comma-separated: rule-based, single-agent, "
+                                         "plansafe")] = "rule-based,single-agent,plansafe",
+    n: Annotated[Optional[int], typer.Option("--n", help="only the first N scenarios of each "
+                                             "domain", min=1)] = None,
+    out: Annotated[Optional[Path], typer.Option(help="result folder (default: "
+                                                "benchmarks/results/<date>[-quick])")] = None,
+    planner: Annotated[str, typer.Option(help="Plansafe's planner: auto (model first, then "
+                                         "Fast Downward) | symbolic")] = "auto",
+    scorecard: Annotated[bool, typer.Option("--scorecard/--no-scorecard", help="also run the "
+                                            "earlier benchmarks (validation, planning, Z3, "
+                                            "runtime, model)")] = True,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="write PNG charts")
+                      ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Evaluate rule-based, single-agent LLM and Plansafe on the scenario fixtures under
+    injected failures; write report.json, report.md and charts."""
+    from engine.render import console
+
+    if planner not in ("auto", "symbolic"):
+        _fail(PlansafeError(f"unknown planner '{planner}' (use auto or symbolic)"), as_json)
+    from benchmarks.eval.run import bench as run_bench
+
+    err = console(stderr=True)
+    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("plansafe") else ""
+
+    def log(message: str) -> None:
+        err.print(message, highlight=False, markup=False)
+
+    try:
+        report = run_bench(quick=quick, domains=[d for d in domains.split(",") if d],
+                           n=n, systems=[s for s in systems.split(",") if s], out=out,
+                           planner=planner, with_scorecard=scorecard, with_charts=charts,
+                           log=log, command="plansafe " + (argv or "bench"))
+    except (ValueError, FileNotFoundError) as e:
+        _fail(PlansafeError(str(e)), as_json)
+    summary = {name: {k: d[k] for k in ("completion_rate", "recovery_rate", "mttr_s",
+                                        "messages_per_task", "violations_executed")}
+               for name, d in report["systems"].items()}
+    if as_json:
+        _emit({"folder": report["folder"], "systems": summary,
+               "targets": report.get("targets", {}), "wall_s": report["wall_s"]})
+    else:
+        from benchmarks.eval.report import markdown_table
+
+        typer.echo(markdown_table(report))
+        typer.echo(f"\nreport: {report['folder']}/report.md")
+
+
 def main() -> None:
     app()
 

@@ -66,7 +66,8 @@ def _known_names(spec: Any) -> set[str]:
         m = re.search(r"\(:objects(.*?)\)", text, re.S | re.I)
         if m:
             names.update(w for w in m.group(1).split() if w != "-" and not w.startswith(";"))
-    return {n.lower() for n in names if len(n) > 1}
+    types = {t.lower() for t in getattr(spec.domain, "types", {}) or {}}
+    return {n.lower() for n in names if len(n) > 1} - types  # "invoice 1" names inv1
 
 
 def _words(text: str) -> list[str]:
@@ -83,8 +84,33 @@ def _mentioned(obj: str, text: str, aliases: Mapping[str, tuple[str, ...]]) -> b
     return any(f" {' '.join(_words(f))} " in low for f in forms if _words(f))
 
 
+_CLAUSE = re.compile(r"\s*(?:;|,\s*and\s+|,\s*then\s+|,|\s+and\s+)\s*", re.I)
+
+
+def _clauses(text: str) -> list[str]:
+    """A plain goal cut at its joiners ("a, b and c", "a; then b"); one part if none."""
+    return [c for c in _CLAUSE.split(text.strip().rstrip(".")) if c.strip()]
+
+
 def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
                    backend: Any = None) -> GoalTranslation:
+    """The formal goal for ``text``. A plain goal of several clauses is read clause by clause
+    (the model reads short texts best), each under the checks below; then as a whole."""
+    parts = _clauses(text) if not text.strip().startswith("(") else []
+    if len(parts) > 1:
+        try:
+            reads = [_translate(spec, problem_or_objects, p, backend=backend) for p in parts]
+        except PlansafeError:
+            reads = []
+        if reads:
+            atoms = dict.fromkeys(a for r in reads for a in re.findall(r"\([^()]*\)", r.goal))
+            return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
+                                   sum(r.tokens for r in reads), sum(r.seconds for r in reads))
+    return _translate(spec, problem_or_objects, text, backend=backend)
+
+
+def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
+               backend: Any = None) -> GoalTranslation:
     import time
 
     from engine.llm.prompts import UNKNOWN_GOAL

@@ -1,0 +1,76 @@
+"""The scenario fixtures: generated once, committed, read back by every benchmark run.
+
+    python -m benchmarks.eval.fixtures [--n 100] [--seed 0] [--domains devops,documents,robotics]
+
+writes ``benchmarks/scenarios/<domain>.jsonl`` (one scenario per line, see
+:mod:`domains.scenarios`). Regenerating with the same arguments gives the same files as
+long as the generators and the symbolic planner answer the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from domains.scenarios import DOMAINS, FAILURES, Scenario, generate_suite, load_suite, save_suite
+
+__all__ = ["FIXTURES", "load_fixtures", "quick_subset", "main"]
+
+FIXTURES = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def load_fixtures(domain: str, *, folder: Path | None = None) -> list[Scenario]:
+    path = (folder or FIXTURES) / f"{domain}.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"no scenario fixtures at {path} (generate them with "
+                                "'python -m benchmarks.eval.fixtures')")
+    return load_suite(path)
+
+
+def quick_subset(scenarios: Sequence[Scenario], *, per_failure: int = 2,
+                 max_steps: int = 40) -> list[Scenario]:
+    """A fixed small subset: the smallest scenarios of each failure condition (plain and PDDL
+    goals both kept when there is a choice), at most ``max_steps`` reference steps."""
+    out: list[Scenario] = []
+    for failure in FAILURES:
+        pool = sorted((s for s in scenarios if s.failure == failure and s.steps <= max_steps),
+                      key=lambda s: (s.steps, s.id))
+        picked: list[Scenario] = []
+        for phrasing in ("plain", "pddl"):
+            picked += [s for s in pool if s.phrasing == phrasing][:1]
+        for s in pool:
+            if len(picked) >= per_failure:
+                break
+            if s not in picked:
+                picked.append(s)
+        out += sorted(picked[:per_failure], key=lambda s: s.id)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100, help="scenarios per domain")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--domains", default=",".join(DOMAINS))
+    ap.add_argument("--out", type=Path, default=FIXTURES)
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    from verifier.spec import load_spec
+
+    root = Path(__file__).resolve().parents[2] / "specs"
+    for domain in args.domains.split(","):
+        t0 = time.perf_counter()
+        spec = load_spec(root / domain)
+        log = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+        suite = generate_suite(spec, domain, n=args.n, seed=args.seed, log=log)
+        save_suite(suite, args.out / f"{domain}.jsonl")
+        print(f"{domain}: {len(suite)} scenarios in {time.perf_counter() - t0:.0f} s -> "
+              f"{args.out / (domain + '.jsonl')}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

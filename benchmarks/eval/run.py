@@ -1,0 +1,107 @@
+"""The evaluation: three systems on the scenario fixtures, then the report and the scorecard.
+
+    plansafe bench [--quick] [--domains devops,documents,robotics] [--n N]
+                   [--systems rule-based,single-agent,plansafe] [--out DIR] [--no-scorecard]
+    python -m benchmarks.eval.run ...   (the same options)
+
+Writes ``benchmarks/results/<date>/`` (``<date>-quick`` with ``--quick``): report.json,
+report.md, outcomes.jsonl and the charts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.eval.fixtures import load_fixtures, quick_subset
+from benchmarks.eval.systems import RETRIES, SYSTEMS, Bench
+from domains.scenarios import DOMAINS, Scenario
+
+__all__ = ["bench", "main", "select", "RESULTS"]
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+def select(domain: str, *, quick: bool, n: int | None) -> list[Scenario]:
+    suite = load_fixtures(domain)
+    if quick:
+        suite = quick_subset(suite, per_failure=1, max_steps=25)
+    return suite[:n] if n is not None else suite
+
+
+def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | None = None,
+          systems: Sequence[str] = SYSTEMS, out: Path | None = None, planner: str = "auto",
+          with_scorecard: bool = True, with_charts: bool = True,
+          log: Callable[[str], None] = lambda m: None, command: str = "") -> dict[str, Any]:
+    from benchmarks.eval.report import write_report
+    from benchmarks.eval.scorecard import device, scorecard
+
+    for s in systems:
+        if s not in SYSTEMS:
+            raise ValueError(f"unknown system {s!r} (use {', '.join(SYSTEMS)})")
+    t0 = time.perf_counter()
+    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    folder = Path(out) if out is not None else RESULTS / (today + ("-quick" if quick else ""))
+    outcomes: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="plansafe-bench-") as tmp:
+        b = Bench(tmp, planner=planner)
+        for domain in domains:
+            scenarios = select(domain, quick=quick, n=n)
+            log(f"{domain}: {len(scenarios)} scenarios x {len(systems)} systems")
+            for i, s in enumerate(scenarios, 1):
+                for system in systems:
+                    o = b.run(system, s)
+                    outcomes.append(o.to_json())
+                    mark = "ok" if o.goal_reached else ("stop-ok" if o.explanation_ok else
+                                                        o.status)
+                    log(f"  [{i}/{len(scenarios)}] {s.id} {s.failure:13s} {system:12s} "
+                        f"{mark:9s} {o.total_s:6.2f} s" + (f"  violations={o.violations}"
+                                                           if o.violations else ""))
+    runs_s = time.perf_counter() - t0
+    card = scorecard(quick=quick, log=log) if with_scorecard else {}
+    planner_text = ("the Planner agent (embedded model, one proposal checked by the verifier, "
+                    "then Fast Downward) where the problem fits the model's context, else Fast "
+                    "Downward" if planner == "auto" else "Fast Downward (symbolic)")
+    meta = {
+        "date": today, "quick": quick, "command": command or "plansafe bench",
+        "device": device(), "domains": list(domains), "systems": list(systems),
+        "settings": {"planner": planner, "retries_per_step": RETRIES,
+                     "approvals": "auto-granted", "max_replans": 5},
+        "settings_text": f"Plansafe plans with {planner_text}; approvals are granted "
+                         f"automatically; every system tries a failing step {RETRIES} times.",
+        "runs_s": round(runs_s, 1), "scorecard": card,
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+    report = write_report(outcomes, folder, meta=meta, with_charts=with_charts)
+    report["folder"] = str(folder)
+    log(f"wrote {folder}/report.json, report.md" + (", charts" if report.get("charts") else "")
+        + f" in {report['wall_s']:.0f} s")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--domains", default=",".join(DOMAINS))
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--n", type=int, default=None)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--planner", choices=("auto", "symbolic"), default="auto")
+    ap.add_argument("--no-scorecard", action="store_true")
+    args = ap.parse_args(argv)
+    bench(quick=args.quick, domains=args.domains.split(","), n=args.n,
+          systems=args.systems.split(","), out=args.out, planner=args.planner,
+          with_scorecard=not args.no_scorecard,
+          log=lambda m: print(m, file=sys.stderr, flush=True),
+          command="python -m benchmarks.eval.run " + " ".join(argv or sys.argv[1:]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

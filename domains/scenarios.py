@@ -1,0 +1,319 @@
+"""Benchmark scenarios: seeded problems with a goal phrasing and a failure condition.
+
+A :class:`Scenario` is one task for the evaluation (``benchmarks/eval``): a problem of a
+built-in spec (devops, documents, robotics) scaled from 5 to 200 plan steps, its goal in
+plain language or PDDL, and a failure condition injected through the simulated tools'
+:class:`~domains.faults.FaultPlan` (so every system meets the same faults):
+
+- ``none``: no faults;
+- ``transient``: one to three calls fail transiently (once or twice) or time out once;
+  retrying recovers;
+- ``permanent-alt``: a resource breaks for good (every call of its group fails
+  permanently) but another route reaches the goal (verified with the symbolic planner);
+- ``external``: the world changes by itself before a call (the pack's drift), or a tool
+  reports success without acting; replanning from the observed state recovers;
+- ``unrecoverable``: a resource no route can avoid breaks for good (verified: no plan
+  exists without it), or the goal itself is blocked by a policy. The right outcome is a
+  stop with an explanation naming the failing call or the blocking policy.
+
+Each domain pack's ``scenarios.py`` supplies ``build(rng, n, name=...)`` (a problem with
+about ``STEPS_PER_OBJECT * n`` steps), ``outages(problem, plan)`` and ``blocked_goals``.
+Suites are generated once and saved as JSON fixtures (``benchmarks/scenarios``) so runs
+stay comparable over time; :func:`load_suite` reads them back.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from domains.faults import FaultPlan, ScheduledFault
+from domains.generated import GeneratedProblem, phrase_goal, scratch_dir
+from verifier.model import GroundAtom, Problem
+
+__all__ = ["Scenario", "FAILURES", "DOMAINS", "generate_scenario", "generate_suite",
+           "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES"]
+
+FAILURES = ("none", "transient", "permanent-alt", "external", "unrecoverable")
+DOMAINS = ("devops", "documents", "robotics")
+PERMANENT_TIMES = 1_000_000  # a scheduled fault that never stops
+PLAIN_MAX_ATOMS = 6  # longer goals are given in PDDL (the embedded model reads short texts)
+Call = tuple[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    domain: str
+    seed: int
+    size: int  # the targeted number of plan steps
+    steps: int  # steps of the reference (symbolic, fault-free) plan; 0 if the goal is blocked
+    objects: tuple[tuple[str, str], ...]
+    init: tuple[GroundAtom, ...]
+    goal: tuple[GroundAtom, ...]  # the positive goal atoms
+    goal_pddl: str  # the formal goal, "(and ...)" (may add a literal a policy blocks)
+    phrasing: str  # plain | pddl
+    goal_text: str  # what the user says: plain words or the PDDL goal
+    failure: str
+    faults: dict[str, Any] = field(default_factory=dict)  # a FaultPlan as JSON
+    outage: str = ""  # what broke, in words (permanent-alt / unrecoverable)
+    blocked_calls: tuple[Call, ...] = ()
+    blocking: str = ""  # the policy that blocks the goal (unrecoverable, blocked goal)
+
+    @property
+    def solvable(self) -> bool:
+        return self.failure != "unrecoverable"
+
+    @property
+    def recoverable(self) -> bool:
+        return self.failure in ("transient", "permanent-alt", "external")
+
+    def fault_plan(self) -> FaultPlan:
+        return FaultPlan.from_json(self.faults)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id, "domain": self.domain, "seed": self.seed, "size": self.size,
+            "steps": self.steps, "failure": self.failure, "phrasing": self.phrasing,
+            "goal_text": self.goal_text, "goal_pddl": self.goal_pddl,
+            "objects": [f"{o}:{t}" for o, t in self.objects],
+            "init": [" ".join(a) for a in self.init], "goal": [" ".join(a) for a in self.goal]}
+        if self.faults:
+            d["faults"] = _compact_faults(self.faults)
+        if self.outage:
+            d["outage"] = self.outage
+        if self.blocked_calls:
+            d["blocked_calls"] = [" ".join((a, *args)) for a, args in self.blocked_calls]
+        if self.blocking:
+            d["blocking"] = self.blocking
+        return d
+
+    @staticmethod
+    def from_json(d: dict[str, Any]) -> "Scenario":
+        def atoms(xs: Sequence[str]) -> tuple[GroundAtom, ...]:
+            return tuple(tuple(x.split()) for x in xs)
+
+        calls = tuple((c.split()[0], tuple(c.split()[1:])) for c in d.get("blocked_calls", ()))
+        return Scenario(d["id"], d["domain"], int(d["seed"]), int(d["size"]), int(d["steps"]),
+                        tuple(tuple(x.split(":", 1)) for x in d["objects"]),  # type: ignore
+                        atoms(d["init"]), atoms(d["goal"]), d["goal_pddl"], d["phrasing"],
+                        d["goal_text"], d["failure"], _expand_faults(d.get("faults", {})),
+                        d.get("outage", ""), calls, d.get("blocking", ""))
+
+    def problem(self, domain_path: str | Path) -> Problem:
+        """The scenario's problem (formal goal), read through the PDDL reader."""
+        from verifier.pddl import read_problem
+
+        path = scratch_dir() / f"{self.id}.pddl"
+        path.write_text(scenario_pddl(self), encoding="utf-8")
+        return read_problem(domain_path, path)
+
+
+def _compact_faults(plan: dict[str, Any]) -> dict[str, Any]:
+    """A FaultPlan's JSON without its zero rates (fixtures stay small)."""
+    out = {k: v for k, v in plan.items() if v not in (0, 0.0, None, [], ())}
+    out["seed"] = plan.get("seed", 0)
+    if plan.get("schedule"):
+        out["schedule"] = [{k: v for k, v in s.items()
+                            if not (k == "nth" and v == 1) and not (k == "times" and v == 1)}
+                           for s in plan["schedule"]]
+    return out
+
+
+def _expand_faults(d: dict[str, Any]) -> dict[str, Any]:
+    return FaultPlan.from_json(d).to_json() if d else {}
+
+
+def _atom(a: Sequence[str]) -> str:
+    return "(" + " ".join(a) + ")"
+
+
+def scenario_pddl(s: Scenario) -> str:
+    gp = GeneratedProblem(s.id, s.domain, s.objects, s.init, s.goal)
+    from domains.generated import to_pddl
+
+    text = to_pddl(gp)
+    head, _, _ = text.rpartition("(:goal")
+    return head + f"(:goal {s.goal_pddl}))\n"
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+
+def _pack(domain: str) -> tuple[Any, Any, Any]:
+    scen = importlib.import_module(f"domains.{domain}.scenarios")
+    probs = importlib.import_module(f"domains.{domain}.problems")
+    tools = importlib.import_module(f"domains.{domain}.tools")
+    return scen, probs, tools
+
+
+def _solve(spec: Any, problem: Problem, *, forbidden: Sequence[Call] = (),
+           timeout_s: float = 60.0) -> Any:
+    from verifier.planning import solve
+    from verifier.problem_ops import forbid_calls
+
+    # ``problem`` was read from a file in the scratch folder: planners may read it again
+    access = forbid_calls(spec.access, list(forbidden))
+    return solve(problem, policies=spec.policies, access=access, describe=spec.describe,
+                 timeout_s=timeout_s, explain=False)
+
+
+def _states(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom]]:
+    from verifier.grounding import Task
+
+    task = Task(problem)
+    mask = task.mask(problem.init)
+    out = [frozenset(problem.init)]
+    for a, args in plan:
+        mask = task.action(a, args).apply(mask)
+        out.append(frozenset(task.atoms_of(mask)))
+    return out
+
+
+def _faults_for(failure: str, rng: random.Random, seed: int, plan: Sequence[Call],
+                states: Sequence[frozenset[GroundAtom]], drift: Any,
+                blocked: Sequence[Call]) -> dict[str, Any]:
+    sched: list[ScheduledFault] = []
+    if failure == "transient":
+        for i in sorted(rng.sample(range(len(plan)), min(len(plan), rng.randint(1, 3)))):
+            a, args = plan[i]
+            kind = rng.choice(("transient", "transient", "slow"))
+            sched.append(ScheduledFault(kind, a, args, 1, rng.choice((1, 2)) if
+                                        kind == "transient" else 1))
+    elif failure == "external":
+        for i in sorted(rng.sample(range(len(plan)), min(len(plan), rng.randint(1, 2)))):
+            a, args = plan[i]
+            kind = rng.choice(("external", "wrong-effect"))
+            if kind == "external" and drift is not None:
+                add, delete = drift(states[i], random.Random(0))
+                if not add and not delete:  # nothing to drift at that point: a silent no-op
+                    kind = "wrong-effect"
+            sched.append(ScheduledFault(kind, a, args, 1, 1))
+    elif failure in ("permanent-alt", "unrecoverable"):
+        sched += [ScheduledFault("permanent", a, args, 1, PERMANENT_TIMES) for a, args in blocked]
+    if not sched:
+        return {}
+    return FaultPlan(seed=seed, schedule=tuple(sched)).to_json()
+
+
+def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure: str,
+                      size: int) -> Scenario:
+    """One scenario, deterministic in (domain, index, seed, failure, size)."""
+    from domains.generated import load_generated
+
+    if failure not in FAILURES:
+        raise ValueError(f"unknown failure condition {failure!r} (use one of {FAILURES})")
+    scen, probs, tools = _pack(domain)
+    rng = random.Random(f"{domain}|{seed}|{index}")
+    sid = f"{domain}-{index:03d}"
+    n = max(1, round(size / scen.STEPS_PER_OBJECT))
+    gp = plan = result = problem = None
+    for _ in range(4):  # aim at the targeted size
+        gp = scen.build(random.Random(rng.random()), n, name=sid)
+        problem = load_generated(spec.domain_path, gp)
+        result = _solve(spec, problem)
+        if not result.solved:
+            continue
+        steps = len(result.plan.steps)
+        if 0.6 * size <= steps <= 1.4 * size or (n == 1 and steps > size):
+            break
+        n = max(1, round(n * size / max(1, steps)))
+    if result is None or not result.solved:
+        raise RuntimeError(f"{sid}: no solvable problem of size {size} (last: {result})")
+    assert gp is not None and problem is not None
+    plan = [(s.action, tuple(s.args)) for s in result.plan.steps]
+    blocked: list[Call] = []
+    outage = blocking = ""
+    goal_pddl = "(and " + " ".join(_atom(a) for a in gp.goal) + ")"
+    steps = len(plan)
+    if failure in ("permanent-alt", "unrecoverable"):
+        want_alt = failure == "permanent-alt"
+        use_goal = not want_alt and rng.random() < (0.25 if steps < 60 else 0.5) and \
+            scen.blocked_goals(gp)
+        cands = [] if use_goal else scen.outages(gp, plan)
+        rng.shuffle(cands)
+        likely = getattr(scen, "alternatives", None)
+        if want_alt and likely is not None:  # outages that likely leave a route, first
+            first = {label for label, _ in likely(gp, plan)}
+            cands.sort(key=lambda c: c[0] not in first)
+        for label, calls in cands[:6]:
+            r = _solve(spec, problem, forbidden=calls, timeout_s=20.0)
+            if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
+                blocked, outage = list(calls), label
+                break
+        if not blocked and not want_alt:
+            use_goal = bool(scen.blocked_goals(gp))
+        if not blocked and use_goal:
+            extra, blocking = rng.choice(scen.blocked_goals(gp))
+            goal_pddl = goal_pddl[:-1] + " " + extra + ")"
+            steps = 0
+        if not blocked and not blocking:
+            raise LookupError(f"{sid}: no {failure} outage for this problem")
+    phrasing, text = "pddl", goal_pddl
+    if not blocking and len(gp.goal) <= PLAIN_MAX_ATOMS and rng.random() < 0.7:
+        plain = phrase_goal(rng, gp.goal, probs.PHRASING, probs.ALIASES,
+                            openers=probs.OPENERS)
+        if plain:
+            phrasing, text = "plain", plain
+    drift = getattr(tools.SIMULATOR, "drift", None)
+    faults = _faults_for(failure, rng, seed * 1000 + index, plan, _states(problem, plan), drift,
+                         blocked)
+    return Scenario(sid, domain, seed, size, steps, gp.objects, gp.init, gp.goal, goal_pddl,
+                    phrasing, text, failure, faults, outage, tuple(blocked), blocking)
+
+
+def _sizes(rng: random.Random, n: int, lo: int = 5, hi: int = 200) -> list[int]:
+    """Sizes spread log-uniformly over [lo, hi], shuffled."""
+    out = [round(math.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * (i + rng.random()) / n))
+           for i in range(n)]
+    rng.shuffle(out)
+    return [min(hi, max(lo, s)) for s in out]
+
+
+def failures_for(domain: str) -> tuple[str, ...]:
+    """The failure conditions a domain supports (devops has no alternative routes)."""
+    return tuple(f for f in FAILURES if not (domain == "devops" and f == "permanent-alt"))
+
+
+def generate_suite(spec: Any, domain: str, *, n: int = 100, seed: int = 0,
+                   log: Any = None) -> list[Scenario]:
+    """``n`` scenarios: failure conditions in turn, sizes log-uniform from 5 to 200 steps."""
+    rng = random.Random(f"suite|{domain}|{seed}")
+    sizes = _sizes(rng, n)
+    kinds = failures_for(domain)
+    out: list[Scenario] = []
+    for i in range(n):
+        failure = kinds[i % len(kinds)]
+        for attempt in range(5):
+            try:
+                s = generate_scenario(spec, domain, i, seed=seed + 7919 * attempt,
+                                      failure=failure, size=sizes[i])
+                break
+            except (LookupError, RuntimeError) as e:
+                if log:
+                    log(f"{domain} #{i}: {e}; retrying with another seed")
+        else:
+            raise RuntimeError(f"{domain} #{i}: could not generate a {failure} scenario")
+        out.append(s)
+        if log:
+            log(f"{s.id}: {s.failure}, {s.steps} steps (target {s.size}), {s.phrasing}"
+                + (f", {s.outage}" if s.outage else "") + (f", blocked by {s.blocking}"
+                                                           if s.blocking else ""))
+    return out
+
+
+def save_suite(scenarios: Sequence[Scenario], path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(s.to_json(), separators=(",", ":")) for s in scenarios]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_suite(path: str | Path) -> list[Scenario]:
+    return [Scenario.from_json(json.loads(line))
+            for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
