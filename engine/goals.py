@@ -96,17 +96,41 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
                    backend: Any = None) -> GoalTranslation:
     """The formal goal for ``text``. A plain goal of several clauses is read clause by clause
     (the model reads short texts best), each under the checks below; then as a whole."""
-    parts = _clauses(text) if not text.strip().startswith("(") else []
-    if len(parts) > 1:
-        try:
-            reads = [_translate(spec, problem_or_objects, p, backend=backend) for p in parts]
-        except PlansafeError:
-            reads = []
-        if reads:
-            atoms = dict.fromkeys(a for r in reads for a in re.findall(r"\([^()]*\)", r.goal))
-            return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
-                                   sum(r.tokens for r in reads), sum(r.seconds for r in reads))
-    return _translate(spec, problem_or_objects, text, backend=backend)
+    if text.strip().startswith("("):
+        return _translate(spec, problem_or_objects, text, backend=backend)
+    parts = _clauses(text)
+    if len(parts) <= 1:
+        return _read_clause(spec, problem_or_objects, text, backend=backend)
+    # several clauses: each must be read; a reading of the whole text is not trusted (the
+    # model tends to drop or merge clauses and the result can still pass the checks)
+    reads = [_read_clause(spec, problem_or_objects, p, backend=backend) for p in parts]
+    atoms = dict.fromkeys(a for r in reads for a in re.findall(r"\([^()]*\)", r.goal))
+    return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
+                           sum(r.tokens for r in reads), sum(r.seconds for r in reads))
+
+
+def _read_clause(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
+                 backend: Any) -> GoalTranslation:
+    """One clause; when the model cannot map it, once more with aliases replaced by the
+    objects' own names ("stage" -> "staging")."""
+    try:
+        return _translate(spec, problem_or_objects, text, backend=backend)
+    except PlansafeError:
+        plain = _canonical(text, _aliases(spec.name), _objects(problem_or_objects))
+        if plain == text:
+            raise
+        out = _translate(spec, problem_or_objects, plain, backend=backend)
+        return GoalTranslation(text, out.goal, out.source, out.tokens, out.seconds)
+
+
+def _canonical(text: str, aliases: Mapping[str, tuple[str, ...]], objects: Mapping[str, str]
+               ) -> str:
+    pairs = sorted(((a, o) for o, forms in aliases.items() if o in objects for a in forms
+                    if a != o), key=lambda p: -len(p[0]))
+    out = text
+    for alias, obj in pairs:
+        out = re.sub(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", obj, out, flags=re.I)
+    return out
 
 
 def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,

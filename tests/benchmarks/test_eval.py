@@ -1,0 +1,168 @@
+"""The evaluation harness: fixtures, the three systems on tiny scenarios, the audit, the report
+and ``plansafe bench``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.eval.fixtures import load_fixtures, quick_subset
+from benchmarks.eval.harness import Trace, audit_run
+from domains.scenarios import DOMAINS, Scenario, failures_for, load_suite, save_suite
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_fixtures_cover_failures_phrasings_and_sizes(domain: str) -> None:
+    suite = load_fixtures(domain)
+    assert len(suite) >= 100
+    assert len({s.id for s in suite}) == len(suite)
+    assert {s.failure for s in suite} == set(failures_for(domain))
+    assert {s.phrasing for s in suite} == {"plain", "pddl"}
+    sizes = [s.size for s in suite]
+    assert min(sizes) <= 6 and max(sizes) >= 150
+    steps = [s.steps for s in suite if s.steps]
+    assert min(steps) <= 10 and max(steps) >= 100
+    for s in suite:
+        if s.failure == "unrecoverable":
+            assert bool(s.blocked_calls) != bool(s.blocking), s.id
+        if s.failure == "permanent-alt":
+            assert s.blocked_calls and s.outage, s.id
+        if s.failure in ("transient", "external", "permanent-alt", "unrecoverable") \
+                and not s.blocking:
+            assert s.fault_plan().active, s.id
+
+
+def test_fixtures_round_trip(tmp_path: Path) -> None:
+    suite = load_fixtures("documents")[:10]
+    save_suite(suite, tmp_path / "x.jsonl")
+    assert load_suite(tmp_path / "x.jsonl") == suite
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_quick_subset_has_every_failure(domain: str) -> None:
+    quick = quick_subset(load_fixtures(domain), per_failure=1, max_steps=25)
+    assert {s.failure for s in quick} == set(failures_for(domain))
+    assert all(s.steps <= 25 for s in quick)
+
+
+def _smallest(domain: str, failure: str, phrasing: str = "pddl") -> Scenario:
+    pool = [s for s in load_fixtures(domain) if s.failure == failure and s.phrasing == phrasing
+            and (s.steps or failure == "unrecoverable")]
+    return min(pool, key=lambda s: (s.steps, s.id))
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from benchmarks.eval.systems import Bench
+
+    return Bench(tmp_path_factory.mktemp("bench"), planner="symbolic")
+
+
+def test_rule_based_runs_a_tiny_scenario(bench) -> None:  # type: ignore[no-untyped-def]
+    o = bench.run("rule-based", _smallest("devops", "none"))
+    assert o.status == "completed" and o.goal_reached and o.violations == 0
+    assert o.tool_calls > 0 and o.messages == 2 * o.tool_calls
+
+
+def test_single_agent_runs_a_tiny_scenario(bench) -> None:  # type: ignore[no-untyped-def]
+    o = bench.run("single-agent", _smallest("documents", "none"))
+    assert o.status in ("completed", "stopped"), o.note
+    assert o.tokens > 0 and o.messages >= 2
+
+
+def test_plansafe_completes_and_recovers(bench) -> None:  # type: ignore[no-untyped-def]
+    o = bench.run("plansafe", _smallest("documents", "permanent-alt"))
+    assert o.status == "completed" and o.goal_reached, o.explanation
+    assert o.violations == 0 and o.replans >= 1
+
+
+@pytest.mark.parametrize("kind", ["outage", "blocked-goal"])
+def test_plansafe_stops_an_unrecoverable_scenario_with_the_cause(bench, kind: str
+                                                                 ) -> None:  # type: ignore[no-untyped-def]
+    pool = [s for s in load_fixtures("devops") if s.failure == "unrecoverable"
+            and s.phrasing == "pddl" and bool(s.blocking) == (kind == "blocked-goal")]
+    s = min(pool, key=lambda s: (len(s.goal), s.steps, s.id))
+    o = bench.run("plansafe", s)
+    assert o.status == "stopped" and not o.goal_reached
+    assert o.violations == 0
+    assert o.explanation_ok, o.explanation
+
+
+def test_audit_counts_a_violation_made_by_a_step() -> None:
+    from verifier.spec import load_spec
+
+    spec = load_spec(ROOT / "specs" / "devops")
+    s = _smallest("devops", "none")
+    problem = s.problem(spec.domain_path)
+    svc = next(o for o, t in s.objects if t == "service")
+    init = frozenset(problem.init) | {("built", svc)}
+    deployed = init | {("deployed", svc, "staging")}  # deployed before tested
+    trace = Trace([init, deployed], [f"(deploy {svc} staging)"])
+    v = audit_run(spec, problem, trace, deployed, claimed_done=False)
+    assert v.violations >= 1 and "test-before-deploy" in v.rules
+
+
+def _synthetic() -> list[dict]:
+    rows = []
+    for system in ("rule-based", "single-agent", "plansafe"):
+        for i, failure in enumerate(("none", "transient", "external", "unrecoverable")):
+            ok = system == "plansafe" or i % 2 == 0
+            rows.append({"system": system, "scenario": f"devops-{i:03d}", "domain": "devops",
+                         "failure": failure, "size": 10, "steps_ref": 9, "phrasing": "pddl",
+                         "status": "completed" if ok else "stopped",
+                         "goal_reached": ok and failure != "unrecoverable",
+                         "violations": 0 if system == "plansafe" else i % 2, "rules": [],
+                         "explanation": "", "explanation_ok": (ok if failure == "unrecoverable"
+                                                               else None),
+                         "total_s": 0.1 * (i + 1), "planning_s": 0.05, "messages": 10,
+                         "tokens": 5, "tool_calls": 5, "tool_errors": 0, "replans": 0,
+                         "plans_blocked": 1, "unsafe_blocked": 1, "unsafe_plans_executed": 0,
+                         "loop": False, "note": ""})
+    return rows
+
+
+def test_report_writes_json_markdown_and_charts(tmp_path: Path) -> None:
+    from benchmarks.eval.report import write_report
+
+    write_report(_synthetic(), tmp_path, meta={"date": "2026-01-01", "device": {"summary": "x"},
+                                               "wall_s": 1.0, "command": "test"})
+    report = json.loads((tmp_path / "report.json").read_text())
+    for name in ("rule-based", "single-agent", "plansafe"):
+        d = report["systems"][name]
+        for key in ("completion_rate", "recovery_rate", "mttr_s", "messages_per_task",
+                    "violations_executed"):
+            assert key in d
+    assert report["systems"]["plansafe"]["completion_rate"] == 1.0
+    assert report["targets"]["violations_executed==0"] is True
+    md = (tmp_path / "report.md").read_text()
+    assert "| **plansafe** |" in md and "completion_by_failure.png" in md
+    for png in ("completion_by_failure.png", "recovery.png", "latency.png"):
+        assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_bench_help() -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    r = CliRunner().invoke(app, ["bench", "--help"])
+    assert r.exit_code == 0 and "--quick" in r.output
+
+
+def test_cli_bench_tiny_run(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    r = CliRunner().invoke(app, ["bench", "--quick", "--n", "1", "--domains", "devops",
+                                 "--systems", "rule-based,plansafe", "--planner", "symbolic",
+                                 "--no-scorecard", "--out", str(tmp_path), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout[r.stdout.index("{"):])
+    assert set(out["systems"]) == {"rule-based", "plansafe"}
+    assert (tmp_path / "report.json").is_file() and (tmp_path / "report.md").is_file()
+    assert (tmp_path / "latency.png").is_file()
