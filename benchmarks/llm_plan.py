@@ -6,12 +6,14 @@ PlanBench Blocksworld instances in ``../shared/data/planbench`` (its own domain 
 policies). Per set: raw validity (the first, greedy proposal, no feedback), validity of
 the first round's ``k`` candidates, validity after verifier feedback (LLM within the
 rounds), the share solved by the symbolic fallback, final validity, mean rounds, tokens
-and seconds per plan, and unparseable proposals over all proposals. ``--state-aware``
-adds the same runs with the optional state-aware constraint, labelled as such. Then
-decoding speed: tokens per second with and without the grammar, same model, same
-prompts, same run.
+and seconds per plan, unparseable proposals over all proposals, proposals cut by the
+token budget (their whole steps are verified) and prompts past the model's context.
+``--state-aware`` adds the same runs with the optional state-aware constraint, labelled
+as such. Then decoding speed: tokens per second with and without the grammar, same
+model, same prompts, same run.
 
     python -m benchmarks.llm_plan [--quick] [--n 40] [--k 4] [--rounds 3] [--json FILE]
+                                  [--state-aware] [--decoding-only] [--threads 1]
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
             "rounds": len(rep.rounds), "tokens": rep.tokens,
             "llm_seconds": sum(r.seconds for r in rep.rounds), "seconds": rep.seconds,
             "proposals": rep.proposals, "unparseable": rep.unparseable,
-            "context_overflow": rep.context_overflow,
+            "truncated": rep.truncated, "context_overflow": rep.context_overflow,
             "steps": len(plan.steps) if plan else None,
         })
     solvable = [r for r in rows if not r["unsolvable"]] or rows
@@ -118,6 +120,7 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
         "seconds_per_plan": statistics.fmean(r["seconds"] for r in rows) if rows else 0.0,
         "proposals": sum(r["proposals"] for r in rows),
         "unparseable": sum(r["unparseable"] for r in rows),
+        "truncated": sum(r["truncated"] for r in rows),
         "context_overflow": sum(r["context_overflow"] for r in rows), "rows": rows,
     }
 
@@ -180,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--decoding-only", action="store_true", help="only the decoding speed "
+                    "(three problems of each set)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "llm_plan.json")
     args = ap.parse_args(argv)
     import torch
@@ -219,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                                "planbench_in_training": results_overlap,
                                "sets": {}}
     modes = [False, True] if args.state_aware else [False]
-    for state_aware in modes:
+    for state_aware in ([] if args.decoding_only else modes):
         label = "state-aware" if state_aware else "grammar"
         for name, spec, problems in sets:
             t = time.perf_counter()
@@ -241,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(results: dict[str, Any]) -> None:
     head = ("set", "n", "raw", "round1", "feedback", "fallback", "final", "rounds", "tokens",
-            "s/plan", "unparseable", "overflow")
+            "s/plan", "unparseable", "truncated", "overflow")
     print(" | ".join(head))
     for name, r in results["sets"].items():
         print(" | ".join([
@@ -249,7 +254,8 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['after_feedback_validity']:.0%}", f"{r['fallback_share']:.0%}",
             f"{r['final_validity']:.0%}", f"{r['mean_rounds']:.2f}",
             f"{r['tokens_per_plan']:.0f}", f"{r['seconds_per_plan']:.2f}",
-            f"{r['unparseable']}/{r['proposals']}", str(r.get("context_overflow", 0))]))
+            f"{r['unparseable']}/{r['proposals']}", str(r.get("truncated", 0)),
+            str(r.get("context_overflow", 0))]))
     print()
     for key in ("decoding", "decoding_k4"):
         d = results[key]

@@ -49,6 +49,7 @@ class AgentReport:
     first_proposal_valid: bool = False
     proposals: int = 0
     unparseable: int = 0
+    truncated: int = 0  # proposals cut by the token budget (their whole steps are verified)
     fallback_status: str | None = None
     context_overflow: bool = False  # the plan prompt did not fit in the model's context
     message: str = ""
@@ -62,7 +63,8 @@ class AgentReport:
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "rounds": [r.to_json() for r in self.rounds],
                 "first_proposal_valid": self.first_proposal_valid, "proposals": self.proposals,
-                "unparseable": self.unparseable, "fallback_status": self.fallback_status,
+                "unparseable": self.unparseable, "truncated": self.truncated,
+                "fallback_status": self.fallback_status,
                 "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
                 "message": self.message, "blocking": list(self.blocking)}
@@ -169,8 +171,15 @@ class PlannerAgent:
             winner: tuple[Plan, Verdict] | None = None
             for i, g in enumerate(gens):
                 report.proposals += 1
+                text = g.text
+                if g.tokens >= self._max_tokens(problem):
+                    # the budget ran out, maybe inside a step: the grammar made every whole
+                    # step before it well-formed, so those are what the verifier judges
+                    report.truncated += 1
+                    if self.fmt == "text":
+                        text = text[:text.rfind("\n") + 1]
                 try:
-                    plan = parse_plan(g.text, path=f"<proposal {r}.{i + 1}>")
+                    plan = parse_plan(text, path=f"<proposal {r}.{i + 1}>")
                 except SpecError:
                     unparseable += 1
                     continue
@@ -184,7 +193,7 @@ class PlannerAgent:
                     continue
                 score = _progress(verdict, plan)
                 if best is None or score > best[0]:
-                    best = (score, g.text, verdict)
+                    best = (score, text, verdict)
                 last = verdict
             report.unparseable += unparseable
             feedback: tuple[str, ...] = ()

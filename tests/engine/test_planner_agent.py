@@ -113,6 +113,16 @@ def test_feedback_names_rule_and_repair_is_recorded(devops):
     assert all(s.agent for s in plan.steps)  # agents filled in by the verifier
 
 
+def test_proposal_cut_by_the_token_budget_keeps_its_whole_steps(devops):
+    spec, problem = devops
+    cut = GOOD + "(deploy api"  # what a grammar-constrained model leaves when tokens run out
+    agent = PlannerAgent(spec, backend=ScriptedBackend([[cut]]), k=1, rounds=1,
+                         fallback=False, max_new_tokens=5)
+    plan, verdict = agent.plan(problem)
+    assert plan is not None and verdict.valid and len(plan.steps) == 6
+    assert (agent.last.truncated, agent.last.unparseable) == (1, 0)
+
+
 def test_first_valid_proposal_is_llm(devops):
     spec, problem = devops
     agent = PlannerAgent(spec, backend=ScriptedBackend([[GOOD, UNSAFE[0]]]), k=2, rounds=3)
