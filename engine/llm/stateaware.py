@@ -25,6 +25,7 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
     from engine.llm.backend import grammar_processor_class
 
     grammars: dict[int, Any] = {}
+    matchers: dict[int, Any] = {}  # one compiled matcher per state, handed out as copies
     actions: dict[int, dict[str, Any]] = {}
 
     def grammar_for(state: int) -> Any:
@@ -39,6 +40,12 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
                 lark = 'start: ""'
             g = grammars[state] = llg.grammar_from("lark", lark)
         return g
+
+    def matcher_for(state: int) -> Any:
+        m = matchers.get(state)
+        if m is None:
+            m = matchers[state] = llg.LLMatcher(llg_tokenizer, grammar_for(state))
+        return m.deep_copy()
 
     class StateAwareProcessor(grammar_processor_class()):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -66,8 +73,7 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
                         ga = actions[self.states[i]].get(text)
                         if ga is not None:
                             self.states[i] = ga.apply(self.states[i])
-                            self.ll_matchers[i] = llg.LLMatcher(
-                                llg_tokenizer, grammar_for(self.states[i]))
+                            self.ll_matchers[i] = matcher_for(self.states[i])
                         self.pending[i] = []
             return self._bias_logits(input_ids, logits)
 
