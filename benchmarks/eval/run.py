@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import tempfile
 import time
@@ -38,7 +39,9 @@ def select(domain: str, *, quick: bool, n: int | None) -> list[Scenario]:
 def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | None = None,
           systems: Sequence[str] = SYSTEMS, out: Path | None = None, planner: str = "auto",
           with_scorecard: bool = True, with_charts: bool = True,
-          log: Callable[[str], None] = lambda m: None, command: str = "") -> dict[str, Any]:
+          log: Callable[[str], None] = lambda m: None, command: str = "",
+          from_outcomes: Sequence[Path] = (), quick_scorecard: bool = False
+          ) -> dict[str, Any]:
     from benchmarks.eval.report import write_report
     from benchmarks.eval.scorecard import device, scorecard
 
@@ -49,6 +52,12 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
     folder = Path(out) if out is not None else RESULTS / (today + ("-quick" if quick else ""))
     outcomes: list[dict[str, Any]] = []
+    for path in from_outcomes:  # runs made earlier (e.g. one process per domain), merged
+        outcomes += [json.loads(line) for line in Path(path).read_text().splitlines()
+                     if line.strip()]
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / "outcomes.partial.jsonl"  # each outcome as it comes (a cut run is usable)
+    partial.write_text("", encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="plansafe-bench-") as tmp:
         b = Bench(tmp, planner=planner)
         for domain in domains:
@@ -58,18 +67,21 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
                 for system in systems:
                     o = b.run(system, s)
                     outcomes.append(o.to_json())
+                    with open(partial, "a", encoding="utf-8") as f:
+                        f.write(json.dumps(outcomes[-1], separators=(",", ":")) + "\n")
                     mark = "ok" if o.goal_reached else ("stop-ok" if o.explanation_ok else
                                                         o.status)
                     log(f"  [{i}/{len(scenarios)}] {s.id} {s.failure:13s} {system:12s} "
                         f"{mark:9s} {o.total_s:6.2f} s" + (f"  violations={o.violations}"
                                                            if o.violations else ""))
+    partial.unlink(missing_ok=True)
     runs_s = time.perf_counter() - t0
-    card = scorecard(quick=quick, log=log) if with_scorecard else {}
+    card = scorecard(quick=quick or quick_scorecard, log=log) if with_scorecard else {}
     planner_text = ("the Planner agent (embedded model, one proposal checked by the verifier, "
                     "then Fast Downward) where the problem fits the model's context, else Fast "
                     "Downward" if planner == "auto" else "Fast Downward (symbolic)")
     meta = {
-        "date": today, "quick": quick, "command": command or "plansafe bench",
+        "date": today, "quick": quick, "scorecard_quick": quick or quick_scorecard, "command": command or "plansafe bench",
         "device": device(), "domains": list(domains), "systems": list(systems),
         "settings": {"planner": planner, "retries_per_step": RETRIES,
                      "approvals": "auto-granted", "max_replans": 5},
@@ -94,12 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--planner", choices=("auto", "symbolic"), default="auto")
     ap.add_argument("--no-scorecard", action="store_true")
+    ap.add_argument("--quick-scorecard", action="store_true",
+                    help="the quick versions of the earlier benchmarks")
+    ap.add_argument("--from-outcomes", type=Path, nargs="*", default=[],
+                    help="merge these outcomes.jsonl files (use --domains '' to run nothing)")
     args = ap.parse_args(argv)
-    bench(quick=args.quick, domains=args.domains.split(","), n=args.n,
+    bench(quick=args.quick, domains=[d for d in args.domains.split(",") if d], n=args.n,
           systems=args.systems.split(","), out=args.out, planner=args.planner,
           with_scorecard=not args.no_scorecard,
           log=lambda m: print(m, file=sys.stderr, flush=True),
-          command="python -m benchmarks.eval.run " + " ".join(argv or sys.argv[1:]))
+          command="python -m benchmarks.eval.run " + " ".join(argv or sys.argv[1:]),
+          from_outcomes=args.from_outcomes, quick_scorecard=args.quick_scorecard)
     return 0
 
 

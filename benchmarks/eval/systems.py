@@ -159,8 +159,11 @@ class Bench:
     @property
     def backend(self) -> Any:
         if self._backend is None:
+            import torch
+
             from engine.llm.backend import load_default_backend
 
+            torch.set_num_threads(1)  # the benchmark shares its cores with the tools
             self._backend = load_default_backend()
         return self._backend
 
