@@ -57,7 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--domains", default=",".join(DOMAINS))
     ap.add_argument("--out", type=Path, default=FIXTURES)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--part", default=None, metavar="K/M",
+                    help="only indices i with i %% M == K, into <domain>.K.part (then --join)")
+    ap.add_argument("--join", type=int, default=None, metavar="M",
+                    help="join the M parts of each domain into <domain>.jsonl")
     args = ap.parse_args(argv)
+    if args.join:
+        for domain in args.domains.split(","):
+            parts = [load_suite(args.out / f"{domain}.{k}.part") for k in range(args.join)]
+            suite = sorted((s for p in parts for s in p), key=lambda s: s.id)
+            save_suite(suite, args.out / f"{domain}.jsonl")
+            for k in range(args.join):
+                (args.out / f"{domain}.{k}.part").unlink()
+            print(f"{domain}: {len(suite)} scenarios -> {args.out / (domain + '.jsonl')}")
+        return 0
     from verifier.spec import load_spec
 
     root = Path(__file__).resolve().parents[2] / "specs"
@@ -65,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         spec = load_spec(root / domain)
         log = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+        if args.part:
+            k, m = (int(x) for x in args.part.split("/"))
+            suite = generate_suite(spec, domain, n=args.n, seed=args.seed, log=log,
+                                   indices=[i for i in range(args.n) if i % m == k])
+            save_suite(suite, args.out / f"{domain}.{k}.part")
+            continue
         suite = generate_suite(spec, domain, n=args.n, seed=args.seed, log=log)
         save_suite(suite, args.out / f"{domain}.jsonl")
         print(f"{domain}: {len(suite)} scenarios in {time.perf_counter() - t0:.0f} s -> "
