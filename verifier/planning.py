@@ -381,6 +381,15 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
     if broken:
         return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
                           "policies broken in the initial state: " + ", ".join(broken), broken)
+    # A goal whose every final state breaks a policy (always, or an obligation left open):
+    # no search needed, and the policies are named (verifier.goalcheck).
+    from verifier.goalcheck import goal_conflicts
+
+    ruled_out = goal_conflicts(problem, policies)
+    if ruled_out:
+        return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
+                          "the goal is unreachable under policies " + ", ".join(ruled_out)
+                          + " (every state that satisfies the goal breaks them)", ruled_out)
     status, calls, message = _plan_calls(problem, policies, access, engine, timeout_s)
     seconds = time.perf_counter() - start
     if status != "solved":
