@@ -114,7 +114,12 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
     dev = report.get("device", {})
     parts = [f"# Plansafe evaluation — {report.get('date', '')}", "",
              f"Command: `{report.get('command', '')}` · wall time {report.get('wall_s', 0):.0f} s"
-             f" · device: {dev.get('summary', '?')}", "",
+             f" (sum of task times {report.get('task_time_s', 0):.0f} s) · device: "
+             f"{dev.get('summary', '?')}", ""]
+    if report.get("merged_from"):
+        parts += ["Merged from runs made one process per domain: "
+                  + ", ".join(f"`{m}`" for m in report["merged_from"]), ""]
+    parts += [
              "Three systems on the same scenarios (benchmarks/scenarios/*.jsonl), the same "
              "simulated tools and the same seeded fault plan per scenario. " +
              str(report.get("settings_text", "")), "", markdown_table(report), "",

@@ -29,8 +29,11 @@ __all__ = ["bench", "main", "select", "RESULTS"]
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
-def select(domain: str, *, quick: bool, n: int | None) -> list[Scenario]:
+def select(domain: str, *, quick: bool, n: int | None, ids: Sequence[str] = ()
+           ) -> list[Scenario]:
     suite = load_fixtures(domain)
+    if ids:
+        suite = [s for s in suite if s.id in ids]
     if quick:
         suite = quick_subset(suite, per_failure=1, max_steps=25)
     return suite[:n] if n is not None else suite
@@ -40,8 +43,8 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
           systems: Sequence[str] = SYSTEMS, out: Path | None = None, planner: str = "auto",
           with_scorecard: bool = True, with_charts: bool = True,
           log: Callable[[str], None] = lambda m: None, command: str = "",
-          from_outcomes: Sequence[Path] = (), quick_scorecard: bool = False
-          ) -> dict[str, Any]:
+          from_outcomes: Sequence[Path] = (), quick_scorecard: bool = False,
+          ids: Sequence[str] = (), notes: Sequence[str] = ()) -> dict[str, Any]:
     from benchmarks.eval.report import write_report
     from benchmarks.eval.scorecard import device, scorecard
 
@@ -61,7 +64,7 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     with tempfile.TemporaryDirectory(prefix="plansafe-bench-") as tmp:
         b = Bench(tmp, planner=planner)
         for domain in domains:
-            scenarios = select(domain, quick=quick, n=n)
+            scenarios = select(domain, quick=quick, n=n, ids=ids)
             log(f"{domain}: {len(scenarios)} scenarios x {len(systems)} systems")
             for i, s in enumerate(scenarios, 1):
                 for system in systems:
@@ -75,6 +78,9 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
                         f"{mark:9s} {o.total_s:6.2f} s" + (f"  violations={o.violations}"
                                                            if o.violations else ""))
     partial.unlink(missing_ok=True)
+    # a scenario run again (e.g. after a fix) replaces its earlier outcome for that system
+    latest = {(o["system"], o["scenario"]): o for o in outcomes}
+    outcomes = list(latest.values())
     runs_s = time.perf_counter() - t0
     card = scorecard(quick=quick or quick_scorecard, log=log) if with_scorecard else {}
     planner_text = ("the Planner agent (embedded model, one proposal checked by the verifier, "
@@ -82,12 +88,16 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
                     "Downward" if planner == "auto" else "Fast Downward (symbolic)")
     meta = {
         "date": today, "quick": quick, "scorecard_quick": quick or quick_scorecard, "command": command or "plansafe bench",
-        "device": device(), "domains": list(domains), "systems": list(systems),
+        "device": device(),
+        "domains": sorted({o["domain"] for o in outcomes}) or list(domains),
+        "systems": [x for x in SYSTEMS if any(o["system"] == x for o in outcomes)],
+        "merged_from": [str(p) for p in from_outcomes],
+        "task_time_s": round(sum(o["total_s"] for o in outcomes), 1),
         "settings": {"planner": planner, "retries_per_step": RETRIES,
                      "approvals": "auto-granted", "max_replans": 5},
         "settings_text": f"Plansafe plans with {planner_text}; approvals are granted "
                          f"automatically; every system tries a failing step {RETRIES} times.",
-        "runs_s": round(runs_s, 1), "scorecard": card,
+        "runs_s": round(runs_s, 1), "scorecard": card, "notes": list(notes),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     report = write_report(outcomes, folder, meta=meta, with_charts=with_charts)
@@ -106,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--planner", choices=("auto", "symbolic"), default="auto")
     ap.add_argument("--no-scorecard", action="store_true")
+    ap.add_argument("--note", action="append", default=[], help="a note for report.md")
+    ap.add_argument("--ids", default="", help="only these scenario ids (comma-separated)")
     ap.add_argument("--quick-scorecard", action="store_true",
                     help="the quick versions of the earlier benchmarks")
     ap.add_argument("--from-outcomes", type=Path, nargs="*", default=[],
@@ -116,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
           with_scorecard=not args.no_scorecard,
           log=lambda m: print(m, file=sys.stderr, flush=True),
           command="python -m benchmarks.eval.run " + " ".join(argv or sys.argv[1:]),
-          from_outcomes=args.from_outcomes, quick_scorecard=args.quick_scorecard)
+          from_outcomes=args.from_outcomes, quick_scorecard=args.quick_scorecard,
+          ids=[i for i in args.ids.split(",") if i], notes=args.note)
     return 0
 
 
