@@ -234,16 +234,17 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     steps = len(plan)
     if failure in ("permanent-alt", "unrecoverable"):
         want_alt = failure == "permanent-alt"
-        use_goal = not want_alt and rng.random() < (0.25 if steps < 60 else 0.5) and \
-            scen.blocked_goals(gp)
+        p_goal = 0.25 if steps < 60 or domain not in FAST_OUTAGES else 0.5
+        use_goal = not want_alt and rng.random() < p_goal and scen.blocked_goals(gp)
         cands = [] if use_goal else scen.outages(gp, plan)
         rng.shuffle(cands)
         likely = getattr(scen, "alternatives", None)
         if want_alt and likely is not None:  # outages that likely leave a route, first
             first = {label for label, _ in likely(gp, plan)}
             cands.sort(key=lambda c: c[0] not in first)
-        for label, calls in cands[:6]:
-            r = _solve(spec, problem, forbidden=calls, timeout_s=20.0)
+        tries, limit_s = FAST_OUTAGES.get(domain, (8, 60.0))
+        for label, calls in cands[:tries]:
+            r = _solve(spec, problem, forbidden=calls, timeout_s=limit_s)
             if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
                 blocked, outage = list(calls), label
                 break
@@ -282,6 +283,9 @@ def failures_for(domain: str) -> tuple[str, ...]:
 
 
 MAX_SIZE = {"robotics": 120}  # Fast Downward times out past ~150-step robotics plans here
+# robotics: fewer outage candidates, a shorter planner limit per candidate and, past 60 steps,
+# more blocked goals (proving a big robotics problem unsolvable takes minutes)
+FAST_OUTAGES = {"robotics": (6, 20.0)}
 
 
 def generate_suite(spec: Any, domain: str, *, n: int = 100, seed: int = 0,

@@ -4,7 +4,12 @@
 
 writes ``benchmarks/scenarios/<domain>.jsonl`` (one scenario per line, see
 :mod:`domains.scenarios`). Regenerating with the same arguments gives the same files as
-long as the generators and the symbolic planner answer the same way.
+long as the generators and the symbolic planner answer the same way. The committed files
+were made so (devops and documents: a few minutes each on two cores); robotics, whose big
+problems take Fast Downward up to a minute each, in three parallel parts:
+
+    for k in 0 1 2; do python -m benchmarks.eval.fixtures --domains robotics --part $k/3 & done
+    wait; python -m benchmarks.eval.fixtures --domains robotics --join 3
 """
 
 from __future__ import annotations
