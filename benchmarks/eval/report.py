@@ -232,7 +232,12 @@ def write_report(outcomes: Sequence[Mapping[str, Any]], folder: str | Path, *,
     (folder / "report.md").write_text(markdown(report, files), encoding="utf-8")
     with open(folder / "outcomes.jsonl", "w", encoding="utf-8") as f:
         for o in outcomes:
-            f.write(json.dumps({k: v for k, v in o.items()
-                                if k not in ("cause_calls", "cause_blocking")},
-                               separators=(",", ":")) + "\n")
+            row = {k: v for k, v in o.items() if k not in ("cause_calls", "cause_blocking")
+                   and v not in ("", [], 0, False, None)}  # defaults left out: a small file
+            for k in ("system", "scenario", "status", "goal_reached", "violations",
+                      "explanation_ok"):
+                row[k] = o[k]
+            if row.get("explanation"):
+                row["explanation"] = row["explanation"][:200]
+            f.write(json.dumps(row, separators=(",", ":")) + "\n")
     return report

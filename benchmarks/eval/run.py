@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.eval.fixtures import load_fixtures, quick_subset
-from benchmarks.eval.systems import RETRIES, SYSTEMS, Bench
+from benchmarks.eval.systems import RETRIES, SYSTEMS, Bench, Outcome
 from domains.scenarios import DOMAINS, Scenario
 
 __all__ = ["bench", "main", "select", "RESULTS"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+DEFAULTS = {k: v for k, v in Outcome("", "", "", "", 0, 0, "").to_json().items()
+            if k not in ("system", "scenario")}  # fields a compact outcomes.jsonl leaves out
 
 
 def select(domain: str, *, quick: bool, n: int | None, ids: Sequence[str] = ()
@@ -56,8 +58,8 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     folder = Path(out) if out is not None else RESULTS / (today + ("-quick" if quick else ""))
     outcomes: list[dict[str, Any]] = []
     for path in from_outcomes:  # runs made earlier (e.g. one process per domain), merged
-        outcomes += [json.loads(line) for line in Path(path).read_text().splitlines()
-                     if line.strip()]
+        outcomes += [{**DEFAULTS, **json.loads(line)} for line in Path(path).read_text()
+                     .splitlines() if line.strip()]
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "outcomes.partial.jsonl"  # each outcome as it comes (a cut run is usable)
     partial.write_text("", encoding="utf-8")
