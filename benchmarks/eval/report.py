@@ -172,7 +172,7 @@ def charts(report: Mapping[str, Any], outcomes: Sequence[Mapping[str, Any]], fol
 
     fails = [f for f in FAILURE_ORDER if any(f in d["by_failure"]
                                              for d in report["systems"].values())]
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=80)
+    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=80)
     width = 0.8 / max(1, len(names))
     for i, n in enumerate(names):
         ys = [(report["systems"][n]["by_failure"].get(f) or {}).get("rate") or 0 for f in fails]
@@ -181,7 +181,7 @@ def charts(report: Mapping[str, Any], outcomes: Sequence[Mapping[str, Any]], fol
     ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(fails))], fails)
     ax.set_ylabel("% completed / correct stop")
     ax.set_ylim(0, 105)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Completion by failure condition")
     fig.tight_layout()
     fig.savefig(folder / "completion_by_failure.png")
@@ -189,7 +189,7 @@ def charts(report: Mapping[str, Any], outcomes: Sequence[Mapping[str, Any]], fol
     files.append("completion_by_failure.png")
 
     domains = sorted({d for s in report["systems"].values() for d in s["by_domain"]})
-    fig, ax = plt.subplots(figsize=(6, 3), dpi=80)
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
     for i, n in enumerate(names):
         ys = [report["systems"][n]["by_domain"][d]["recovery_rate"] or 0 for d in domains]
         ax.bar([x + i * width for x in range(len(domains))], [100 * y for y in ys], width,
@@ -197,7 +197,7 @@ def charts(report: Mapping[str, Any], outcomes: Sequence[Mapping[str, Any]], fol
     ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(domains))], domains)
     ax.set_ylabel("% recoverable failures recovered")
     ax.set_ylim(0, 105)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Error recovery")
     fig.tight_layout()
     fig.savefig(folder / "recovery.png")
