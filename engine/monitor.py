@@ -196,7 +196,8 @@ def make_planner(spec: Any, kind: str = "symbolic", *, engine: str = "fast-downw
 
         a = PlannerAgent.for_planner(replace(spec, policies=tuple(policies), access=access),
                                      kind, engine=engine, timeout_s=timeout_s)  # type: ignore
-        plan, verdict = a.plan(problem)
+        with problem_on_disk(problem) as on_disk:  # a replan's problem has no file yet
+            plan, verdict = a.plan(on_disk)
         if plan is None:
             return PlanResult(a.last.fallback_status or "error", None, verdict, engine,
                               a.last.seconds, a.last.message, tuple(a.last.blocking))
