@@ -74,7 +74,8 @@ COLUMNS = (("completion", lambda d: _pct(d["completion_rate"])),
            ("MTTR s", lambda d: _num(d["mttr_s"])),
            ("msgs/task", lambda d: _num(d["messages_per_task"], "{:.1f}")),
            ("tokens/task", lambda d: _num(d["tokens_per_task"], "{:.0f}")),
-           ("planning s p50/p95", lambda d: f"{d['planning_s_p50']:.2f} / {d['planning_s_p95']:.2f}"),
+           ("planning s p50/p95",
+            lambda d: f"{d['planning_s_p50']:.2f} / {d['planning_s_p95']:.2f}"),
            ("total s p50/p95", lambda d: f"{d['total_s_p50']:.2f} / {d['total_s_p95']:.2f}"),
            ("violations executed", lambda d: f"{d['violations_executed']} "
                                              f"({d['runs_with_violations']} runs)"),
@@ -152,7 +153,8 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
             if isinstance(entry, dict) and entry.get("error"):
                 parts.append(f"- **{name}**: not measured ({entry['error']})")
             else:
-                parts.append(f"- **{name}**: {entry.get('summary', '') if isinstance(entry, dict) else entry}")
+                said = entry.get("summary", "") if isinstance(entry, dict) else entry
+                parts.append(f"- **{name}**: {said}")
         parts.append("")
     parts += ["## Charts", ""] + [f"![{c}]({c})" for c in charts] + [""]
     parts += ["## Definitions", "", METRICS_DOC or ""]

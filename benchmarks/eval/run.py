@@ -89,7 +89,8 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
                     "then Fast Downward) where the problem fits the model's context, else Fast "
                     "Downward" if planner == "auto" else "Fast Downward (symbolic)")
     meta = {
-        "date": today, "quick": quick, "scorecard_quick": quick or quick_scorecard, "command": command or "plansafe bench",
+        "date": today, "quick": quick, "scorecard_quick": quick or quick_scorecard,
+        "command": command or "plansafe bench",
         "device": device(),
         "domains": sorted({o["domain"] for o in outcomes}) or list(domains),
         "systems": [x for x in SYSTEMS if any(o["system"] == x for o in outcomes)],

@@ -149,7 +149,8 @@ def summarize(module: str, entry: dict[str, Any]) -> str:
                              for k, v in data.get("sets", {}).items())
             dec = data.get("decoding", {})
             return (sets + f"; grammar decoding overhead {_f(dec.get('overhead'), '{:.0%}')} "
-                    f"per token ({', '.join(f'{m} {_f(t)} tok/s' for m, t in dec.get('tokens_per_s', {}).items())})")
+                    "per token (" + ", ".join(f"{m} {_f(t)} tok/s" for m, t in
+                                              dec.get("tokens_per_s", {}).items()) + ")")
     except (KeyError, TypeError) as e:
         return f"(unexpected output shape: {e})"
     nums = _numbers(data)

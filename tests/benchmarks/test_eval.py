@@ -84,8 +84,8 @@ def test_plansafe_completes_and_recovers(bench) -> None:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize("kind", ["outage", "blocked-goal"])
-def test_plansafe_stops_an_unrecoverable_scenario_with_the_cause(bench, kind: str
-                                                                 ) -> None:  # type: ignore[no-untyped-def]
+def test_plansafe_stops_an_unrecoverable_scenario_with_the_cause(  # type: ignore[no-untyped-def]
+        bench, kind: str) -> None:
     pool = [s for s in load_fixtures("devops") if s.failure == "unrecoverable"
             and s.phrasing == "pddl" and bool(s.blocking) == (kind == "blocked-goal")]
     s = min(pool, key=lambda s: (len(s.goal), s.steps, s.id))
