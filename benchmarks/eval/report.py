@@ -135,7 +135,7 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
         parts += ["", f"Plansafe completion by goal phrasing: plain words {_pct(phr['plain'])}, "
                   f"PDDL {_pct(phr['pddl'])}.", ""]
         if report.get("notes"):
-            parts += [str(n) for n in report["notes"]] + [""]
+            parts += [f"- {n}" for n in report["notes"]] + [""]
     lat = report.get("planning_latency_vs_single_agent")
     parts += ["## Against the paper", "",
               "The paper reports task completion 91% (multi-agent LLM), 79% (rule-based), 84% "
@@ -144,8 +144,8 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
                   f"{n} {_pct(d['completion_rate'])}" for n, d in report["systems"].items())
               + (f"; Plansafe recovery {_pct(report['systems']['plansafe']['recovery_rate'])}"
                  if "plansafe" in report["systems"] else "")
-              + (f"; Plansafe mean planning time {100 * lat:+.0f}% vs the single agent "
-                 "(negative: slower)" if lat is not None else "") + ".", ""]
+              + (f"; Plansafe's mean planning time is {1 - lat:.1f}x the single agent's"
+                 if lat is not None else "") + ".", ""]
     sc = report.get("scorecard")
     if sc:
         parts += ["## Scorecard (earlier benchmarks)", ""]
