@@ -95,18 +95,62 @@ def _clauses(text: str) -> list[str]:
 def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
                    backend: Any = None) -> GoalTranslation:
     """The formal goal for ``text``. A plain goal of several clauses is read clause by clause
-    (the model reads short texts best), each under the checks below; then as a whole."""
+    (the model reads short texts best), each under the checks of :func:`_translate`. A clause
+    the model cannot read alone ("then make sure it is healthy") is read together with a
+    neighbour, and that reading is kept only if it contains the neighbour's own reading:
+    every clause is accounted for, and no reading of a longer text is trusted unchecked."""
     if text.strip().startswith("("):
         return _translate(spec, problem_or_objects, text, backend=backend)
     parts = _clauses(text)
     if len(parts) <= 1:
         return _read_clause(spec, problem_or_objects, text, backend=backend)
-    # several clauses: each must be read; a reading of the whole text is not trusted (the
-    # model tends to drop or merge clauses and the result can still pass the checks)
-    reads = [_read_clause(spec, problem_or_objects, p, backend=backend) for p in parts]
-    atoms = dict.fromkeys(a for r in reads for a in re.findall(r"\([^()]*\)", r.goal))
+    reads: list[GoalTranslation | None] = []
+    errors: list[PlansafeError] = []
+    for p in parts:
+        try:
+            reads.append(_read_clause(spec, problem_or_objects, p, backend=backend))
+        except PlansafeError as e:
+            reads.append(None)
+            errors.append(e)
+    spent = [r for r in reads if r is not None]
+    atoms: dict[str, None] = {}
+    for i, r in enumerate(reads):
+        if r is not None:
+            atoms.update(dict.fromkeys(_atoms(r.goal)))
+            continue
+        pair = _read_with_neighbour(spec, problem_or_objects, parts, reads, i, backend=backend,
+                                    spent=spent)
+        if pair is None:
+            raise errors[sum(1 for x in reads[:i] if x is None)]
+        atoms.update(dict.fromkeys(pair))
     return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
-                           sum(r.tokens for r in reads), sum(r.seconds for r in reads))
+                           sum(r.tokens for r in spent), sum(r.seconds for r in spent))
+
+
+def _atoms(goal: str) -> list[str]:
+    return re.findall(r"\([^()]*\)", goal)
+
+
+def _read_with_neighbour(spec: Any, problem_or_objects: Problem | Mapping[str, str],
+                         parts: list[str], reads: list[GoalTranslation | None], i: int, *,
+                         backend: Any, spent: list[GoalTranslation]) -> list[str] | None:
+    """Clause ``i`` read with the clause before (else after) it, which was read alone: the
+    joint reading must contain that clause's atoms and add some of its own."""
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(parts) or reads[j] is None:
+            continue
+        joint = f"{parts[j]} and {parts[i]}" if j < i else f"{parts[i]} and {parts[j]}"
+        try:
+            r = _read_clause(spec, problem_or_objects, joint, backend=backend)
+        except PlansafeError:
+            continue
+        spent.append(r)
+        own = set(_atoms(reads[j].goal))  # type: ignore[union-attr]
+        got = _atoms(r.goal)
+        extra = [a for a in got if a not in own]
+        if own <= set(got) and extra:
+            return extra
+    return None
 
 
 def _read_clause(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
