@@ -174,36 +174,16 @@ def charts(report: Mapping[str, Any], outcomes: Sequence[Mapping[str, Any]], fol
 
     fails = [f for f in FAILURE_ORDER if any(f in d["by_failure"]
                                              for d in report["systems"].values())]
-    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=80)
-    width = 0.8 / max(1, len(names))
-    for i, n in enumerate(names):
-        ys = [(report["systems"][n]["by_failure"].get(f) or {}).get("rate") or 0 for f in fails]
-        ax.bar([x + i * width for x in range(len(fails))], [100 * y for y in ys], width,
-               label=n, color=colors.get(n))
-    ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(fails))], fails)
-    ax.set_ylabel("% completed / correct stop")
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Completion by failure condition")
-    fig.tight_layout()
-    fig.savefig(folder / "completion_by_failure.png")
-    plt.close(fig)
+    _grouped_bars(plt, folder / "completion_by_failure.png", names, colors, fails,
+                  lambda n, f: (report["systems"][n]["by_failure"].get(f) or {}).get("rate"),
+                  ylabel="% completed / correct stop", title="Completion by failure condition",
+                  size=(8, 3.2))
     files.append("completion_by_failure.png")
 
     domains = sorted({d for s in report["systems"].values() for d in s["by_domain"]})
-    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
-    for i, n in enumerate(names):
-        ys = [report["systems"][n]["by_domain"][d]["recovery_rate"] or 0 for d in domains]
-        ax.bar([x + i * width for x in range(len(domains))], [100 * y for y in ys], width,
-               label=n, color=colors.get(n))
-    ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(domains))], domains)
-    ax.set_ylabel("% recoverable failures recovered")
-    ax.set_ylim(0, 105)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Error recovery")
-    fig.tight_layout()
-    fig.savefig(folder / "recovery.png")
-    plt.close(fig)
+    _grouped_bars(plt, folder / "recovery.png", names, colors, domains,
+                  lambda n, d: report["systems"][n]["by_domain"][d]["recovery_rate"],
+                  ylabel="% recoverable failures recovered", title="Error recovery", size=(7, 3))
     files.append("recovery.png")
 
     fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=80)
@@ -243,3 +223,23 @@ def write_report(outcomes: Sequence[Mapping[str, Any]], folder: str | Path, *,
                 row["explanation"] = row["explanation"][:200]
             f.write(json.dumps(row, separators=(",", ":")) + "\n")
     return report
+
+
+def _grouped_bars(plt: Any, path: Path, names: list[str], colors: dict[str, str],
+                  groups: list[str], value: Any, *, ylabel: str, title: str,
+                  size: tuple[float, float]) -> None:
+    """One bar per system in each group; ``value(system, group)`` is a rate or None."""
+    fig, ax = plt.subplots(figsize=size, dpi=80)
+    width = 0.8 / max(1, len(names))
+    for i, n in enumerate(names):
+        ys = [value(n, g) or 0 for g in groups]
+        ax.bar([x + i * width for x in range(len(groups))], [100 * y for y in ys], width,
+               label=n, color=colors.get(n))
+    ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(groups))], groups)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
