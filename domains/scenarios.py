@@ -9,9 +9,13 @@ plain language or PDDL, and a failure condition injected through the simulated t
 - ``transient``: one to three calls fail transiently (once or twice) or time out once;
   retrying recovers;
 - ``permanent-alt``: a resource breaks for good (every call of its group fails
-  permanently) but another route reaches the goal (verified with the symbolic planner);
+  permanently) but another route reaches the goal, verified with the symbolic planner
+  from the state where the reference plan meets the fault (not only from the start: a
+  robot that drained its battery to reach a charger that breaks is stuck there);
 - ``external``: the world changes by itself before a call (the pack's drift), or a tool
-  reports success without acting; replanning from the observed state recovers;
+  reports success without acting; replanning from the observed state recovers (a drift
+  that would leave no plan, as the simulator realizes it on the reference run, becomes a
+  silent no-op instead);
 - ``unrecoverable``: a resource no route can avoid breaks for good (verified: no plan
   exists without it), or the goal itself is blocked by a policy. The right outcome is a
   stop with an explanation naming the failing call or the blocking policy.
@@ -176,9 +180,49 @@ def _states(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom
     return out
 
 
+def realized_drift(drift: Any, fault_seed: int, step_id: str, call: Call,
+                   state: frozenset[GroundAtom]) -> tuple[set[GroundAtom], set[GroundAtom]]:
+    """The change an ``external`` fault makes before ``call`` runs as step ``step_id``,
+    seeded exactly as :class:`domains.simulator.Simulator` seeds it."""
+    import hashlib
+
+    text = "(" + " ".join((call[0], *call[1])) + ")"
+    seed = int.from_bytes(hashlib.sha256(f"{fault_seed}|{step_id}|{text}".encode())
+                          .digest()[:8], "big")
+    return drift(state, random.Random(seed))
+
+
+def _solvable_from(spec: Any, problem: Problem, states: Sequence[frozenset[GroundAtom]],
+                   i: int, state: frozenset[GroundAtom], forbidden: Sequence[Call],
+                   timeout_s: float) -> bool:
+    """Whether a plan reaches the goal from ``state``, reached after ``states[:i]`` (the
+    policies' residue), without the ``forbidden`` calls: the fault is recoverable where
+    it strikes, not only from the initial state."""
+    from verifier.planning import solve
+    from verifier.problem_ops import forbid_calls, residual_policies, with_initial_state
+
+    history = list(states[:i])
+    sub = with_initial_state(problem, state, name=f"{problem.name}-at{i}") if history else \
+        problem
+    policies = residual_policies(spec.policies, sub, history)
+    r = solve(sub, policies=policies, access=forbid_calls(spec.access, list(forbidden)),
+              describe=spec.describe, timeout_s=timeout_s, explain=False)
+    if r.plan is None and "initial state" in (r.message or ""):
+        relaxed = residual_policies(spec.policies, sub, history, relaxed=True)
+        r = solve(sub, policies=relaxed, access=forbid_calls(spec.access, list(forbidden)),
+                  describe=spec.describe, timeout_s=timeout_s, explain=False)
+    return bool(r.solved)
+
+
+def _first_hit(plan: Sequence[Call], calls: Sequence[Call]) -> int | None:
+    """The index of the reference plan's first step that a broken resource fails."""
+    blocked = set(calls)
+    return next((i for i, c in enumerate(plan) if c in blocked), None)
+
+
 def _faults_for(failure: str, rng: random.Random, seed: int, plan: Sequence[Call],
                 states: Sequence[frozenset[GroundAtom]], drift: Any,
-                blocked: Sequence[Call]) -> dict[str, Any]:
+                blocked: Sequence[Call], recoverable: Any = None) -> dict[str, Any]:
     sched: list[ScheduledFault] = []
     if failure == "transient":
         for i in sorted(rng.sample(range(len(plan)), min(len(plan), rng.randint(1, 3)))):
@@ -194,6 +238,9 @@ def _faults_for(failure: str, rng: random.Random, seed: int, plan: Sequence[Call
                 add, delete = drift(states[i], random.Random(0))
                 if not add and not delete:  # nothing to drift at that point: a silent no-op
                     kind = "wrong-effect"
+                elif recoverable is not None and not recoverable(i, realized_drift(
+                        drift, seed, f"s{i + 1}", plan[i], states[i])):
+                    kind = "wrong-effect"  # this drift would leave no plan: not recoverable
             sched.append(ScheduledFault(kind, a, args, 1, 1))
     elif failure in ("permanent-alt", "unrecoverable"):
         sched += [ScheduledFault("permanent", a, args, 1, PERMANENT_TIMES) for a, args in blocked]
@@ -243,8 +290,14 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
             first = {label for label, _ in likely(gp, plan)}
             cands.sort(key=lambda c: c[0] not in first)
         tries, limit_s = FAST_OUTAGES.get(domain, (8, 60.0))
+        states = _states(problem, plan)
         for label, calls in cands[:tries]:
             r = _solve(spec, problem, forbidden=calls, timeout_s=limit_s)
+            if r.solved and want_alt:
+                hit = _first_hit(plan, calls)
+                if hit is not None and not _solvable_from(spec, problem, states, hit,
+                                                          states[hit], calls, limit_s):
+                    continue  # a route existed at the start, none where the fault strikes
             if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
                 blocked, outage = list(calls), label
                 break
@@ -263,8 +316,15 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
         if plain:
             phrasing, text = "plain", plain
     drift = getattr(tools.SIMULATOR, "drift", None)
-    faults = _faults_for(failure, rng, seed * 1000 + index, plan, _states(problem, plan), drift,
-                         blocked)
+    states = _states(problem, plan)
+
+    def recoverable(i: int, change: tuple[set[GroundAtom], set[GroundAtom]]) -> bool:
+        add, delete = change
+        after = frozenset((states[i] - delete) | add)
+        return _solvable_from(spec, problem, states, i, after, (), 60.0)
+
+    faults = _faults_for(failure, rng, seed * 1000 + index, plan, states, drift, blocked,
+                         recoverable)
     return Scenario(sid, domain, seed, size, steps, gp.objects, gp.init, gp.goal, goal_pddl,
                     phrasing, text, failure, faults, outage, tuple(blocked), blocking)
 

@@ -20,7 +20,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from domains.scenarios import DOMAINS, FAILURES, Scenario, generate_suite, load_suite, save_suite
+from domains.scenarios import (DOMAINS, FAILURES, Scenario, failures_for, generate_suite,
+                               load_suite, save_suite)
 
 __all__ = ["FIXTURES", "load_fixtures", "quick_subset", "main"]
 
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="only indices i with i %% M == K, into <domain>.K.part (then --join)")
     ap.add_argument("--join", type=int, default=None, metavar="M",
                     help="join the M parts of each domain into <domain>.jsonl")
+    ap.add_argument("--failures", default=None, metavar="F,G",
+                    help="regenerate only the scenarios of these failure conditions and "
+                    "rewrite those that changed in place in <domain>.jsonl (the others stay)")
     args = ap.parse_args(argv)
     if args.join:
         for domain in args.domains.split(","):
@@ -83,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         spec = load_spec(root / domain)
         log = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+        if args.failures:
+            kinds = failures_for(domain)
+            wanted = set(args.failures.split(","))
+            idx = [i for i in range(args.n) if kinds[i % len(kinds)] in wanted]
+            if args.part:
+                k, m = (int(x) for x in args.part.split("/"))
+                idx = [i for i in idx if i % m == k]
+            path = args.out / f"{domain}.jsonl"
+            fresh = {s.id: s for s in generate_suite(spec, domain, n=args.n, seed=args.seed,
+                                                     log=log, indices=idx)}
+            changed = _replace_in_place(path, fresh)
+            print(f"{domain}: {len(fresh)} regenerated, changed: {', '.join(changed) or 'none'}",
+                  flush=True)
+            continue
         if args.part:
             k, m = (int(x) for x in args.part.split("/"))
             suite = generate_suite(spec, domain, n=args.n, seed=args.seed, log=log,
@@ -94,6 +112,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{domain}: {len(suite)} scenarios in {time.perf_counter() - t0:.0f} s -> "
               f"{args.out / (domain + '.jsonl')}", flush=True)
     return 0
+
+
+def _replace_in_place(path: Path, fresh: dict[str, Scenario]) -> list[str]:
+    """Rewrite the scenarios of ``fresh`` whose JSON changed; return their ids (the file is
+    locked, so parallel parts do not overwrite each other's changes)."""
+    import fcntl
+    import json
+
+    with open(path, "r+", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        lines = f.read().splitlines()
+        changed = []
+        for k, line in enumerate(lines):
+            sid = json.loads(line)["id"]
+            if sid in fresh:
+                new = json.dumps(fresh[sid].to_json(), separators=(",", ":"))
+                if new != line:
+                    lines[k] = new
+                    changed.append(sid)
+        f.seek(0)
+        f.write("\n".join(lines) + "\n")
+        f.truncate()
+    return changed
 
 
 if __name__ == "__main__":
