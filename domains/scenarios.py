@@ -296,7 +296,7 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
             if r.solved and want_alt:
                 hit = _first_hit(plan, calls)
                 if hit is not None and not _solvable_from(spec, problem, states, hit,
-                                                          states[hit], calls, limit_s):
+                                                          states[hit], calls, 60.0):
                     continue  # a route existed at the start, none where the fault strikes
             if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
                 blocked, outage = list(calls), label

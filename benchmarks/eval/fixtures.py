@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--failures", default=None, metavar="F,G",
                     help="regenerate only the scenarios of these failure conditions and "
                     "rewrite those that changed in place in <domain>.jsonl (the others stay)")
+    ap.add_argument("--indices", default=None, metavar="I,J",
+                    help="with --failures: only these scenario indices")
     args = ap.parse_args(argv)
     if args.join:
         for domain in args.domains.split(","):
@@ -94,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.part:
                 k, m = (int(x) for x in args.part.split("/"))
                 idx = [i for i in idx if i % m == k]
+            if args.indices:
+                idx = [i for i in idx if i in {int(x) for x in args.indices.split(",")}]
             path = args.out / f"{domain}.jsonl"
             fresh = {s.id: s for s in generate_suite(spec, domain, n=args.n, seed=args.seed,
                                                      log=log, indices=idx)}
