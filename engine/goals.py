@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from typing import Any
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Problem
 
-__all__ = ["parse_goal", "translate_goal", "GoalTranslation", "default_problem", "with_goal"]
+__all__ = ["parse_goal", "translate_goal", "GoalTranslation", "default_problem", "with_goal",
+           "goal_objects"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,16 @@ def _mentioned(obj: str, text: str, aliases: Mapping[str, tuple[str, ...]]) -> b
     return any(f" {' '.join(_words(f))} " in low for f in forms if _words(f))
 
 
+def goal_objects(objects: Iterable[str], text: str, aliases: Mapping[str, tuple[str, ...]]
+                 ) -> list[str]:
+    """The objects a goal text names (by name or a known alias), sorted; all of ``objects``
+    when it names none. The goal prompt lists these, so what the model reads does not grow
+    with the problem (training problems are small, real ones are not)."""
+    objs = list(objects)
+    named = sorted(o for o in objs if _mentioned(o, text, aliases))
+    return named or sorted(objs)
+
+
 _CLAUSE = re.compile(r"\s*(?:;|,\s*and\s+|,\s*then\s+|,|\s+and\s+)\s*", re.I)
 
 
@@ -97,22 +108,34 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     """The formal goal for ``text``. A plain goal of several clauses is read clause by clause
     (the model reads short texts best), each under the checks of :func:`_translate`. A clause
     the model cannot read alone ("then make sure it is healthy") is read together with a
-    neighbour, and that reading is kept only if it contains the neighbour's own reading:
-    every clause is accounted for, and no reading of a longer text is trusted unchecked."""
+    neighbour, and that reading is kept only if it contains the neighbour's own reading and
+    adds to it; so is a clause whose reading only repeats an earlier clause's. Every clause
+    is accounted for, and no reading of a longer text is trusted unchecked."""
     if text.strip().startswith("("):
         return _translate(spec, problem_or_objects, text, backend=backend)
     parts = _clauses(text)
     if len(parts) <= 1:
         return _read_clause(spec, problem_or_objects, text, backend=backend)
     reads: list[GoalTranslation | None] = []
-    errors: list[PlansafeError] = []
-    for p in parts:
+    errors: dict[int, PlansafeError] = {}
+    seen: set[str] = set()
+    spent = []
+    for i, p in enumerate(parts):
         try:
-            reads.append(_read_clause(spec, problem_or_objects, p, backend=backend))
+            r = _read_clause(spec, problem_or_objects, p, backend=backend)
         except PlansafeError as e:
             reads.append(None)
-            errors.append(e)
-    spent = [r for r in reads if r is not None]
+            errors[i] = e
+            continue
+        spent.append(r)
+        if set(_atoms(r.goal)) <= seen:  # a clause that only repeats an earlier one is misread
+            reads.append(None)
+            errors[i] = PlansafeError(
+                f"cannot map the goal {p!r}: its reading {r.goal} only repeats an earlier "
+                "clause's (say what should hold of it, or write the goal in PDDL)")
+            continue
+        seen.update(_atoms(r.goal))
+        reads.append(r)
     atoms: dict[str, None] = {}
     for i, r in enumerate(reads):
         if r is not None:
@@ -121,7 +144,7 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
         pair = _read_with_neighbour(spec, problem_or_objects, parts, reads, i, backend=backend,
                                     spent=spent)
         if pair is None:
-            raise errors[sum(1 for x in reads[:i] if x is None)]
+            raise errors[i]
         atoms.update(dict.fromkeys(pair))
     return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
                            sum(r.tokens for r in spent), sum(r.seconds for r in spent))
@@ -193,8 +216,12 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
         parse_formula(stripped, spec.domain, objects, path="<goal>")  # SpecError on bad input
         return GoalTranslation(text, stripped, "pddl")
     names = ", ".join(sorted(o for o in objects if o not in spec.domain.constants))
+    aliases = _aliases(spec.name)
     absent = sorted({w for w in _words(stripped) if w in _known_names(spec) and w not in objects
-                     and not any(w in al for al in _aliases(spec.name).values())})
+                     and not any(w in al for al in aliases.values())}
+                    | {o for o in aliases if o not in objects and _mentioned(o, stripped, aliases)
+                       and not any(_mentioned(p, stripped, aliases) and set(aliases[o]) &
+                                   set(aliases.get(p, ())) for p in objects)})
     if absent:
         raise PlansafeError(f"cannot map the goal {stripped!r}: "
                             + ", ".join(repr(a) for a in absent)
@@ -210,9 +237,9 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     t0 = time.perf_counter()
     # The grammar admits only objects the text names (by name or a known alias), so the
     # model can choose which predicate holds of them but cannot pick an unnamed object.
-    aliases = _aliases(spec.name)
     named = {o: t for o, t in objects.items() if _mentioned(o, stripped, aliases)}
-    gen = backend.generate(goal_prompt(spec.name, objects, stripped),
+    gen = backend.generate(goal_prompt(spec.name, goal_objects(objects, stripped, aliases),
+                                       stripped),
                            grammar=goal_grammar(spec.domain, named or objects), k=1,
                            max_new_tokens=160)[0]
     seconds = time.perf_counter() - t0

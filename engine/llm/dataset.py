@@ -23,7 +23,7 @@ from typing import Any
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, feedback_prompt, goal_prompt, plan_prompt
 
 __all__ = ["BUILTIN_SPECS", "SPECS_DIR", "Example", "generate_records", "build_dataset",
-           "examples_from", "record_key", "explain", "generator_module"]
+           "examples_from", "record_key", "explain", "generator_module", "name_pool"]
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
 BUILTIN_SPECS = ("blocksworld", "devops", "documents", "robotics")
@@ -311,21 +311,27 @@ def _problem_of(rec: dict[str, Any], domain: Any) -> Any:
 
 
 def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[Example]:
+    """Plain goal -> formal goal. Objects are renamed from the spec's whole name pool (scenario
+    problems have invoices and items that small training problems lack) and the prompt lists
+    only the objects the text names, as :func:`engine.goals.translate_goal` does."""
     from domains.generated import phrase_goal
 
     mod = generator_module(rec["spec"])
-    objs = rec["objects"]
-    goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
     for _ in range(k):
+        mapping = _pool_renaming(rng, rec)
+        objs = [mapping.get(o, o) for o in rec["objects"]]
+        goal = [tuple(mapping.get(w, w) for w in a.strip("()").split()) for a in rec["goal"]]
         sub = goal if len(goal) <= 3 or rng.random() < 0.3 else rng.sample(goal, rng.randint(1, 3))
         text = phrase_goal(rng, sub, mod.PHRASING, mod.ALIASES, openers=mod.OPENERS)
         if text is None:
             continue
-        yield Example(goal_prompt(rec["spec"], objs, text),
+        yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
                       " ".join(atom_text(a) for a in sub), "goal")
     if rng.random() < 0.5:
         return
     # a text naming an object this problem lacks, or about another domain: (unknown)
+    objs = rec["objects"]
+    goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
     other = rng.choice(BUILTIN_SPECS)
     omod = generator_module(other)
     if other == rec["spec"]:
@@ -339,7 +345,65 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
         orec = omod.random_problem(rng)
         text = phrase_goal(rng, orec.goal[:1], omod.PHRASING, omod.ALIASES, openers=omod.OPENERS)
     if text:
-        yield Example(goal_prompt(rec["spec"], objs, text), UNKNOWN_GOAL, "goal")
+        yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
+                      UNKNOWN_GOAL, "goal")
+
+
+def _named(spec_name: str, objects: Sequence[str], text: str) -> list[str]:
+    """The objects a goal text names (by name or alias); all objects when it names none."""
+    from engine.goals import goal_objects
+
+    return goal_objects(objects, text, generator_module(spec_name).ALIASES)
+
+
+_POOLS: dict[str, dict[str, list[str]]] = {}
+
+
+def name_pool(spec_name: str) -> dict[str, list[str]]:
+    """Object names per type that problems of a spec use: its random problems, its scenario
+    builder's problems (more invoices, items, places) and the objects its aliases know."""
+    if spec_name in _POOLS:
+        return _POOLS[spec_name]
+    import re
+
+    mod = generator_module(spec_name)
+    builders = [lambda r: mod.random_problem(r)]
+    try:
+        scen = importlib.import_module(f"domains.{spec_name}.scenarios")
+        builders.append(lambda r: scen.build(r, r.randint(1, 30), name="pool"))
+    except ImportError:
+        pass
+    consts = _constants(spec_name)
+    pool: dict[str, set[str]] = {}
+    for i in range(100):
+        for build in builders:
+            for o, t in build(random.Random(i)).objects:
+                if o not in consts:
+                    pool.setdefault(t, set()).add(o)
+    prefix = {re.sub(r"\d+$", "", o): t for t, names in pool.items() for o in names
+              if re.search(r"\d$", o)}
+    for o in getattr(mod, "ALIASES", {}):
+        t = prefix.get(re.sub(r"\d+$", "", o))
+        if o not in consts and t is not None and re.search(r"\d$", o):
+            pool[t].add(o)
+    _POOLS[spec_name] = {t: sorted(names) for t, names in pool.items()}
+    return _POOLS[spec_name]
+
+
+def _pool_renaming(rng: random.Random, rec: dict[str, Any]) -> dict[str, str]:
+    """A one-to-one renaming of a record's objects to names of the same type from the pool."""
+    consts = _constants(rec["spec"])
+    pool = name_pool(rec["spec"])
+    groups: dict[str, list[str]] = {}
+    for o, t in rec["types"].items():
+        if o not in consts:
+            groups.setdefault(t, []).append(o)
+    mapping: dict[str, str] = {}
+    for t, names in groups.items():
+        choices = pool.get(t, [])
+        if len(choices) >= len(names):
+            mapping.update(zip(names, rng.sample(choices, len(names))))
+    return mapping
 
 
 def _absent_object(rng: random.Random, rec: dict[str, Any], mod: Any) -> str | None:
@@ -353,7 +417,7 @@ def _absent_object(rng: random.Random, rec: dict[str, Any], mod: Any) -> str | N
 
 
 def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
-                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 1
+                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 2
                   ) -> list[Example]:
     """Plan, repair and goal examples (with isomorphic renamings), shuffled."""
     rng = random.Random(seed)

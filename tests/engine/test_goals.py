@@ -87,3 +87,60 @@ def test_embedded_model_maps_a_plain_goal(specs_dir):
     spec = load_spec(specs_dir / "devops")
     goal = parse_goal(spec, default_problem(spec), "ship the api to production")
     assert goal == "(and (deployed api prod))"
+
+
+class RecordingBackend(FixedBackend):
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None) -> list[Generation]:
+        self.prompt = prompt
+        return super().generate(prompt, grammar=grammar, k=k, max_new_tokens=max_new_tokens)
+
+
+def test_goal_prompt_lists_only_the_objects_the_text_names(specs_dir):
+    # a big problem reads like a small one: the model sees inv5 and its text, not 30 objects
+    spec = load_spec(specs_dir / "documents")
+    objects = {f"inv{i}": "invoice" for i in range(1, 9)} | {"acme": "vendor"}
+    backend = RecordingBackend("(archived inv5)")
+    assert parse_goal(spec, objects, "archive invoice 5", backend=backend) == \
+        "(and (archived inv5))"
+    assert "objects: inv5\n" in backend.prompt
+
+
+def test_goal_naming_an_absent_aliased_object_is_refused_before_the_model(specs_dir):
+    spec = load_spec(specs_dir / "documents")
+    objects = {"inv1": "invoice", "inv2": "invoice", "acme": "vendor"}
+    backend = FixedBackend("(paid inv1)")
+    with pytest.raises(PlansafeError, match="'inv7' is not an object"):
+        parse_goal(spec, objects, "pay invoice 7", backend=backend)
+    assert backend.calls == 0
+
+
+class ByTextBackend(FixedBackend):
+    """Answers by the text in the goal prompt (a model that misreads one clause)."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        super().__init__("(unknown)")
+        self.answers = answers
+
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None) -> list[Generation]:
+        text = prompt.split("\ntext: ")[1].split("\nformal:")[0]
+        self.text = self.answers.get(text, "(unknown)")
+        return super().generate(prompt, grammar=grammar, k=k)
+
+
+def test_a_clause_that_only_repeats_another_is_read_again_with_its_neighbour(devops):
+    spec, problem = devops
+    answers = {"deploy api to prod": "(deployed api prod)",
+               "health-check api on prod": "(deployed api prod)",  # misread: a repeat
+               "deploy api to prod and health-check api on prod":
+                   "(deployed api prod) (healthy api prod)"}
+    goal = parse_goal(spec, problem, "deploy api to prod, health-check api on prod",
+                      backend=ByTextBackend(answers))
+    assert goal == "(and (deployed api prod) (healthy api prod))"
+    answers["deploy api to prod and health-check api on prod"] = "(deployed api prod)"
+    with pytest.raises(PlansafeError, match="only repeats"):
+        parse_goal(spec, problem, "deploy api to prod, health-check api on prod",
+                   backend=ByTextBackend(answers))
