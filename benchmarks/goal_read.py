@@ -1,0 +1,139 @@
+"""Plain-language goals -> formal goals with the embedded model: how many are read exactly.
+
+Two sets:
+
+- ``scenarios``: every plain-language goal of the evaluation fixtures
+  (``benchmarks/scenarios/*.jsonl``), on its own scenario problem. Their phrasings come
+  from the same templates the training goals use (``PHRASING`` in each domain pack), the
+  problems and their sizes do not (scenario problems have up to 30 invoices or items;
+  training problems at most a handful).
+- ``held-out``: hand-written phrasings that are in no template (below), on each spec's
+  default problem, including texts that must be refused.
+
+Each goal is *exact* (the reading equals the expected atoms), *refused* (a clear error:
+Plansafe then does nothing) or *misread* (a wrong goal: the failure that matters).
+
+    python -m benchmarks.goal_read [--model DIR] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (text, expected atoms or None when the text must be refused), on the default problems
+HELD_OUT: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("bring api up in production", "(deployed api prod)"),
+               ("deploy api into prod", "(deployed api prod)"),
+               ("get web live", "(deployed web prod)"),
+               ("ensure web is healthy in production", "(healthy web prod)"),
+               ("run a health check on api in prod", "(healthy api prod)"),
+               ("have the tests of web run", "(tested web)"),
+               ("build the auth service", "(built auth)"),
+               ("snapshot db", "(backed-up db)"),
+               ("release worker to staging and make sure it is healthy there",
+                "(deployed worker staging) (healthy worker staging)"),
+               ("order a pizza", None)],
+    "documents": [("pay invoice 2 out", "(paid inv2)"),
+                  ("get inv1 settled", "(paid inv1)"),
+                  ("archive invoice number 3", "(archived inv3)"),
+                  ("approve inv4 please", "(approved inv4)"),
+                  ("validate the invoice inv2", "(validated inv2)"),
+                  ("have inv1 classified", "(classified inv1)"),
+                  ("do the payment of inv3", "(paid inv3)"),
+                  ("deploy api to prod", None)],
+    "robotics": [("drop box1 off at the lab", None),  # no lab in this problem
+                 ("take box1 over to a1", "(item-at box1 a1)"),
+                 ("make sure box2 ends up in c1", "(item-at box2 c1)"),
+                 ("transport box1 to b1", "(item-at box1 b1)"),
+                 ("send r1 to a2", "(at r1 a2)"),
+                 ("put box3 in a1", "(item-at box3 a1)")],
+}
+
+
+def _atoms(goal: str) -> set[str]:
+    return set(re.findall(r"\([^()]*\)", goal.removeprefix("(and").removesuffix(")")
+                          if goal.startswith("(and") else goal))
+
+
+def _judge(spec: Any, problem: Any, text: str, want: str | None, backend: Any
+           ) -> dict[str, Any]:
+    from engine.goals import translate_goal
+    from verifier.errors import PlansafeError
+
+    try:
+        got: str | None = translate_goal(spec, problem, text, backend=backend).goal
+    except PlansafeError as e:
+        got, why = None, str(e).splitlines()[0][:160]
+    else:
+        why = ""
+    if got is None:
+        verdict = "exact" if want is None else "refused"
+    elif want is None:
+        verdict = "misread"
+    else:
+        verdict = "exact" if _atoms(got) == _atoms(want) else "misread"
+    return {"text": text, "want": want, "got": got, "verdict": verdict, "why": why}
+
+
+def run(backend: Any) -> dict[str, Any]:
+    from domains.scenarios import load_suite
+    from engine.goals import default_problem
+    from verifier.spec import load_spec
+
+    out: dict[str, Any] = {}
+    for set_name in ("scenarios", "held-out"):
+        rows = []
+        t0 = time.perf_counter()
+        for dom in ("devops", "documents", "robotics"):
+            spec = load_spec(ROOT / "specs" / dom)
+            if set_name == "scenarios":
+                for s in load_suite(ROOT / "benchmarks" / "scenarios" / f"{dom}.jsonl"):
+                    if s.phrasing == "plain":
+                        want = " ".join("(" + " ".join(a) + ")" for a in s.goal)
+                        rows.append({"id": s.id, **_judge(spec, s.problem(spec.domain_path),
+                                                          s.goal_text, want, backend)})
+            else:
+                problem = default_problem(spec)
+                for text, want in HELD_OUT[dom]:
+                    rows.append({"id": dom, **_judge(spec, problem, text, want, backend)})
+        counts = {v: sum(r["verdict"] == v for r in rows) for v in ("exact", "refused",
+                                                                     "misread")}
+        out[set_name] = {"n": len(rows), **counts, "seconds": time.perf_counter() - t0,
+                         "rows": rows}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, default=None, help="checkpoint folder")
+    ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "goal_read.json")
+    args = ap.parse_args(argv)
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.backend import TransformersBackend
+
+    model = args.model or DEFAULT_MODEL_DIR
+    results = {"model": str(model), **run(TransformersBackend(model, device="cpu"))}
+    for name in ("scenarios", "held-out"):
+        r = results[name]
+        print(f"{name}: {r['n']} goals: {r['exact']} exact, {r['refused']} refused, "
+              f"{r['misread']} misread ({r['seconds']:.0f} s)")
+        for row in r["rows"]:
+            if row["verdict"] != "exact":
+                print(f"  {row['verdict']:8s} {row['id']}: {row['text']!r} -> "
+                      f"{row['got'] or row['why']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written: {args.json}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""The goal-reading benchmark tells exact readings, refusals and misreadings apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks.goal_read import HELD_OUT, _judge
+from engine.goals import default_problem
+from engine.llm.backend import Generation, ModelBackend
+from verifier.spec import load_spec
+
+
+class Fixed(ModelBackend):
+    name = "fixed"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None) -> list[Generation]:
+        return [Generation(self.text, 3)]
+
+
+@pytest.fixture(scope="module")
+def devops(specs_dir):  # noqa: ANN001
+    spec = load_spec(specs_dir / "devops")
+    return spec, default_problem(spec)
+
+
+@pytest.mark.parametrize("answer,want,verdict", [
+    ("(deployed api prod)", "(deployed api prod)", "exact"),
+    ("(healthy api prod)", "(deployed api prod)", "misread"),
+    ("(unknown)", "(deployed api prod)", "refused"),
+    ("(unknown)", None, "exact"),  # a text that must be refused and is
+    ("(deployed api prod)", None, "misread"),
+])
+def test_verdicts(devops, answer: str, want: str | None, verdict: str) -> None:  # noqa: ANN001
+    spec, problem = devops
+    row = _judge(spec, problem, "bring api up in production", want, Fixed(answer))
+    assert row["verdict"] == verdict
+
+
+def test_held_out_objects_exist_in_the_default_problems(specs_dir) -> None:  # noqa: ANN001
+    import re
+
+    for dom, cases in HELD_OUT.items():
+        objects = set(default_problem(load_spec(specs_dir / dom)).objects)
+        for _, want in cases:
+            for atom in re.findall(r"\(([^()]*)\)", want or ""):
+                assert set(atom.split()[1:]) <= objects, (dom, want)
