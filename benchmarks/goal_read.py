@@ -13,7 +13,7 @@ Two sets:
 Each goal is *exact* (the reading equals the expected atoms), *refused* (a clear error:
 Plansafe then does nothing) or *misread* (a wrong goal: the failure that matters).
 
-    python -m benchmarks.goal_read [--model DIR] [--json FILE]
+    python -m benchmarks.goal_read [--quick] [--model DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _judge(spec: Any, problem: Any, text: str, want: str | None, backend: Any
     return {"text": text, "want": want, "got": got, "verdict": verdict, "why": why}
 
 
-def run(backend: Any) -> dict[str, Any]:
+def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
     from domains.scenarios import load_suite
     from engine.goals import default_problem
     from verifier.spec import load_spec
@@ -95,11 +95,12 @@ def run(backend: Any) -> dict[str, Any]:
         for dom in ("devops", "documents", "robotics"):
             spec = load_spec(ROOT / "specs" / dom)
             if set_name == "scenarios":
-                for s in load_suite(ROOT / "benchmarks" / "scenarios" / f"{dom}.jsonl"):
-                    if s.phrasing == "plain":
-                        want = " ".join("(" + " ".join(a) + ")" for a in s.goal)
-                        rows.append({"id": s.id, **_judge(spec, s.problem(spec.domain_path),
-                                                          s.goal_text, want, backend)})
+                plain = [s for s in load_suite(ROOT / "benchmarks" / "scenarios" /
+                                               f"{dom}.jsonl") if s.phrasing == "plain"]
+                for s in plain[:per_domain]:
+                    want = " ".join("(" + " ".join(a) + ")" for a in s.goal)
+                    rows.append({"id": s.id, **_judge(spec, s.problem(spec.domain_path),
+                                                      s.goal_text, want, backend)})
             else:
                 problem = default_problem(spec)
                 for text, want in HELD_OUT[dom]:
@@ -114,13 +115,17 @@ def run(backend: Any) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None, help="checkpoint folder")
+    ap.add_argument("--quick", action="store_true", help="the first 8 scenario goals of each "
+                    "domain (and every held-out phrasing)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "goal_read.json")
     args = ap.parse_args(argv)
     from engine.llm import DEFAULT_MODEL_DIR
     from engine.llm.backend import TransformersBackend
 
     model = args.model or DEFAULT_MODEL_DIR
-    results = {"model": str(model), **run(TransformersBackend(model, device="cpu"))}
+    results = {"model": str(model), "quick": args.quick,
+               **run(TransformersBackend(model, device="cpu"),
+                     per_domain=8 if args.quick else None)}
     for name in ("scenarios", "held-out"):
         r = results[name]
         print(f"{name}: {r['n']} goals: {r['exact']} exact, {r['refused']} refused, "

@@ -188,7 +188,7 @@ def train(
     out: Annotated[Path, typer.Option(help="folder for the checkpoint (config.json, "
                                       "model.safetensors, tokenizer.json)")
                    ] = Path("build/llm/model"),
-    steps: Annotated[int, typer.Option(help="optimiser steps")] = 3000,
+    steps: Annotated[int, typer.Option(help="optimiser steps")] = 4000,
     size: Annotated[str, typer.Option(help="tiny | small | base | large")] = "small",
     device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
     seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,

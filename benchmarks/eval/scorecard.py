@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], float, float, bool]] = {
     "planning wall time": ("benchmarks.plan", ["--runs", "1"], ["--runs", "3"], 90, 600, True),
     "z3 checker": ("benchmarks.z3_check", ["--quick"], [], 90, 600, False),
     "runtime overhead": ("benchmarks.runtime", ["--quick"], [], 90, 600, True),
+    "plain-language goals": ("benchmarks.goal_read", ["--quick"], [], 180, 900, True),
     "llm planner, decoding overhead, PlanBench": (
         "benchmarks.llm_plan", [], ["--quick"], 0, 1500, True),
 }
@@ -143,6 +144,10 @@ def summarize(module: str, entry: dict[str, Any]) -> str:
                     and "---" not in ln][1:]
             return "; ".join(" ".join(c.strip() for c in ln.strip("|").split("|")[:5])
                              for ln in rows)
+        if module == "benchmarks.goal_read":
+            return "; ".join(f"{k}: {data[k]['n']} goals, {data[k]['exact']} read exactly, "
+                             f"{data[k]['refused']} refused, {data[k]['misread']} misread"
+                             for k in ("scenarios", "held-out"))
         if module == "benchmarks.llm_plan":
             sets = "; ".join(f"{k}: raw {_f(v.get('raw_validity'), '{:.0%}')}, final "
                              f"{_f(v.get('final_validity'), '{:.0%}')}"

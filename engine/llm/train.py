@@ -32,7 +32,7 @@ CHUNK_REGEX = r" ?[^ \n]+\n?| +\n?|\n"
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     out: Path
-    steps: int = 3000
+    steps: int = 4000
     size: str = "small"
     device: str = "auto"
     seed: int = 0
