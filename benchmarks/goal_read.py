@@ -59,8 +59,8 @@ HELD_OUT: dict[str, list[tuple[str, str | None]]] = {
 
 
 def _atoms(goal: str) -> set[str]:
-    return set(re.findall(r"\([^()]*\)", goal.removeprefix("(and").removesuffix(")")
-                          if goal.startswith("(and") else goal))
+    """The ground atoms of ``(and (p a) ...)`` or ``(p a) ...`` (innermost parentheses)."""
+    return set(re.findall(r"\([^()]*\)", goal))
 
 
 def _judge(spec: Any, problem: Any, text: str, want: str | None, backend: Any

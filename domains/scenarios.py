@@ -195,23 +195,18 @@ def realized_drift(drift: Any, fault_seed: int, step_id: str, call: Call,
 def _solvable_from(spec: Any, problem: Problem, states: Sequence[frozenset[GroundAtom]],
                    i: int, state: frozenset[GroundAtom], forbidden: Sequence[Call],
                    timeout_s: float) -> bool:
-    """Whether a plan reaches the goal from ``state``, reached after ``states[:i]`` (the
-    policies' residue), without the ``forbidden`` calls: the fault is recoverable where
-    it strikes, not only from the initial state."""
-    from verifier.planning import solve
-    from verifier.problem_ops import forbid_calls, residual_policies, with_initial_state
+    """Whether the Monitor's replanner finds a verified plan from ``state``, reached after
+    ``states[:i]``, without the ``forbidden`` calls: the fault is recoverable where it
+    strikes, not only from the initial state."""
+    import functools
 
-    history = list(states[:i])
-    sub = with_initial_state(problem, state, name=f"{problem.name}-at{i}") if history else \
-        problem
-    policies = residual_policies(spec.policies, sub, history)
-    r = solve(sub, policies=policies, access=forbid_calls(spec.access, list(forbidden)),
-              describe=spec.describe, timeout_s=timeout_s, explain=False)
-    if r.plan is None and "initial state" in (r.message or ""):
-        relaxed = residual_policies(spec.policies, sub, history, relaxed=True)
-        r = solve(sub, policies=relaxed, access=forbid_calls(spec.access, list(forbidden)),
-                  describe=spec.describe, timeout_s=timeout_s, explain=False)
-    return bool(r.solved)
+    from engine.monitor import Replanner
+    from verifier.planning import solve
+
+    replanner = Replanner(spec, problem, functools.partial(solve, explain=False), timeout_s)
+    out = replanner.plan(state, list(states[:i]), list(forbidden), name=f"{problem.name}-at{i}",
+                         prefix="")
+    return out.plan is not None
 
 
 def _first_hit(plan: Sequence[Call], calls: Sequence[Call]) -> int | None:
