@@ -122,10 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     from engine.llm import DEFAULT_MODEL_DIR
     from engine.llm.backend import TransformersBackend
 
+    from verifier.errors import PlansafeError
+
     model = args.model or DEFAULT_MODEL_DIR
+    try:
+        backend = TransformersBackend(model, device="cpu")
+    except PlansafeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     results = {"model": str(model), "quick": args.quick,
-               **run(TransformersBackend(model, device="cpu"),
-                     per_domain=8 if args.quick else None)}
+               **run(backend, per_domain=8 if args.quick else None)}
     for name in ("scenarios", "held-out"):
         r = results[name]
         print(f"{name}: {r['n']} goals: {r['exact']} exact, {r['refused']} refused, "

@@ -56,6 +56,13 @@ def quick_subset(scenarios: Sequence[Scenario], *, per_failure: int = 2,
     return out
 
 
+def _indices(text: str) -> set[int]:
+    try:
+        return {int(x) for x in text.split(",") if x.strip()}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give scenario indices like 37,42") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100, help="scenarios per domain")
@@ -70,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--failures", default=None, metavar="F,G",
                     help="regenerate only the scenarios of these failure conditions and "
                     "rewrite those that changed in place in <domain>.jsonl (the others stay)")
-    ap.add_argument("--indices", default=None, metavar="I,J",
+    ap.add_argument("--indices", default=None, metavar="I,J", type=_indices,
                     help="with --failures: only these scenario indices")
     args = ap.parse_args(argv)
     if args.join:
@@ -97,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 k, m = (int(x) for x in args.part.split("/"))
                 idx = [i for i in idx if i % m == k]
             if args.indices:
-                idx = [i for i in idx if i in {int(x) for x in args.indices.split(",")}]
+                idx = [i for i in idx if i in args.indices]
             path = args.out / f"{domain}.jsonl"
             fresh = {s.id: s for s in generate_suite(spec, domain, n=args.n, seed=args.seed,
                                                      log=log, indices=idx)}

@@ -51,3 +51,18 @@ def test_held_out_objects_exist_in_the_default_problems(specs_dir) -> None:  # n
         for _, want in cases:
             for atom in re.findall(r"\(([^()]*)\)", want or ""):
                 assert set(atom.split()[1:]) <= objects, (dom, want)
+
+
+def test_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys) -> None:  # noqa: ANN001
+    from benchmarks.goal_read import main
+
+    assert main(["--model", str(tmp_path), "--json", str(tmp_path / "out.json")]) == 2
+    assert "no model checkpoint" in capsys.readouterr().err
+
+
+def test_bad_fixture_indices_are_refused_by_the_parser(capsys) -> None:  # noqa: ANN001
+    from benchmarks.eval.fixtures import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--domains", "devops", "--failures", "external", "--indices", "x"])
+    assert e.value.code == 2 and "give scenario indices" in capsys.readouterr().err
