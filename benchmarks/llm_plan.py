@@ -8,12 +8,15 @@ the first round's ``k`` candidates, validity after verifier feedback (LLM within
 rounds), the share solved by the symbolic fallback, final validity, mean rounds, tokens
 and seconds per plan, unparseable proposals over all proposals, proposals cut by the
 token budget (their whole steps are verified) and prompts past the model's context.
-``--state-aware`` adds the same runs with the optional state-aware constraint, labelled
-as such. Then decoding speed: tokens per second with and without the grammar, same
-model, same prompts, same run.
+``--state-aware`` adds the same runs with the optional state-aware constraint and
+``--guided`` with guided decoding (one step at a time from the simulated state), each
+labelled as such; accepted model plans are compared in length with Fast Downward's plan
+for the same problem. Then decoding speed: tokens per second with and without the
+grammar, same model, same prompts, same run.
 
     python -m benchmarks.llm_plan [--quick] [--n 40] [--k 4] [--rounds 3] [--json FILE]
-                                  [--state-aware] [--decoding-only] [--threads 1]
+                                  [--state-aware] [--guided] [--modes grammar,guided]
+                                  [--decoding-only] [--threads 1]
 """
 
 from __future__ import annotations
@@ -78,15 +81,31 @@ def planbench_problems(limit: int | None) -> tuple[Any, list[Any]]:
     return spec, [read_problem(pb / "domain.pddl", f) for f in files[:limit]]
 
 
+def reference_lengths(spec: Any, problems: list[Any], timeout_s: float) -> list[int | None]:
+    """Steps of Fast Downward's plan (lama-first, policies compiled in) for each problem."""
+    from verifier.planning import solve
+
+    out: list[int | None] = []
+    for p in problems:
+        r = solve(p, policies=spec.policies, access=spec.access, engine="fast-downward",
+                  timeout_s=timeout_s, explain=False)
+        out.append(len(r.plan.steps) if r.solved and r.plan is not None else None)
+    return out
+
+
+MODES = ("grammar", "state-aware", "guided")
+
+
 def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int,
-            state_aware: bool, timeout_s: float) -> dict[str, Any]:
+            state_aware: bool = False, timeout_s: float, guided: bool = False,
+            reference: list[int | None] | None = None) -> dict[str, Any]:
     from engine.planner import PlannerAgent
     from verifier.validate import Checker
 
     agent = PlannerAgent(spec, backend=backend, k=k, rounds=rounds, fallback=True,
-                         state_aware=state_aware, timeout_s=timeout_s)
+                         state_aware=state_aware, guided=guided, timeout_s=timeout_s)
     rows = []
-    for problem in problems:
+    for j, problem in enumerate(problems):
         plan, verdict = agent.plan(problem)
         rep = agent.last
         if plan is not None:  # fail closed, checked again here
@@ -103,6 +122,8 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
             "proposals": rep.proposals, "unparseable": rep.unparseable,
             "truncated": rep.truncated, "context_overflow": rep.context_overflow,
             "steps": len(plan.steps) if plan else None,
+            "reference_steps": reference[j] if reference else None,
+            "walks": list(rep.walks),
         })
     solvable = [r for r in rows if not r["unsolvable"]] or rows
 
@@ -121,8 +142,21 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
         "proposals": sum(r["proposals"] for r in rows),
         "unparseable": sum(r["unparseable"] for r in rows),
         "truncated": sum(r["truncated"] for r in rows),
-        "context_overflow": sum(r["context_overflow"] for r in rows), "rows": rows,
+        "context_overflow": sum(r["context_overflow"] for r in rows),
+        # model plans accepted, in steps, over Fast Downward's plan for the same problem
+        "llm_length_ratio": _length_ratio(rows),
+        "walks": {s: sum(w == s for r in rows for w in r["walks"])
+                  for s in ("valid", "dead-end", "step-limit")} if guided else None,
+        "rows": rows,
     }
+
+
+def _length_ratio(rows: list[dict[str, Any]]) -> float | None:
+    pairs = [(r["steps"], r["reference_steps"]) for r in rows
+             if r["llm_valid"] and r["steps"] is not None and r["reference_steps"]]
+    if not pairs:
+        return None
+    return sum(a for a, _ in pairs) / sum(b for _, b in pairs)
 
 
 def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens: int = 96,
@@ -179,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="checkpoint folder")
     ap.add_argument("--state-aware", action="store_true", help="also run with the "
                     "state-aware constraint")
+    ap.add_argument("--guided", action="store_true", help="also run with guided decoding "
+                    "(engine/llm/guided.py: one step at a time from the simulated state)")
+    ap.add_argument("--modes", default=None, help="comma-separated modes to run instead "
+                    "(grammar, state-aware, guided)")
     ap.add_argument("--specs", default="blocksworld,devops,documents,robotics")
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
@@ -223,13 +261,23 @@ def main(argv: list[str] | None = None) -> int:
                                "rounds": args.rounds, "published_planbench": PUBLISHED,
                                "planbench_in_training": results_overlap,
                                "sets": {}}
-    modes = [False, True] if args.state_aware else [False]
-    for state_aware in ([] if args.decoding_only else modes):
-        label = "state-aware" if state_aware else "grammar"
+    if args.modes:
+        modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+        bad = [m for m in modes if m not in MODES]
+        if bad:
+            print(f"llm_plan: unknown mode {bad[0]!r} (use {', '.join(MODES)})", file=sys.stderr)
+            return 2
+    else:
+        modes = ["grammar"] + (["state-aware"] if args.state_aware else []) + \
+            (["guided"] if args.guided else [])
+    refs = {} if args.decoding_only else {
+        name: reference_lengths(spec, problems, args.timeout) for name, spec, problems in sets}
+    for label in ([] if args.decoding_only else modes):
         for name, spec, problems in sets:
             t = time.perf_counter()
             r = run_set(spec, problems, backend, k=args.k, rounds=args.rounds,
-                        state_aware=state_aware, timeout_s=args.timeout)
+                        state_aware=label == "state-aware", guided=label == "guided",
+                        timeout_s=args.timeout, reference=refs[name])
             r["wall_seconds"] = time.perf_counter() - t
             results["sets"][f"{name} [{label}]"] = r
             print(f"{name} [{label}]: raw {r['raw_validity']:.0%}, final "
@@ -246,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(results: dict[str, Any]) -> None:
     head = ("set", "n", "raw", "round1", "feedback", "fallback", "final", "rounds", "tokens",
-            "s/plan", "unparseable", "truncated", "overflow")
+            "s/plan", "unparseable", "truncated", "overflow", "length/FD", "walks")
     print(" | ".join(head))
     for name, r in results["sets"].items():
         print(" | ".join([
@@ -255,7 +303,9 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['final_validity']:.0%}", f"{r['mean_rounds']:.2f}",
             f"{r['tokens_per_plan']:.0f}", f"{r['seconds_per_plan']:.2f}",
             f"{r['unparseable']}/{r['proposals']}", str(r.get("truncated", 0)),
-            str(r.get("context_overflow", 0))]))
+            str(r.get("context_overflow", 0)),
+            f"{r['llm_length_ratio']:.2f}" if r.get("llm_length_ratio") else "-",
+            " ".join(f"{k} {v}" for k, v in (r.get("walks") or {}).items()) or "-"]))
     print()
     for key in ("decoding", "decoding_k4"):
         d = results[key]

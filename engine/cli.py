@@ -99,13 +99,18 @@ def plan(
                                         "before the symbolic fallback")] = 3,
     model: Annotated[Optional[Path], typer.Option(help="local Hugging Face checkpoint folder "
                                                   "(default: the embedded model)")] = None,
+    decoding: Annotated[str, typer.Option(help="how the model writes a plan: grammar (whole "
+                                          "plan under the plan grammar), state-aware (only "
+                                          "applicable steps), guided (one step at a time from "
+                                          "the simulated state; small problems)")] = "grammar",
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
     from engine.commands import make_plan
 
     try:
         result = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
-                           timeout_s=timeout_s, k=k, rounds=rounds, model=model)
+                           timeout_s=timeout_s, k=k, rounds=rounds, model=model,
+                           decoding=decoding)
     except PlansafeError as e:
         _fail(e, as_json)
     if output is not None and result.get("steps") is not None:
@@ -196,6 +201,9 @@ def train(
                         ] = Path("build/llm/data"),
     max_minutes: Annotated[Optional[float], typer.Option(help="stop training after this many "
                                                          "minutes")] = None,
+    suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
+                                          "state after a teacher prefix, the rest of its plan)")
+                        ] = 3,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training
@@ -203,7 +211,8 @@ def train(
     if size not in SIZES:
         _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
-                                    data_dir=data_dir, max_minutes=max_minutes),
+                                    data_dir=data_dir, max_minutes=max_minutes,
+                                    suffixes=suffixes),
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info, indent=2))
 

@@ -120,10 +120,15 @@ def _problem_and_spec(spec_path: Path, problem_ref: str | None) -> tuple[Any, An
     return spec, load_problem(spec, problem_ref)
 
 
+DECODINGS = ("grammar", "state-aware", "guided")
+
+
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
-              model: Path | None = None) -> dict[str, Any]:
+              model: Path | None = None, decoding: str = "grammar") -> dict[str, Any]:
     """Plan with the symbolic planner, the language model (``llm``) or both (``auto``).
+
+    ``decoding`` (grammar, state-aware or guided) chooses how the model writes its plans.
 
     With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
     the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
@@ -134,6 +139,8 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
 
     if planner not in ("symbolic", "llm", "auto"):
         raise PlansafeError(f"unknown planner '{planner}' (use llm, symbolic or auto)")
+    if decoding not in DECODINGS:
+        raise PlansafeError(f"unknown decoding '{decoding}' (use {', '.join(DECODINGS)})")
     backend = None
     if model is not None:
         from engine.llm.backend import TransformersBackend
@@ -166,7 +173,9 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
         from engine.planner import PlannerAgent
 
         agent = PlannerAgent.for_planner(spec, planner, backend=backend, k=k,  # type: ignore
-                                         rounds=rounds, engine=engine, timeout_s=timeout_s)
+                                         rounds=rounds, engine=engine, timeout_s=timeout_s,
+                                         state_aware=decoding == "state-aware",
+                                         guided=decoding == "guided")
         plan, _verdict = agent.plan(problem)
         report = agent.last
         status = "solved" if plan is not None else (report.fallback_status or

@@ -55,6 +55,7 @@ class AgentReport:
     message: str = ""
     blocking: tuple[str, ...] = ()
     seconds: float = 0.0
+    walks: list[str] = field(default_factory=list)  # guided decoding: how each walk ended
 
     @property
     def tokens(self) -> int:
@@ -67,7 +68,8 @@ class AgentReport:
                 "fallback_status": self.fallback_status,
                 "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
-                "message": self.message, "blocking": list(self.blocking)}
+                "message": self.message, "blocking": list(self.blocking),
+                **({"walks": list(self.walks)} if self.walks else {})}
 
 
 class PlannerAgent:
@@ -77,7 +79,7 @@ class PlannerAgent:
                  fallback: bool = True, use_llm: bool = True, fmt: str = "text",
                  max_new_tokens: int | None = None, temperature: float = 0.7,
                  engine: str = "fast-downward", timeout_s: float = 60.0,
-                 state_aware: bool = False) -> None:
+                 state_aware: bool = False, guided: bool = False) -> None:
         if k < 1 or rounds < 0:
             raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
                                 f"rounds={rounds})")
@@ -93,7 +95,11 @@ class PlannerAgent:
         self.engine, self.timeout_s = engine, timeout_s
         if state_aware and fmt != "text":
             raise PlansafeError("the state-aware constraint needs fmt='text'")
+        if guided and (fmt != "text" or state_aware):
+            raise PlansafeError("guided decoding needs fmt='text' and replaces the state-aware "
+                                "constraint")
         self.state_aware = state_aware
+        self.guided = guided
         self.last = AgentReport()
 
     @classmethod
@@ -156,14 +162,14 @@ class PlannerAgent:
         for r in range(1, self.rounds + 1):
             t0 = time.perf_counter()
             try:
-                gens = self._generate(prompt, grammar, problem, checker)
+                gens = self._generate(prompt, grammar, problem, checker, r, report)
             except ContextOverflow as e:
                 if prompt == base:  # no room even for the plain prompt: the fallback decides
                     report.context_overflow = True
                     report.message = str(e)
                     break
                 prompt = base  # the rejected attempt made it too long: plain prompt again
-                gens = self._generate(prompt, grammar, problem, checker)
+                gens = self._generate(prompt, grammar, problem, checker, r, report)
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
             valid = unparseable = 0
@@ -172,7 +178,7 @@ class PlannerAgent:
             for i, g in enumerate(gens):
                 report.proposals += 1
                 text = g.text
-                if g.tokens >= self._max_tokens(problem):
+                if not self.guided and g.tokens >= self._max_tokens(problem):
                     # the budget ran out, maybe inside a step: the grammar made every whole
                     # step before it well-formed, so those are what the verifier judges
                     report.truncated += 1
@@ -212,7 +218,22 @@ class PlannerAgent:
                 return (replace(plan, provenance=prov), verdict), verdict
         return None, last
 
-    def _generate(self, prompt: str, grammar: str, problem: Problem, checker: Any) -> Any:
+    def _generate(self, prompt: str, grammar: str, problem: Problem, checker: Any,
+                  round_no: int = 1, report: AgentReport | None = None) -> Any:
+        if self.guided:
+            from engine.llm.guided import guided_walk
+
+            walks = []  # up to k walks (the first of round 1 greedy); stop at a valid one
+            for i in range(self.k):
+                walks.append(guided_walk(self.backend, problem, checker,
+                                         sample=round_no > 1 or i > 0,
+                                         temperature=self.temperature,
+                                         max_steps=self._max_tokens(problem) // 4))
+                if walks[-1].status == "valid":
+                    break
+            if report is not None:
+                report.walks.extend(w.status for w in walks)
+            return [w.generation() for w in walks]
         return self.backend.generate(prompt, grammar=grammar, k=self.k,
                                      max_new_tokens=self._max_tokens(problem),
                                      temperature=self.temperature,

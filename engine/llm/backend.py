@@ -62,6 +62,12 @@ class ModelBackend(ABC):
         a backend that cannot ignores it.
         """
 
+    def sample_one(self, prompt: str, *, grammar: str | None, max_new_tokens: int = 256,
+                   temperature: float = 0.7) -> Generation:
+        """One sampled (not greedy) completion; by default the second row of ``k=2``."""
+        return self.generate(prompt, grammar=grammar, k=2, max_new_tokens=max_new_tokens,
+                             temperature=temperature)[1]
+
 
 _PROCESSOR_CLASS: Any = None
 
@@ -246,6 +252,10 @@ class TransformersBackend(ModelBackend):
             gens.append(Generation(self.tokenizer.decode(row, skip_special_tokens=True), n_tok,
                                    seconds / n))
         return gens
+
+    def sample_one(self, prompt: str, *, grammar: str | None, max_new_tokens: int = 256,
+                   temperature: float = 0.7) -> Generation:
+        return self._run(prompt, grammar, 1, True, max_new_tokens, temperature)[0]
 
     @property
     def llg_tokenizer(self) -> Any:

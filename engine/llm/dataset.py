@@ -23,7 +23,7 @@ from typing import Any
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, feedback_prompt, goal_prompt, plan_prompt
 
 __all__ = ["BUILTIN_SPECS", "SPECS_DIR", "Example", "generate_records", "build_dataset",
-           "examples_from", "record_key", "explain", "generator_module", "name_pool"]
+           "examples_from", "suffix_records", "record_key", "explain", "generator_module", "name_pool"]
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
 BUILTIN_SPECS = ("blocksworld", "devops", "documents", "robotics")
@@ -416,16 +416,48 @@ def _absent_object(rng: random.Random, rec: dict[str, Any], mod: Any) -> str | N
     return rng.choice(cands) if cands else None
 
 
+def suffix_records(rec: dict[str, Any], cuts: Sequence[int]) -> list[dict[str, Any]]:
+    """Mid-plan problems: the state after the first ``i`` teacher steps as the initial state,
+    the same goal, the rest of the teacher plan as the plan (kept only when the verifier
+    accepts that rest under every policy from that state: an 'at some point' rule met
+    before the cut would not be met again). These teach the model states that generated
+    problems never start in (an arm holding a block, a service half deployed)."""
+    from verifier.plan_io import parse_plan
+    from verifier.validate import Checker
+
+    spec = _spec(rec["spec"])
+    problem = _problem_of(rec, spec.domain)
+    checker = Checker(problem, policies=spec.policies, access=spec.access)
+    states = checker.trajectory(parse_plan(_plan_text(rec["plan"])))
+    out = []
+    for i in sorted(set(cuts)):
+        if not 0 < i < len(rec["plan"]):
+            continue
+        init = sorted(atom_text(a) for a in checker.task.atoms_of(states[i]))
+        sub = {**rec, "init": init, "plan": rec["plan"][i:]}
+        sub_checker = Checker(_problem_of(sub, spec.domain), policies=spec.policies,
+                              access=spec.access)
+        if sub_checker.check(parse_plan(_plan_text(sub["plan"]))).valid:
+            out.append(sub)
+    return out
+
+
 def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
-                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 2
-                  ) -> list[Example]:
-    """Plan, repair and goal examples (with isomorphic renamings), shuffled."""
+                  renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 2,
+                  suffixes: int = 0) -> list[Example]:
+    """Plan, repair and goal examples (with isomorphic renamings), shuffled; with
+    ``suffixes``, up to that many mid-plan problems per record as well (renamed)."""
     rng = random.Random(seed)
+    cut_rng = random.Random(seed + 7919)  # its own stream: the other examples stay the same
     out: list[Example] = []
     for spec_name, recs in records.items():
         plans = []
         for rec in recs:
             variants = [rec] + [_rename(rng, rec) for _ in range(renamings)]
+            if suffixes and len(rec["plan"]) > 1:
+                cuts = cut_rng.sample(range(1, len(rec["plan"])),
+                                      min(suffixes, len(rec["plan"]) - 1))
+                variants += [_rename(cut_rng, r) for r in suffix_records(rec, cuts)]
             seen = set()
             for v in variants:
                 p = plan_prompt(v["objects"], v["init"], v["goal"])
@@ -433,7 +465,7 @@ def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
                     continue
                 seen.add(p)
                 plans.append(Example(p, _plan_text(v["plan"]), "plan"))
-            out.extend(_goal_examples(rng, variants[-1], goals_per_record))
+            out.extend(_goal_examples(rng, variants[renamings], goals_per_record))
         out.extend(plans)
         out.extend(_repair_examples(rng, recs, int(len(plans) * repair_share)))
     rng.shuffle(out)

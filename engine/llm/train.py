@@ -45,6 +45,7 @@ class TrainConfig:
     workers: int = 2
     threads: int = 2
     max_minutes: float | None = None  # stop early (and say so) past this much training time
+    suffixes: int = 3  # mid-plan problems per solved problem (dataset.suffix_records)
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -163,7 +164,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     planbench = Path(__file__).resolve().parents[3] / "shared" / "data" / "planbench"
     records, dropped = decontaminate(records, planbench if planbench.is_dir() else None)
     log(f"decontamination: {dropped} generated problems equal to a PlanBench instance dropped")
-    examples = examples_from(records, seed=cfg.seed)
+    examples = examples_from(records, seed=cfg.seed, suffixes=cfg.suffixes)
     # renamed copies can coincide with a PlanBench instance too: drop those examples
     import hashlib
 
@@ -252,7 +253,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
                                                              records.items()},
             "decontaminated": dropped, "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),
             "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
-            "batch_tokens": cfg.batch_tokens, "lr": cfg.lr}
+            "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes}
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     (out_dir / "train_keys.json").write_text(json.dumps(keys) + "\n")
     log(f"saved to {out_dir}: loss {info['final_loss']:.4f}, {train_s:.0f} s training")

@@ -30,6 +30,22 @@ def test_unknown_planner_is_bad_input():
     assert r.exit_code == 2 and "unknown planner" in json.loads(r.output)["error"]
 
 
+def test_unknown_decoding_is_bad_input():
+    r = run("plan", DEVOPS, "p01", "--planner", "auto", "--decoding", "beam", "--json")
+    assert r.exit_code == 2 and "unknown decoding 'beam'" in json.loads(r.output)["error"]
+
+
+@needs_model
+def test_guided_decoding_from_the_command_line(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    r = run("plan", DEVOPS, "p01", "--planner", "auto", "--decoding", "guided", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["status"] == "solved" and out["agent"]["walks"]
+    assert set(out["agent"]["walks"]) <= {"valid", "dead-end", "step-limit"}
+
+
 def test_pddl_goal_with_symbolic_planner_needs_no_model(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = run("plan", DEVOPS, "--goal", "(and (deployed api staging))", "--json")

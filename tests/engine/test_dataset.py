@@ -44,3 +44,61 @@ def test_goal_examples_list_only_the_objects_their_text_names() -> None:
     assert n >= 60
     # renamed from the whole pool: invoices past inv4 (the largest small problem) appear
     assert any(int(o[3:]) > 4 for o in seen if o.startswith("inv"))
+
+
+def _solved(spec_name: str, seed: int) -> dict:
+    from domains.generated import load_generated
+    from engine.llm.dataset import _spec
+    from verifier.planning import solve
+
+    rec = _record(spec_name, seed)
+    spec = _spec(spec_name)
+    gp = generator_module(spec_name).random_problem(random.Random(seed))
+    problem = load_generated(spec.domain_path, gp)
+    result = solve(problem, policies=spec.policies, access=spec.access)
+    # as dataset records have them: the problem's objects, domain constants included
+    rec["types"], rec["objects"] = dict(problem.objects), sorted(problem.objects)
+    assert result.solved
+    rec["plan"] = [s.call for s in result.plan.steps]
+    return rec
+
+
+def test_suffix_records_start_mid_plan_and_verify_from_there() -> None:
+    from engine.llm.dataset import _problem_of, _spec, suffix_records
+    from verifier.plan_io import parse_plan
+    from verifier.validate import Checker
+
+    rec = next(r for r in (_solved("blocksworld", s) for s in range(20)) if len(r["plan"]) >= 4)
+    subs = suffix_records(rec, range(len(rec["plan"]) + 2))  # out-of-range cuts are ignored
+    assert 1 <= len(subs) <= len(rec["plan"]) - 1
+    spec = _spec("blocksworld")
+    for sub in subs:
+        tail = len(sub["plan"])
+        assert 0 < tail < len(rec["plan"]) and sub["plan"] == rec["plan"][-tail:]
+        assert sub["goal"] == rec["goal"] and sub["init"] != rec["init"]
+        problem = _problem_of(sub, spec.domain)
+        checker = Checker(problem, policies=spec.policies, access=spec.access)
+        assert checker.check(parse_plan("".join(c + "\n" for c in sub["plan"]))).valid
+    # after an odd number of steps the arm holds a block: a state no generated problem has
+    odd = [s for s in subs if (len(rec["plan"]) - len(s["plan"])) % 2 == 1]
+    assert all(any(a.startswith("(holding ") for a in s["init"]) for s in odd)
+    assert "(handempty)" in rec["init"]
+
+
+def test_examples_with_suffixes_add_plan_examples_only() -> None:
+    from collections import Counter
+
+    from engine.llm.dataset import examples_from
+
+    recs = {"devops": [_solved("devops", s) for s in range(6)]}
+    plain = examples_from(recs, seed=1)
+    more = examples_from(recs, seed=1, suffixes=2)
+    counts, plain_counts = Counter(e.task for e in more), Counter(e.task for e in plain)
+    assert counts["plan"] > plain_counts["plan"]
+    assert {e for e in more if e.task == "goal"} == {e for e in plain if e.task == "goal"}
+    # every plan completion is (a renaming of) a tail of a teacher plan: same actions
+    tails = {tuple(c.split()[0] for c in r["plan"][i:]) for r in recs["devops"]
+             for i in range(len(r["plan"]))}
+    for e in more:
+        if e.task == "plan":
+            assert tuple(line.split()[0] for line in e.completion.splitlines()) in tails
