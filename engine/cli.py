@@ -203,7 +203,7 @@ def train(
                                                          "minutes")] = None,
     suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
                                           "state after a teacher prefix, the rest of its plan)")
-                        ] = 3,
+                        ] = 0,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training

@@ -97,6 +97,22 @@ class Checker:
                            "this check simulated one of them")
         return Verdict("valid", (), tuple(checks), plan_out)
 
+    def prefix_violations(self, states: Sequence[int], steps: Sequence[Step]) -> list[Violation]:
+        """Access and policy violations of an executable plan prefix that no continuation can
+        mend: the steps' agents, and the rules that are already broken on ``states`` (S0..Sn
+        of ``steps``); 'at some point' and 'sometime after' rules are not judged yet."""
+        out: list[Violation] = []
+        for s in steps:
+            key = (s.action, s.args, s.agent)
+            if key not in self._agent_ok:
+                vs, agent = self._access(s)
+                if vs:
+                    out.extend(vs)
+                    continue
+                self._agent_ok[key] = agent
+        out.extend(self._policies(list(states), steps, complete=False))
+        return out
+
     def trajectory(self, plan: Plan) -> list[int]:
         """States S0..Sn of an executable sequential plan (bitsets)."""
         state = self.task.initial_state

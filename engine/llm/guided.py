@@ -61,6 +61,12 @@ def safety_rules(checker: Any) -> frozenset[str]:
     return frozenset(pid for pid, kinds in ops.items() if kinds <= _SAFETY_OPS)
 
 
+def _breaks_safety(checker: Any, safety: frozenset[str], states: list[int],
+                   steps: list[Any]) -> bool:
+    return any(v.kind == "access" or (v.kind == "policy" and v.rule in safety)
+               for v in checker.prefix_violations(states, steps))
+
+
 def _call(ga: Any) -> str:
     return "(" + " ".join((ga.name, *ga.args)) + ")\n"
 
@@ -69,6 +75,7 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
                 temperature: float = 0.7, max_steps: int = 64,
                 tokens_per_step: int = 32) -> GuidedWalk:
     """Walk from the initial state with the model choosing each step (see the module doc)."""
+    from verifier.model import Step
     from verifier.plan_io import parse_plan
 
     start = time.perf_counter()
@@ -77,6 +84,8 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
     goal = goal_parts(problem.goal)
     objects = list(problem.objects)
     state = task.initial_state
+    states = [state]
+    done_steps: list[Any] = []
     taken: set[tuple[int, str]] = set()
     steps: list[str] = []
     tokens = calls = 0
@@ -91,16 +100,16 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
             return done("valid")
         if len(steps) >= max_steps:
             return done("step-limit")
-        allowed: dict[str, int] = {}
+        allowed: dict[str, tuple[int, Any]] = {}
         for ga in task.applicable_actions(state):
             call = _call(ga)
             if (state, call) in taken:
                 continue
-            verdict = checker.check(parse_plan(text + call, path="<guided>"))
-            if any(v.kind == "access" or (v.kind == "policy" and v.rule in safety)
-                   for v in verdict.violations):
+            nxt = ga.apply(state)
+            step = Step(f"s{len(steps) + 1}", ga.name, ga.args)
+            if _breaks_safety(checker, safety, states + [nxt], done_steps + [step]):
                 continue
-            allowed[call] = ga.apply(state)
+            allowed[call] = (nxt, step)
         if not allowed:
             return done("dead-end")
         if len(allowed) == 1:
@@ -119,4 +128,6 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
                 return done("dead-end")
         taken.add((state, call))
         steps.append(call)
-        state = allowed[call]
+        state, step = allowed[call]
+        states.append(state)
+        done_steps.append(step)

@@ -45,7 +45,7 @@ class TrainConfig:
     workers: int = 2
     threads: int = 2
     max_minutes: float | None = None  # stop early (and say so) past this much training time
-    suffixes: int = 3  # mid-plan problems per solved problem (dataset.suffix_records)
+    suffixes: int = 0  # mid-plan problems per solved problem (dataset.suffix_records)
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
