@@ -105,21 +105,82 @@ def grammar_processor_class() -> Any:
                 self.bitmask = allocate_token_bitmask(batch_size, self.llg_tokenizer.vocab_size)
                 self._bias_logits = self._bias_logits_batch
 
+            #: masks by the text since the last newline (see :meth:`cache_masks_by_line`)
+            _line_cache: dict[tuple[int, ...], Any] | None = None
+            _verify_cache = False  # tests: compute every mask too and compare
+
+            def cache_masks_by_line(self) -> None:
+                """Reuse masks: for a grammar of newline-terminated lines (``start: step*``,
+                the IPC plan grammar) the allowed tokens depend only on the text since the
+                last newline, so the mask after ``(stack b1 `` is computed once per grammar,
+                not once per step. Rows after EOS, or after a token with a newline inside
+                it, are computed as usual until a token ends a line again."""
+                self._line_cache = {}
+                self._tok_nl: dict[int, int] = {}  # token -> 0 no newline, 1 ends one, 2 inside
+
+            def _setup_tails(self, batch_size: int) -> None:
+                self._tails: list[tuple[int, ...] | None] = [()] * batch_size
+
+            def _newline(self, tok: int) -> int:
+                kind = self._tok_nl.get(tok)
+                if kind is None:
+                    text = self.llg_tokenizer.decode_bytes([tok])
+                    kind = 0 if b"\n" not in text else (1 if text.index(b"\n") == len(text) - 1
+                                                         else 2)
+                    self._tok_nl[tok] = kind
+                return kind
+
             def process_logits(self, input_ids: Any, logits: Any) -> Any:
                 if self.is_first_token:
                     self._setup(self.tensor_adapter.shape(input_ids)[0])
                     self.is_first_token = False
+                    if self._line_cache is not None:
+                        self._setup_tails(len(self.ll_matchers))
                 else:  # rows that ended (pad after EOS) stop their matcher: mask EOS only
-                    for m, tok in zip(self.ll_matchers, input_ids[:, -1].tolist()):
+                    last = input_ids[:, -1].tolist()
+                    for m, tok in zip(self.ll_matchers, last):
                         m.consume_token(tok)
+                    if self._line_cache is not None:
+                        eos = self.llg_tokenizer.eos_token
+                        for i, tok in enumerate(last):
+                            tail = self._tails[i]
+                            kind = self._newline(tok)
+                            if tok == eos or (tail is None and kind != 1) or kind == 2:
+                                self._tails[i] = None
+                            else:
+                                self._tails[i] = () if kind == 1 else tail + (tok,)
                 return self._bias_logits(input_ids, logits)
 
+            def _row_mask(self, i: int, vocab: int) -> Any:
+                fill_next_token_bitmask(self.ll_matchers[i], self.bitmask, i)
+                allowed = np.unpackbits(self.bitmask[i].numpy().view(np.uint8),
+                                        bitorder="little")
+                row = np.ones(vocab, dtype=bool)
+                n = min(vocab, allowed.shape[0])
+                row[:n] = allowed[:n] == 0
+                return torch.from_numpy(row)
+
             def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
+                vocab = logits.shape[-1]
+                if self._line_cache is not None:
+                    rows = []
+                    for i, tail in enumerate(self._tails):
+                        row = self._line_cache.get(tail) if tail is not None else None
+                        if row is None:
+                            row = self._row_mask(i, vocab)
+                            if tail is not None:
+                                self._line_cache[tail] = row
+                        elif self._verify_cache:
+                            assert torch.equal(row, self._row_mask(i, vocab)), tail
+                        rows.append(row)
+                    banned = rows[0].unsqueeze(0) if len(rows) == 1 else torch.stack(rows)
+                    logits.masked_fill_(banned.to(logits.device, non_blocking=True),
+                                        float("-inf"))
+                    return logits
                 for i, m in enumerate(self.ll_matchers):
                     fill_next_token_bitmask(m, self.bitmask, i)
                 allowed = np.unpackbits(self.bitmask.numpy().view(np.uint8), axis=-1,
                                         bitorder="little")  # (batch, 32 * words), 0 or 1
-                vocab = logits.shape[-1]
                 if vocab > allowed.shape[1]:  # model rows past the tokenizer's vocabulary
                     logits[:, allowed.shape[1]:] = float("-inf")
                 banned = torch.from_numpy(allowed[:, :vocab] == 0)
@@ -190,6 +251,8 @@ class TransformersBackend(ModelBackend):
             # and the mask applied to the whole batch at once
             proc = grammar_processor_class()(llg.grammar_from("lark", grammar),
                                              self.llg_tokenizer, "torch")
+            if grammar.startswith("start: step*\n"):  # IPC plan text: lines of steps
+                proc.cache_masks_by_line()
             self._processors[grammar] = proc
             if len(self._processors) > self._cache_size:
                 self._processors.popitem(last=False)

@@ -266,3 +266,34 @@ def test_embedded_model_context_overflow_is_an_error(embedded):
         embedded.generate(prompt, grammar=None, k=1, max_new_tokens=16)
     assert e.value.context_tokens == embedded.context_tokens == 768
     assert e.value.prompt_tokens > 768 - 16
+
+
+def test_line_cached_masks_equal_computed_masks(embedded, specs_dir):
+    """Masks reused by the text since the last newline are the masks llguidance computes."""
+    import torch
+
+    from engine.llm.grammar import plan_grammar
+    from engine.llm.prompts import problem_prompt
+
+    hits = 0
+    for spec_name, name in (("blocksworld", "p02"), ("devops", "p02"), ("robotics", "p01")):
+        spec = load_spec(specs_dir / spec_name)
+        problem = load_problem(spec, name)
+        grammar = plan_grammar(spec.domain, problem.objects)
+        proc = embedded.processor(grammar)
+        assert proc._line_cache is not None
+        proc._verify_cache = True  # every cache hit is recomputed and compared
+        try:
+            torch.manual_seed(1)
+            cached = embedded.generate(problem_prompt(problem), grammar=grammar, k=4,
+                                       max_new_tokens=96)
+            hits += len(proc._line_cache)
+            proc._line_cache = None  # the plain path: every mask computed
+            torch.manual_seed(1)
+            plain = embedded.generate(problem_prompt(problem), grammar=grammar, k=4,
+                                      max_new_tokens=96)
+        finally:
+            proc._verify_cache = False
+            proc.cache_masks_by_line()
+        assert [g.text for g in cached] == [g.text for g in plain]
+    assert hits > 10
