@@ -151,14 +151,19 @@ def grammar_processor_class() -> Any:
                                 self._tails[i] = () if kind == 1 else tail + (tok,)
                 return self._bias_logits(input_ids, logits)
 
+            @staticmethod
+            def _banned(words: Any, vocab: int) -> Any:
+                """Bitmask rows (int32 words, llguidance's layout) as banned-token rows
+                (bool, ``vocab`` wide; model rows past the tokenizer's vocabulary banned)."""
+                allowed = np.unpackbits(words.view(np.uint8), axis=-1, bitorder="little")
+                banned = np.ones((allowed.shape[0], vocab), dtype=bool)
+                n = min(vocab, allowed.shape[1])
+                banned[:, :n] = allowed[:, :n] == 0
+                return torch.from_numpy(banned)
+
             def _row_mask(self, i: int, vocab: int) -> Any:
                 fill_next_token_bitmask(self.ll_matchers[i], self.bitmask, i)
-                allowed = np.unpackbits(self.bitmask[i].numpy().view(np.uint8),
-                                        bitorder="little")
-                row = np.ones(vocab, dtype=bool)
-                n = min(vocab, allowed.shape[0])
-                row[:n] = allowed[:n] == 0
-                return torch.from_numpy(row)
+                return self._banned(self.bitmask[i:i + 1].numpy(), vocab)[0]
 
             def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
                 vocab = logits.shape[-1]
@@ -179,13 +184,8 @@ def grammar_processor_class() -> Any:
                     return logits
                 for i, m in enumerate(self.ll_matchers):
                     fill_next_token_bitmask(m, self.bitmask, i)
-                allowed = np.unpackbits(self.bitmask.numpy().view(np.uint8), axis=-1,
-                                        bitorder="little")  # (batch, 32 * words), 0 or 1
-                if vocab > allowed.shape[1]:  # model rows past the tokenizer's vocabulary
-                    logits[:, allowed.shape[1]:] = float("-inf")
-                banned = torch.from_numpy(allowed[:, :vocab] == 0)
-                logits[:, :banned.shape[1]].masked_fill_(
-                    banned.to(logits.device, non_blocking=True), float("-inf"))
+                banned = self._banned(self.bitmask.numpy(), vocab)
+                logits.masked_fill_(banned.to(logits.device, non_blocking=True), float("-inf"))
                 return logits
 
         _PROCESSOR_CLASS = GrammarProcessor

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.llm.backend import Generation, ModelBackend
-from engine.llm.prompts import atom_text, goal_parts, plan_prompt
+from engine.llm.prompts import atom_text, goal_parts, plan_prompt, step_line
 
 __all__ = ["GuidedWalk", "guided_walk", "safety_rules"]
 
@@ -67,16 +67,11 @@ def _breaks_safety(checker: Any, safety: frozenset[str], states: list[int],
                for v in checker.prefix_violations(states, steps))
 
 
-def _call(ga: Any) -> str:
-    return "(" + " ".join((ga.name, *ga.args)) + ")\n"
-
-
 def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bool = False,
                 temperature: float = 0.7, max_steps: int = 64,
                 tokens_per_step: int = 32) -> GuidedWalk:
     """Walk from the initial state with the model choosing each step (see the module doc)."""
-    from verifier.model import Step
-    from verifier.plan_io import parse_plan
+    from verifier.model import Plan, Step
 
     start = time.perf_counter()
     task = checker.task
@@ -84,30 +79,28 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
     goal = goal_parts(problem.goal)
     objects = list(problem.objects)
     state = task.initial_state
-    states = [state]
-    done_steps: list[Any] = []
+    states = [state]  # S0..Sn of the steps so far
+    steps: list[Any] = []
     taken: set[tuple[int, str]] = set()
-    steps: list[str] = []
     tokens = calls = 0
 
     def done(status: str) -> GuidedWalk:
-        return GuidedWalk("".join(steps), tokens, time.perf_counter() - start, len(steps),
-                          status, calls)
+        return GuidedWalk("".join(step_line(s.action, s.args) for s in steps), tokens,
+                          time.perf_counter() - start, len(steps), status, calls)
 
     while True:
-        text = "".join(steps)
-        if checker.check(parse_plan(text, path="<guided>")).valid:
+        if checker.check(Plan(tuple(steps))).valid:
             return done("valid")
         if len(steps) >= max_steps:
             return done("step-limit")
         allowed: dict[str, tuple[int, Any]] = {}
         for ga in task.applicable_actions(state):
-            call = _call(ga)
+            call = step_line(ga.name, ga.args)
             if (state, call) in taken:
                 continue
             nxt = ga.apply(state)
             step = Step(f"s{len(steps) + 1}", ga.name, ga.args)
-            if _breaks_safety(checker, safety, states + [nxt], done_steps + [step]):
+            if _breaks_safety(checker, safety, states + [nxt], steps + [step]):
                 continue
             allowed[call] = (nxt, step)
         if not allowed:
@@ -127,7 +120,6 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
             if call not in allowed:  # only a backend that ignores the grammar gets here
                 return done("dead-end")
         taken.add((state, call))
-        steps.append(call)
         state, step = allowed[call]
         states.append(state)
-        done_steps.append(step)
+        steps.append(step)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from verifier.model import And, Atom, Const, Formula, GroundAtom, Not, Or, Problem
 
-__all__ = ["plan_prompt", "goal_prompt", "problem_prompt", "formula_text", "atom_text",
+__all__ = ["step_line", "plan_prompt", "goal_prompt", "problem_prompt", "formula_text", "atom_text",
            "feedback_prompt", "goal_parts", "UNKNOWN_GOAL"]
 
 UNKNOWN_GOAL = "(unknown)"
@@ -21,6 +21,11 @@ UNKNOWN_GOAL = "(unknown)"
 
 def atom_text(atom: GroundAtom) -> str:
     return "(" + " ".join(atom) + ")"
+
+
+def step_line(name: str, args: tuple[str, ...]) -> str:
+    """A ground action as one line of IPC plan text: ``(name args)`` and a newline."""
+    return "(" + " ".join((name, *args)) + ")\n"
 
 
 def formula_text(f: Formula) -> str:

@@ -23,6 +23,7 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
     import llguidance as llg
 
     from engine.llm.backend import grammar_processor_class
+    from engine.llm.prompts import step_line
 
     grammars: dict[int, Any] = {}
     matchers: dict[int, Any] = {}  # one compiled matcher per state, handed out as copies
@@ -31,7 +32,7 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
     def grammar_for(state: int) -> Any:
         g = grammars.get(state)
         if g is None:
-            app = {"(" + " ".join((ga.name, *ga.args)) + ")\n": ga
+            app = {step_line(ga.name, ga.args): ga
                    for ga in task.applicable_actions(state)}
             actions[state] = app
             if app:
