@@ -210,6 +210,8 @@ def train(
 
     if size not in SIZES:
         _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
+    if suffixes < 0:
+        _fail(PlansafeError(f"--suffixes must be 0 or more (got {suffixes})"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
                                     data_dir=data_dir, max_minutes=max_minutes,
                                     suffixes=suffixes),

@@ -95,3 +95,10 @@ def test_plain_goal_default_planner_prints_goal_plan_and_provenance(tmp_path, mo
     assert "goal: (and (deployed api prod))" in r.output
     assert "verified plan" in r.output and "(deploy api prod)" in r.output
     assert "provenance: symbolic" in r.output
+
+
+def test_train_bad_options_are_bad_input(tmp_path):
+    r = run("train", "--out", tmp_path / "m", "--suffixes", "-1")
+    assert r.exit_code == 2 and "--suffixes must be 0 or more" in r.output
+    r = run("train", "--out", tmp_path / "m", "--size", "huge")
+    assert r.exit_code == 2 and "unknown size 'huge'" in r.output
