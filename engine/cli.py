@@ -204,6 +204,8 @@ def train(
     suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
                                           "state after a teacher prefix, the rest of its plan)")
                         ] = 0,
+    goal_examples: Annotated[int, typer.Option(help="plain-language goal examples per solved "
+                                               "problem")] = 2,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training
@@ -212,9 +214,11 @@ def train(
         _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
     if suffixes < 0:
         _fail(PlansafeError(f"--suffixes must be 0 or more (got {suffixes})"), False)
+    if goal_examples < 0:
+        _fail(PlansafeError(f"--goal-examples must be 0 or more (got {goal_examples})"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
                                     data_dir=data_dir, max_minutes=max_minutes,
-                                    suffixes=suffixes),
+                                    suffixes=suffixes, goal_examples=goal_examples),
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info, indent=2))
 

@@ -327,26 +327,29 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
             continue
         yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
                       " ".join(atom_text(a) for a in sub), "goal")
-    if rng.random() < 0.5:
-        return
-    # a text naming an object this problem lacks, or about another domain: (unknown)
-    objs = rec["objects"]
-    goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
-    other = rng.choice(BUILTIN_SPECS)
-    omod = generator_module(other)
-    if other == rec["spec"]:
-        fake = _absent_object(rng, rec, omod)
-        if fake is None:
-            return
-        atom = rng.choice(goal)
-        swapped = tuple(fake if w == atom[1] else w for w in atom)
-        text = phrase_goal(rng, [swapped], omod.PHRASING, omod.ALIASES, openers=omod.OPENERS)
-    else:
-        orec = omod.random_problem(rng)
-        text = phrase_goal(rng, orec.goal[:1], omod.PHRASING, omod.ALIASES, openers=omod.OPENERS)
-    if text:
-        yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
-                      UNKNOWN_GOAL, "goal")
+    for _ in range(max(1, k // 2)):  # refusals keep their share of the goal examples
+        if rng.random() < 0.5:
+            continue
+        # a text naming an object this problem lacks, or about another domain: (unknown)
+        objs = rec["objects"]
+        goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
+        other = rng.choice(BUILTIN_SPECS)
+        omod = generator_module(other)
+        if other == rec["spec"]:
+            fake = _absent_object(rng, rec, omod)
+            if fake is None:
+                continue
+            atom = rng.choice(goal)
+            swapped = tuple(fake if w == atom[1] else w for w in atom)
+            text = phrase_goal(rng, [swapped], omod.PHRASING, omod.ALIASES,
+                               openers=omod.OPENERS)
+        else:
+            orec = omod.random_problem(rng)
+            text = phrase_goal(rng, orec.goal[:1], omod.PHRASING, omod.ALIASES,
+                               openers=omod.OPENERS)
+        if text:
+            yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
+                          UNKNOWN_GOAL, "goal")
 
 
 def _named(spec_name: str, objects: Sequence[str], text: str) -> list[str]:

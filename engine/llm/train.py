@@ -46,6 +46,7 @@ class TrainConfig:
     threads: int = 2
     max_minutes: float | None = None  # stop early (and say so) past this much training time
     suffixes: int = 0  # mid-plan problems per solved problem (dataset.suffix_records)
+    goal_examples: int = 2  # plain-language goal examples per solved problem
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -164,7 +165,8 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     planbench = Path(__file__).resolve().parents[3] / "shared" / "data" / "planbench"
     records, dropped = decontaminate(records, planbench if planbench.is_dir() else None)
     log(f"decontamination: {dropped} generated problems equal to a PlanBench instance dropped")
-    examples = examples_from(records, seed=cfg.seed, suffixes=cfg.suffixes)
+    examples = examples_from(records, seed=cfg.seed, suffixes=cfg.suffixes,
+                             goals_per_record=cfg.goal_examples)
     # renamed copies can coincide with a PlanBench instance too: drop those examples
     import hashlib
 
@@ -253,7 +255,8 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
                                                              records.items()},
             "decontaminated": dropped, "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),
             "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
-            "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes}
+            "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes,
+            "goal_examples": cfg.goal_examples}
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     (out_dir / "train_keys.json").write_text(json.dumps(keys) + "\n")
     log(f"saved to {out_dir}: loss {info['final_loss']:.4f}, {train_s:.0f} s training")

@@ -100,5 +100,7 @@ def test_plain_goal_default_planner_prints_goal_plan_and_provenance(tmp_path, mo
 def test_train_bad_options_are_bad_input(tmp_path):
     r = run("train", "--out", tmp_path / "m", "--suffixes", "-1")
     assert r.exit_code == 2 and "--suffixes must be 0 or more" in r.output
+    r = run("train", "--out", tmp_path / "m", "--goal-examples", "-2")
+    assert r.exit_code == 2 and "--goal-examples must be 0 or more" in r.output
     r = run("train", "--out", tmp_path / "m", "--size", "huge")
     assert r.exit_code == 2 and "unknown size 'huge'" in r.output

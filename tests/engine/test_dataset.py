@@ -102,3 +102,21 @@ def test_examples_with_suffixes_add_plan_examples_only() -> None:
     for e in more:
         if e.task == "plan":
             assert tuple(line.split()[0] for line in e.completion.splitlines()) in tails
+
+
+def test_more_goal_examples_keep_the_share_of_refusals() -> None:
+    from collections import Counter
+
+    from engine.llm.dataset import examples_from
+
+    recs = {"devops": [_solved("devops", s) for s in range(12)]}
+    two = Counter((e.task, e.completion == UNKNOWN_GOAL) for e in examples_from(recs, seed=3))
+    four = Counter((e.task, e.completion == UNKNOWN_GOAL)
+                   for e in examples_from(recs, seed=3, goals_per_record=4))
+    assert four[("goal", False)] > 1.5 * two[("goal", False)]
+    assert four[("goal", True)] > two[("goal", True)] > 0  # refusals grow with the goals
+    # the plan examples stay (renamings draw from the same stream, so a duplicate may differ)
+    assert abs(four[("plan", False)] - two[("plan", False)]) <= 0.1 * two[("plan", False)]
+    none = Counter((e.task, e.completion == UNKNOWN_GOAL)
+                   for e in examples_from(recs, seed=3, goals_per_record=0))
+    assert none[("goal", False)] == 0 and 0 < none[("goal", True)] <= 12  # only refusals left
