@@ -160,7 +160,7 @@ def _length_ratio(rows: list[dict[str, Any]]) -> float | None:
 
 
 def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens: int = 96,
-                   repeats: int = 5, k: int = 1) -> dict[str, Any]:
+                   repeats: int = 5, k: int = 1, state_aware: bool = False) -> dict[str, Any]:
     """Tokens per second with and without the plan grammar: same model, prompts and lengths.
 
     Every run makes exactly ``max_new_tokens`` tokens per row (EOS held back by
@@ -169,23 +169,29 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
     greedy row, then ``k - 1`` sampled rows in one batch. The modes alternate, which one
     goes first alternates too, and each case is timed ``repeats`` times; the overhead
     is the median over cases and repeats of 1 - constrained / unconstrained tokens/s.
+    With ``state_aware`` the constrained rows also run the state-aware constraint (a
+    grammar per state reached, compiled when first reached: inside the timing).
     """
     from engine.llm.grammar import plan_grammar
     from engine.llm.prompts import problem_prompt
+    from verifier.validate import Checker
 
-    prompts = [(problem_prompt(p), plan_grammar(spec.domain, p.objects)) for spec, p in cases]
-    for prompt, grammar in prompts:  # warm up: compile each grammar once, outside the timing
+    prompts = [(problem_prompt(p), plan_grammar(spec.domain, p.objects),
+                Checker(p, policies=spec.policies, access=spec.access).task if state_aware
+                else None) for spec, p in cases]
+    for prompt, grammar, _ in prompts:  # warm up: compile each grammar once, outside the timing
         backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=4)
     runs: dict[str, list[tuple[int, float]]] = {"unconstrained": [], "constrained": []}
     ratios: list[float] = []
     for rep in range(repeats):
-        for prompt, grammar in prompts:
+        for prompt, grammar, task in prompts:
             modes = [("unconstrained", None), ("constrained", grammar)]
             tps = {}
             for mode, g in (modes if rep % 2 == 0 else modes[::-1]):
                 t0 = time.perf_counter()
                 gens = backend.generate(prompt, grammar=g, k=k, max_new_tokens=max_new_tokens,
-                                        min_new_tokens=max_new_tokens)
+                                        min_new_tokens=max_new_tokens,
+                                        state=task if g is not None else None)
                 dt = time.perf_counter() - t0
                 n = sum(x.tokens for x in gens)
                 runs[mode].append((n, dt))
@@ -200,7 +206,7 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
             "overhead_total": 1 - (tokens["constrained"] / sum(dt for _, dt in runs[
                 "constrained"])) / (tokens["unconstrained"] / sum(dt for _, dt in runs[
                     "unconstrained"])),
-            "device": getattr(backend, "device", "?")}
+            "device": getattr(backend, "device", "?"), "state_aware": state_aware}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     cases = [(spec, p) for _, spec, ps in sets for p in ps[:3]]
     results["decoding"] = decoding_speed(backend, cases)
     results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
+    if "state-aware" in modes:
+        results["decoding_state_aware"] = decoding_speed(backend, cases, state_aware=True)
+        results["decoding_state_aware_k4"] = decoding_speed(backend, cases, k=4, repeats=3,
+                                                            state_aware=True)
     print_table(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -307,9 +317,12 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['llm_length_ratio']:.2f}" if r.get("llm_length_ratio") else "-",
             " ".join(f"{k} {v}" for k, v in (r.get("walks") or {}).items()) or "-"]))
     print()
-    for key in ("decoding", "decoding_k4"):
-        d = results[key]
-        print(f"decoding ({d['device']}, k={d['k']}, {d['runs']} paired runs of "
+    for key in ("decoding", "decoding_k4", "decoding_state_aware", "decoding_state_aware_k4"):
+        d = results.get(key)
+        if d is None:
+            continue
+        kind = "state-aware" if d.get("state_aware") else "grammar"
+        print(f"decoding [{kind}] ({d['device']}, k={d['k']}, {d['runs']} paired runs of "
               f"{d['max_new_tokens']} tokens, equal lengths {d['equal_lengths']}): median "
               f"unconstrained {d['tokens_per_s']['unconstrained']:.0f} tok/s, constrained "
               f"{d['tokens_per_s']['constrained']:.0f} tok/s, overhead {d['overhead']:.1%} "

@@ -173,7 +173,8 @@ def grammar_processor_class() -> Any:
                         row = self._line_cache.get(tail) if tail is not None else None
                         if row is None:
                             row = self._row_mask(i, vocab)
-                            if tail is not None:
+                            # about 64 MB of masks at most (bool rows, vocab wide)
+                            if tail is not None and len(self._line_cache) * vocab < 64_000_000:
                                 self._line_cache[tail] = row
                         elif self._verify_cache:
                             assert torch.equal(row, self._row_mask(i, vocab)), tail
@@ -233,6 +234,7 @@ class TransformersBackend(ModelBackend):
         self._processors: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
         self._llg_tokenizer: Any = None
+        self._state_processors: list[tuple[Any, Any]] = []
         cfg = self.model.config
         #: positions the model can attend to (None: no fixed limit known)
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
@@ -258,6 +260,18 @@ class TransformersBackend(ModelBackend):
                 self._processors.popitem(last=False)
         else:
             self._processors.move_to_end(grammar)
+        return proc
+
+    def state_processor(self, task: Any) -> Any:
+        """The state-aware processor for a grounded task (kept for the last few tasks, so
+        the candidates and feedback rounds of one problem share its grammars and masks)."""
+        for t, proc in self._state_processors:
+            if t is task:
+                return proc
+        from engine.llm.stateaware import state_aware_processor
+
+        proc = state_aware_processor(task, self.llg_tokenizer, "torch")
+        self._state_processors = [(task, proc), *self._state_processors[:3]]
         return proc
 
     # --- generation ---------------------------------------------------------------------------
@@ -291,10 +305,9 @@ class TransformersBackend(ModelBackend):
         else:
             kwargs.update(do_sample=False)
         if state is not None:
-            from engine.llm.stateaware import state_aware_processor
-
-            kwargs["logits_processor"] = LogitsProcessorList([state_aware_processor(
-                state, self.llg_tokenizer, "torch")])
+            proc = self.state_processor(state)
+            proc.reset()
+            kwargs["logits_processor"] = LogitsProcessorList([proc])
         elif grammar is not None:
             proc = self.processor(grammar)
             proc.reset()

@@ -49,33 +49,46 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
         return m.deep_copy()
 
     class StateAwareProcessor(grammar_processor_class()):  # type: ignore[misc]
+        """Masks are reused by (state, tokens since the last newline): each state's grammar
+        is one line, so what it allows depends on nothing else. One processor serves every
+        generate call for its task (the backend keeps it), so states reached by the greedy
+        row, the sampled rows and later feedback rounds are compiled once."""
+
         def __init__(self) -> None:
             super().__init__(grammar_for(task.initial_state), llg_tokenizer, tensor_library_name)
+            self.cache_masks_by_line()
 
         def _setup(self, batch_size: int) -> None:
-            super()._setup(batch_size)
+            super()._setup(batch_size)  # copies of the initial state's compiled matcher
             self.states = [task.initial_state] * batch_size
             self.pending: list[list[int]] = [[] for _ in range(batch_size)]
+            self._tails = [(task.initial_state,)] * batch_size
 
         def process_logits(self, input_ids: Any, logits: Any) -> Any:
             if self.is_first_token:
                 self._setup(self.tensor_adapter.shape(input_ids)[0])
                 self.is_first_token = False
             else:
-                for i in range(self.tensor_adapter.shape(input_ids)[0]):
+                eos = llg_tokenizer.eos_token
+                for i, tok in enumerate(input_ids[:, -1].tolist()):
                     m = self.ll_matchers[i]
                     if m.is_stopped() or m.is_error():
+                        self._tails[i] = None
                         continue
-                    tok = int(input_ids[i][-1].item())
                     m.consume_token(tok)
+                    if tok == eos or m.is_error():
+                        self._tails[i] = None
+                        continue
                     self.pending[i].append(tok)
-                    text = llg_tokenizer.decode_str(self.pending[i])
-                    if text.endswith("\n"):
+                    # a state's grammar is a single line, so a newline can only end a token
+                    if self._newline(tok):
+                        text = llg_tokenizer.decode_str(self.pending[i])
                         ga = actions[self.states[i]].get(text)
                         if ga is not None:
                             self.states[i] = ga.apply(self.states[i])
                             self.ll_matchers[i] = matcher_for(self.states[i])
                         self.pending[i] = []
+                    self._tails[i] = (self.states[i], *self.pending[i])
             return self._bias_logits(input_ids, logits)
 
     return StateAwareProcessor()

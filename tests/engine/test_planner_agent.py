@@ -258,6 +258,47 @@ def test_embedded_model_state_aware_and_json(embedded, specs_dir):
         assert plan is None or verdict.valid
 
 
+def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir):
+    """The state-aware constraint reuses masks by (state, text since the last newline):
+    each reused mask equals the one llguidance computes, the outputs equal those of a
+    fresh processor with every mask computed, and every step is applicable where taken."""
+    import torch
+
+    from engine.llm.grammar import plan_grammar
+    from engine.llm.prompts import problem_prompt
+    from verifier.plan_io import parse_plan
+
+    hits = 0
+    for spec_name, name in (("blocksworld", "p02"), ("devops", "p02"), ("robotics", "p01")):
+        spec = load_spec(specs_dir / spec_name)
+        problem = load_problem(spec, name)
+        checker = Checker(problem, policies=spec.policies, access=spec.access)
+        grammar = plan_grammar(spec.domain, problem.objects)
+        prompt = problem_prompt(problem)
+        proc = embedded.state_processor(checker.task)
+        assert embedded.state_processor(checker.task) is proc  # one per task
+        proc._verify_cache = True  # every cache hit is recomputed and compared
+        try:
+            runs = []
+            for _ in range(2):  # the second call reuses the first call's masks
+                torch.manual_seed(1)
+                runs.append(embedded.generate(prompt, grammar=grammar, k=4, max_new_tokens=96,
+                                              state=checker.task))
+            hits += len(proc._line_cache)
+            proc._line_cache = None  # the plain path: every mask computed
+            torch.manual_seed(1)
+            plain = embedded.generate(prompt, grammar=grammar, k=4, max_new_tokens=96,
+                                      state=checker.task)
+        finally:
+            proc._verify_cache = False
+            proc.cache_masks_by_line()
+        assert [g.text for g in runs[0]] == [g.text for g in runs[1]] == [g.text for g in plain]
+        for g in plain:
+            verdict = checker.check(parse_plan(g.text))
+            assert not [v for v in verdict.violations if v.kind == "precondition"], g.text
+    assert hits > 10
+
+
 def test_embedded_model_context_overflow_is_an_error(embedded):
     from engine.llm.backend import ContextOverflow
 
