@@ -160,7 +160,8 @@ def _length_ratio(rows: list[dict[str, Any]]) -> float | None:
 
 
 def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens: int = 96,
-                   repeats: int = 5, k: int = 1, state_aware: bool = False) -> dict[str, Any]:
+                   repeats: int = 5, k: int = 1, state_aware: bool = False,
+                   fresh: bool = False) -> dict[str, Any]:
     """Tokens per second with and without the plan grammar: same model, prompts and lengths.
 
     Every run makes exactly ``max_new_tokens`` tokens per row (EOS held back by
@@ -170,7 +171,9 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
     goes first alternates too, and each case is timed ``repeats`` times; the overhead
     is the median over cases and repeats of 1 - constrained / unconstrained tokens/s.
     With ``state_aware`` the constrained rows also run the state-aware constraint (a
-    grammar per state reached, compiled when first reached: inside the timing).
+    grammar per state reached, compiled when first reached: inside the timing); the
+    backend keeps one state-aware processor per problem, as across the planner's
+    candidates and rounds, unless ``fresh`` (a new one every call: a problem's first call).
     """
     from engine.llm.grammar import plan_grammar
     from engine.llm.prompts import problem_prompt
@@ -181,22 +184,37 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
                 else None) for spec, p in cases]
     for prompt, grammar, _ in prompts:  # warm up: compile each grammar once, outside the timing
         backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=4)
+    kept = getattr(backend, "state_cache_size", None)
+    if state_aware and kept is not None:
+        backend.state_cache_size = max(kept, len(prompts))
     runs: dict[str, list[tuple[int, float]]] = {"unconstrained": [], "constrained": []}
     ratios: list[float] = []
+    dead_ends = 0
     for rep in range(repeats):
         for prompt, grammar, task in prompts:
             modes = [("unconstrained", None), ("constrained", grammar)]
-            tps = {}
+            tps: dict[str, tuple[int, float]] = {}
             for mode, g in (modes if rep % 2 == 0 else modes[::-1]):
+                if fresh and g is not None:
+                    backend._state_processors = []
                 t0 = time.perf_counter()
-                gens = backend.generate(prompt, grammar=g, k=k, max_new_tokens=max_new_tokens,
-                                        min_new_tokens=max_new_tokens,
-                                        state=task if g is not None else None)
+                try:
+                    gens = backend.generate(prompt, grammar=g, k=k,
+                                            max_new_tokens=max_new_tokens,
+                                            min_new_tokens=max_new_tokens,
+                                            state=task if g is not None else None)
+                except RuntimeError:
+                    # a sampled state-aware row reached a state where nothing applies: only
+                    # EOS is allowed there and min_new_tokens bans it; the pair is left out
+                    dead_ends += 1
+                    break
                 dt = time.perf_counter() - t0
-                n = sum(x.tokens for x in gens)
-                runs[mode].append((n, dt))
-                tps[mode] = n / dt
-            ratios.append(tps["constrained"] / tps["unconstrained"])
+                tps[mode] = (sum(x.tokens for x in gens), dt)
+            if len(tps) == 2:
+                for mode, run in tps.items():
+                    runs[mode].append(run)
+                ratios.append((tps["constrained"][0] / tps["constrained"][1])
+                              / (tps["unconstrained"][0] / tps["unconstrained"][1]))
     med = {m: statistics.median(n / dt for n, dt in v) for m, v in runs.items()}
     tokens = {m: sum(n for n, _ in v) for m, v in runs.items()}
     return {"tokens_per_s": med, "tokens": tokens, "runs": len(ratios), "k": k,
@@ -206,7 +224,8 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
             "overhead_total": 1 - (tokens["constrained"] / sum(dt for _, dt in runs[
                 "constrained"])) / (tokens["unconstrained"] / sum(dt for _, dt in runs[
                     "unconstrained"])),
-            "device": getattr(backend, "device", "?"), "state_aware": state_aware}
+            "device": getattr(backend, "device", "?"), "state_aware": state_aware,
+            "fresh": fresh, "dead_ends_left_out": dead_ends}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,9 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     results["decoding"] = decoding_speed(backend, cases)
     results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
     if "state-aware" in modes:
-        results["decoding_state_aware"] = decoding_speed(backend, cases, state_aware=True)
-        results["decoding_state_aware_k4"] = decoding_speed(backend, cases, k=4, repeats=3,
-                                                            state_aware=True)
+        for fresh in (False, True):
+            tag = "_fresh" if fresh else ""
+            results[f"decoding_state_aware{tag}"] = decoding_speed(
+                backend, cases, state_aware=True, fresh=fresh)
+            results[f"decoding_state_aware_k4{tag}"] = decoding_speed(
+                backend, cases, k=4, repeats=3, state_aware=True, fresh=fresh)
     print_table(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -317,11 +339,13 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['llm_length_ratio']:.2f}" if r.get("llm_length_ratio") else "-",
             " ".join(f"{k} {v}" for k, v in (r.get("walks") or {}).items()) or "-"]))
     print()
-    for key in ("decoding", "decoding_k4", "decoding_state_aware", "decoding_state_aware_k4"):
+    for key in ("decoding", "decoding_k4", "decoding_state_aware", "decoding_state_aware_k4",
+                "decoding_state_aware_fresh", "decoding_state_aware_k4_fresh"):
         d = results.get(key)
         if d is None:
             continue
-        kind = "state-aware" if d.get("state_aware") else "grammar"
+        kind = ("state-aware" + (", fresh processor" if d.get("fresh") else "")
+                if d.get("state_aware") else "grammar")
         print(f"decoding [{kind}] ({d['device']}, k={d['k']}, {d['runs']} paired runs of "
               f"{d['max_new_tokens']} tokens, equal lengths {d['equal_lengths']}): median "
               f"unconstrained {d['tokens_per_s']['unconstrained']:.0f} tok/s, constrained "

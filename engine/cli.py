@@ -99,10 +99,11 @@ def plan(
                                         "before the symbolic fallback")] = 3,
     model: Annotated[Optional[Path], typer.Option(help="local Hugging Face checkpoint folder "
                                                   "(default: the embedded model)")] = None,
-    decoding: Annotated[str, typer.Option(help="how the model writes a plan: grammar (whole "
-                                          "plan under the plan grammar), state-aware (only "
-                                          "applicable steps), guided (one step at a time from "
-                                          "the simulated state; small problems)")] = "grammar",
+    decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
+                                          "(the plan grammar, each step applicable where it is "
+                                          "taken), grammar (the plan grammar only), guided (one "
+                                          "step at a time from the simulated state)")
+                        ] = "state-aware",
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
     from engine.commands import make_plan
@@ -193,7 +194,7 @@ def train(
     out: Annotated[Path, typer.Option(help="folder for the checkpoint (config.json, "
                                       "model.safetensors, tokenizer.json)")
                    ] = Path("build/llm/model"),
-    steps: Annotated[int, typer.Option(help="optimiser steps")] = 4000,
+    steps: Annotated[int, typer.Option(help="optimiser steps")] = 5000,
     size: Annotated[str, typer.Option(help="tiny | small | base | large")] = "small",
     device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
     seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
@@ -203,9 +204,9 @@ def train(
                                                          "minutes")] = None,
     suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
                                           "state after a teacher prefix, the rest of its plan)")
-                        ] = 0,
+                        ] = 3,
     goal_examples: Annotated[int, typer.Option(help="plain-language goal examples per solved "
-                                               "problem")] = 2,
+                                               "problem")] = 4,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training

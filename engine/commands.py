@@ -125,7 +125,7 @@ DECODINGS = ("grammar", "state-aware", "guided")
 
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
-              model: Path | None = None, decoding: str = "grammar") -> dict[str, Any]:
+              model: Path | None = None, decoding: str = "state-aware") -> dict[str, Any]:
     """Plan with the symbolic planner, the language model (``llm``) or both (``auto``).
 
     ``decoding`` (grammar, state-aware or guided) chooses how the model writes its plans.

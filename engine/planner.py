@@ -79,7 +79,7 @@ class PlannerAgent:
                  fallback: bool = True, use_llm: bool = True, fmt: str = "text",
                  max_new_tokens: int | None = None, temperature: float = 0.7,
                  engine: str = "fast-downward", timeout_s: float = 60.0,
-                 state_aware: bool = False, guided: bool = False) -> None:
+                 state_aware: bool | None = None, guided: bool = False) -> None:
         if k < 1 or rounds < 0:
             raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
                                 f"rounds={rounds})")
@@ -98,6 +98,8 @@ class PlannerAgent:
         if guided and (fmt != "text" or state_aware):
             raise PlansafeError("guided decoding needs fmt='text' and replaces the state-aware "
                                 "constraint")
+        if state_aware is None:  # the default: on wherever it applies (IPC text, not guided)
+            state_aware = fmt == "text" and not guided
         self.state_aware = state_aware
         self.guided = guided
         self.last = AgentReport()

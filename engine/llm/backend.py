@@ -235,6 +235,7 @@ class TransformersBackend(ModelBackend):
         self._cache_size = cache_size
         self._llg_tokenizer: Any = None
         self._state_processors: list[tuple[Any, Any]] = []
+        self.state_cache_size = 4  # state-aware processors kept (one per grounded task)
         cfg = self.model.config
         #: positions the model can attend to (None: no fixed limit known)
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
@@ -271,7 +272,8 @@ class TransformersBackend(ModelBackend):
         from engine.llm.stateaware import state_aware_processor
 
         proc = state_aware_processor(task, self.llg_tokenizer, "torch")
-        self._state_processors = [(task, proc), *self._state_processors[:3]]
+        self._state_processors = [(task, proc),
+                                  *self._state_processors[:self.state_cache_size - 1]]
         return proc
 
     # --- generation ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ CHUNK_REGEX = r" ?[^ \n]+\n?| +\n?|\n"
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     out: Path
-    steps: int = 4000
+    steps: int = 5000
     size: str = "small"
     device: str = "auto"
     seed: int = 0
@@ -45,8 +45,8 @@ class TrainConfig:
     workers: int = 2
     threads: int = 2
     max_minutes: float | None = None  # stop early (and say so) past this much training time
-    suffixes: int = 0  # mid-plan problems per solved problem (dataset.suffix_records)
-    goal_examples: int = 2  # plain-language goal examples per solved problem
+    suffixes: int = 3  # mid-plan problems per solved problem (dataset.suffix_records)
+    goal_examples: int = 4  # plain-language goal examples per solved problem
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:

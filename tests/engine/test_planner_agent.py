@@ -24,12 +24,14 @@ class ScriptedBackend(ModelBackend):
         self.rounds = rounds
         self.prompts: list[str] = []
         self.grammars: list[str | None] = []
+        self.states: list[Any] = []
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
                  state: Any = None) -> list[Generation]:
         self.prompts.append(prompt)
         self.grammars.append(grammar)
+        self.states.append(state)
         texts = self.rounds[min(len(self.prompts), len(self.rounds)) - 1]
         return [Generation(t, len(t.split()) + 1) for t in texts[:k]]
 
@@ -54,6 +56,22 @@ GOOD = ("(build api)\n(test api)\n(deploy api staging)\n(backup prod)\n(deploy a
 def devops(specs_dir):
     spec = load_spec(specs_dir / "devops")
     return spec, load_problem(spec, "p02")
+
+
+def test_state_aware_constraint_is_the_default_for_plan_text(devops):
+    spec, problem = devops
+    for options, expect in (({}, True), ({"fmt": "json"}, False), ({"state_aware": False}, False),
+                            ({"guided": True}, False)):
+        assert PlannerAgent(spec, backend=ScriptedBackend([[GOOD]]), **options).state_aware \
+            is expect, options
+    backend = ScriptedBackend([[GOOD]])
+    plan, verdict = PlannerAgent(spec, backend=backend, k=1, fallback=False).plan(problem)
+    assert plan is not None and verdict.valid
+    # the backend is handed the grounded task the verifier checks against
+    assert backend.states and backend.states[0] is not None
+    assert hasattr(backend.states[0], "applicable_actions")
+    with pytest.raises(PlansafeError, match="needs fmt='text'"):
+        PlannerAgent(spec, fmt="json", state_aware=True)
 
 
 def test_adversarial_backend_fails_closed_without_fallback(devops):
