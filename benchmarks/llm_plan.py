@@ -8,14 +8,16 @@ the first round's ``k`` candidates, validity after verifier feedback (LLM within
 rounds), the share solved by the symbolic fallback, final validity, mean rounds, tokens
 and seconds per plan, unparseable proposals over all proposals, proposals cut by the
 token budget (their whole steps are verified) and prompts past the model's context.
-``--state-aware`` adds the same runs with the optional state-aware constraint and
-``--guided`` with guided decoding (one step at a time from the simulated state), each
-labelled as such; accepted model plans are compared in length with Fast Downward's plan
+``--modes`` chooses the decodings (``engine/llm/stateaware.py``): ``grammar`` (the plan
+grammar only), ``applicable`` (each step applicable where it is taken), ``state-aware``
+(the Planner's default: also an allowed agent, no policy broken beyond repair, the plan
+ends only where the goal and every owed rule hold) and ``guided`` (one step at a time
+from the simulated state), each labelled as such; accepted model plans are compared in length with Fast Downward's plan
 for the same problem. Then decoding speed: tokens per second with and without the
 grammar, same model, same prompts, same run.
 
     python -m benchmarks.llm_plan [--quick] [--n 40] [--k 4] [--rounds 3] [--json FILE]
-                                  [--state-aware] [--guided] [--modes grammar,guided]
+                                  [--modes grammar,applicable,state-aware,guided]
                                   [--decoding-only] [--threads 1]
 """
 
@@ -93,17 +95,17 @@ def reference_lengths(spec: Any, problems: list[Any], timeout_s: float) -> list[
     return out
 
 
-MODES = ("grammar", "state-aware", "guided")
+MODES = ("grammar", "applicable", "state-aware", "guided")
 
 
 def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int,
-            state_aware: bool = False, timeout_s: float, guided: bool = False,
+            decoding: str = "grammar", timeout_s: float,
             reference: list[int | None] | None = None) -> dict[str, Any]:
     from engine.planner import PlannerAgent
     from verifier.validate import Checker
 
     agent = PlannerAgent(spec, backend=backend, k=k, rounds=rounds, fallback=True,
-                         state_aware=state_aware, guided=guided, timeout_s=timeout_s)
+                         decoding=decoding, timeout_s=timeout_s)
     rows = []
     for j, problem in enumerate(problems):
         plan, verdict = agent.plan(problem)
@@ -146,7 +148,7 @@ def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int
         # model plans accepted, in steps, over Fast Downward's plan for the same problem
         "llm_length_ratio": _length_ratio(rows),
         "walks": {s: sum(w == s for r in rows for w in r["walks"])
-                  for s in ("valid", "dead-end", "step-limit")} if guided else None,
+                  for s in ("valid", "dead-end", "step-limit")} if decoding == "guided" else None,
         "rows": rows,
     }
 
@@ -160,7 +162,7 @@ def _length_ratio(rows: list[dict[str, Any]]) -> float | None:
 
 
 def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens: int = 96,
-                   repeats: int = 5, k: int = 1, state_aware: bool = False,
+                   repeats: int = 5, k: int = 1, rules: str | None = None,
                    fresh: bool = False) -> dict[str, Any]:
     """Tokens per second with and without the plan grammar: same model, prompts and lengths.
 
@@ -170,8 +172,9 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
     greedy row, then ``k - 1`` sampled rows in one batch. The modes alternate, which one
     goes first alternates too, and each case is timed ``repeats`` times; the overhead
     is the median over cases and repeats of 1 - constrained / unconstrained tokens/s.
-    With ``state_aware`` the constrained rows also run the state-aware constraint (a
-    grammar per state reached, compiled when first reached: inside the timing); the
+    With ``rules`` (``applicable`` or ``state-aware``) the constrained rows also run that
+    state-aware constraint (a grammar per node reached, compiled when first reached:
+    inside the timing); the
     backend keeps one state-aware processor per problem, as across the planner's
     candidates and rounds, unless ``fresh`` (a new one every call: a problem's first call).
     """
@@ -180,12 +183,12 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
     from verifier.validate import Checker
 
     prompts = [(problem_prompt(p), plan_grammar(spec.domain, p.objects),
-                Checker(p, policies=spec.policies, access=spec.access).task if state_aware
-                else None) for spec, p in cases]
+                _rules_source(Checker(p, policies=spec.policies, access=spec.access), rules))
+               for spec, p in cases]
     for prompt, grammar, _ in prompts:  # warm up: compile each grammar once, outside the timing
         backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=4)
     kept = getattr(backend, "state_cache_size", None)
-    if state_aware and kept is not None:
+    if rules and kept is not None:
         backend.state_cache_size = max(kept, len(prompts))
     runs: dict[str, list[tuple[int, float]]] = {"unconstrained": [], "constrained": []}
     ratios: list[float] = []
@@ -224,8 +227,14 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
             "overhead_total": 1 - (tokens["constrained"] / sum(dt for _, dt in runs[
                 "constrained"])) / (tokens["unconstrained"] / sum(dt for _, dt in runs[
                     "unconstrained"])),
-            "device": getattr(backend, "device", "?"), "state_aware": state_aware,
+            "device": getattr(backend, "device", "?"), "rules": rules,
             "fresh": fresh, "dead_ends_left_out": dead_ends}
+
+
+def _rules_source(checker: Any, rules: str | None) -> Any:
+    """What the backend's ``state=`` takes for each decoding (see the Planner agent)."""
+    return checker if rules == "state-aware" else checker.task if rules == "applicable" \
+        else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,17 +246,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--model", type=Path, default=None, help="checkpoint folder")
     ap.add_argument("--state-aware", action="store_true", help="also run with the "
-                    "state-aware constraint")
+                    "state-aware constraint (the Planner's default)")
     ap.add_argument("--guided", action="store_true", help="also run with guided decoding "
                     "(engine/llm/guided.py: one step at a time from the simulated state)")
     ap.add_argument("--modes", default=None, help="comma-separated modes to run instead "
-                    "(grammar, state-aware, guided)")
+                    "(grammar, applicable, state-aware, guided)")
     ap.add_argument("--specs", default="blocksworld,devops,documents,robotics")
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--decoding-only", action="store_true", help="only the decoding speed "
                     "(three problems of each set)")
+    ap.add_argument("--no-decoding", action="store_true", help="skip the decoding speed "
+                    "(run it apart, on an idle machine, with --decoding-only)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "llm_plan.json")
     args = ap.parse_args(argv)
     import torch
@@ -301,22 +312,23 @@ def main(argv: list[str] | None = None) -> int:
         for name, spec, problems in sets:
             t = time.perf_counter()
             r = run_set(spec, problems, backend, k=args.k, rounds=args.rounds,
-                        state_aware=label == "state-aware", guided=label == "guided",
-                        timeout_s=args.timeout, reference=refs[name])
+                        decoding=label, timeout_s=args.timeout, reference=refs[name])
             r["wall_seconds"] = time.perf_counter() - t
             results["sets"][f"{name} [{label}]"] = r
             print(f"{name} [{label}]: raw {r['raw_validity']:.0%}, final "
                   f"{r['final_validity']:.0%} ({r['wall_seconds']:.0f} s)", file=sys.stderr)
     cases = [(spec, p) for _, spec, ps in sets for p in ps[:3]]
-    results["decoding"] = decoding_speed(backend, cases)
-    results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
-    if "state-aware" in modes:
+    if not args.no_decoding:
+        results["decoding"] = decoding_speed(backend, cases)
+        results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
+    for rules in ("applicable", "state-aware"):
+        if rules not in modes or args.no_decoding:
+            continue
         for fresh in (False, True):
-            tag = "_fresh" if fresh else ""
-            results[f"decoding_state_aware{tag}"] = decoding_speed(
-                backend, cases, state_aware=True, fresh=fresh)
-            results[f"decoding_state_aware_k4{tag}"] = decoding_speed(
-                backend, cases, k=4, repeats=3, state_aware=True, fresh=fresh)
+            tag = f"_{rules.replace('-', '_')}" + ("_fresh" if fresh else "")
+            results[f"decoding{tag}"] = decoding_speed(backend, cases, rules=rules, fresh=fresh)
+            results[f"decoding_k4{tag}"] = decoding_speed(backend, cases, k=4, repeats=3,
+                                                          rules=rules, fresh=fresh)
     print_table(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -339,13 +351,10 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['llm_length_ratio']:.2f}" if r.get("llm_length_ratio") else "-",
             " ".join(f"{k} {v}" for k, v in (r.get("walks") or {}).items()) or "-"]))
     print()
-    for key in ("decoding", "decoding_k4", "decoding_state_aware", "decoding_state_aware_k4",
-                "decoding_state_aware_fresh", "decoding_state_aware_k4_fresh"):
-        d = results.get(key)
-        if d is None:
+    for key, d in results.items():
+        if not key.startswith("decoding") or not isinstance(d, dict):
             continue
-        kind = ("state-aware" + (", fresh processor" if d.get("fresh") else "")
-                if d.get("state_aware") else "grammar")
+        kind = ((d.get("rules") or "grammar") + (", fresh processor" if d.get("fresh") else ""))
         print(f"decoding [{kind}] ({d['device']}, k={d['k']}, {d['runs']} paired runs of "
               f"{d['max_new_tokens']} tokens, equal lengths {d['equal_lengths']}): median "
               f"unconstrained {d['tokens_per_s']['unconstrained']:.0f} tok/s, constrained "

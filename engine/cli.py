@@ -100,9 +100,11 @@ def plan(
     model: Annotated[Optional[Path], typer.Option(help="local Hugging Face checkpoint folder "
                                                   "(default: the embedded model)")] = None,
     decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
-                                          "(the plan grammar, each step applicable where it is "
-                                          "taken), grammar (the plan grammar only), guided (one "
-                                          "step at a time from the simulated state)")
+                                          "(the plan grammar; each step applicable where it is "
+                                          "taken, with an allowed agent, breaking no policy; the "
+                                          "plan ends only at the goal), applicable (each step "
+                                          "applicable only), grammar (the plan grammar only), "
+                                          "guided (one step at a time from the simulated state)")
                         ] = "state-aware",
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""

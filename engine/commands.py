@@ -120,15 +120,13 @@ def _problem_and_spec(spec_path: Path, problem_ref: str | None) -> tuple[Any, An
     return spec, load_problem(spec, problem_ref)
 
 
-DECODINGS = ("grammar", "state-aware", "guided")
-
-
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
               model: Path | None = None, decoding: str = "state-aware") -> dict[str, Any]:
     """Plan with the symbolic planner, the language model (``llm``) or both (``auto``).
 
-    ``decoding`` (grammar, state-aware or guided) chooses how the model writes its plans.
+    ``decoding`` (state-aware, applicable, grammar or guided; see
+    :mod:`engine.llm.stateaware`) chooses how the model writes its plans.
 
     With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
     the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
@@ -139,6 +137,8 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
 
     if planner not in ("symbolic", "llm", "auto"):
         raise PlansafeError(f"unknown planner '{planner}' (use llm, symbolic or auto)")
+    from engine.planner import DECODINGS
+
     if decoding not in DECODINGS:
         raise PlansafeError(f"unknown decoding '{decoding}' (use {', '.join(DECODINGS)})")
     backend = None
@@ -174,8 +174,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
 
         agent = PlannerAgent.for_planner(spec, planner, backend=backend, k=k,  # type: ignore
                                          rounds=rounds, engine=engine, timeout_s=timeout_s,
-                                         state_aware=decoding == "state-aware",
-                                         guided=decoding == "guided")
+                                         decoding=decoding)
         plan, _verdict = agent.plan(problem)
         report = agent.last
         status = "solved" if plan is not None else (report.fallback_status or
@@ -189,7 +188,8 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
             out["steps"] = None
             out["message"] = report.message
             out["blocking"] = list(report.blocking)
-        out["agent"] = report.to_json()
+        out["agent"] = {"decoding": agent.decoding if agent.use_llm else None,
+                        **report.to_json()}
     if translation is not None:
         out["goal"] = translation.goal
         out["goal_text"] = translation.text

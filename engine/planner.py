@@ -18,10 +18,13 @@ from typing import Any, Literal
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Plan, Problem, Provenance, Verdict
 
-__all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind", "PLANNERS"]
+__all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind", "PLANNERS",
+           "DECODINGS"]
 
 PlannerKind = Literal["llm", "symbolic", "auto"]
 PLANNERS = ("llm", "symbolic", "auto")
+#: how the model writes plan text (engine/llm/stateaware.py, engine/llm/guided.py)
+DECODINGS = ("state-aware", "applicable", "grammar", "guided")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,8 @@ class PlannerAgent:
                  fallback: bool = True, use_llm: bool = True, fmt: str = "text",
                  max_new_tokens: int | None = None, temperature: float = 0.7,
                  engine: str = "fast-downward", timeout_s: float = 60.0,
-                 state_aware: bool | None = None, guided: bool = False) -> None:
+                 state_aware: bool | None = None, guided: bool = False,
+                 decoding: str | None = None) -> None:
         if k < 1 or rounds < 0:
             raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
                                 f"rounds={rounds})")
@@ -93,15 +97,21 @@ class PlannerAgent:
         self.fmt, self.temperature = fmt, temperature
         self.max_new_tokens = max_new_tokens
         self.engine, self.timeout_s = engine, timeout_s
-        if state_aware and fmt != "text":
-            raise PlansafeError("the state-aware constraint needs fmt='text'")
-        if guided and (fmt != "text" or state_aware):
-            raise PlansafeError("guided decoding needs fmt='text' and replaces the state-aware "
-                                "constraint")
-        if state_aware is None:  # the default: on wherever it applies (IPC text, not guided)
-            state_aware = fmt == "text" and not guided
-        self.state_aware = state_aware
-        self.guided = guided
+        if decoding is None:  # the older flags: state_aware / guided
+            decoding = ("guided" if guided else "state-aware" if state_aware
+                        else "grammar" if state_aware is False or fmt != "text"
+                        else "state-aware")
+            if guided and state_aware:
+                raise PlansafeError("guided decoding needs fmt='text' and replaces the "
+                                    "state-aware constraint")
+        if decoding not in DECODINGS:
+            raise PlansafeError(f"unknown decoding '{decoding}' (use {', '.join(DECODINGS)})")
+        if decoding != "grammar" and fmt != "text":
+            raise PlansafeError(f"the {decoding} decoding needs fmt='text' (the JSON plan "
+                                "format is decoded under the plan grammar)")
+        self.decoding = decoding
+        self.state_aware = decoding in ("state-aware", "applicable")
+        self.guided = decoding == "guided"
         self.last = AgentReport()
 
     @classmethod
@@ -239,7 +249,9 @@ class PlannerAgent:
         return self.backend.generate(prompt, grammar=grammar, k=self.k,
                                      max_new_tokens=self._max_tokens(problem),
                                      temperature=self.temperature,
-                                     state=checker.task if self.state_aware else None)
+                                     state=(checker if self.decoding == "state-aware" else
+                                            checker.task if self.decoding == "applicable"
+                                            else None))
 
     def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
                   ) -> tuple[Plan | None, Verdict | None]:

@@ -57,9 +57,11 @@ class ModelBackend(ABC):
                  state: Any = None) -> list[Generation]:
         """``k`` completions of ``prompt`` (the first greedy), each allowed by ``grammar``.
 
-        ``state``, a :class:`verifier.grounding.Task`, asks a backend that can for the
-        state-aware constraint (each step applicable where it is taken, IPC text only);
-        a backend that cannot ignores it.
+        ``state`` asks a backend that can for a state-aware constraint (IPC text only;
+        :mod:`engine.llm.stateaware`): a :class:`verifier.validate.Checker` for the full
+        rules (applicable, an allowed agent, no policy broken, the plan ends only at the
+        goal), a :class:`verifier.grounding.Task` for applicability alone. A backend that
+        cannot ignores it; the verifier judges every proposal either way.
         """
 
     def sample_one(self, prompt: str, *, grammar: str | None, max_new_tokens: int = 256,
@@ -235,7 +237,7 @@ class TransformersBackend(ModelBackend):
         self._cache_size = cache_size
         self._llg_tokenizer: Any = None
         self._state_processors: list[tuple[Any, Any]] = []
-        self.state_cache_size = 4  # state-aware processors kept (one per grounded task)
+        self.state_cache_size = 4  # state-aware processors kept (one per checker or task)
         cfg = self.model.config
         #: positions the model can attend to (None: no fixed limit known)
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
@@ -264,8 +266,8 @@ class TransformersBackend(ModelBackend):
         return proc
 
     def state_processor(self, task: Any) -> Any:
-        """The state-aware processor for a grounded task (kept for the last few tasks, so
-        the candidates and feedback rounds of one problem share its grammars and masks)."""
+        """The state-aware processor for a checker or grounded task (kept for the last few,
+        so the candidates and feedback rounds of one problem share its grammars and masks)."""
         for t, proc in self._state_processors:
             if t is task:
                 return proc

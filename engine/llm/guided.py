@@ -12,6 +12,7 @@ model writes the next step under a grammar whose only alternatives are the steps
 - have not already been taken from that same state in this walk (so a greedy walk that
   comes back to a state tries something else instead of looping).
 
+The steps allowed are those of the state-aware rules (:class:`engine.llm.stateaware.Safe`).
 The walk ends when the plan so far passes the verifier (goal and every policy), when no
 step is left (a dead end), or at the step limit. Whatever it returns is verified again
 by the agent like any other proposal. The model still chooses every step; the simulator
@@ -27,12 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.llm.backend import Generation, ModelBackend
-from engine.llm.prompts import atom_text, goal_parts, plan_prompt, step_line
+from engine.llm.prompts import atom_text, goal_parts, plan_prompt
 
-__all__ = ["GuidedWalk", "guided_walk", "safety_rules"]
-
-_SAFETY_OPS = frozenset({"Always", "AtMostOnce", "SometimeBefore"})
-
+__all__ = ["GuidedWalk", "guided_walk"]
 
 @dataclass(frozen=True, slots=True)
 class GuidedWalk:
@@ -49,60 +47,34 @@ class GuidedWalk:
         return Generation(self.text, self.tokens, self.seconds)
 
 
-def safety_rules(checker: Any) -> frozenset[str]:
-    """Ids of the policies whose every ground constraint is a safety rule.
-
-    A plan prefix that breaks one of these cannot be completed into a valid plan; a
-    prefix that only misses an ``sometime`` / ``sometime-after`` rule still can.
-    """
-    ops: dict[str, set[str]] = {}
-    for c in checker.constraints():
-        ops.setdefault(c.constraint.policy.id, set()).add(type(c.constraint.op).__name__)
-    return frozenset(pid for pid, kinds in ops.items() if kinds <= _SAFETY_OPS)
-
-
-def _breaks_safety(checker: Any, safety: frozenset[str], states: list[int],
-                   steps: list[Any]) -> bool:
-    return any(v.kind == "access" or (v.kind == "policy" and v.rule in safety)
-               for v in checker.prefix_violations(states, steps))
-
-
 def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bool = False,
                 temperature: float = 0.7, max_steps: int = 64,
                 tokens_per_step: int = 32) -> GuidedWalk:
     """Walk from the initial state with the model choosing each step (see the module doc)."""
-    from verifier.model import Plan, Step
+    from engine.llm.stateaware import Safe
 
     start = time.perf_counter()
     task = checker.task
-    safety = safety_rules(checker)
+    rules = Safe(checker)  # applicable, an allowed agent, no safety rule broken
     goal = goal_parts(problem.goal)
     objects = list(problem.objects)
-    state = task.initial_state
-    states = [state]  # S0..Sn of the steps so far
-    steps: list[Any] = []
+    node = rules.initial()
+    lines: list[str] = []
     taken: set[tuple[int, str]] = set()
     tokens = calls = 0
 
     def done(status: str) -> GuidedWalk:
-        return GuidedWalk("".join(step_line(s.action, s.args) for s in steps), tokens,
-                          time.perf_counter() - start, len(steps), status, calls)
+        return GuidedWalk("".join(lines), tokens, time.perf_counter() - start, len(lines),
+                          status, calls)
 
     while True:
-        if checker.check(Plan(tuple(steps))).valid:
+        options, may_end = rules.options(node)
+        if may_end:  # goal and every owed rule hold, nothing broken: the verifier agrees
             return done("valid")
-        if len(steps) >= max_steps:
+        if len(lines) >= max_steps:
             return done("step-limit")
-        allowed: dict[str, tuple[int, Any]] = {}
-        for ga in task.applicable_actions(state):
-            call = step_line(ga.name, ga.args)
-            if (state, call) in taken:
-                continue
-            nxt = ga.apply(state)
-            step = Step(f"s{len(steps) + 1}", ga.name, ga.args)
-            if _breaks_safety(checker, safety, states + [nxt], steps + [step]):
-                continue
-            allowed[call] = (nxt, step)
+        state = node[0]
+        allowed = {call: nxt for call, nxt in options.items() if (state, call) not in taken}
         if not allowed:
             return done("dead-end")
         if len(allowed) == 1:
@@ -120,6 +92,5 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
             if call not in allowed:  # only a backend that ignores the grammar gets here
                 return done("dead-end")
         taken.add((state, call))
-        state, step = allowed[call]
-        states.append(state)
-        steps.append(step)
+        node = allowed[call]
+        lines.append(call)

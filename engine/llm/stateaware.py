@@ -1,68 +1,179 @@
-"""An optional state-aware constraint: each plan step must be applicable where it is taken.
+"""State-aware constraints: the grammar of each plan step depends on where the plan is.
 
-It extends the backend's grammar processor (outlines' llguidance logits processor). Every
-row of the batch simulates its own plan: at the start of a step the row's matcher is
-rebuilt from a grammar whose only alternatives are the ground actions applicable in the
-row's current state (IPC text format), or the end of the plan. Executability then holds
-by construction; the goal, the policies and the access rules are still left to the
-verifier. Enumerating applicable actions grounds every action, so this is meant for
-small problems.
+They extend the backend's grammar processor (outlines' llguidance logits processor).
+Every row of the batch simulates its own plan: at the start of a step the row's matcher
+is replaced by one whose only alternatives are the steps allowed from the row's current
+node (IPC text format), plus the end of the plan where ending is allowed. Two rule sets:
+
+- :class:`Applicable` (given a :class:`verifier.grounding.Task`; ``--decoding
+  applicable``): a step must be applicable in the state where it is taken. The plan may
+  end anywhere; goal, policies and access are left to the verifier.
+- :class:`Safe` (given a :class:`verifier.validate.Checker`; ``--decoding state-aware``,
+  the default): a step must also have an agent allowed to run it and must not break a
+  policy beyond repair (``always``, ``at-most-once``, ``sometime-before``, judged by
+  :class:`verifier.progress.PolicyProgress`); the plan may end only where the goal holds
+  and no ``sometime`` / ``sometime-after`` rule is still owed; and a step may not take
+  the plan back to a (state, policy memory) it has already been in unless every allowed
+  step does (a plan that comes back to one can be cut short at the loop and stays valid;
+  the rule keeps a greedy row from circling until its token budget runs out, and never
+  leaves a row with no step at all).
+
+Under :class:`Safe` a finished plan passes the verifier by construction, unless the row
+runs out of tokens or reaches a node with no allowed step where it may not end (a dead
+end: the plan ends there, and the verifier explains). The model still chooses every step,
+and whether and when to end; nothing here searches for the goal. Enumerating applicable
+actions grounds every action, so these are for small problems.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from typing import Any
 
-__all__ = ["state_aware_processor"]
+__all__ = ["Applicable", "Safe", "state_aware_processor"]
+
+Options = tuple[dict[str, Hashable], bool]  # step line -> next node; may the plan end here
 
 
-def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: str = "torch"
+class Applicable:
+    """Nodes are states; every applicable step is allowed; the plan may end anywhere."""
+
+    avoid_revisits = False
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+
+    def initial(self) -> Hashable:
+        return self.task.initial_state
+
+    def options(self, node: Any) -> Options:
+        from engine.llm.prompts import step_line
+
+        return {step_line(ga.name, ga.args): ga.apply(node)
+                for ga in self.task.applicable_actions(node)}, True
+
+
+class Safe:
+    """Nodes are (state, policy memory); see the module doc."""
+
+    avoid_revisits = True
+
+    def __init__(self, checker: Any) -> None:
+        from verifier.progress import PolicyProgress
+
+        self.checker = checker
+        self.task = checker.task
+        self.progress = PolicyProgress(checker)
+        self._agent: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    def initial(self) -> Hashable:
+        state = self.task.initial_state
+        return state, self.progress.start(state)
+
+    def _has_agent(self, name: str, args: tuple[str, ...]) -> bool:
+        key = (name, args)
+        ok = self._agent.get(key)
+        if ok is None:
+            ok = self._agent[key] = bool(self.checker.access.permitted(name, args))
+        return ok
+
+    def options(self, node: Any) -> Options:
+        from engine.llm.prompts import step_line
+
+        state, memory = node
+        if memory is None:  # the initial state already breaks a rule: nothing can mend it
+            return {}, True
+        out: dict[str, Hashable] = {}
+        for ga in self.task.applicable_actions(state):
+            if not self._has_agent(ga.name, ga.args):
+                continue
+            nxt = ga.apply(state)
+            mem = self.progress.advance(memory, state, nxt)
+            if mem is not None:
+                out[step_line(ga.name, ga.args)] = (nxt, mem)
+        can_end = self.task.goal_test(state) and self.progress.may_end(memory)
+        return out, can_end
+
+
+def rules_for(source: Any) -> Applicable | Safe:
+    """:class:`Safe` for a checker, :class:`Applicable` for a grounded task."""
+    return Safe(source) if hasattr(source, "task") else Applicable(source)
+
+
+def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: str = "torch"
                           ) -> Any:
-    """A logits processor over ``task`` (a :class:`verifier.grounding.Task`)."""
+    """A logits processor over ``source``: a :class:`verifier.validate.Checker` (the
+    :class:`Safe` rules) or a :class:`verifier.grounding.Task` (:class:`Applicable`)."""
     import llguidance as llg
 
     from engine.llm.backend import grammar_processor_class
-    from engine.llm.prompts import step_line
 
-    grammars: dict[int, Any] = {}
-    matchers: dict[int, Any] = {}  # one compiled matcher per state, handed out as copies
-    actions: dict[int, dict[str, Any]] = {}
+    rules = rules_for(source)
+    options: dict[Hashable, Options] = {}
+    # grammars are interned by (allowed lines, may end): the id is what masks are keyed by
+    grammar_ids: dict[tuple[frozenset[str], bool], int] = {}
+    grammars: list[Any] = []
+    matchers: list[Any] = []  # one compiled matcher per grammar, handed out as copies
 
-    def grammar_for(state: int) -> Any:
-        g = grammars.get(state)
-        if g is None:
-            app = {step_line(ga.name, ga.args): ga
-                   for ga in task.applicable_actions(state)}
-            actions[state] = app
-            if app:
-                lark = "start: step?\nstep: " + " | ".join(json.dumps(t) for t in sorted(app))
+    def options_of(node: Hashable) -> Options:
+        opt = options.get(node)
+        if opt is None:
+            opt = options[node] = rules.options(node)
+        return opt
+
+    def grammar_id(lines: frozenset[str], can_end: bool) -> int:
+        if not lines:
+            can_end = True  # a dead end: the plan ends here and the verifier says why
+        key = (lines, can_end)
+        gid = grammar_ids.get(key)
+        if gid is None:
+            if lines:
+                alts = " | ".join(json.dumps(t) for t in sorted(lines))
+                lark = f"start: step{'?' if can_end else ''}\nstep: {alts}"
             else:
                 lark = 'start: ""'
-            g = grammars[state] = llg.grammar_from("lark", lark)
-        return g
+            gid = grammar_ids[key] = len(grammars)
+            grammars.append(llg.grammar_from("lark", lark))
+            matchers.append(None)
+        return gid
 
-    def matcher_for(state: int) -> Any:
-        m = matchers.get(state)
+    def matcher(gid: int) -> Any:
+        m = matchers[gid]
         if m is None:
-            m = matchers[state] = llg.LLMatcher(llg_tokenizer, grammar_for(state))
+            m = matchers[gid] = llg.LLMatcher(llg_tokenizer, grammars[gid])
         return m.deep_copy()
 
     class StateAwareProcessor(grammar_processor_class()):  # type: ignore[misc]
-        """Masks are reused by (state, tokens since the last newline): each state's grammar
-        is one line, so what it allows depends on nothing else. One processor serves every
-        generate call for its task (the backend keeps it), so states reached by the greedy
-        row, the sampled rows and later feedback rounds are compiled once."""
+        """Masks are reused by (grammar, tokens since the last newline): each grammar is
+        one line, so what it allows depends on nothing else. One processor serves every
+        generate call for its problem (the backend keeps it), so the nodes reached by the
+        greedy row, the sampled rows and later feedback rounds are compiled once."""
 
         def __init__(self) -> None:
-            super().__init__(grammar_for(task.initial_state), llg_tokenizer, tensor_library_name)
+            self._root = rules.initial()
+            self._root_gid = self._step_grammar(self._root, frozenset({self._root}))[0]
+            super().__init__(grammars[self._root_gid], llg_tokenizer, tensor_library_name)
             self.cache_masks_by_line()
 
+        @staticmethod
+        def _step_grammar(node: Hashable, visited: frozenset[Hashable] | set[Hashable]
+                          ) -> tuple[int, dict[str, Hashable]]:
+            opts, can_end = options_of(node)
+            if rules.avoid_revisits:
+                fresh = {line: nxt for line, nxt in opts.items() if nxt not in visited}
+                if fresh:  # where every allowed step goes back, going back is allowed
+                    opts = fresh
+            return grammar_id(frozenset(opts), can_end), opts
+
         def _setup(self, batch_size: int) -> None:
-            super()._setup(batch_size)  # copies of the initial state's compiled matcher
-            self.states = [task.initial_state] * batch_size
+            super()._setup(batch_size)  # copies of the initial node's compiled matcher
+            self.nodes = [self._root] * batch_size
+            self.visited = [{self._root} for _ in range(batch_size)]
+            self.allowed = [self._step_grammar(self._root, self.visited[0])[1]] * batch_size
             self.pending: list[list[int]] = [[] for _ in range(batch_size)]
-            self._tails = [(task.initial_state,)] * batch_size
+            self._tails = [(self._root_gid,)] * batch_size
+            self.gids = [self._root_gid] * batch_size
 
         def process_logits(self, input_ids: Any, logits: Any) -> Any:
             if self.is_first_token:
@@ -80,15 +191,18 @@ def state_aware_processor(task: Any, llg_tokenizer: Any, tensor_library_name: st
                         self._tails[i] = None
                         continue
                     self.pending[i].append(tok)
-                    # a state's grammar is a single line, so a newline can only end a token
+                    # each grammar is a single line, so a newline can only end a token
                     if self._newline(tok):
                         text = llg_tokenizer.decode_str(self.pending[i])
-                        ga = actions[self.states[i]].get(text)
-                        if ga is not None:
-                            self.states[i] = ga.apply(self.states[i])
-                            self.ll_matchers[i] = matcher_for(self.states[i])
+                        nxt = self.allowed[i].get(text)
+                        if nxt is not None:
+                            self.nodes[i] = nxt
+                            self.visited[i].add(nxt)
+                            gid, self.allowed[i] = self._step_grammar(nxt, self.visited[i])
+                            self.gids[i] = gid
+                            self.ll_matchers[i] = matcher(gid)
                         self.pending[i] = []
-                    self._tails[i] = (self.states[i], *self.pending[i])
+                    self._tails[i] = (self.gids[i], *self.pending[i])
             return self._bias_logits(input_ids, logits)
 
     return StateAwareProcessor()

@@ -43,7 +43,21 @@ def test_guided_decoding_from_the_command_line(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert out["status"] == "solved" and out["agent"]["walks"]
+    assert out["agent"]["decoding"] == "guided"
     assert set(out["agent"]["walks"]) <= {"valid", "dead-end", "step-limit"}
+
+
+@needs_model
+@pytest.mark.parametrize("decoding", [None, "applicable", "grammar"])
+def test_decodings_from_the_command_line(tmp_path, monkeypatch, decoding):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    extra = ("--decoding", decoding) if decoding else ()
+    r = run("plan", DEVOPS, "p01", "--planner", "auto", *extra, "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["status"] == "solved"
+    assert out["agent"]["decoding"] == (decoding or "state-aware")
 
 
 def test_pddl_goal_with_symbolic_planner_needs_no_model(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 from engine.llm.backend import Generation, ModelBackend
-from engine.llm.guided import guided_walk, safety_rules
+from engine.llm.guided import guided_walk
 from engine.planner import PlannerAgent
 from verifier.errors import PlansafeError
 from verifier.plan_io import parse_plan
@@ -55,6 +55,22 @@ def blocks(specs_dir):
 def devops(specs_dir):
     spec = load_spec(specs_dir / "devops")
     return spec, load_problem(spec, "p02")
+
+
+_SAFETY_OPS = frozenset({"Always", "AtMostOnce", "SometimeBefore"})
+
+
+def safety_rules(checker: Any) -> frozenset[str]:
+    """Ids of the policies whose every ground constraint is a safety rule (the oracle the
+    walk's offered steps are checked against; the walk itself uses engine.llm.stateaware).
+
+    A plan prefix that breaks one of these cannot be completed into a valid plan; a
+    prefix that only misses an ``sometime`` / ``sometime-after`` rule still can.
+    """
+    ops: dict[str, set[str]] = {}
+    for c in checker.constraints():
+        ops.setdefault(c.constraint.policy.id, set()).add(type(c.constraint.op).__name__)
+    return frozenset(pid for pid, kinds in ops.items() if kinds <= _SAFETY_OPS)
 
 
 def checker_for(spec: Any, problem: Any) -> Checker:

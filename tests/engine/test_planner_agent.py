@@ -12,6 +12,7 @@ from engine.llm.backend import Generation, ModelBackend
 from engine.planner import PlannerAgent
 from verifier.errors import PlansafeError
 from verifier.spec import load_problem, load_spec
+from verifier.grounding import Task
 from verifier.validate import Checker
 
 
@@ -60,18 +61,27 @@ def devops(specs_dir):
 
 def test_state_aware_constraint_is_the_default_for_plan_text(devops):
     spec, problem = devops
-    for options, expect in (({}, True), ({"fmt": "json"}, False), ({"state_aware": False}, False),
-                            ({"guided": True}, False)):
-        assert PlannerAgent(spec, backend=ScriptedBackend([[GOOD]]), **options).state_aware \
-            is expect, options
-    backend = ScriptedBackend([[GOOD]])
-    plan, verdict = PlannerAgent(spec, backend=backend, k=1, fallback=False).plan(problem)
-    assert plan is not None and verdict.valid
-    # the backend is handed the grounded task the verifier checks against
-    assert backend.states and backend.states[0] is not None
-    assert hasattr(backend.states[0], "applicable_actions")
+    for options, expect in (({}, "state-aware"), ({"fmt": "json"}, "grammar"),
+                            ({"state_aware": False}, "grammar"), ({"guided": True}, "guided"),
+                            ({"decoding": "applicable"}, "applicable")):
+        agent = PlannerAgent(spec, backend=ScriptedBackend([[GOOD]]), **options)
+        assert agent.decoding == expect, options
+        assert agent.state_aware is (expect in ("state-aware", "applicable"))
+    for decoding, handed in (("state-aware", Checker), ("applicable", Task),
+                             ("grammar", type(None))):
+        backend = ScriptedBackend([[GOOD]])
+        plan, verdict = PlannerAgent(spec, backend=backend, k=1, fallback=False,
+                                     decoding=decoding).plan(problem)
+        assert plan is not None and verdict.valid
+        # the backend is handed what the constraint needs: the checker the verifier uses
+        # (policies, access, goal) or only its grounded task (applicability)
+        assert type(backend.states[0]) is handed, decoding
     with pytest.raises(PlansafeError, match="needs fmt='text'"):
         PlannerAgent(spec, fmt="json", state_aware=True)
+    with pytest.raises(PlansafeError, match="needs fmt='text'"):
+        PlannerAgent(spec, fmt="json", decoding="applicable")
+    with pytest.raises(PlansafeError, match="unknown decoding 'psychic'"):
+        PlannerAgent(spec, decoding="psychic")
 
 
 def test_adversarial_backend_fails_closed_without_fallback(devops):
@@ -276,45 +286,60 @@ def test_embedded_model_state_aware_and_json(embedded, specs_dir):
         assert plan is None or verdict.valid
 
 
-def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir):
-    """The state-aware constraint reuses masks by (state, text since the last newline):
-    each reused mask equals the one llguidance computes, the outputs equal those of a
-    fresh processor with every mask computed, and every step is applicable where taken."""
+@pytest.mark.parametrize("rules", ["applicable", "state-aware"])
+def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir, rules):
+    """The state-aware constraints reuse masks by (grammar of the node, text since the last
+    newline): each reused mask equals the one llguidance computes, the outputs equal those
+    of a fresh processor with every mask computed, and every step is applicable where
+    taken; under the full rules every plan that ends by choice passes the verifier."""
     import torch
 
     from engine.llm.grammar import plan_grammar
     from engine.llm.prompts import problem_prompt
+    from engine.llm.stateaware import Safe
     from verifier.plan_io import parse_plan
 
-    hits = 0
+    hits = ended = 0
     for spec_name, name in (("blocksworld", "p02"), ("devops", "p02"), ("robotics", "p01")):
         spec = load_spec(specs_dir / spec_name)
         problem = load_problem(spec, name)
         checker = Checker(problem, policies=spec.policies, access=spec.access)
+        source = checker if rules == "state-aware" else checker.task
         grammar = plan_grammar(spec.domain, problem.objects)
         prompt = problem_prompt(problem)
-        proc = embedded.state_processor(checker.task)
-        assert embedded.state_processor(checker.task) is proc  # one per task
+        proc = embedded.state_processor(source)
+        assert embedded.state_processor(source) is proc  # one per task
         proc._verify_cache = True  # every cache hit is recomputed and compared
         try:
             runs = []
             for _ in range(2):  # the second call reuses the first call's masks
                 torch.manual_seed(1)
                 runs.append(embedded.generate(prompt, grammar=grammar, k=4, max_new_tokens=96,
-                                              state=checker.task))
+                                              state=source))
             hits += len(proc._line_cache)
             proc._line_cache = None  # the plain path: every mask computed
             torch.manual_seed(1)
             plain = embedded.generate(prompt, grammar=grammar, k=4, max_new_tokens=96,
-                                      state=checker.task)
+                                      state=source)
         finally:
             proc._verify_cache = False
             proc.cache_masks_by_line()
         assert [g.text for g in runs[0]] == [g.text for g in runs[1]] == [g.text for g in plain]
+        safe = Safe(checker)
         for g in plain:
-            verdict = checker.check(parse_plan(g.text))
+            whole = g.text if g.tokens < 96 else g.text[:g.text.rfind("\n") + 1]  # budget cut
+            verdict = checker.check(parse_plan(whole))
             assert not [v for v in verdict.violations if v.kind == "precondition"], g.text
+            if rules == "state-aware" and g.tokens < 96:  # ended with EOS, not the budget
+                node = safe.initial()
+                for line in g.text.splitlines(keepends=True):
+                    node = safe.options(node)[0][line]  # every step was an allowed one
+                options, may_end = safe.options(node)
+                if options:  # not a dead end: the model chose to end here
+                    assert may_end and verdict.valid, g.text
+                    ended += 1
     assert hits > 10
+    assert rules == "applicable" or ended >= 3
 
 
 def test_embedded_model_context_overflow_is_an_error(embedded):

@@ -1,0 +1,96 @@
+"""Policies judged step by step: a plan prefix's policy memory in a few bits per rule.
+
+:class:`Checker` judges a whole trajectory at once. A decoder that builds a plan one step
+at a time needs the same judgement incrementally: after each step, is a rule already
+broken beyond repair, and could the plan end here? :class:`PolicyProgress` keeps, per
+ground constraint, exactly the memory the checker's scan keeps (``at-most-once``: has it
+held, does it hold now; ``sometime-before``: has the requirement held yet; ``sometime``:
+has it held; ``sometime-after``: is a trigger still waiting), so a prefix's verdict
+depends only on its last state and that memory. Two prefixes with the same (state,
+memory) have the same valid continuations, which is what lets a decoder cache by it.
+
+The answers agree with :meth:`Checker.check` and :meth:`Checker.prefix_violations`
+(property-tested in ``tests/verifier/test_progress.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier.model import Always, AtMostOnce, Sometime, SometimeAfter, SometimeBefore
+
+__all__ = ["PolicyProgress", "Memory"]
+
+#: one small int per ground constraint; ``None`` where a rule is broken for good
+Memory = tuple[int, ...]
+
+_ALWAYS, _SOMETIME, _AT_MOST_ONCE, _BEFORE, _AFTER = range(5)
+_KIND = {Always: _ALWAYS, Sometime: _SOMETIME, AtMostOnce: _AT_MOST_ONCE,
+         SometimeBefore: _BEFORE, SometimeAfter: _AFTER}
+
+
+class PolicyProgress:
+    """Incremental policy verdicts for one :class:`verifier.validate.Checker`."""
+
+    def __init__(self, checker: Any) -> None:
+        self._rules = [(_KIND[type(c.constraint.op)], c.trigger, c.required, c.mask)
+                       for c in checker.constraints()]
+
+    def start(self, state: int) -> Memory | None:
+        """The memory after the initial state, or ``None`` if it already breaks a rule."""
+        memory: list[int] = []
+        for kind, test, required, _ in self._rules:
+            m = _update(kind, 0, test, required, state)
+            if m is None:
+                return None
+            memory.append(m)
+        return tuple(memory)
+
+    def advance(self, memory: Memory, before: int, after: int) -> Memory | None:
+        """The memory after a step from state ``before`` to ``after``; ``None`` if the step
+        breaks a rule no later step can mend (``always``, ``at-most-once``,
+        ``sometime-before``). A rule whose atoms did not change keeps its memory."""
+        changed = before ^ after
+        out: list[int] | None = None
+        for i, (kind, test, required, mask) in enumerate(self._rules):
+            if not (changed & mask):
+                continue
+            m = _update(kind, memory[i], test, required, after)
+            if m is None:
+                return None
+            if m != memory[i]:
+                if out is None:
+                    out = list(memory)
+                out[i] = m
+        return memory if out is None else tuple(out)
+
+    def may_end(self, memory: Memory) -> bool:
+        """Whether a plan may end with this memory as far as the policies go: every
+        ``sometime`` rule has held and no ``sometime-after`` trigger is still waiting."""
+        for (kind, _, _, _), m in zip(self._rules, memory):
+            if (kind == _SOMETIME and not m) or (kind == _AFTER and m):
+                return False
+        return True
+
+
+def _update(kind: int, m: int, test: Any, required: Any, state: int) -> int | None:
+    """One state of the checker's scan (``Checker._check_constraint``) for one rule."""
+    if kind == _ALWAYS:
+        return 0 if test(state) else None
+    if kind == _SOMETIME:
+        return 1 if m or test(state) else 0
+    if kind == _AT_MOST_ONCE:  # bit 1: it has held; bit 0: it holds now
+        cur = bool(test(state))
+        if cur and not m & 1:
+            if m & 2:
+                return None  # true a second time
+            return 3
+        return (m & 2) | int(cur)
+    if kind == _BEFORE:  # 1: the requirement has held
+        if test(state) and not m:
+            return None
+        return 1 if m or required(state) else 0
+    # _AFTER: 1 while a trigger waits for the requirement
+    if required(state):
+        return 0
+    return 1 if m or test(state) else 0
