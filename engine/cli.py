@@ -209,6 +209,9 @@ def train(
                         ] = 3,
     goal_examples: Annotated[int, typer.Option(help="plain-language goal examples per solved "
                                                "problem")] = 4,
+    detours: Annotated[int, typer.Option(help="recovery examples tried per solved problem "
+                                         "(teacher steps, a detour, a new plan from there)")
+                       ] = 0,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training
@@ -219,9 +222,12 @@ def train(
         _fail(PlansafeError(f"--suffixes must be 0 or more (got {suffixes})"), False)
     if goal_examples < 0:
         _fail(PlansafeError(f"--goal-examples must be 0 or more (got {goal_examples})"), False)
+    if detours < 0:
+        _fail(PlansafeError(f"--detours must be 0 or more (got {detours})"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
                                     data_dir=data_dir, max_minutes=max_minutes,
-                                    suffixes=suffixes, goal_examples=goal_examples),
+                                    suffixes=suffixes, goal_examples=goal_examples,
+                                    detours=detours),
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info, indent=2))
 

@@ -35,6 +35,17 @@ class PolicyProgress:
     def __init__(self, checker: Any) -> None:
         self._rules = [(_KIND[type(c.constraint.op)], c.trigger, c.required, c.mask)
                        for c in checker.constraints()]
+        # which rules read each atom (bit), and those that quantify (read every atom)
+        self._by_bit: dict[int, list[int]] = {}
+        self._always_read: list[int] = []
+        for i, (_, _, _, mask) in enumerate(self._rules):
+            if mask < 0:
+                self._always_read.append(i)
+                continue
+            while mask:
+                low = mask & -mask
+                self._by_bit.setdefault(low.bit_length() - 1, []).append(i)
+                mask ^= low
 
     def start(self, state: int) -> Memory | None:
         """The memory after the initial state, or ``None`` if it already breaks a rule."""
@@ -51,10 +62,16 @@ class PolicyProgress:
         breaks a rule no later step can mend (``always``, ``at-most-once``,
         ``sometime-before``). A rule whose atoms did not change keeps its memory."""
         changed = before ^ after
+        if not changed:
+            return memory
+        touched = set(self._always_read)
+        while changed:  # an action changes a few atoms: visit only the rules that read them
+            low = changed & -changed
+            touched.update(self._by_bit.get(low.bit_length() - 1, ()))
+            changed ^= low
         out: list[int] | None = None
-        for i, (kind, test, required, mask) in enumerate(self._rules):
-            if not (changed & mask):
-                continue
+        for i in sorted(touched):
+            kind, test, required, _ = self._rules[i]
             m = _update(kind, memory[i], test, required, after)
             if m is None:
                 return None

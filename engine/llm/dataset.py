@@ -23,7 +23,8 @@ from typing import Any
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, feedback_prompt, goal_prompt, plan_prompt
 
 __all__ = ["BUILTIN_SPECS", "SPECS_DIR", "Example", "generate_records", "build_dataset",
-           "examples_from", "suffix_records", "record_key", "explain", "generator_module", "name_pool"]
+           "examples_from", "suffix_records", "detour_records", "generate_detours", "record_key",
+           "explain", "generator_module", "name_pool"]
 
 SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
 BUILTIN_SPECS = ("blocksworld", "devops", "documents", "robotics")
@@ -34,6 +35,8 @@ class Example:
     prompt: str
     completion: str
     task: str  # "plan" | "repair" | "goal"
+    #: plan steps the model is shown as already written (a detour), not trained on
+    prefix: str = ""
 
 
 def generator_module(spec_name: str) -> Any:
@@ -226,7 +229,8 @@ def _rename(rng: random.Random, rec: dict[str, Any]) -> dict[str, Any]:
     del SList, Sym, read_sexprs
     return {**rec, "objects": sorted(mapping.get(o, o) for o in rec["objects"]),
             "types": {mapping.get(o, o): t for o, t in types.items()},
-            "init": sorted(sub(rec["init"])), "goal": sub(rec["goal"]), "plan": sub(rec["plan"])}
+            "init": sorted(sub(rec["init"])), "goal": sub(rec["goal"]), "plan": sub(rec["plan"]),
+            **({"prefix": sub(rec["prefix"])} if "prefix" in rec else {})}
 
 
 _CONSTANTS: dict[str, frozenset[str]] = {}
@@ -445,11 +449,117 @@ def suffix_records(rec: dict[str, Any], cuts: Sequence[int]) -> list[dict[str, A
     return out
 
 
+def detour_records(rec: dict[str, Any], n: int, *, seed: int, timeout_s: float = 8.0
+                   ) -> list[dict[str, Any]]:
+    """Recovery problems: the teacher plan's first steps, then a detour of 1-3 steps the
+    teacher did not take (each applicable, with an allowed agent and breaking no policy:
+    :class:`engine.llm.stateaware.Safe`), then a plan from there by the symbolic planner.
+    The record's ``prefix`` holds what was written before the new plan; it is kept only
+    when the whole plan, prefix and all, passes the verifier. At decoding time a model
+    that strayed from a good plan must carry on from where it is (the state-aware
+    constraint lets a plan end only at the goal); these examples show it how."""
+    from domains.generated import GeneratedProblem, load_generated
+    from engine.llm.prompts import step_line
+    from engine.llm.stateaware import Safe
+    from verifier.plan_io import parse_plan
+    from verifier.planning import solve
+    from verifier.validate import Checker
+
+    spec = _spec(rec["spec"])
+    problem = _problem_of(rec, spec.domain)
+    checker = Checker(problem, policies=spec.policies, access=spec.access)
+    rules = Safe(checker)
+    teacher = [c + "\n" for c in rec["plan"]]
+    rng = random.Random(seed)
+    engine = "fast-downward" if _negative_preconditions(spec.domain) else "pyperplan"
+    out: list[dict[str, Any]] = []
+    for _ in range(n):
+        cut = rng.randrange(len(teacher))
+        node = rules.initial()
+        lines: list[str] = []
+        for line in teacher[:cut]:
+            node = rules.options(node)[0][line]
+            lines.append(line)
+        for j in range(rng.randint(1, 3)):
+            options, _ = rules.options(node)
+            choices = sorted(c for c in options if j > 0 or c != teacher[cut])
+            if not choices:
+                break
+            line = rng.choice(choices)
+            node = options[line]
+            lines.append(line)
+        if len(lines) == cut:
+            continue
+        consts = _constants(rec["spec"])
+        gp = GeneratedProblem(
+            f"d{rec['seed']}", spec.domain.name,
+            tuple((o, t) for o, t in sorted(rec["types"].items()) if o not in consts),
+            tuple(sorted(checker.task.atoms_of(node[0]))),
+            tuple(tuple(a.strip("()").split()) for a in rec["goal"]))
+        sub = load_generated(spec.domain_path, gp)  # read as user files are (for the planners)
+        rest = None
+        for policies, eng in (((), engine), (spec.policies, "fast-downward")):
+            result = solve(sub, policies=policies, access=spec.access, engine=eng,
+                           timeout_s=timeout_s, explain=False)
+            if result.solved and result.plan is not None:
+                calls = [step_line(s.action, s.args) for s in result.plan.steps]
+                if checker.check(parse_plan("".join(lines + calls))).valid:
+                    rest = calls
+                    break
+        if rest is not None:
+            out.append({**rec, "prefix": [c.strip() for c in lines],
+                        "plan": [c.strip() for c in rest]})
+    return out
+
+
+def _detour_worker(args: tuple[list[dict[str, Any]], int, int]) -> list[dict[str, Any]]:
+    recs, n, seed = args
+    os.chdir(os.environ.get("TMPDIR", "/tmp"))  # Fast Downward writes output.sas to the cwd
+    out = []
+    for rec in recs:
+        try:
+            out.extend(detour_records(rec, n, seed=seed * 1_000_003 + rec["seed"]))
+        except Exception:  # one odd record must not stop the whole run
+            pass
+    return out
+
+
+def generate_detours(records: dict[str, list[dict[str, Any]]], n: int, *, seed: int = 0,
+                     workers: int = 2, folder: Path | None = None, log: Any = print
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """:func:`detour_records` for every record, ``n`` tries each (in ``workers``
+    processes), cached as ``folder/<spec>-<seed>-detours<n>.jsonl``."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for spec_name, recs in records.items():
+        path = folder / f"{spec_name}-{seed}-detours{n}.jsonl" if folder else None
+        if path is not None and path.is_file():
+            out[spec_name] = [json.loads(x) for x in path.read_text().splitlines() if x]
+        else:
+            chunks = [(recs[i:i + 20], n, seed) for i in range(0, len(recs), 20)]
+            if workers <= 1:
+                parts = [_detour_worker(c) for c in chunks]
+            else:
+                ctx = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+                    parts = list(ex.map(_detour_worker, chunks))
+            out[spec_name] = [r for part in parts for r in part]
+            if path is not None:
+                path.write_text("".join(json.dumps(r) + "\n" for r in out[spec_name]))
+        log(f"{spec_name}: {len(out[spec_name])} detour examples from {len(recs)} problems")
+    return out
+
+
 def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
                   renamings: int = 2, repair_share: float = 0.15, goals_per_record: int = 2,
-                  suffixes: int = 0) -> list[Example]:
+                  suffixes: int = 0,
+                  detours: dict[str, list[dict[str, Any]]] | None = None) -> list[Example]:
     """Plan, repair and goal examples (with isomorphic renamings), shuffled; with
-    ``suffixes``, up to that many mid-plan problems per record as well (renamed)."""
+    ``suffixes``, up to that many mid-plan problems per record as well (renamed); with
+    ``detours`` (:func:`generate_detours`), recovery examples (renamed; the detour is
+    the example's ``prefix``)."""
     rng = random.Random(seed)
     cut_rng = random.Random(seed + 7919)  # its own stream: the other examples stay the same
     out: list[Example] = []
@@ -471,5 +581,10 @@ def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
             out.extend(_goal_examples(rng, variants[renamings], goals_per_record))
         out.extend(plans)
         out.extend(_repair_examples(rng, recs, int(len(plans) * repair_share)))
+        detour_rng = random.Random(seed + 104729)  # its own stream, as for the cuts
+        for d in (detours or {}).get(spec_name, []):
+            v = _rename(detour_rng, d)
+            out.append(Example(plan_prompt(v["objects"], v["init"], v["goal"]),
+                               _plan_text(v["plan"]), "plan", _plan_text(v["prefix"])))
     rng.shuffle(out)
     return out

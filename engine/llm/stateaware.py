@@ -27,6 +27,7 @@ actions grounds every action, so these are for small problems.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Hashable
 from typing import Any
@@ -48,10 +49,8 @@ class Applicable:
         return self.task.initial_state
 
     def options(self, node: Any) -> Options:
-        from engine.llm.prompts import step_line
-
-        return {step_line(ga.name, ga.args): ga.apply(node)
-                for ga in self.task.applicable_actions(node)}, True
+        return {line: ga.apply(node) for ga, line in _ground_steps(self.task)
+                if ga.applicable(node)}, True
 
 
 class Safe:
@@ -65,35 +64,50 @@ class Safe:
         self.checker = checker
         self.task = checker.task
         self.progress = PolicyProgress(checker)
-        self._agent: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._steps: list[tuple[Any, str]] | None = None
 
     def initial(self) -> Hashable:
         state = self.task.initial_state
         return state, self.progress.start(state)
 
-    def _has_agent(self, name: str, args: tuple[str, ...]) -> bool:
-        key = (name, args)
-        ok = self._agent.get(key)
-        if ok is None:
-            ok = self._agent[key] = bool(self.checker.access.permitted(name, args))
-        return ok
-
     def options(self, node: Any) -> Options:
-        from engine.llm.prompts import step_line
-
         state, memory = node
         if memory is None:  # the initial state already breaks a rule: nothing can mend it
             return {}, True
+        if self._steps is None:  # ground steps with an agent allowed to run them
+            self._steps = [(ga, line) for ga, line in _ground_steps(self.task)
+                           if self.checker.access.permitted(ga.name, ga.args)]
         out: dict[str, Hashable] = {}
-        for ga in self.task.applicable_actions(state):
-            if not self._has_agent(ga.name, ga.args):
+        for ga, line in self._steps:
+            if not ga.applicable(state):
                 continue
             nxt = ga.apply(state)
             mem = self.progress.advance(memory, state, nxt)
             if mem is not None:
-                out[step_line(ga.name, ga.args)] = (nxt, mem)
+                out[line] = (nxt, mem)
         can_end = self.task.goal_test(state) and self.progress.may_end(memory)
         return out, can_end
+
+
+_GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}
+
+
+def _ground_steps(task: Any) -> list[tuple[Any, str]]:
+    """Every ground action of ``task`` with its plan line (made once per task)."""
+    from engine.llm.prompts import step_line
+
+    got = _GROUND.get(id(task))
+    if got is None or got[0] is not task:
+        steps = []
+        for schema in task.domain.actions.values():
+            pools = [task.objects_of(t) for t in schema.param_types]
+            for combo in itertools.product(*pools):
+                ga = task.action(schema.name, combo)
+                steps.append((ga, step_line(ga.name, ga.args)))
+        if len(_GROUND) > 8:
+            _GROUND.clear()
+        got = _GROUND[id(task)] = (task, steps)
+    return got[1]
 
 
 def rules_for(source: Any) -> Applicable | Safe:

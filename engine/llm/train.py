@@ -47,6 +47,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop early (and say so) past this much training time
     suffixes: int = 3  # mid-plan problems per solved problem (dataset.suffix_records)
     goal_examples: int = 4  # plain-language goal examples per solved problem
+    detours: int = 0  # recovery examples tried per solved problem (dataset.detour_records)
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -80,13 +81,16 @@ def _pick_device(name: str) -> tuple[str, Any]:
 
 
 def _encode(tok: Any, examples: Sequence[Example], max_len: int) -> list[tuple[list[int], int]]:
+    """Token ids and where the loss starts: after the prompt and any ``prefix`` (steps
+    shown as already written; tokenized on their own, as the model wrote them)."""
     prompts = tok([e.prompt for e in examples], add_special_tokens=False)["input_ids"]
     comps = tok([e.completion for e in examples], add_special_tokens=False)["input_ids"]
+    pres = tok([e.prefix for e in examples], add_special_tokens=False)["input_ids"]
     out = []
-    for p, c in zip(prompts, comps):
-        ids = p + c + [tok.eos_token_id]
+    for p, pre, c in zip(prompts, pres, comps):
+        ids = p + pre + c + [tok.eos_token_id]
         if len(ids) <= max_len:
-            out.append((ids, len(p)))
+            out.append((ids, len(p) + len(pre)))
     return out
 
 
@@ -154,7 +158,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from engine.llm.dataset import build_dataset, examples_from
+    from engine.llm.dataset import build_dataset, examples_from, generate_detours
 
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
@@ -165,8 +169,12 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     planbench = Path(__file__).resolve().parents[3] / "shared" / "data" / "planbench"
     records, dropped = decontaminate(records, planbench if planbench.is_dir() else None)
     log(f"decontamination: {dropped} generated problems equal to a PlanBench instance dropped")
+    detours = None
+    if cfg.detours:
+        detours = generate_detours(records, cfg.detours, seed=cfg.seed, workers=cfg.workers,
+                                   folder=Path(cfg.data_dir), log=log)
     examples = examples_from(records, seed=cfg.seed, suffixes=cfg.suffixes,
-                             goals_per_record=cfg.goal_examples)
+                             goals_per_record=cfg.goal_examples, detours=detours)
     # renamed copies can coincide with a PlanBench instance too: drop those examples
     import hashlib
 
@@ -181,7 +189,8 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     counts = {k: sum(1 for e in examples if e.task == k) for k in ("plan", "repair", "goal")}
     log(f"{len(examples)} examples {counts} in {data_s:.0f} s")
 
-    tok = train_tokenizer([e.prompt + e.completion for e in examples], cfg.vocab_size)
+    tok = train_tokenizer([e.prompt + e.prefix + e.completion for e in examples],
+                          cfg.vocab_size)
     data = _encode(tok, examples, cfg.max_len)
     n_embd, n_layer, n_head = SIZES[cfg.size]
     mcfg = GPT2Config(vocab_size=len(tok), n_positions=cfg.max_len, n_embd=n_embd,
@@ -256,7 +265,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             "decontaminated": dropped, "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),
             "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
             "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes,
-            "goal_examples": cfg.goal_examples}
+            "goal_examples": cfg.goal_examples, "detours": cfg.detours}
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     (out_dir / "train_keys.json").write_text(json.dumps(keys) + "\n")
     log(f"saved to {out_dir}: loss {info['final_loss']:.4f}, {train_s:.0f} s training")

@@ -120,3 +120,41 @@ def test_more_goal_examples_keep_the_share_of_refusals() -> None:
     none = Counter((e.task, e.completion == UNKNOWN_GOAL)
                    for e in examples_from(recs, seed=3, goals_per_record=0))
     assert none[("goal", False)] == 0 and 0 < none[("goal", True)] <= 12  # only refusals left
+
+
+def test_detour_records_stray_then_recover_and_verify_as_a_whole() -> None:
+    """A detour record: teacher steps, then steps the teacher did not take, then a new
+    plan from there; prefix + plan passes the verifier from the original problem."""
+    from engine.llm.dataset import _problem_of, _spec, detour_records
+    from verifier.plan_io import parse_plan
+    from verifier.validate import Checker
+
+    spec = _spec("blocksworld")
+    recs = [r for r in (_solved("blocksworld", s) for s in range(8)) if len(r["plan"]) >= 2]
+    got = [d for r in recs for d in detour_records(r, 2, seed=r["seed"])]
+    assert len(got) >= len(recs)  # most tries find a way back
+    by_seed = {r["seed"]: r for r in recs}
+    for d in got:
+        rec = by_seed[d["seed"]]
+        assert (d["goal"], d["init"]) == (rec["goal"], rec["init"])
+        cut = next(i for i, (a, b) in enumerate(zip(d["prefix"] + [None] * 99, rec["plan"]))
+                   if a != b)
+        assert cut < len(d["prefix"])  # the prefix leaves the teacher plan somewhere
+        checker = Checker(_problem_of(rec, spec.domain), policies=spec.policies,
+                          access=spec.access)
+        whole = "".join(c + "\n" for c in d["prefix"] + d["plan"])
+        assert checker.check(parse_plan(whole)).valid
+    assert detour_records(recs[0], 2, seed=5) == detour_records(recs[0], 2, seed=5)
+
+
+def test_detour_examples_show_the_prefix_and_train_on_the_rest() -> None:
+    from engine.llm.dataset import examples_from, generate_detours
+
+    recs = {"devops": [_solved("devops", s) for s in range(4)]}
+    detours = generate_detours(recs, 1, workers=1, log=lambda m: None)
+    plain = examples_from(recs, seed=1)
+    more = examples_from(recs, seed=1, detours=detours)
+    with_prefix = [e for e in more if e.prefix]
+    assert len(with_prefix) == len(detours["devops"]) >= 1
+    assert all(e.task == "plan" and e.completion for e in with_prefix)
+    assert {e for e in more if not e.prefix} == set(plain)  # the other examples unchanged

@@ -3,7 +3,6 @@ verifier) and complete (every plan the verifier accepts is a path through them).
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,10 @@ from engine.llm.prompts import step_line
 from engine.llm.stateaware import Applicable, Safe, rules_for
 from verifier.model import Plan
 from verifier.plan_io import parse_plan
-from verifier.spec import load_problem, load_spec
-from verifier.validate import Checker
+from verifier.spec import load_spec
+from tests.verifier.test_progress import CASES, _checker
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-CASES = [(s, f"p0{i}") for s in ("blocksworld", "devops", "documents", "onboarding", "robotics")
-         for i in (1, 2, 3)]
-
-
-@cache
-def _checker(spec_name: str, problem: str) -> Checker:
-    spec = load_spec(SPECS / spec_name)
-    return Checker(load_problem(spec, problem), policies=spec.policies, access=spec.access)
 
 
 def test_rules_for_picks_by_what_it_is_given() -> None:

@@ -61,3 +61,16 @@ def test_trained_checkpoint_decodes_under_the_grammar(toy_checkpoint, specs_dir)
         plan = parse_plan(g.text) if g.text.strip() else None
         for step in (plan.steps if plan else ()):
             assert step.action in actions
+
+
+def test_loss_starts_after_the_prompt_and_the_prefix() -> None:
+    from engine.llm.dataset import Example
+    from engine.llm.train import _encode, train_tokenizer
+
+    examples = [Example("plan\ngoal: (x)\n", "(b)\n", "plan", "(a)\n"),
+                Example("plan\ngoal: (x)\n", "(a)\n(b)\n", "plan")]
+    tok = train_tokenizer([e.prompt + e.prefix + e.completion for e in examples], 300)
+    (ids1, start1), (ids2, start2) = _encode(tok, examples, 64)
+    assert tok.decode(ids1[start1:-1]) == "(b)\n" and ids1[-1] == tok.eos_token_id
+    assert tok.decode(ids1[:start1]) == "plan\ngoal: (x)\n(a)\n"
+    assert tok.decode(ids2[start2:-1]) == "(a)\n(b)\n"
