@@ -211,7 +211,7 @@ def train(
                                                "problem")] = 4,
     detours: Annotated[int, typer.Option(help="recovery examples tried per solved problem "
                                          "(teacher steps, a detour, a new plan from there)")
-                       ] = 0,
+                       ] = 2,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training

@@ -47,7 +47,7 @@ class TrainConfig:
     max_minutes: float | None = None  # stop early (and say so) past this much training time
     suffixes: int = 3  # mid-plan problems per solved problem (dataset.suffix_records)
     goal_examples: int = 4  # plain-language goal examples per solved problem
-    detours: int = 0  # recovery examples tried per solved problem (dataset.detour_records)
+    detours: int = 2  # recovery examples tried per solved problem (dataset.detour_records)
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:

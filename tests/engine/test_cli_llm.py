@@ -116,5 +116,7 @@ def test_train_bad_options_are_bad_input(tmp_path):
     assert r.exit_code == 2 and "--suffixes must be 0 or more" in r.output
     r = run("train", "--out", tmp_path / "m", "--goal-examples", "-2")
     assert r.exit_code == 2 and "--goal-examples must be 0 or more" in r.output
+    r = run("train", "--out", tmp_path / "m", "--detours", "-1")
+    assert r.exit_code == 2 and "--detours must be 0 or more" in r.output
     r = run("train", "--out", tmp_path / "m", "--size", "huge")
     assert r.exit_code == 2 and "unknown size 'huge'" in r.output
