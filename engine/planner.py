@@ -59,6 +59,8 @@ class AgentReport:
     blocking: tuple[str, ...] = ()
     seconds: float = 0.0
     walks: list[str] = field(default_factory=list)  # guided decoding: how each walk ended
+    #: steps of the accepted model plan it did not need (removed: verifier/shorten.py)
+    removed_steps: int = 0
 
     @property
     def tokens(self) -> int:
@@ -72,6 +74,7 @@ class AgentReport:
                 "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
                 "message": self.message, "blocking": list(self.blocking),
+                "removed_steps": self.removed_steps,
                 **({"walks": list(self.walks)} if self.walks else {})}
 
 
@@ -83,7 +86,7 @@ class PlannerAgent:
                  max_new_tokens: int | None = None, temperature: float = 0.7,
                  engine: str = "fast-downward", timeout_s: float = 60.0,
                  state_aware: bool | None = None, guided: bool = False,
-                 decoding: str | None = None) -> None:
+                 decoding: str | None = None, shorten: bool = True) -> None:
         if k < 1 or rounds < 0:
             raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
                                 f"rounds={rounds})")
@@ -110,6 +113,7 @@ class PlannerAgent:
             raise PlansafeError(f"the {decoding} decoding needs fmt='text' (the JSON plan "
                                 "format is decoded under the plan grammar)")
         self.decoding = decoding
+        self.shorten = shorten  # drop steps an accepted model plan does not need
         self.state_aware = decoding in ("state-aware", "applicable")
         self.guided = decoding == "guided"
         self.last = AgentReport()
@@ -222,6 +226,8 @@ class PlannerAgent:
                                              feedback))
             if winner is not None:
                 plan, verdict = winner
+                if self.shorten:
+                    plan, verdict = self._shortened(plan, verdict, checker, report)
                 source = "llm" if r == 1 else "llm-repaired"
                 report.source = source
                 prov = Provenance(source, r, report.tokens,  # type: ignore[arg-type]
@@ -229,6 +235,22 @@ class PlannerAgent:
                                   getattr(self.backend, "name", "model"))
                 return (replace(plan, provenance=prov), verdict), verdict
         return None, last
+
+    @staticmethod
+    def _shortened(plan: Plan, verdict: Verdict, checker: Any, report: AgentReport
+                   ) -> tuple[Plan, Verdict]:
+        """The accepted plan without the steps it does not need, verified again (a model
+        that may stop only at the goal sometimes does other work on the way)."""
+        from verifier.shorten import eliminate_redundant_steps
+
+        short = eliminate_redundant_steps(checker, plan)
+        if short is plan:
+            return plan, verdict
+        again = checker.check(short)
+        if not again.valid or again.plan is None:  # cannot happen; fail closed anyway
+            return plan, verdict
+        report.removed_steps = len(plan.steps) - len(short.steps)
+        return again.plan, again
 
     def _generate(self, prompt: str, grammar: str, problem: Problem, checker: Any,
                   round_no: int = 1, report: AgentReport | None = None) -> Any:

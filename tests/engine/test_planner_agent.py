@@ -381,3 +381,21 @@ def test_line_cached_masks_equal_computed_masks(embedded, specs_dir):
             proc.cache_masks_by_line()
         assert [g.text for g in cached] == [g.text for g in plain]
     assert hits > 10
+
+
+def test_accepted_model_plans_lose_the_steps_they_do_not_need(devops):
+    """Work nobody asked for (another service tested and staged) is dropped before the
+    plan leaves the agent; the shorter plan is verified again. shorten=False keeps it."""
+    spec, problem = devops
+    detour = "(test web)\n(deploy web staging)\n(health-check web staging)\n"
+    agent = PlannerAgent(spec, backend=ScriptedBackend([[detour + GOOD]]), k=1,
+                         fallback=False)
+    plan, verdict = agent.plan(problem)
+    assert verdict.valid and [s.call + "\n" for s in plan.steps] == \
+        GOOD.splitlines(keepends=True)
+    assert agent.last.removed_steps == 3 and plan.provenance.source == "llm"
+    assert Checker(problem, policies=spec.policies, access=spec.access).check(plan).valid
+    keep = PlannerAgent(spec, backend=ScriptedBackend([[detour + GOOD]]), k=1,
+                        fallback=False, shorten=False)
+    plan, _ = keep.plan(problem)
+    assert len(plan.steps) == 9 and keep.last.removed_steps == 0
