@@ -212,6 +212,9 @@ def train(
     detours: Annotated[int, typer.Option(help="recovery examples tried per solved problem "
                                          "(teacher steps, a detour, a new plan from there)")
                        ] = 2,
+    init: Annotated[Optional[Path], typer.Option(help="continue training this checkpoint folder "
+                                                 "(its weights and tokenizer; --size is then "
+                                                 "ignored)")] = None,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training
@@ -224,10 +227,13 @@ def train(
         _fail(PlansafeError(f"--goal-examples must be 0 or more (got {goal_examples})"), False)
     if detours < 0:
         _fail(PlansafeError(f"--detours must be 0 or more (got {detours})"), False)
+    if init is not None and not (init / "config.json").is_file():
+        _fail(PlansafeError(f"{init}: not a checkpoint folder, no config.json (pass a folder "
+                            "written by `plansafe train` or save_pretrained)"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
                                     data_dir=data_dir, max_minutes=max_minutes,
                                     suffixes=suffixes, goal_examples=goal_examples,
-                                    detours=detours),
+                                    detours=detours, init=init),
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info, indent=2))
 

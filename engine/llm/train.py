@@ -48,6 +48,7 @@ class TrainConfig:
     suffixes: int = 3  # mid-plan problems per solved problem (dataset.suffix_records)
     goal_examples: int = 4  # plain-language goal examples per solved problem
     detours: int = 2  # recovery examples tried per solved problem (dataset.detour_records)
+    init: Path | None = None  # continue from this checkpoint (its weights and tokenizer)
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -154,6 +155,32 @@ def decontaminate(records: dict[str, list[dict[str, Any]]], planbench: Path | No
     return out, dropped
 
 
+def _load_init(folder: Path, max_len: int) -> tuple[Any, Any, dict[str, Any]]:
+    """A local causal-LM checkpoint to continue training: its weights, its tokenizer (kept, so
+    the vocabulary the weights learnt stays) and what ``training.json`` says about it."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from verifier.errors import PlansafeError
+
+    if not (folder / "config.json").is_file():
+        raise PlansafeError(f"{folder}: not a checkpoint folder, no config.json (pass a folder "
+                            "written by `plansafe train` or save_pretrained)")
+    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True,
+                                                 dtype="float32")
+    positions = getattr(model.config, "n_positions", None) or getattr(
+        model.config, "max_position_embeddings", None)
+    if positions is not None and positions < max_len:
+        raise PlansafeError(f"{folder}: the model takes {positions} positions, training "
+                            f"needs {max_len} (continue from a model with a longer context)")
+    if tok.eos_token_id is None:
+        raise PlansafeError(f"{folder}: the tokenizer has no end-of-text token (training ends "
+                            "every completion with it)")
+    info_path = folder / "training.json"
+    prior = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    return model, tok, prior
+
+
 def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -189,19 +216,27 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     counts = {k: sum(1 for e in examples if e.task == k) for k in ("plan", "repair", "goal")}
     log(f"{len(examples)} examples {counts} in {data_s:.0f} s")
 
-    tok = train_tokenizer([e.prompt + e.prefix + e.completion for e in examples],
-                          cfg.vocab_size)
-    data = _encode(tok, examples, cfg.max_len)
-    n_embd, n_layer, n_head = SIZES[cfg.size]
-    mcfg = GPT2Config(vocab_size=len(tok), n_positions=cfg.max_len, n_embd=n_embd,
-                      n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
-                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
     device, dtype = _pick_device(cfg.device)
-    model = GPT2LMHeadModel(mcfg).to(device)
+    prior: dict[str, Any] = {}
+    if cfg.init is not None:
+        model, tok, prior = _load_init(Path(cfg.init), cfg.max_len)
+        model = model.to(device)
+        size = prior.get("size", "custom")
+    else:
+        tok = train_tokenizer([e.prompt + e.prefix + e.completion for e in examples],
+                              cfg.vocab_size)
+        n_embd, n_layer, n_head = SIZES[cfg.size]
+        mcfg = GPT2Config(vocab_size=len(tok), n_positions=cfg.max_len, n_embd=n_embd,
+                          n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
+                          eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
+                          resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+        model = GPT2LMHeadModel(mcfg).to(device)
+        size = cfg.size
+    data = _encode(tok, examples, cfg.max_len)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"model {cfg.size}: {n_params / 1e6:.2f} M parameters, vocab {len(tok)}, "
-        f"{len(data)} sequences, device {device}")
+    log(f"model {size}: {n_params / 1e6:.2f} M parameters, vocab {len(tok)}, "
+        f"{len(data)} sequences, device {device}"
+        + (f", continuing from {cfg.init}" if cfg.init is not None else ""))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.01)
     warmup = max(1, min(200, cfg.steps // 10))
 
@@ -256,9 +291,12 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     tok.save_pretrained(out_dir)
     import hashlib
 
-    keys = sorted({hashlib.sha1(e.prompt.encode()).hexdigest()[:16]
-                   for e in examples if e.task == "plan"})
-    info = {"size": cfg.size, "parameters": n_params, "steps": stopped_at or cfg.steps,
+    keys = {hashlib.sha1(e.prompt.encode()).hexdigest()[:16]
+            for e in examples if e.task == "plan"}
+    if cfg.init is not None and (Path(cfg.init) / "train_keys.json").is_file():
+        # what the checkpoint was trained on before stays excluded from the benchmarks
+        keys |= set(json.loads((Path(cfg.init) / "train_keys.json").read_text()))
+    info = {"size": size, "parameters": n_params, "steps": stopped_at or cfg.steps,
             "steps_planned": cfg.steps, "seed": cfg.seed,
             "device": device, "examples": counts, "records": {k: len(v) for k, v in
                                                              records.items()},
@@ -266,7 +304,11 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
             "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes,
             "goal_examples": cfg.goal_examples, "detours": cfg.detours}
+    if cfg.init is not None:
+        info["init"] = {"from": str(cfg.init), "steps": prior.get("steps"),
+                        "total_steps": (prior.get("steps") or 0) + info["steps"]
+                        if isinstance(prior.get("steps"), int) else None}
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
-    (out_dir / "train_keys.json").write_text(json.dumps(keys) + "\n")
+    (out_dir / "train_keys.json").write_text(json.dumps(sorted(keys)) + "\n")
     log(f"saved to {out_dir}: loss {info['final_loss']:.4f}, {train_s:.0f} s training")
     return info

@@ -63,6 +63,39 @@ def test_trained_checkpoint_decodes_under_the_grammar(toy_checkpoint, specs_dir)
             assert step.action in actions
 
 
+def test_training_continues_from_a_checkpoint(toy_checkpoint, tmp_path):
+    """--init keeps the checkpoint's tokenizer, starts from its weights and adds up the steps."""
+    import torch
+    from safetensors.torch import load_file
+
+    from engine.llm.train import TrainConfig, train
+
+    src, first = toy_checkpoint
+    out = tmp_path / "continued"
+    cfg = TrainConfig(out=out, steps=2, size="small", device="cpu", seed=3, batch_tokens=1024,
+                      vocab_size=400, data_dir=tmp_path / "data",
+                      counts=(("devops", 6), ("blocksworld", 6)), workers=1, threads=1,
+                      init=src)
+    info = train(cfg, log=lambda _m: None)
+    assert (out / "tokenizer.json").read_text() == (src / "tokenizer.json").read_text()
+    assert info["size"] == "tiny"  # the checkpoint's size, not --size
+    assert info["parameters"] == first["parameters"]
+    assert info["init"] == {"from": str(src), "steps": 4, "total_steps": 6}
+    before, after = load_file(src / "model.safetensors"), load_file(out / "model.safetensors")
+    assert before.keys() == after.keys()
+    assert any(not torch.equal(before[k], after[k]) for k in before)  # it did train
+    old_keys = set(json.loads((src / "train_keys.json").read_text()))
+    assert old_keys <= set(json.loads((out / "train_keys.json").read_text()))
+
+
+def test_continuing_from_a_folder_that_is_no_checkpoint_is_refused(tmp_path):
+    from engine.llm.train import _load_init
+    from verifier.errors import PlansafeError
+
+    with pytest.raises(PlansafeError, match="not a checkpoint folder"):
+        _load_init(tmp_path, 768)
+
+
 def test_loss_starts_after_the_prompt_and_the_prefix() -> None:
     from engine.llm.dataset import Example
     from engine.llm.train import _encode, train_tokenizer
