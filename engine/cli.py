@@ -212,6 +212,9 @@ def train(
     detours: Annotated[int, typer.Option(help="recovery examples tried per solved problem "
                                          "(teacher steps, a detour, a new plan from there)")
                        ] = 2,
+    lr: Annotated[float, typer.Option(help="peak learning rate (warm-up, then cosine decay "
+                                      "to 5% of it); lower it when continuing with --init")
+                  ] = 1.5e-3,
     init: Annotated[Optional[Path], typer.Option(help="continue training this checkpoint folder "
                                                  "(its weights and tokenizer; --size is then "
                                                  "ignored)")] = None,
@@ -227,13 +230,15 @@ def train(
         _fail(PlansafeError(f"--goal-examples must be 0 or more (got {goal_examples})"), False)
     if detours < 0:
         _fail(PlansafeError(f"--detours must be 0 or more (got {detours})"), False)
+    if not lr > 0:
+        _fail(PlansafeError(f"--lr must be positive (got {lr})"), False)
     if init is not None and not (init / "config.json").is_file():
         _fail(PlansafeError(f"{init}: not a checkpoint folder, no config.json (pass a folder "
                             "written by `plansafe train` or save_pretrained)"), False)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
                                     data_dir=data_dir, max_minutes=max_minutes,
                                     suffixes=suffixes, goal_examples=goal_examples,
-                                    detours=detours, init=init),
+                                    detours=detours, init=init, lr=lr),
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info, indent=2))
 

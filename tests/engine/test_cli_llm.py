@@ -122,3 +122,5 @@ def test_train_bad_options_are_bad_input(tmp_path):
     assert r.exit_code == 2 and "unknown size 'huge'" in r.output
     r = run("train", "--out", tmp_path / "m", "--init", tmp_path / "nowhere")
     assert r.exit_code == 2 and "not a checkpoint folder" in r.output
+    r = run("train", "--out", tmp_path / "m", "--lr", "0")
+    assert r.exit_code == 2 and "--lr must be positive" in r.output
