@@ -317,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             results["sets"][f"{name} [{label}]"] = r
             print(f"{name} [{label}]: raw {r['raw_validity']:.0%}, final "
                   f"{r['final_validity']:.0%} ({r['wall_seconds']:.0f} s)", file=sys.stderr)
+            _write(args.json, results)  # after every set: a stopped run keeps what it measured
     cases = [(spec, p) for _, spec, ps in sets for p in ps[:3]]
     if not args.no_decoding:
         results["decoding"] = decoding_speed(backend, cases)
@@ -330,10 +331,16 @@ def main(argv: list[str] | None = None) -> int:
             results[f"decoding_k4{tag}"] = decoding_speed(backend, cases, k=4, repeats=3,
                                                           rules=rules, fresh=fresh)
     print_table(results)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    _write(args.json, results)
     print(f"\nwritten: {args.json}")
     return 0
+
+
+def _write(path: Path, results: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(path)
 
 
 def print_table(results: dict[str, Any]) -> None:
