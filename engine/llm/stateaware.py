@@ -90,6 +90,7 @@ class Safe:
 
 
 _GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}
+_STOPPED = (-1,)  # the mask key of a row whose matcher has stopped (EOS only)
 
 
 def _ground_steps(task: Any) -> list[tuple[Any, str]]:
@@ -162,7 +163,12 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
         """Masks are reused by (grammar, tokens since the last newline): each grammar is
         one line, so what it allows depends on nothing else. One processor serves every
         generate call for its problem (the backend keeps it), so the nodes reached by the
-        greedy row, the sampled rows and later feedback rounds are compiled once."""
+        greedy row, the sampled rows and later feedback rounds are compiled once.
+
+        A row's matcher is made and fed its tokens only when a mask must be computed (a
+        mask not cached yet): on a line whose masks are all cached llguidance is not
+        called at all. A row that wrote EOS
+        gets the stopped matcher's mask (EOS only), computed once."""
 
         def __init__(self) -> None:
             self._root = rules.initial()
@@ -186,8 +192,31 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             self.visited = [{self._root} for _ in range(batch_size)]
             self.allowed = [self._step_grammar(self._root, self.visited[0])[1]] * batch_size
             self.pending: list[list[int]] = [[] for _ in range(batch_size)]
+            self.unfed: list[list[int]] = [[] for _ in range(batch_size)]  # not yet consumed
+            self.done = [False] * batch_size  # wrote EOS
             self._tails = [(self._root_gid,)] * batch_size
             self.gids = [self._root_gid] * batch_size
+
+        def _feed(self, i: int) -> None:
+            """Bring row ``i``'s matcher up to date (before its mask is computed)."""
+            m = self.ll_matchers[i]
+            if m is None:  # the row's line began since its last mask was computed
+                m = self.ll_matchers[i] = matcher(self.gids[i])
+            for tok in self.unfed[i]:
+                if m.is_stopped() or m.is_error():
+                    break
+                m.consume_token(tok)
+            self.unfed[i] = []
+
+        def _row_mask(self, i: int, vocab: int) -> Any:
+            self._feed(i)
+            return super()._row_mask(i, vocab)
+
+        def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
+            if self._line_cache is None:  # every mask computed: every matcher up to date
+                for i in range(len(self.unfed)):
+                    self._feed(i)
+            return super()._bias_logits_batch(input_ids, logits)
 
         def process_logits(self, input_ids: Any, logits: Any) -> Any:
             if self.is_first_token:
@@ -196,26 +225,31 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             else:
                 eos = llg_tokenizer.eos_token
                 for i, tok in enumerate(input_ids[:, -1].tolist()):
-                    m = self.ll_matchers[i]
-                    if m.is_stopped() or m.is_error():
-                        self._tails[i] = None
+                    if self.done[i]:  # padding after EOS
                         continue
-                    m.consume_token(tok)
-                    if tok == eos or m.is_error():
-                        self._tails[i] = None
+                    self.unfed[i].append(tok)
+                    if self._tails[i] is None:  # adrift (below): its matcher decides
+                        continue
+                    if tok == eos:
+                        self.done[i] = True
+                        self._feed(i)  # the matcher stops: EOS is all it allows now
+                        self._tails[i] = _STOPPED
                         continue
                     self.pending[i].append(tok)
                     # each grammar is a single line, so a newline can only end a token
                     if self._newline(tok):
                         text = llg_tokenizer.decode_str(self.pending[i])
                         nxt = self.allowed[i].get(text)
-                        if nxt is not None:
-                            self.nodes[i] = nxt
-                            self.visited[i].add(nxt)
-                            gid, self.allowed[i] = self._step_grammar(nxt, self.visited[i])
-                            self.gids[i] = gid
-                            self.ll_matchers[i] = matcher(gid)
                         self.pending[i] = []
+                        if nxt is None:  # cannot happen under the mask: if it did, the
+                            self._tails[i] = None  # row's masks are computed from here on
+                            continue
+                        self.nodes[i] = nxt
+                        self.visited[i].add(nxt)
+                        gid, self.allowed[i] = self._step_grammar(nxt, self.visited[i])
+                        self.gids[i] = gid
+                        self.ll_matchers[i] = None  # made when a mask is computed
+                        self.unfed[i] = []  # the line is done: the next matcher starts clean
                     self._tails[i] = (self.gids[i], *self.pending[i])
             return self._bias_logits(input_ids, logits)
 
