@@ -167,8 +167,8 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
 
         A row's matcher is made and fed its tokens only when a mask must be computed (a
         mask not cached yet): on a line whose masks are all cached llguidance is not
-        called at all. A row that wrote EOS
-        gets the stopped matcher's mask (EOS only), computed once."""
+        called at all. A row that wrote EOS gets the stopped matcher's mask (EOS only),
+        computed once."""
 
         def __init__(self) -> None:
             self._root = rules.initial()
@@ -193,7 +193,6 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             self.allowed = [self._step_grammar(self._root, self.visited[0])[1]] * batch_size
             self.pending: list[list[int]] = [[] for _ in range(batch_size)]
             self.unfed: list[list[int]] = [[] for _ in range(batch_size)]  # not yet consumed
-            self.done = [False] * batch_size  # wrote EOS
             self._tails = [(self._root_gid,)] * batch_size
             self.gids = [self._root_gid] * batch_size
 
@@ -225,13 +224,12 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             else:
                 eos = llg_tokenizer.eos_token
                 for i, tok in enumerate(input_ids[:, -1].tolist()):
-                    if self.done[i]:  # padding after EOS
+                    if self._tails[i] is _STOPPED:  # padding after EOS
                         continue
                     self.unfed[i].append(tok)
                     if self._tails[i] is None:  # adrift (below): its matcher decides
                         continue
                     if tok == eos:
-                        self.done[i] = True
                         self._feed(i)  # the matcher stops: EOS is all it allows now
                         self._tails[i] = _STOPPED
                         continue
