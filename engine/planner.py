@@ -1,7 +1,9 @@
 """The Planner agent: a language model proposes plans under a grammar, the verifier decides.
 
-The LLM-Modulo loop: propose ``k`` candidates under the problem's plan grammar, verify
-each; if none is valid, prompt again with the verifier's explanation (violation kind,
+The LLM-Modulo loop: propose a candidate under the problem's plan grammar (the most
+likely plan a beam search of width ``beams`` finds, by the model's probabilities alone;
+``beams=1``: greedy) and verify it; if it fails, sample ``k - 1`` more and verify each;
+if none is valid, prompt again with the verifier's explanation (violation kind,
 rule id, step, failing atoms) for up to ``rounds`` rounds; then hand over to the symbolic
 planner. A prompt that does not fit in the model's context goes straight to the fallback
 (a feedback prompt that does not fit is replaced by the plain one). Fail closed: a plan
@@ -86,10 +88,10 @@ class PlannerAgent:
                  max_new_tokens: int | None = None, temperature: float = 0.7,
                  engine: str = "fast-downward", timeout_s: float = 60.0,
                  state_aware: bool | None = None, guided: bool = False,
-                 decoding: str | None = None, shorten: bool = True) -> None:
-        if k < 1 or rounds < 0:
-            raise PlansafeError(f"k must be at least 1 and rounds at least 0 (k={k}, "
-                                f"rounds={rounds})")
+                 decoding: str | None = None, shorten: bool = True, beams: int = 8) -> None:
+        if k < 1 or rounds < 0 or beams < 1:
+            raise PlansafeError(f"k and beams must be at least 1 and rounds at least 0 (k={k}, "
+                                f"beams={beams}, rounds={rounds})")
         if fmt not in ("text", "json"):
             raise PlansafeError(f"unknown plan format '{fmt}' (use text or json)")
         if not use_llm and not fallback:
@@ -98,6 +100,7 @@ class PlannerAgent:
         self._backend = backend
         self.k, self.rounds, self.fallback, self.use_llm = k, rounds, fallback, use_llm
         self.fmt, self.temperature = fmt, temperature
+        self.beams = beams  # the first proposal of a round: beam search of this width
         self.max_new_tokens = max_new_tokens
         self.engine, self.timeout_s = engine, timeout_s
         if decoding is None:  # the older flags: state_aware / guided
@@ -186,37 +189,44 @@ class PlannerAgent:
                     break
                 prompt = base  # the rejected attempt made it too long: plain prompt again
                 gens = self._generate(prompt, grammar, problem, checker, r, report)
-            seconds = time.perf_counter() - t0
-            tokens = sum(g.tokens for g in gens)
             valid = unparseable = 0
             best: tuple[int, str, Verdict] | None = None
             winner: tuple[Plan, Verdict] | None = None
-            for i, g in enumerate(gens):
-                report.proposals += 1
-                text = g.text
-                if not self.guided and g.tokens >= self._max_tokens(problem):
-                    # the budget ran out, maybe inside a step: the grammar made every whole
-                    # step before it well-formed, so those are what the verifier judges
-                    report.truncated += 1
-                    if self.fmt == "text":
-                        text = text[:text.rfind("\n") + 1]
-                try:
-                    plan = parse_plan(text, path=f"<proposal {r}.{i + 1}>")
-                except SpecError:
-                    unparseable += 1
-                    continue
-                verdict = checker.check(plan)
-                if r == 1 and i == 0:
-                    report.first_proposal_valid = verdict.valid
-                if verdict.valid and verdict.plan is not None:
-                    valid += 1
-                    if winner is None:
-                        winner = (verdict.plan, verdict)
-                    continue
-                score = _progress(verdict, plan)
-                if best is None or score > best[0]:
-                    best = (score, text, verdict)
-                last = verdict
+            judged = 0
+            while judged < len(gens):
+                for i in range(judged, len(gens)):
+                    g = gens[i]
+                    report.proposals += 1
+                    text = g.text
+                    if not self.guided and g.tokens >= self._max_tokens(problem):
+                        # the budget ran out, maybe inside a step: the grammar made every whole
+                        # step before it well-formed, so those are what the verifier judges
+                        report.truncated += 1
+                        if self.fmt == "text":
+                            text = text[:text.rfind("\n") + 1]
+                    try:
+                        plan = parse_plan(text, path=f"<proposal {r}.{i + 1}>")
+                    except SpecError:
+                        unparseable += 1
+                        continue
+                    verdict = checker.check(plan)
+                    if r == 1 and i == 0:
+                        report.first_proposal_valid = verdict.valid
+                    if verdict.valid and verdict.plan is not None:
+                        valid += 1
+                        if winner is None:
+                            winner = (verdict.plan, verdict)
+                        continue
+                    score = _progress(verdict, plan)
+                    if best is None or score > best[0]:
+                        best = (score, text, verdict)
+                    last = verdict
+                judged = len(gens)
+                if winner is None and not self.guided and len(gens) < self.k:
+                    # the first proposal failed: now the other k - 1, sampled
+                    gens = gens + self._sample(prompt, grammar, problem, checker)
+            seconds = time.perf_counter() - t0
+            tokens = sum(g.tokens for g in gens)
             report.unparseable += unparseable
             feedback: tuple[str, ...] = ()
             if winner is None and best is not None:
@@ -268,12 +278,21 @@ class PlannerAgent:
             if report is not None:
                 report.walks.extend(w.status for w in walks)
             return [w.generation() for w in walks]
-        return self.backend.generate(prompt, grammar=grammar, k=self.k,
+        # the first proposal alone: the other k - 1 are sampled only if it fails
+        return self.backend.generate(prompt, grammar=grammar, k=1,
                                      max_new_tokens=self._max_tokens(problem),
                                      temperature=self.temperature,
-                                     state=(checker if self.decoding == "state-aware" else
-                                            checker.task if self.decoding == "applicable"
-                                            else None))
+                                     state=self._rules(checker), beams=self.beams)
+
+    def _rules(self, checker: Any) -> Any:
+        """What the backend's ``state=`` takes for this decoding."""
+        return (checker if self.decoding == "state-aware" else
+                checker.task if self.decoding == "applicable" else None)
+
+    def _sample(self, prompt: str, grammar: str, problem: Problem, checker: Any) -> list[Any]:
+        return self.backend.sample(prompt, self.k - 1, grammar=grammar,
+                                   max_new_tokens=self._max_tokens(problem),
+                                   temperature=self.temperature, state=self._rules(checker))
 
     def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
                   ) -> tuple[Plan | None, Verdict | None]:

@@ -4,8 +4,8 @@
 transformers backend loads any local Hugging Face causal-LM checkpoint directory, picks
 the device (CUDA with bf16 when present, else CPU float32), applies the tokenizer's chat
 template when it has one, decodes under a Lark grammar through outlines' llguidance
-logits processor, samples ``k`` candidates in one batch (the first greedy) and counts
-the tokens it generated.
+logits processor, samples ``k`` candidates in one batch (the first greedy, or the best
+of a beam search) and counts the tokens it generated.
 """
 
 from __future__ import annotations
@@ -54,21 +54,29 @@ class ModelBackend(ABC):
     @abstractmethod
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         """``k`` completions of ``prompt`` (the first greedy), each allowed by ``grammar``.
 
         ``state`` asks a backend that can for a state-aware constraint (IPC text only;
         :mod:`engine.llm.stateaware`): a :class:`verifier.validate.Checker` for the full
         rules (applicable, an allowed agent, no policy broken, the plan ends only at the
-        goal), a :class:`verifier.grounding.Task` for applicability alone. A backend that
-        cannot ignores it; the verifier judges every proposal either way.
+        goal), a :class:`verifier.grounding.Task` for applicability alone. ``beams`` > 1
+        makes the first completion the most likely one a beam search of that width finds
+        (by the model's probabilities alone) instead of the greedy one. A backend that
+        cannot do either ignores it; the verifier judges every proposal either way.
         """
+
+    def sample(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256,
+               temperature: float = 0.7, state: Any = None) -> list[Generation]:
+        """``n`` sampled completions; by default the rows after the first of ``k=n+1``."""
+        return self.generate(prompt, grammar=grammar, k=n + 1, max_new_tokens=max_new_tokens,
+                             temperature=temperature, state=state)[1:]
 
     def sample_one(self, prompt: str, *, grammar: str | None, max_new_tokens: int = 256,
                    temperature: float = 0.7) -> Generation:
-        """One sampled (not greedy) completion; by default the second row of ``k=2``."""
-        return self.generate(prompt, grammar=grammar, k=2, max_new_tokens=max_new_tokens,
-                             temperature=temperature)[1]
+        """One sampled (not greedy) completion."""
+        return self.sample(prompt, 1, grammar=grammar, max_new_tokens=max_new_tokens,
+                           temperature=temperature)[0]
 
 
 _PROCESSOR_CLASS: Any = None
@@ -132,13 +140,50 @@ def grammar_processor_class() -> Any:
                     self._tok_nl[tok] = kind
                 return kind
 
+            #: per-row lists that move with their rows under beam search (see
+            #: :meth:`_follow_beams`): shared values, and values each row must own
+            _row_values: tuple[str, ...] = ("_tails",)
+            _row_owned: tuple[str, ...] = ()
+
+            def _follow_beams(self, input_ids: Any) -> None:
+                """Beam search reorders rows between calls: give each row the matcher (and
+                the other per-row values) of the row it continues, the one whose tokens are
+                its tokens but the last. Greedy and sampled rows always continue
+                themselves, which one comparison shows."""
+                prev, self._prev = self._prev, input_ids.clone()
+                head = input_ids[:, :-1]
+                if prev is None or prev.shape != head.shape or torch.equal(head, prev):
+                    return
+                same = (head[:, None, :] == prev[None, :, :]).all(-1)
+                parents = same.int().argmax(1).tolist()
+                parents = [p if same[i, p] else i for i, p in enumerate(parents)]
+                if parents == list(range(len(parents))):
+                    return
+                self.reorders = getattr(self, "reorders", 0) + 1  # tests: beams did move
+                taken: set[int] = set()
+                matchers = []
+                for p in parents:  # a beam that splits gets a copy of its matcher
+                    m = self.ll_matchers[p]
+                    matchers.append(m.deep_copy() if m is not None and p in taken else m)
+                    taken.add(p)
+                self.ll_matchers = matchers
+                for name in self._row_values:
+                    old = getattr(self, name, None)
+                    if old is not None:
+                        setattr(self, name, [old[p] for p in parents])
+                for name in self._row_owned:
+                    old = getattr(self, name)
+                    setattr(self, name, [old[p].copy() for p in parents])
+
             def process_logits(self, input_ids: Any, logits: Any) -> Any:
                 if self.is_first_token:
                     self._setup(self.tensor_adapter.shape(input_ids)[0])
+                    self._prev = input_ids.clone()
                     self.is_first_token = False
                     if self._line_cache is not None:
                         self._setup_tails(len(self.ll_matchers))
                 else:  # rows that ended (pad after EOS) stop their matcher: mask EOS only
+                    self._follow_beams(input_ids)
                     last = input_ids[:, -1].tolist()
                     for m, tok in zip(self.ll_matchers, last):
                         m.consume_token(tok)
@@ -288,7 +333,7 @@ class TransformersBackend(ModelBackend):
 
     def _run(self, prompt: str, grammar: str | None, n: int, sample: bool,
              max_new_tokens: int, temperature: float, state: Any = None,
-             min_new_tokens: int = 0) -> list[Generation]:
+             min_new_tokens: int = 0, beams: int = 1) -> list[Generation]:
         import torch
         from transformers import LogitsProcessorList
 
@@ -308,6 +353,8 @@ class TransformersBackend(ModelBackend):
             kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         else:
             kwargs.update(do_sample=False)
+            if beams > 1:  # the n most likely whole answers among ``beams`` kept each step
+                kwargs.update(num_beams=beams)
         if state is not None:
             proc = self.state_processor(state)
             proc.reset()
@@ -333,9 +380,9 @@ class TransformersBackend(ModelBackend):
                                    seconds / n))
         return gens
 
-    def sample_one(self, prompt: str, *, grammar: str | None, max_new_tokens: int = 256,
-                   temperature: float = 0.7) -> Generation:
-        return self._run(prompt, grammar, 1, True, max_new_tokens, temperature)[0]
+    def sample(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256,
+               temperature: float = 0.7, state: Any = None) -> list[Generation]:
+        return self._run(prompt, grammar, n, True, max_new_tokens, temperature, state)
 
     @property
     def llg_tokenizer(self) -> Any:
@@ -347,10 +394,12 @@ class TransformersBackend(ModelBackend):
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None, min_new_tokens: int = 0) -> list[Generation]:
-        """``min_new_tokens`` (benchmarks) keeps EOS out until that many tokens exist."""
+                 state: Any = None, min_new_tokens: int = 0, beams: int = 1
+                 ) -> list[Generation]:
+        """``min_new_tokens`` (benchmarks) keeps EOS out until that many tokens exist;
+        ``beams`` > 1 makes the first completion a beam search's best instead of greedy."""
         out = self._run(prompt, grammar, 1, False, max_new_tokens, temperature, state,
-                        min_new_tokens)
+                        min_new_tokens, beams)
         if k > 1:
             out += self._run(prompt, grammar, k - 1, True, max_new_tokens, temperature, state,
                              min_new_tokens)

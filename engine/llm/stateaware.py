@@ -186,6 +186,9 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                     opts = fresh
             return grammar_id(frozenset(opts), can_end), opts
 
+        _row_values = ("_tails", "nodes", "allowed", "gids")
+        _row_owned = ("visited", "pending", "unfed")
+
         def _setup(self, batch_size: int) -> None:
             super()._setup(batch_size)  # copies of the initial node's compiled matcher
             self.nodes = [self._root] * batch_size
@@ -220,8 +223,10 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
         def process_logits(self, input_ids: Any, logits: Any) -> Any:
             if self.is_first_token:
                 self._setup(self.tensor_adapter.shape(input_ids)[0])
+                self._prev = input_ids.clone()
                 self.is_first_token = False
             else:
+                self._follow_beams(input_ids)  # beam search: rows take their parents' plans
                 eos = llg_tokenizer.eos_token
                 for i, tok in enumerate(input_ids[:, -1].tolist()):
                     if self._tails[i] is _STOPPED:  # padding after EOS

@@ -20,7 +20,7 @@ class Fixed(ModelBackend):
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         return [Generation(self.text, 3)]
 
 

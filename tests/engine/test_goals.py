@@ -21,7 +21,7 @@ class FixedBackend(ModelBackend):
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         self.calls += 1
         assert grammar is not None and "(unknown)" in grammar
         return [Generation(self.text, 5)]
@@ -92,7 +92,7 @@ def test_embedded_model_maps_a_plain_goal(specs_dir):
 class RecordingBackend(FixedBackend):
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         self.prompt = prompt
         return super().generate(prompt, grammar=grammar, k=k, max_new_tokens=max_new_tokens)
 
@@ -125,7 +125,7 @@ class ByTextBackend(FixedBackend):
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         text = prompt.split("\ntext: ")[1].split("\nformal:")[0]
         self.text = self.answers.get(text, "(unknown)")
         return super().generate(prompt, grammar=grammar, k=k)

@@ -34,7 +34,7 @@ class Chooser(ModelBackend):
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         assert grammar is not None
         self.grammars.append(grammar)
         return [Generation(self.choose(prompt, alternatives(grammar)), 3)] * k

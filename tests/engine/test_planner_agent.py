@@ -26,15 +26,25 @@ class ScriptedBackend(ModelBackend):
         self.prompts: list[str] = []
         self.grammars: list[str | None] = []
         self.states: list[Any] = []
+        self.beams: list[int] = []  # the beam width asked for, per generate call
+        self.samples: list[int] = []  # how many samples were asked for after a first proposal
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
-                 state: Any = None) -> list[Generation]:
+                 state: Any = None, beams: int = 1) -> list[Generation]:
         self.prompts.append(prompt)
         self.grammars.append(grammar)
         self.states.append(state)
+        self.beams.append(beams)
         texts = self.rounds[min(len(self.prompts), len(self.rounds)) - 1]
         return [Generation(t, len(t.split()) + 1) for t in texts[:k]]
+
+    def sample(self, prompt: str, n: int, **kw: Any) -> list[Generation]:
+        # the rest of the current round's candidates (the agent asks after the first fails)
+        assert prompt == self.prompts[-1]
+        self.samples.append(n)
+        texts = self.rounds[min(len(self.prompts), len(self.rounds)) - 1]
+        return [Generation(t, len(t.split()) + 1) for t in texts[1:1 + n]]
 
 
 # Executable plans that break the release policies, an unknown action, an ill-typed call,
@@ -153,10 +163,28 @@ def test_proposal_cut_by_the_token_budget_keeps_its_whole_steps(devops):
 
 def test_first_valid_proposal_is_llm(devops):
     spec, problem = devops
-    agent = PlannerAgent(spec, backend=ScriptedBackend([[GOOD, UNSAFE[0]]]), k=2, rounds=3)
+    backend = ScriptedBackend([[GOOD, UNSAFE[0]]])
+    agent = PlannerAgent(spec, backend=backend, k=2, rounds=3)
     plan, _ = agent.plan(problem)
     assert plan.provenance.source == "llm" and plan.provenance.rounds == 1
     assert agent.last.first_proposal_valid
+    # a valid first proposal (beam search, width 8 by default) ends the round: no samples
+    assert backend.beams == [8] and backend.samples == [] and agent.last.proposals == 1
+
+
+def test_samples_are_drawn_only_after_the_first_proposal_fails(devops):
+    spec, problem = devops
+    backend = ScriptedBackend([[UNSAFE[0], UNSAFE[1], GOOD], [GOOD]])
+    agent = PlannerAgent(spec, backend=backend, k=3, rounds=2, fallback=False, beams=2)
+    plan, _ = agent.plan(problem)
+    assert plan is not None and plan.provenance.source == "llm"  # the second sample, round 1
+    assert backend.beams == [2] and backend.samples == [2]
+    assert not agent.last.first_proposal_valid
+    assert (agent.last.proposals, agent.last.rounds[0].candidates,
+            agent.last.rounds[0].valid) == (3, 3, 1)
+    assert agent.last.rounds[0].tokens == sum(len(t.split()) + 1 for t in backend.rounds[0])
+    with pytest.raises(PlansafeError, match="beams must be at least 1"):
+        PlannerAgent(spec, beams=0)
 
 
 def test_grammar_is_given_to_the_backend(devops):
@@ -340,6 +368,43 @@ def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir, rules)
                     ended += 1
     assert hits > 10
     assert rules == "applicable" or ended >= 3
+
+
+@pytest.mark.parametrize("rules", ["grammar", "state-aware"])
+def test_beam_search_rows_keep_their_own_constraint(embedded, specs_dir, rules):
+    """Beam search reorders and splits rows between steps; each row's matcher and plan
+    follow it: every reused mask equals the computed one, the best beam is grammatical,
+    and under the full rules a plan that ended with EOS passes the verifier."""
+    from engine.llm.grammar import plan_grammar
+    from engine.llm.prompts import problem_prompt
+    from verifier.plan_io import parse_plan
+
+    reorders = ended = 0
+    for spec_name, name in (("blocksworld", "p02"), ("blocksworld", "p03"), ("devops", "p02"),
+                            ("robotics", "p01")):
+        spec = load_spec(specs_dir / spec_name)
+        problem = load_problem(spec, name)
+        checker = Checker(problem, policies=spec.policies, access=spec.access)
+        grammar = plan_grammar(spec.domain, problem.objects)
+        state = checker if rules == "state-aware" else None
+        proc = embedded.state_processor(checker) if state else embedded.processor(grammar)
+        proc._verify_cache = True
+        before = getattr(proc, "reorders", 0)
+        try:
+            (g,) = embedded.generate(problem_prompt(problem), grammar=grammar, k=1,
+                                     max_new_tokens=160, state=state, beams=4)
+        finally:
+            proc._verify_cache = False
+        reorders += getattr(proc, "reorders", 0) - before
+        whole = g.text if g.tokens < 160 else g.text[:g.text.rfind("\n") + 1]
+        verdict = checker.check(parse_plan(whole))  # parses: grammatical by construction
+        if rules == "state-aware":
+            assert not [v for v in verdict.violations if v.kind == "precondition"], g.text
+            if g.tokens < 160:
+                assert verdict.valid, g.text
+                ended += 1
+    assert reorders > 0  # the beams did move between rows
+    assert rules == "grammar" or ended >= 3
 
 
 def test_embedded_model_context_overflow_is_an_error(embedded):
