@@ -3,7 +3,8 @@
 For each built-in spec, random problems from its generator with seeds outside the
 training range (and whose prompt is not among the training prompts), and the 50
 PlanBench Blocksworld instances in ``../shared/data/planbench`` (its own domain file, no
-policies). Per set: raw validity (the first, greedy proposal, no feedback), validity of
+policies). Per set: raw validity (the first proposal, no feedback: the best of a beam
+search of width ``--beams``, 8 by default as in the agent; 1 is greedy), validity of
 the first round's ``k`` candidates, validity after verifier feedback (LLM within the
 rounds), the share solved by the symbolic fallback, final validity, mean rounds, tokens
 and seconds per plan, unparseable proposals over all proposals, proposals cut by the
@@ -18,7 +19,7 @@ grammar, same model, same prompts, same run.
 
     python -m benchmarks.llm_plan [--quick] [--n 40] [--k 4] [--rounds 3] [--json FILE]
                                   [--modes grammar,applicable,state-aware,guided]
-                                  [--decoding-only] [--threads 1]
+                                  [--beams 1,8] [--decoding-only] [--threads 1]
 """
 
 from __future__ import annotations
@@ -100,12 +101,12 @@ MODES = ("grammar", "applicable", "state-aware", "guided")
 
 def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int,
             decoding: str = "grammar", timeout_s: float,
-            reference: list[int | None] | None = None) -> dict[str, Any]:
+            reference: list[int | None] | None = None, beams: int = 8) -> dict[str, Any]:
     from engine.planner import PlannerAgent
     from verifier.validate import Checker
 
     agent = PlannerAgent(spec, backend=backend, k=k, rounds=rounds, fallback=True,
-                         decoding=decoding, timeout_s=timeout_s)
+                         decoding=decoding, timeout_s=timeout_s, beams=beams)
     rows = []
     for j, problem in enumerate(problems):
         plan, verdict = agent.plan(problem)
@@ -163,7 +164,7 @@ def _length_ratio(rows: list[dict[str, Any]]) -> float | None:
 
 def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens: int = 96,
                    repeats: int = 5, k: int = 1, rules: str | None = None,
-                   fresh: bool = False) -> dict[str, Any]:
+                   fresh: bool = False, beams: int = 1) -> dict[str, Any]:
     """Tokens per second with and without the plan grammar: same model, prompts and lengths.
 
     Every run makes exactly ``max_new_tokens`` tokens per row (EOS held back by
@@ -177,6 +178,8 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
     inside the timing); the
     backend keeps one state-aware processor per problem, as across the planner's
     candidates and rounds, unless ``fresh`` (a new one every call: a problem's first call).
+    ``beams`` > 1 times a beam search of that width instead (``k`` must be 1): tokens are
+    those of the answer, the work that of every beam, alike in both modes.
     """
     from engine.llm.grammar import plan_grammar
     from engine.llm.prompts import problem_prompt
@@ -205,7 +208,8 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
                     gens = backend.generate(prompt, grammar=g, k=k,
                                             max_new_tokens=max_new_tokens,
                                             min_new_tokens=max_new_tokens,
-                                            state=task if g is not None else None)
+                                            state=task if g is not None else None,
+                                            beams=beams)
                 except RuntimeError:
                     # a sampled state-aware row reached a state where nothing applies: only
                     # EOS is allowed there and min_new_tokens bans it; the pair is left out
@@ -228,7 +232,7 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
                 "constrained"])) / (tokens["unconstrained"] / sum(dt for _, dt in runs[
                     "unconstrained"])),
             "device": getattr(backend, "device", "?"), "rules": rules,
-            "fresh": fresh, "dead_ends_left_out": dead_ends}
+            "fresh": fresh, "dead_ends_left_out": dead_ends, "beams": beams}
 
 
 def _rules_source(checker: Any, rules: str | None) -> Any:
@@ -251,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(engine/llm/guided.py: one step at a time from the simulated state)")
     ap.add_argument("--modes", default=None, help="comma-separated modes to run instead "
                     "(grammar, applicable, state-aware, guided)")
+    ap.add_argument("--beams", default="8", help="comma-separated beam widths of the first "
+                    "proposal, each run as its own mode (1: greedy; the agent's default 8)")
     ap.add_argument("--specs", default="blocksworld,devops,documents,robotics")
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
@@ -261,6 +267,14 @@ def main(argv: list[str] | None = None) -> int:
                     "(run it apart, on an idle machine, with --decoding-only)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "llm_plan.json")
     args = ap.parse_args(argv)
+    try:
+        widths = [int(b) for b in args.beams.split(",")]
+    except ValueError:
+        widths = [0]
+    if not widths or min(widths) < 1:
+        print(f"llm_plan: --beams takes widths of at least 1, not {args.beams!r}",
+              file=sys.stderr)
+        return 2
     import torch
 
     torch.manual_seed(0)
@@ -308,12 +322,16 @@ def main(argv: list[str] | None = None) -> int:
             (["guided"] if args.guided else [])
     refs = {} if args.decoding_only else {
         name: reference_lengths(spec, problems, args.timeout) for name, spec, problems in sets}
-    for label in ([] if args.decoding_only else modes):
+    runs = [(mode, b, mode if b == 8 else f"{mode}, {'greedy' if b == 1 else f'beams {b}'}")
+            for mode in modes for b in (widths if mode != "guided" else [1])]
+    for mode, beams, label in ([] if args.decoding_only else runs):
         for name, spec, problems in sets:
             t = time.perf_counter()
             r = run_set(spec, problems, backend, k=args.k, rounds=args.rounds,
-                        decoding=label, timeout_s=args.timeout, reference=refs[name])
+                        decoding=mode, timeout_s=args.timeout, reference=refs[name],
+                        beams=beams)
             r["wall_seconds"] = time.perf_counter() - t
+            r["beams"] = beams
             results["sets"][f"{name} [{label}]"] = r
             print(f"{name} [{label}]: raw {r['raw_validity']:.0%}, final "
                   f"{r['final_validity']:.0%} ({r['wall_seconds']:.0f} s)", file=sys.stderr)
@@ -322,6 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_decoding:
         results["decoding"] = decoding_speed(backend, cases)
         results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
+    for b in sorted({b for b in widths if b > 1}):
+        if args.no_decoding:
+            break
+        results[f"decoding_beams{b}"] = decoding_speed(backend, cases, beams=b)
+        if "state-aware" in modes:
+            results[f"decoding_beams{b}_state_aware"] = decoding_speed(
+                backend, cases, beams=b, rules="state-aware")
     for rules in ("applicable", "state-aware"):
         if rules not in modes or args.no_decoding:
             continue
@@ -361,7 +386,8 @@ def print_table(results: dict[str, Any]) -> None:
     for key, d in results.items():
         if not key.startswith("decoding") or not isinstance(d, dict):
             continue
-        kind = ((d.get("rules") or "grammar") + (", fresh processor" if d.get("fresh") else ""))
+        kind = ((d.get("rules") or "grammar") + (", fresh processor" if d.get("fresh") else "")
+                + (f", beams {d['beams']}" if d.get("beams", 1) > 1 else ""))
         print(f"decoding [{kind}] ({d['device']}, k={d['k']}, {d['runs']} paired runs of "
               f"{d['max_new_tokens']} tokens, equal lengths {d['equal_lengths']}): median "
               f"unconstrained {d['tokens_per_s']['unconstrained']:.0f} tok/s, constrained "

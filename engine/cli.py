@@ -106,6 +106,9 @@ def plan(
                                           "applicable only), grammar (the plan grammar only), "
                                           "guided (one step at a time from the simulated state)")
                         ] = "state-aware",
+    beams: Annotated[int, typer.Option(help="beam width of each round's first proposal (the "
+                                       "most likely plan by the model's probabilities; 1: "
+                                       "greedy); the other k-1 are sampled if it fails")] = 8,
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
     from engine.commands import make_plan
@@ -113,7 +116,7 @@ def plan(
     try:
         result = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
-                           decoding=decoding)
+                           decoding=decoding, beams=beams)
     except PlansafeError as e:
         _fail(e, as_json)
     if output is not None and result.get("steps") is not None:

@@ -122,11 +122,13 @@ def _problem_and_spec(spec_path: Path, problem_ref: str | None) -> tuple[Any, An
 
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
-              model: Path | None = None, decoding: str = "state-aware") -> dict[str, Any]:
+              model: Path | None = None, decoding: str = "state-aware",
+              beams: int = 8) -> dict[str, Any]:
     """Plan with the symbolic planner, the language model (``llm``) or both (``auto``).
 
     ``decoding`` (state-aware, applicable, grammar or guided; see
-    :mod:`engine.llm.stateaware`) chooses how the model writes its plans.
+    :mod:`engine.llm.stateaware`) chooses how the model writes its plans; ``beams`` the
+    beam width of each round's first proposal (1: greedy).
 
     With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
     the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
@@ -174,7 +176,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
 
         agent = PlannerAgent.for_planner(spec, planner, backend=backend, k=k,  # type: ignore
                                          rounds=rounds, engine=engine, timeout_s=timeout_s,
-                                         decoding=decoding)
+                                         decoding=decoding, beams=beams)
         plan, _verdict = agent.plan(problem)
         report = agent.last
         status = "solved" if plan is not None else (report.fallback_status or
@@ -189,6 +191,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
             out["message"] = report.message
             out["blocking"] = list(report.blocking)
         out["agent"] = {"decoding": agent.decoding if agent.use_llm else None,
+                        "beams": agent.beams if agent.use_llm else None,
                         **report.to_json()}
     if translation is not None:
         out["goal"] = translation.goal

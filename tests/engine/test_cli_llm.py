@@ -58,6 +58,22 @@ def test_decodings_from_the_command_line(tmp_path, monkeypatch, decoding):
     out = json.loads(r.output)
     assert out["status"] == "solved"
     assert out["agent"]["decoding"] == (decoding or "state-aware")
+    assert out["agent"]["beams"] == 8
+
+
+@needs_model
+def test_greedy_first_proposal_from_the_command_line(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    r = run("plan", DEVOPS, "p01", "--planner", "llm", "--beams", "1", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["status"] == "solved" and out["agent"]["beams"] == 1
+
+
+def test_zero_beams_is_bad_input():
+    r = run("plan", DEVOPS, "p01", "--planner", "auto", "--beams", "0", "--json")
+    assert r.exit_code == 2 and "beams must be at least 1" in json.loads(r.output)["error"]
 
 
 def test_pddl_goal_with_symbolic_planner_needs_no_model(tmp_path, monkeypatch):
