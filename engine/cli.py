@@ -221,6 +221,9 @@ def train(
     init: Annotated[Optional[Path], typer.Option(help="continue training this checkpoint folder "
                                                  "(its weights and tokenizer; --size is then "
                                                  "ignored)")] = None,
+    count: Annotated[Optional[list[str]], typer.Option(
+        help="random problems of one built-in spec, SPEC=N (repeatable; default "
+             "devops=600 documents=400 blocksworld=1200 robotics=200)")] = None,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training
@@ -238,7 +241,17 @@ def train(
     if init is not None and not (init / "config.json").is_file():
         _fail(PlansafeError(f"{init}: not a checkpoint folder, no config.json (pass a folder "
                             "written by `plansafe train` or save_pretrained)"), False)
+    from engine.llm.train import DEFAULT_COUNTS
+
+    counts = dict(DEFAULT_COUNTS)
+    for item in count or []:
+        name, _, n = item.partition("=")
+        if name not in counts or not n.isdigit():
+            _fail(PlansafeError(f"--count {item!r}: use SPEC=N with SPEC one of "
+                                f"{', '.join(counts)} and N a whole number"), False)
+        counts[name] = int(n)
     info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
+                                    counts=tuple(counts.items()),
                                     data_dir=data_dir, max_minutes=max_minutes,
                                     suffixes=suffixes, goal_examples=goal_examples,
                                     detours=detours, init=init, lr=lr),

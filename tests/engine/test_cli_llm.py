@@ -140,3 +140,7 @@ def test_train_bad_options_are_bad_input(tmp_path):
     assert r.exit_code == 2 and "not a checkpoint folder" in r.output
     r = run("train", "--out", tmp_path / "m", "--lr", "0")
     assert r.exit_code == 2 and "--lr must be positive" in r.output
+    for bad in ("robotics", "robotics=many", "mars=10", "robotics=-5"):
+        r = run("train", "--out", tmp_path / "m", "--count", bad)
+        assert r.exit_code == 2 and f"--count '{bad}': use SPEC=N" in r.output, r.output
+    assert not (tmp_path / "m").exists()  # refused before any work
