@@ -528,13 +528,15 @@ def generate_detours(records: dict[str, list[dict[str, Any]]], n: int, *, seed: 
                      workers: int = 2, folder: Path | None = None, log: Any = print
                      ) -> dict[str, list[dict[str, Any]]]:
     """:func:`detour_records` for every record, ``n`` tries each (in ``workers``
-    processes), cached as ``folder/<spec>-<seed>-detours<n>.jsonl``."""
+    processes), cached as ``folder/<spec>-<seed>-detours<n>-<records>.jsonl`` (a cache
+    made from another number of records is not reused)."""
     from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
 
     out: dict[str, list[dict[str, Any]]] = {}
     for spec_name, recs in records.items():
-        path = folder / f"{spec_name}-{seed}-detours{n}.jsonl" if folder else None
+        path = (folder / f"{spec_name}-{seed}-detours{n}-{len(recs)}.jsonl" if folder
+                else None)
         if path is not None and path.is_file():
             out[spec_name] = [json.loads(x) for x in path.read_text().splitlines() if x]
         else:

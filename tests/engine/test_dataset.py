@@ -158,3 +158,21 @@ def test_detour_examples_show_the_prefix_and_train_on_the_rest() -> None:
     assert len(with_prefix) == len(detours["devops"]) >= 1
     assert all(e.task == "plan" and e.completion for e in with_prefix)
     assert {e for e in more if not e.prefix} == set(plain)  # the other examples unchanged
+
+
+def test_detour_cache_is_not_reused_for_another_number_of_records(tmp_path) -> None:
+    """More problems of a spec (``plansafe train --count``) get detours of their own; the
+    cache made from fewer is left alone."""
+    from engine.llm.dataset import generate_detours
+
+    recs = [_solved("devops", s) for s in range(4)]
+    few = generate_detours({"devops": recs[:2]}, 1, workers=1, folder=tmp_path,
+                           log=lambda m: None)
+    again = generate_detours({"devops": recs[:2]}, 1, workers=1, folder=tmp_path,
+                             log=lambda m: None)
+    assert again == few  # same records: read back from the cache
+    more = generate_detours({"devops": recs}, 1, workers=1, folder=tmp_path,
+                            log=lambda m: None)
+    assert {d["seed"] for d in more["devops"]} - {r["seed"] for r in recs[:2]}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["devops-0-detours1-2.jsonl",
+                                                          "devops-0-detours1-4.jsonl"]
