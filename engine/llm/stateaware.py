@@ -21,8 +21,11 @@ node (IPC text format), plus the end of the plan where ending is allowed. Two ru
 Under :class:`Safe` a finished plan passes the verifier by construction, unless the row
 runs out of tokens or reaches a node with no allowed step where it may not end (a dead
 end: the plan ends there, and the verifier explains). The model still chooses every step,
-and whether and when to end; nothing here searches for the goal. Enumerating applicable
-actions grounds every action, so these are for small problems.
+and whether and when to end; nothing here searches for the goal. Under beam search (the
+agent's first proposal) each row takes the plan state of the row it extends when
+transformers reorders the beams; the beams are ranked by the model's probabilities, and
+since a plan may end only at the goal the beams that finish are plans that reach it.
+Enumerating applicable actions grounds every action, so these are for small problems.
 """
 
 from __future__ import annotations
