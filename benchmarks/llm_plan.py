@@ -4,7 +4,7 @@ For each built-in spec, random problems from its generator with seeds outside th
 training range (and whose prompt is not among the training prompts), and the 50
 PlanBench Blocksworld instances in ``../shared/data/planbench`` (its own domain file, no
 policies). Per set: raw validity (the first proposal, no feedback: the best of a beam
-search of width ``--beams``, 8 by default as in the agent; 1 is greedy), validity of
+search of width ``--beams``, 16 by default as in the agent; 1 is greedy), validity of
 the first round's ``k`` candidates, validity after verifier feedback (LLM within the
 rounds), the share solved by the symbolic fallback, final validity, mean rounds, tokens
 and seconds per plan, unparseable proposals over all proposals, proposals cut by the
@@ -19,7 +19,7 @@ grammar, same model, same prompts, same run.
 
     python -m benchmarks.llm_plan [--quick] [--n 40] [--k 4] [--rounds 3] [--json FILE]
                                   [--modes grammar,applicable,state-aware,guided]
-                                  [--beams 1,8] [--decoding-only] [--threads 1]
+                                  [--beams 1,16] [--decoding-only] [--threads 1]
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ MODES = ("grammar", "applicable", "state-aware", "guided")
 
 def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int,
             decoding: str = "grammar", timeout_s: float,
-            reference: list[int | None] | None = None, beams: int = 8) -> dict[str, Any]:
+            reference: list[int | None] | None = None, beams: int | None = None
+            ) -> dict[str, Any]:
     from engine.planner import PlannerAgent
     from verifier.validate import Checker
 
@@ -255,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(engine/llm/guided.py: one step at a time from the simulated state)")
     ap.add_argument("--modes", default=None, help="comma-separated modes to run instead "
                     "(grammar, applicable, state-aware, guided)")
-    ap.add_argument("--beams", default="8", help="comma-separated beam widths of the first "
-                    "proposal, each run as its own mode (1: greedy; the agent's default 8)")
+    ap.add_argument("--beams", default=None, help="comma-separated beam widths of the first "
+                    "proposal, each run as its own mode (1: greedy; default: the agent's, 16)")
     ap.add_argument("--specs", default="blocksworld,devops,documents,robotics")
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
@@ -267,8 +268,11 @@ def main(argv: list[str] | None = None) -> int:
                     "(run it apart, on an idle machine, with --decoding-only)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "llm_plan.json")
     args = ap.parse_args(argv)
+    from engine.planner import DEFAULT_BEAMS
+
     try:
-        widths = [int(b) for b in args.beams.split(",")]
+        widths = ([int(b) for b in args.beams.split(",")] if args.beams is not None
+                  else [DEFAULT_BEAMS])
     except ValueError:
         widths = [0]
     if not widths or min(widths) < 1:
@@ -322,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             (["guided"] if args.guided else [])
     refs = {} if args.decoding_only else {
         name: reference_lengths(spec, problems, args.timeout) for name, spec, problems in sets}
-    runs = [(mode, b, mode if b == 8 else f"{mode}, {'greedy' if b == 1 else f'beams {b}'}")
+    runs = [(mode, b, mode if b == DEFAULT_BEAMS else f"{mode}, {'greedy' if b == 1 else f'beams {b}'}")
             for mode in modes for b in (widths if mode != "guided" else [1])]
     for mode, beams, label in ([] if args.decoding_only else runs):
         for name, spec, problems in sets:

@@ -108,7 +108,7 @@ def plan(
                         ] = "state-aware",
     beams: Annotated[int, typer.Option(help="beam width of each round's first proposal (the "
                                        "most likely plan by the model's probabilities; 1: "
-                                       "greedy); the other k-1 are sampled if it fails")] = 8,
+                                       "greedy); the other k-1 are sampled if it fails")] = 16,
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
     from engine.commands import make_plan

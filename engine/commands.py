@@ -123,7 +123,7 @@ def _problem_and_spec(spec_path: Path, problem_ref: str | None) -> tuple[Any, An
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
               model: Path | None = None, decoding: str = "state-aware",
-              beams: int = 8) -> dict[str, Any]:
+              beams: int | None = None) -> dict[str, Any]:
     """Plan with the symbolic planner, the language model (``llm``) or both (``auto``).
 
     ``decoding`` (state-aware, applicable, grammar or guided; see

@@ -58,7 +58,7 @@ def test_decodings_from_the_command_line(tmp_path, monkeypatch, decoding):
     out = json.loads(r.output)
     assert out["status"] == "solved"
     assert out["agent"]["decoding"] == (decoding or "state-aware")
-    assert out["agent"]["beams"] == 8
+    assert out["agent"]["beams"] == 16
 
 
 @needs_model

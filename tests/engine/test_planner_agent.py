@@ -168,8 +168,8 @@ def test_first_valid_proposal_is_llm(devops):
     plan, _ = agent.plan(problem)
     assert plan.provenance.source == "llm" and plan.provenance.rounds == 1
     assert agent.last.first_proposal_valid
-    # a valid first proposal (beam search, width 8 by default) ends the round: no samples
-    assert backend.beams == [8] and backend.samples == [] and agent.last.proposals == 1
+    # a valid first proposal (beam search, width 16 by default) ends the round: no samples
+    assert backend.beams == [16] and backend.samples == [] and agent.last.proposals == 1
 
 
 def test_samples_are_drawn_only_after_the_first_proposal_fails(devops):
