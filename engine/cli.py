@@ -223,7 +223,7 @@ def train(
                                                  "ignored)")] = None,
     count: Annotated[Optional[list[str]], typer.Option(
         help="random problems of one built-in spec, SPEC=N (repeatable; default "
-             "devops=600 documents=400 blocksworld=1200 robotics=200)")] = None,
+             "devops=600 documents=400 blocksworld=1200 robotics=800)")] = None,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
     from engine.llm.train import SIZES, TrainConfig, train as run_training

@@ -24,7 +24,7 @@ __all__ = ["SIZES", "TrainConfig", "train", "train_tokenizer", "DEFAULT_COUNTS"]
 
 # (n_embd, n_layer, n_head)
 SIZES = {"tiny": (96, 2, 4), "small": (128, 4, 4), "base": (256, 6, 8), "large": (512, 8, 8)}
-DEFAULT_COUNTS = {"devops": 600, "documents": 400, "blocksworld": 1200, "robotics": 200}
+DEFAULT_COUNTS = {"devops": 600, "documents": 400, "blocksworld": 1200, "robotics": 800}
 SPECIAL = "<|endoftext|>"
 CHUNK_REGEX = r" ?[^ \n]+\n?| +\n?|\n"
 
