@@ -326,7 +326,10 @@ def main(argv: list[str] | None = None) -> int:
             (["guided"] if args.guided else [])
     refs = {} if args.decoding_only else {
         name: reference_lengths(spec, problems, args.timeout) for name, spec, problems in sets}
-    runs = [(mode, b, mode if b == DEFAULT_BEAMS else f"{mode}, {'greedy' if b == 1 else f'beams {b}'}")
+    def label(mode: str, b: int) -> str:
+        return mode if b == DEFAULT_BEAMS else f"{mode}, " + ("greedy" if b == 1 else f"beams {b}")
+
+    runs = [(mode, b, label(mode, b))
             for mode in modes for b in (widths if mode != "guided" else [1])]
     for mode, beams, label in ([] if args.decoding_only else runs):
         for name, spec, problems in sets:

@@ -178,7 +178,6 @@ class PlannerAgent:
         from engine.llm.dataset import explain
         from engine.llm.grammar import plan_grammar
         from engine.llm.prompts import feedback_prompt, problem_prompt
-        from verifier.plan_io import parse_plan
 
         grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
         base = problem_prompt(problem)
@@ -198,39 +197,26 @@ class PlannerAgent:
             valid = unparseable = 0
             best: tuple[int, str, Verdict] | None = None
             winner: tuple[Plan, Verdict] | None = None
-            judged = 0
-            while judged < len(gens):
-                for i in range(judged, len(gens)):
-                    g = gens[i]
-                    report.proposals += 1
-                    text = g.text
-                    if not self.guided and g.tokens >= self._max_tokens(problem):
-                        # the budget ran out, maybe inside a step: the grammar made every whole
-                        # step before it well-formed, so those are what the verifier judges
-                        report.truncated += 1
-                        if self.fmt == "text":
-                            text = text[:text.rfind("\n") + 1]
-                    try:
-                        plan = parse_plan(text, path=f"<proposal {r}.{i + 1}>")
-                    except SpecError:
-                        unparseable += 1
-                        continue
-                    verdict = checker.check(plan)
+            gens = list(gens)
+            for i, g in enumerate(gens):  # grows below: the samples are judged in turn
+                text, plan, verdict = self._judge(g, f"<proposal {r}.{i + 1}>", checker,
+                                                  problem, report)
+                if plan is None or verdict is None:
+                    unparseable += 1
+                else:
                     if r == 1 and i == 0:
                         report.first_proposal_valid = verdict.valid
                     if verdict.valid and verdict.plan is not None:
                         valid += 1
-                        if winner is None:
-                            winner = (verdict.plan, verdict)
-                        continue
-                    score = _progress(verdict, plan)
-                    if best is None or score > best[0]:
-                        best = (score, text, verdict)
-                    last = verdict
-                judged = len(gens)
-                if winner is None and not self.guided and len(gens) < self.k:
+                        winner = winner or (verdict.plan, verdict)
+                    else:
+                        score = _progress(verdict, plan)
+                        if best is None or score > best[0]:
+                            best = (score, text, verdict)
+                        last = verdict
+                if i == 0 and winner is None and not self.guided and len(gens) < self.k:
                     # the first proposal failed: now the other k - 1, sampled
-                    gens = gens + self._sample(prompt, grammar, problem, checker)
+                    gens.extend(self._sample(prompt, grammar, problem, checker))
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
             report.unparseable += unparseable
@@ -251,6 +237,26 @@ class PlannerAgent:
                                   getattr(self.backend, "name", "model"))
                 return (replace(plan, provenance=prov), verdict), verdict
         return None, last
+
+    def _judge(self, g: Any, label: str, checker: Any, problem: Problem, report: AgentReport
+               ) -> tuple[str, Plan | None, Verdict | None]:
+        """A proposal's text (cut to its whole steps if the budget ran out), its plan and
+        verdict; plan and verdict are None when it does not parse."""
+        from verifier.plan_io import parse_plan
+
+        report.proposals += 1
+        text = g.text
+        if not self.guided and g.tokens >= self._max_tokens(problem):
+            # the budget ran out, maybe inside a step: the grammar made every whole step
+            # before it well-formed, so those are what the verifier judges
+            report.truncated += 1
+            if self.fmt == "text":
+                text = text[:text.rfind("\n") + 1]
+        try:
+            plan = parse_plan(text, path=label)
+        except SpecError:
+            return text, None, None
+        return text, plan, checker.check(plan)
 
     @staticmethod
     def _shortened(plan: Plan, verdict: Verdict, checker: Any, report: AgentReport
