@@ -37,7 +37,7 @@ HELD_OUT: dict[str, list[tuple[str, str | None]]] = {
                ("run a health check on api in prod", "(healthy api prod)"),
                ("have the tests of web run", "(tested web)"),
                ("build the auth service", "(built auth)"),
-               ("snapshot db", "(backed-up db)"),
+               ("snapshot db", None),  # backed-up takes an env, db is a service
                ("release worker to staging and make sure it is healthy there",
                 "(deployed worker staging) (healthy worker staging)"),
                ("order a pizza", None)],
@@ -55,6 +55,39 @@ HELD_OUT: dict[str, list[tuple[str, str | None]]] = {
                  ("transport box1 to b1", "(item-at box1 b1)"),
                  ("send r1 to a2", "(at r1 a2)"),
                  ("put box3 in a1", "(item-at box3 a1)")],
+}
+
+# A second set, written on 2026-12-04 before the goal reader's checks of that day were
+# added (its first run is the baseline in benchmarks/results/goal_read.md); same rules.
+HELD_OUT_2: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("push the web service live", "(deployed web prod)"),
+               ("make auth available in staging", "(deployed auth staging)"),
+               ("check the health of worker on production", "(healthy worker prod)"),
+               ("have billing built", "(built billing)"),
+               ("get the search tests done", "(tested search)"),
+               ("roll api back in prod", "(rolled-back api prod)"),
+               ("back up production", "(backed-up prod)"),
+               ("deploy notify to staging, then check it is healthy there",
+                "(deployed notify staging) (healthy notify staging)"),
+               ("deploy api to the moon", None),
+               ("make coffee", None),
+               ("ship cart to prod", None)],
+    "documents": [("get invoice 5 paid out", "(paid inv5)"),
+                  ("have inv3 archived", "(archived inv3)"),
+                  ("sign off on invoice 6", "(approved inv6)"),
+                  ("classify invoice 2", "(classified inv2)"),
+                  ("extract the data from inv7", "(extracted inv7)"),
+                  ("vet vendor globex", "(vendor-checked globex)"),
+                  ("approve inv1 and then pay it", "(approved inv1) (paid inv1)"),
+                  ("pay invoice 12", None),
+                  ("order new laptops", None)],
+    "robotics": [("bring crate1 to b3", "(item-at crate1 b3)"),
+                 ("have box2 delivered to a4", "(item-at box2 a4)"),
+                 ("move robot r2 to c2", "(at r2 c2)"),
+                 ("park r3 at the dock", "(at r3 dock)"),
+                 ("get crate2 over to c4", "(item-at crate2 c4)"),
+                 ("deliver box1 to the kitchen", None),  # no kitchen in this problem
+                 ("water the plants", None)],
 }
 
 
@@ -89,7 +122,7 @@ def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
     from verifier.spec import load_spec
 
     out: dict[str, Any] = {}
-    for set_name in ("scenarios", "held-out"):
+    for set_name in ("scenarios", "held-out", "held-out-2"):
         rows = []
         t0 = time.perf_counter()
         for dom in ("devops", "documents", "robotics"):
@@ -103,7 +136,8 @@ def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
                                                       s.goal_text, want, backend)})
             else:
                 problem = default_problem(spec)
-                for text, want in HELD_OUT[dom]:
+                held = HELD_OUT if set_name == "held-out" else HELD_OUT_2
+                for text, want in held[dom]:
                     rows.append({"id": dom, **_judge(spec, problem, text, want, backend)})
         counts = {v: sum(r["verdict"] == v for r in rows) for v in ("exact", "refused",
                                                                      "misread")}
@@ -132,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = {"model": str(model), "quick": args.quick,
                **run(backend, per_domain=8 if args.quick else None)}
-    for name in ("scenarios", "held-out"):
+    for name in ("scenarios", "held-out", "held-out-2"):
         r = results[name]
         print(f"{name}: {r['n']} goals: {r['exact']} exact, {r['refused']} refused, "
               f"{r['misread']} misread ({r['seconds']:.0f} s)")

@@ -261,7 +261,8 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} uses "
                             + ", ".join(repr(o) for o in unnamed)
                             + f", which the text does not name ({hint})")
-    missed = sorted(o for o in named if o not in used and o not in spec.domain.constants)
+    # constants too: "get web live" read as (tested web) drops what "live" says
+    missed = sorted(o for o in named if o not in used)
     if missed:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} says "
                             "nothing about " + ", ".join(repr(o) for o in missed)

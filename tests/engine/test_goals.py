@@ -62,7 +62,8 @@ def test_model_answer_becomes_a_conjunction(devops):
     ("deploy billing to prod", "(deployed api prod)", "'billing' is not an object"),
     ("deploy web to production", "(deployed api prod)", "'api'"),  # a guess: refused
     ("   ", "(deployed api prod)", "empty"),
-], ids=["unknown", "absent-object", "unnamed-object", "empty"])
+    ("get api live", "(tested api)", "nothing about 'prod'"),  # a named constant dropped
+], ids=["unknown", "absent-object", "unnamed-object", "empty", "dropped-constant"])
 def test_unmappable_goals_are_refused(devops, text, answer, needle):
     spec, problem = devops
     with pytest.raises(PlansafeError, match=needle):
