@@ -19,7 +19,8 @@ grammar, same model, same prompts, same run.
 
     python -m benchmarks.llm_plan [--quick] [--n 40] [--k 4] [--rounds 3] [--json FILE]
                                   [--modes grammar,applicable,state-aware,guided]
-                                  [--beams 1,16] [--decoding-only] [--threads 1]
+                                  [--beams 1,16] [--offset 40] [--decoding-only]
+                                  [--threads 1]
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def _train_keys(model_dir: Path) -> set[str]:
     return set(json.loads(path.read_text())) if path.is_file() else set()
 
 
-def generated_problems(spec_name: str, n: int, train_keys: set[str]) -> list[Any]:
+def generated_problems(spec_name: str, n: int, train_keys: set[str], offset: int = 0
+                       ) -> list[Any]:
+    """``n`` unseen problems, after skipping the first ``offset`` (``--offset 40``: a
+    second set, for checking choices made on the first)."""
     from domains.generated import load_generated
     from engine.llm.dataset import SPECS_DIR, generator_module
     from engine.llm.prompts import problem_prompt
@@ -58,7 +62,7 @@ def generated_problems(spec_name: str, n: int, train_keys: set[str]) -> list[Any
     mod = generator_module(spec_name)
     domain_path = SPECS_DIR / spec_name / "domain.pddl"
     out, i, seen = [], 0, set()
-    while len(out) < n and i < n * 20:
+    while len(out) < n + offset and i < (n + offset) * 20:
         rng = random.Random(EVAL_SEED_BASE + 1000 * len(spec_name) + i)
         i += 1
         problem = load_generated(domain_path, mod.random_problem(rng, name=f"eval{i}"))
@@ -67,7 +71,7 @@ def generated_problems(spec_name: str, n: int, train_keys: set[str]) -> list[Any
             continue
         seen.add(key)
         out.append(problem)
-    return out
+    return out[offset:]
 
 
 def planbench_problems(limit: int | None) -> tuple[Any, list[Any]]:
@@ -247,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="8 problems per spec, 20 PlanBench")
     ap.add_argument("--n", type=int, default=40, help="generated problems per built-in spec")
+    ap.add_argument("--offset", type=int, default=0, help="skip the first N generated "
+                    "problems per spec (40: the held-out set the beam width was checked on)")
     ap.add_argument("--k", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--model", type=Path, default=None, help="checkpoint folder")
@@ -279,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"llm_plan: --beams takes widths of at least 1, not {args.beams!r}",
               file=sys.stderr)
         return 2
+    if args.offset < 0:
+        print(f"llm_plan: --offset takes a number of problems to skip, not {args.offset}",
+              file=sys.stderr)
+        return 2
     import torch
 
     torch.manual_seed(0)
@@ -296,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     sets: list[tuple[str, Any, list[Any]]] = []
     for name in args.specs.split(","):
         spec = load_spec(ROOT / "specs" / name)
-        sets.append((name, spec, generated_problems(name, n, keys)))
+        sets.append((name, spec, generated_problems(name, n, keys, args.offset)))
     pb_spec, pb_problems = planbench_problems(pb_limit)
     if pb_spec is not None:
         from engine.llm.prompts import problem_prompt
@@ -312,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         results_overlap = 0
         print("PlanBench not found (../shared/data/planbench): skipped", file=sys.stderr)
     results: dict[str, Any] = {"model": str(model_dir), "load_seconds": load_s, "k": args.k,
+                               "offset": args.offset,
                                "rounds": args.rounds, "published_planbench": PUBLISHED,
                                "planbench_in_training": results_overlap,
                                "sets": {}}
