@@ -21,6 +21,7 @@ PHRASING = {
     "tested": ("test {0}", "run the tests of {0}", "get {0} tested"),
     "built": ("build {0}", "get {0} built", "compile {0}"),
     "backed-up": ("back up {0}", "take a backup of {0}", "make a backup of {0}"),
+    "rolled-back": ("roll back {0} on {1}", "revert {0} on {1}", "undo the release of {0} on {1}"),
 }
 ALIASES = {
     "prod": ("prod", "production", "production", "live", "the production environment"),
