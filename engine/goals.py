@@ -53,6 +53,18 @@ def _aliases(spec_name: str) -> dict[str, tuple[str, ...]]:
         return {}
 
 
+def _predicate_words(spec: Any) -> dict[str, frozenset[str]]:
+    from engine.goal_words import predicate_words
+
+    try:
+        phrasing = getattr(importlib.import_module(f"domains.{spec.name}.problems"),
+                           "PHRASING", None)
+    except ImportError:
+        phrasing = None
+    return predicate_words(spec.domain.predicates, phrasing,
+                           types=getattr(spec.domain, "types", {}) or {})
+
+
 def _known_names(spec: Any) -> set[str]:
     """Names that are objects in some problem of this spec (pools of its generator too)."""
     names: set[str] = set()
@@ -268,6 +280,15 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                             "nothing about " + ", ".join(repr(o) for o in missed)
                             + f", which the text names ({hint})")
     del formula
+    from engine.goal_words import spoken_of
+
+    spoken = spoken_of(stripped, _predicate_words(spec),
+                       names=[f for o in objects for f in (o, *aliases.get(o, ()))])
+    read = {atom.split()[0] for atom in re.findall(r"\(([^()]*)\)", atoms)}
+    if spoken and not spoken & read:
+        raise PlansafeError(f"cannot map the goal {stripped!r}: the text speaks of "
+                            + " or ".join(sorted(spoken)) + f", the reading {formal} of "
+                            + " and ".join(sorted(read)) + f" ({hint})")
     return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
 
 

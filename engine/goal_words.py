@@ -1,0 +1,72 @@
+"""Which predicates the words of a plain-language goal speak of: a check on a reading.
+
+The model may write a well-typed goal that says something else ("classify invoice 2"
+read as ``(paid inv2)``; its probability does not tell such readings from good ones).
+Each goal predicate has words: the parts of its name and the content words of its
+phrasing templates (``PHRASING`` in the spec's domain pack), stemmed with the Snowball
+English stemmer. A word that belongs to two predicates ("roll out" / "roll back") says
+nothing and is dropped. When a text uses a predicate's words, a reading that uses none
+of the predicates its words name is refused: the error names what the text speaks of.
+A text whose words name no predicate is not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["predicate_words", "spoken_of"]
+
+#: words that carry no predicate: English glue and the openers of goal texts
+STOP = frozenset("""a an the and or then also please want need goal can you we i let let's
+make sure have get got ensure to on in at of for from into onto over with its it is are be
+been this that there these those up out off done some all by as so do does""".split())
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def _same(a: str, b: str) -> bool:
+    """Stems of one word ("health" / "healthi", "classif" / "classifi")."""
+    return a == b or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
+
+
+def predicate_words(predicates: Iterable[str], phrasing: Mapping[str, Iterable[str]] | None,
+                    *, types: Iterable[str] = ()) -> dict[str, frozenset[str]]:
+    """Stems that name each predicate (phrased predicates only, when there is a phrasing);
+    type names ("service") and a stem two predicates share are dropped."""
+    preds = [p for p in predicates if not phrasing or p in phrasing]
+    nouns = {w for t in types for w in _words(t)}
+    raw: dict[str, set[str]] = {}
+    for p in preds:
+        texts = [p.replace("-", " "), *((phrasing or {}).get(p, ()))]
+        raw[p] = {_stem(w) for t in texts for w in _words(re.sub(r"\{\d+\}", " ", t))
+                  if w not in STOP and w not in nouns and len(w) >= 3}
+    out = {}
+    for p, stems in raw.items():
+        others = [s for q, ss in raw.items() if q != p for s in ss]
+        out[p] = frozenset(s for s in stems if not any(_same(s, o) for o in others))
+    return out
+
+
+def spoken_of(text: str, words: Mapping[str, frozenset[str]], *,
+              names: Iterable[str] = ()) -> set[str]:
+    """The predicates whose words ``text`` uses (words that are object names left out)."""
+    skip = {w for n in names for w in _words(n)}
+    stems = {_stem(w) for w in _words(text) if w not in STOP and w not in skip}
+    return {p for p, ws in words.items() if any(_same(s, w) for s in stems for w in ws)}

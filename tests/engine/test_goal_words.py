@@ -1,0 +1,66 @@
+"""engine/goal_words.py: which predicates a goal's words speak of."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.goal_words import predicate_words, spoken_of
+from engine.llm.dataset import _spec, generator_module
+
+PHRASED = ("devops", "documents", "robotics", "blocksworld")
+
+
+def _words_of(spec_name: str) -> dict[str, frozenset[str]]:
+    domain = _spec(spec_name).domain
+    return predicate_words(domain.predicates, generator_module(spec_name).PHRASING,
+                           types=domain.types)
+
+
+def test_shared_words_and_type_names_name_no_predicate() -> None:
+    words = _words_of("devops")
+    # "roll out" deploys, "roll back" reverts; "back up" backs up: roll and back say nothing
+    assert not any({"roll", "back", "releas"} & ws for ws in words.values())
+    assert not any("servic" in ws for ws in words.values())  # a type name
+    assert {"health", "check"} <= words["healthy"] and "deploy" in words["deployed"]
+    assert set(words) == set(generator_module("devops").PHRASING)  # phrased predicates only
+
+
+def test_without_a_phrasing_every_predicate_is_named_by_its_name() -> None:
+    words = predicate_words(["deployed", "healthy", "rolled-back"], None)
+    assert spoken_of("get web deployed", words) == {"deployed"}
+    assert spoken_of("the web is rolled back", words) == {"rolled-back"}
+
+
+@pytest.mark.parametrize("spec_name,text,want", [
+    ("documents", "have inv1 classified", {"classified"}),
+    ("documents", "classify invoice 2", {"classified"}),
+    ("devops", "check the health of worker on production", {"healthy"}),
+    ("devops", "deploy api and test it", {"deployed", "tested"}),
+    ("devops", "bring api up in production", set()),  # no predicate's words: not checked
+    ("robotics", "park r3 at the dock", {"at"}),
+])
+def test_spoken_of(spec_name, text, want) -> None:
+    assert spoken_of(text, _words_of(spec_name)) == want
+
+
+def test_object_names_are_not_predicate_words() -> None:
+    words = _words_of("devops")
+    assert spoken_of("deploy payments", words) == {"deployed"}
+    assert spoken_of("test the healthcheck service", words, names=["healthcheck"]) == \
+        {"tested"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(spec_name=st.sampled_from(PHRASED), data=st.data())
+def test_a_template_text_never_speaks_only_of_other_predicates(spec_name, data) -> None:
+    """So the check never refuses the right reading of a phrasing the model trained on."""
+    phrasing = generator_module(spec_name).PHRASING
+    pred = data.draw(st.sampled_from(sorted(phrasing)))
+    template = data.draw(st.sampled_from(phrasing[pred]))
+    names = data.draw(st.lists(st.from_regex(r"[a-z]{1,6}[0-9]{0,2}", fullmatch=True),
+                               min_size=3, max_size=3))
+    text = template.format(*names)
+    spoken = spoken_of(text, _words_of(spec_name), names=names)
+    assert not spoken or pred in spoken, (text, spoken)
