@@ -361,7 +361,7 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
 
 #: share of goal examples about any phrased predicate, not only those random problems set
 #: as goals (without them the model never saw "classify inv2" and read it as (paid inv2))
-ANY_PREDICATE_SHARE = 0.4
+ANY_PREDICATE_SHARE = 0.15
 
 
 def _any_atoms(rng: random.Random, spec_name: str, typed: dict[str, str],
