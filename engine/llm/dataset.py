@@ -326,9 +326,6 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
         objs = [mapping.get(o, o) for o in rec["objects"]]
         goal = [tuple(mapping.get(w, w) for w in a.strip("()").split()) for a in rec["goal"]]
         sub = goal if len(goal) <= 3 or rng.random() < 0.3 else rng.sample(goal, rng.randint(1, 3))
-        if rng.random() < ANY_PREDICATE_SHARE:
-            typed = {mapping.get(o, o): t for o, t in rec["types"].items()}
-            sub = _any_atoms(rng, rec["spec"], typed, mod.PHRASING) or sub
         text = phrase_goal(rng, sub, mod.PHRASING, mod.ALIASES, openers=mod.OPENERS)
         if text is None:
             continue
@@ -357,41 +354,6 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
         if text:
             yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
                           UNKNOWN_GOAL, "goal")
-
-
-#: share of goal examples about any phrased predicate, not only those random problems set
-#: as goals (without them the model never saw "classify inv2" and read it as (paid inv2))
-ANY_PREDICATE_SHARE = 0.15
-
-
-def _any_atoms(rng: random.Random, spec_name: str, typed: dict[str, str],
-               phrasing: dict[str, Any]) -> list[tuple[str, ...]]:
-    """One or two ground atoms of predicates drawn uniformly from those with a phrasing,
-    arguments drawn from the objects of each parameter's type (subtypes included); empty
-    when no predicate has objects for all its parameters."""
-    domain = _spec(spec_name).domain
-    parents: dict[str, Any] = dict(getattr(domain, "types", {}) or {})
-
-    def is_a(t: str, want: str) -> bool:
-        while t is not None:
-            if t == want:
-                return True
-            t = parents.get(t)
-        return want == "object"
-
-    typed = {**dict(domain.constants), **typed}
-    atoms: list[tuple[str, ...]] = []
-    preds = [p for p in sorted(phrasing) if p in domain.predicates]
-    for pred in rng.sample(preds, min(len(preds), rng.choice((1, 1, 2)))):
-        args = []
-        for want in domain.predicates[pred]:
-            cands = sorted(o for o, t in typed.items() if is_a(t, want))
-            if not cands:
-                break
-            args.append(rng.choice(cands))
-        else:
-            atoms.append((pred, *args))
-    return atoms
 
 
 def _named(spec_name: str, objects: Sequence[str], text: str) -> list[str]:
@@ -602,7 +564,6 @@ def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
     the example's ``prefix``)."""
     rng = random.Random(seed)
     cut_rng = random.Random(seed + 7919)  # its own stream: the other examples stay the same
-    goal_rng = random.Random(seed + 15485863)  # goal examples: their own stream as well
     out: list[Example] = []
     for spec_name, recs in records.items():
         plans = []
@@ -619,7 +580,7 @@ def examples_from(records: dict[str, list[dict[str, Any]]], *, seed: int = 0,
                     continue
                 seen.add(p)
                 plans.append(Example(p, _plan_text(v["plan"]), "plan"))
-            out.extend(_goal_examples(goal_rng, variants[renamings], goals_per_record))
+            out.extend(_goal_examples(rng, variants[renamings], goals_per_record))
         out.extend(plans)
         out.extend(_repair_examples(rng, recs, int(len(plans) * repair_share)))
         detour_rng = random.Random(seed + 104729)  # its own stream, as for the cuts
