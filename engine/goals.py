@@ -6,7 +6,9 @@ starts with ``(`` is PDDL and is only parsed and type-checked. Otherwise the lan
 model writes ground atoms under a grammar of the domain's predicates and the problem's
 objects that the text names (by name or a known alias), or ``(unknown)``. A goal that cannot be mapped is an error with a clear
 message, never a guess: the model's ``(unknown)``, a text that names an object this
-problem lacks, or an answer that uses an object the text never mentions.
+problem lacks, an answer that uses an object the text never mentions or says nothing of
+one it names (constants included), or an answer that uses none of the predicates the
+text's words name (:mod:`engine.goal_words`).
 
 Without a problem file, ``--goal`` plans from the spec's *default problem*: its example
 problem with the most objects (ties: the first by name), initial state kept, goal
