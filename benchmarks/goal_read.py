@@ -90,6 +90,32 @@ HELD_OUT_2: dict[str, list[tuple[str, str | None]]] = {
                  ("water the plants", None)],
 }
 
+# A third set, written on 2026-12-04 after the word check took its final form (the second
+# set's one misreading, "roll api back in prod", shaped it) and run once as written.
+HELD_OUT_3: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("promote api to production", "(deployed api prod)"),
+               ("put web on stage", "(deployed web staging)"),
+               ("confirm billing is healthy on prod", "(healthy billing prod)"),
+               ("compile the search service", "(built search)"),
+               ("take a snapshot of staging", "(backed-up staging)"),
+               ("revert worker on production", "(rolled-back worker prod)"),
+               ("run the test suite for notify", "(tested notify)"),
+               ("deploy db to qa", None),
+               ("restart api", None)],
+    "documents": [("settle invoice 4", "(paid inv4)"),
+                  ("get invoice 8 approved", "(approved inv8)"),
+                  ("put inv6 in the archive", "(archived inv6)"),
+                  ("check vendor umbrella", "(vendor-checked umbrella)"),
+                  ("get the fields of inv3 extracted", "(extracted inv3)"),
+                  ("reject invoice 2", None)],
+    "robotics": [("carry crate1 to a2", "(item-at crate1 a2)"),
+                 ("drive r2 to b4", "(at r2 b4)"),
+                 ("have r1 parked at c3", "(at r1 c3)"),
+                 ("bring box3 to the warehouse", None),
+                 ("report that box1 is at a3", "(reported box1 a3)")],
+}
+HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3}
+
 
 def _atoms(goal: str) -> set[str]:
     """The ground atoms of ``(and (p a) ...)`` or ``(p a) ...`` (innermost parentheses)."""
@@ -122,7 +148,7 @@ def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
     from verifier.spec import load_spec
 
     out: dict[str, Any] = {}
-    for set_name in ("scenarios", "held-out", "held-out-2"):
+    for set_name in ("scenarios", *HELD):
         rows = []
         t0 = time.perf_counter()
         for dom in ("devops", "documents", "robotics"):
@@ -136,8 +162,7 @@ def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
                                                       s.goal_text, want, backend)})
             else:
                 problem = default_problem(spec)
-                held = HELD_OUT if set_name == "held-out" else HELD_OUT_2
-                for text, want in held[dom]:
+                for text, want in HELD[set_name][dom]:
                     rows.append({"id": dom, **_judge(spec, problem, text, want, backend)})
         counts = {v: sum(r["verdict"] == v for r in rows) for v in ("exact", "refused",
                                                                      "misread")}
@@ -166,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = {"model": str(model), "quick": args.quick,
                **run(backend, per_domain=8 if args.quick else None)}
-    for name in ("scenarios", "held-out", "held-out-2"):
+    for name in ("scenarios", *HELD):
         r = results[name]
         print(f"{name}: {r['n']} goals: {r['exact']} exact, {r['refused']} refused, "
               f"{r['misread']} misread ({r['seconds']:.0f} s)")

@@ -5,9 +5,10 @@ read as ``(paid inv2)``; its probability does not tell such readings from good o
 Each goal predicate has words: the parts of its name and the content words of its
 phrasing templates (``PHRASING`` in the spec's domain pack), stemmed with the Snowball
 English stemmer. A word that belongs to two predicates ("roll out" / "roll back") says
-nothing and is dropped. When a text uses a predicate's words, a reading that uses none
-of the predicates its words name is refused: the error names what the text speaks of.
-A text whose words name no predicate is not checked.
+nothing alone; the predicates all of a text's words name together, or else those a word
+names alone, are what the text speaks of (:func:`spoken_of`). A reading that uses none of
+them is refused, and the error names them. A text whose words name no predicate (or only
+words that disagree) is not checked.
 """
 
 from __future__ import annotations
@@ -48,25 +49,30 @@ def _same(a: str, b: str) -> bool:
 
 def predicate_words(predicates: Iterable[str], phrasing: Mapping[str, Iterable[str]] | None,
                     *, types: Iterable[str] = ()) -> dict[str, frozenset[str]]:
-    """Stems that name each predicate (phrased predicates only, when there is a phrasing);
-    type names ("service") and a stem two predicates share are dropped."""
+    """Stems that name each predicate (phrased predicates only, when there is a phrasing),
+    type names ("service") left out; a stem may name several predicates."""
     preds = [p for p in predicates if not phrasing or p in phrasing]
     nouns = {w for t in types for w in _words(t)}
-    raw: dict[str, set[str]] = {}
+    out = {}
     for p in preds:
         texts = [p.replace("-", " "), *((phrasing or {}).get(p, ()))]
-        raw[p] = {_stem(w) for t in texts for w in _words(re.sub(r"\{\d+\}", " ", t))
-                  if w not in STOP and w not in nouns and len(w) >= 3}
-    out = {}
-    for p, stems in raw.items():
-        others = [s for q, ss in raw.items() if q != p for s in ss]
-        out[p] = frozenset(s for s in stems if not any(_same(s, o) for o in others))
+        out[p] = frozenset(_stem(w) for t in texts for w in _words(re.sub(r"\{\d+\}", " ", t))
+                           if w not in STOP and w not in nouns and len(w) >= 3)
     return out
 
 
 def spoken_of(text: str, words: Mapping[str, frozenset[str]], *,
               names: Iterable[str] = ()) -> set[str]:
-    """The predicates whose words ``text`` uses (words that are object names left out)."""
+    """The predicates ``text`` speaks of (words that are object names left out): those
+    every one of its predicate words names, if there are any ("roll api back": "roll" names
+    deployed and rolled-back, "back" backed-up and rolled-back, so rolled-back); else
+    those a word names alone ("deploy api and test it": deployed, tested); else none."""
     skip = {w for n in names for w in _words(n)}
     stems = {_stem(w) for w in _words(text) if w not in STOP and w not in skip}
-    return {p for p, ws in words.items() if any(_same(s, w) for s in stems for w in ws)}
+    named = [frozenset(p for p, ws in words.items() if any(_same(s, w) for w in ws))
+             for s in sorted(stems)]
+    named = [ps for ps in named if ps]
+    if not named:
+        return set()
+    common = frozenset.intersection(*named)
+    return set(common) if common else {p for ps in named if len(ps) == 1 for p in ps}

@@ -18,13 +18,17 @@ def _words_of(spec_name: str) -> dict[str, frozenset[str]]:
                            types=domain.types)
 
 
-def test_shared_words_and_type_names_name_no_predicate() -> None:
+def test_shared_words_name_what_they_share_and_type_names_nothing() -> None:
     words = _words_of("devops")
-    # "roll out" deploys, "roll back" reverts; "back up" backs up: roll and back say nothing
-    assert not any({"roll", "back", "releas"} & ws for ws in words.values())
+    assert "roll" in words["deployed"] and "roll" in words["rolled-back"]
     assert not any("servic" in ws for ws in words.values())  # a type name
-    assert {"health", "check"} <= words["healthy"] and "deploy" in words["deployed"]
     assert set(words) == set(generator_module("devops").PHRASING)  # phrased predicates only
+    # "roll" names deployed and rolled-back, "back" backed-up and rolled-back
+    assert spoken_of("roll api back in prod", words) == {"rolled-back"}
+    assert spoken_of("roll out api to prod", words) == {"deployed", "rolled-back"}
+    assert spoken_of("back up prod", words) == {"backed-up", "rolled-back"}
+    # two words naming the same two predicates: a reading of either is accepted
+    assert spoken_of("roll the release out", words) == {"deployed", "rolled-back"}
 
 
 def test_without_a_phrasing_every_predicate_is_named_by_its_name() -> None:
@@ -39,6 +43,7 @@ def test_without_a_phrasing_every_predicate_is_named_by_its_name() -> None:
     ("devops", "check the health of worker on production", {"healthy"}),
     ("devops", "deploy api and test it", {"deployed", "tested"}),
     ("devops", "bring api up in production", set()),  # no predicate's words: not checked
+    ("devops", "roll api back and run a health check", {"healthy"}),  # only health is plain
     ("robotics", "park r3 at the dock", {"at"}),
 ])
 def test_spoken_of(spec_name, text, want) -> None:
