@@ -147,7 +147,7 @@ def summarize(module: str, entry: dict[str, Any]) -> str:
         if module == "benchmarks.goal_read":
             return "; ".join(f"{k}: {data[k]['n']} goals, {data[k]['exact']} read exactly, "
                              f"{data[k]['refused']} refused, {data[k]['misread']} misread"
-                             for k in ("scenarios", "held-out"))
+                             for k in data if isinstance(data[k], dict) and "exact" in data[k])
         if module == "benchmarks.llm_plan":
             sets = "; ".join(f"{k}: raw {_f(v.get('raw_validity'), '{:.0%}')}, final "
                              f"{_f(v.get('final_validity'), '{:.0%}')}"
