@@ -339,10 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             (["guided"] if args.guided else [])
     refs = {} if args.decoding_only else {
         name: reference_lengths(spec, problems, args.timeout) for name, spec, problems in sets}
-    def label(mode: str, b: int) -> str:
-        return mode if b == DEFAULT_BEAMS else f"{mode}, " + ("greedy" if b == 1 else f"beams {b}")
-
-    runs = [(mode, b, label(mode, b))
+    runs = [(mode, b, _label(mode, b, DEFAULT_BEAMS))
             for mode in modes for b in (widths if mode != "guided" else [1])]
     for mode, beams, label in ([] if args.decoding_only else runs):
         for name, spec, problems in sets:
@@ -379,6 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     _write(args.json, results)
     print(f"\nwritten: {args.json}")
     return 0
+
+
+def _label(mode: str, beams: int, default: int) -> str:
+    """A run's label: the mode, with the beam width when it is not the agent's default."""
+    return mode if beams == default else f"{mode}, " + ("greedy" if beams == 1
+                                                         else f"beams {beams}")
 
 
 def _write(path: Path, results: dict[str, Any]) -> None:

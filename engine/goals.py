@@ -47,35 +47,30 @@ def _objects(problem_or_objects: Problem | Mapping[str, str]) -> dict[str, str]:
     return dict(problem_or_objects)
 
 
-def _aliases(spec_name: str) -> dict[str, tuple[str, ...]]:
+def _pack(spec_name: str, attr: str, default: Any) -> Any:
+    """``attr`` of the spec's domain pack (``domains/<spec>/problems.py``), if it has one."""
     try:
-        return dict(getattr(importlib.import_module(f"domains.{spec_name}.problems"),
-                            "ALIASES", {}))
+        return getattr(importlib.import_module(f"domains.{spec_name}.problems"), attr, default)
     except ImportError:
-        return {}
+        return default
+
+
+def _aliases(spec_name: str) -> dict[str, tuple[str, ...]]:
+    return dict(_pack(spec_name, "ALIASES", {}))
 
 
 def _predicate_words(spec: Any) -> dict[str, frozenset[str]]:
     from engine.goal_words import predicate_words
 
-    try:
-        phrasing = getattr(importlib.import_module(f"domains.{spec.name}.problems"),
-                           "PHRASING", None)
-    except ImportError:
-        phrasing = None
-    return predicate_words(spec.domain.predicates, phrasing,
+    return predicate_words(spec.domain.predicates, _pack(spec.name, "PHRASING", None),
                            types=getattr(spec.domain, "types", {}) or {})
 
 
 def _known_names(spec: Any) -> set[str]:
     """Names that are objects in some problem of this spec (pools of its generator too)."""
     names: set[str] = set()
-    try:
-        mod = importlib.import_module(f"domains.{spec.name}.problems")
-        for attr in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS"):
-            names.update(getattr(mod, attr, ()))
-    except ImportError:
-        pass
+    for attr in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS"):
+        names.update(_pack(spec.name, attr, ()))
     for path in spec.problems.values():
         text = Path(path).read_text(encoding="utf-8", errors="replace")
         m = re.search(r"\(:objects(.*?)\)", text, re.S | re.I)
@@ -269,7 +264,8 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     except SpecError as e:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the model wrote {formal}, "
                             f"which is not a goal of this problem ({e.message})") from None
-    used = sorted({a for atom in re.findall(r"\(([^()]*)\)", atoms) for a in atom.split()[1:]})
+    ground = [atom.split() for atom in re.findall(r"\(([^()]*)\)", atoms)]
+    used = sorted({a for atom in ground for a in atom[1:]})
     unnamed = [o for o in used if not _mentioned(o, stripped, aliases)]
     if unnamed:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} uses "
@@ -286,7 +282,7 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
 
     spoken = spoken_of(stripped, _predicate_words(spec),
                        names=[f for o in objects for f in (o, *aliases.get(o, ()))])
-    read = {atom.split()[0] for atom in re.findall(r"\(([^()]*)\)", atoms)}
+    read = {atom[0] for atom in ground}
     if spoken and not spoken & read:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the text speaks of "
                             + " or ".join(sorted(spoken)) + f", the reading {formal} of "
