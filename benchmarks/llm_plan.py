@@ -361,9 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_decoding:
             break
         results[f"decoding_beams{b}"] = decoding_speed(backend, cases, beams=b)
-        if "state-aware" in modes:
-            results[f"decoding_beams{b}_state_aware"] = decoding_speed(
-                backend, cases, beams=b, rules="state-aware")
+        if "state-aware" in modes:  # kept processor, and a problem's first call
+            for fresh in (False, True):
+                results[f"decoding_beams{b}_state_aware" + ("_fresh" if fresh else "")] = \
+                    decoding_speed(backend, cases, beams=b, rules="state-aware", fresh=fresh)
     for rules in ("applicable", "state-aware"):
         if rules not in modes or args.no_decoding:
             continue

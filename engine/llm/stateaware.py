@@ -1,9 +1,12 @@
 """State-aware constraints: the grammar of each plan step depends on where the plan is.
 
 They extend the backend's grammar processor (outlines' llguidance logits processor).
-Every row of the batch simulates its own plan: at the start of a step the row's matcher
-is replaced by one whose only alternatives are the steps allowed from the row's current
-node (IPC text format), plus the end of the plan where ending is allowed. Two rule sets:
+Every row of the batch simulates its own plan: at the start of a step the row's grammar
+becomes one whose only alternatives are the steps allowed from the row's current node
+(IPC text format), plus the end of the plan where ending is allowed (:func:`lark_of`).
+Its masks are llguidance's masks of that grammar, computed by
+:class:`engine.llm.linemask.LineMasks` without compiling a matcher per node. Two rule
+sets:
 
 - :class:`Applicable` (given a :class:`verifier.grounding.Task`; ``--decoding
   applicable``): a step must be applicable in the state where it is taken. The plan may
@@ -35,7 +38,7 @@ import json
 from collections.abc import Hashable
 from typing import Any
 
-__all__ = ["Applicable", "Safe", "state_aware_processor"]
+__all__ = ["Applicable", "Safe", "lark_of", "line_masks", "state_aware_processor"]
 
 Options = tuple[dict[str, Hashable], bool]  # step line -> next node; may the plan end here
 
@@ -123,16 +126,16 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                           ) -> Any:
     """A logits processor over ``source``: a :class:`verifier.validate.Checker` (the
     :class:`Safe` rules) or a :class:`verifier.grounding.Task` (:class:`Applicable`)."""
-    import llguidance as llg
+    import torch
 
     from engine.llm.backend import grammar_processor_class
 
     rules = rules_for(source)
+    masks = line_masks(llg_tokenizer)
     options: dict[Hashable, Options] = {}
     # grammars are interned by (allowed lines, may end): the id is what masks are keyed by
     grammar_ids: dict[tuple[frozenset[str], bool], int] = {}
-    grammars: list[Any] = []
-    matchers: list[Any] = []  # one compiled matcher per grammar, handed out as copies
+    line_sets: list[tuple[tuple[bytes, ...], bool]] = []  # per id: sorted lines, may end
 
     def options_of(node: Hashable) -> Options:
         opt = options.get(node)
@@ -146,37 +149,29 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
         key = (lines, can_end)
         gid = grammar_ids.get(key)
         if gid is None:
-            if lines:
-                alts = " | ".join(json.dumps(t) for t in sorted(lines))
-                lark = f"start: step{'?' if can_end else ''}\nstep: {alts}"
-            else:
-                lark = 'start: ""'
-            gid = grammar_ids[key] = len(grammars)
-            grammars.append(llg.grammar_from("lark", lark))
-            matchers.append(None)
+            gid = grammar_ids[key] = len(line_sets)
+            line_sets.append((tuple(sorted(t.encode() for t in lines)), can_end))
         return gid
 
-    def matcher(gid: int) -> Any:
-        m = matchers[gid]
-        if m is None:
-            m = matchers[gid] = llg.LLMatcher(llg_tokenizer, grammars[gid])
-        return m.deep_copy()
-
     class StateAwareProcessor(grammar_processor_class()):  # type: ignore[misc]
-        """Masks are reused by (grammar, tokens since the last newline): each grammar is
-        one line, so what it allows depends on nothing else. One processor serves every
-        generate call for its problem (the backend keeps it), so the nodes reached by the
-        greedy row, the sampled rows and later feedback rounds are compiled once.
+        """Each row's mask is that of its node's grammar (:func:`lark_of`) after the text
+        the row has written on its line, computed by :class:`LineMasks` (the very masks
+        llguidance computes for that grammar, without compiling one per node) and reused
+        by (grammar, tokens since the last newline). One processor serves every generate
+        call for its problem (the backend keeps it), so the nodes reached by the greedy
+        row, the sampled rows and later feedback rounds are worked out once. A row that
+        wrote EOS, or (which the masks rule out) a line no allowed step has, may only
+        write EOS from there."""
 
-        A row's matcher is made and fed its tokens only when a mask must be computed (a
-        mask not cached yet): on a line whose masks are all cached llguidance is not
-        called at all. A row that wrote EOS gets the stopped matcher's mask (EOS only),
-        computed once."""
+        #: tests: compare every mask computed with the one an llguidance matcher of the
+        #: node's grammar computes
+        _check_llguidance = False
 
         def __init__(self) -> None:
             self._root = rules.initial()
             self._root_gid = self._step_grammar(self._root, frozenset({self._root}))[0]
-            super().__init__(grammars[self._root_gid], llg_tokenizer, tensor_library_name)
+            super().__init__(lark_of(*line_sets[self._root_gid]), llg_tokenizer,
+                             tensor_library_name)
             self.cache_masks_by_line()
 
         @staticmethod
@@ -190,38 +185,52 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             return grammar_id(frozenset(opts), can_end), opts
 
         _row_values = ("_tails", "nodes", "allowed", "gids")
-        _row_owned = ("visited", "pending", "unfed")
+        _row_owned = ("visited", "pending")
 
         def _setup(self, batch_size: int) -> None:
-            super()._setup(batch_size)  # copies of the initial node's compiled matcher
+            self.ll_matchers = [None] * batch_size  # no matchers: the masks need none
+            self._bias_logits = self._bias_logits_batch
             self.nodes = [self._root] * batch_size
             self.visited = [{self._root} for _ in range(batch_size)]
             self.allowed = [self._step_grammar(self._root, self.visited[0])[1]] * batch_size
             self.pending: list[list[int]] = [[] for _ in range(batch_size)]
-            self.unfed: list[list[int]] = [[] for _ in range(batch_size)]  # not yet consumed
             self._tails = [(self._root_gid,)] * batch_size
             self.gids = [self._root_gid] * batch_size
 
-        def _feed(self, i: int) -> None:
-            """Bring row ``i``'s matcher up to date (before its mask is computed)."""
-            m = self.ll_matchers[i]
-            if m is None:  # the row's line began since its last mask was computed
-                m = self.ll_matchers[i] = matcher(self.gids[i])
-            for tok in self.unfed[i]:
-                if m.is_stopped() or m.is_error():
-                    break
-                m.consume_token(tok)
-            self.unfed[i] = []
-
         def _row_mask(self, i: int, vocab: int) -> Any:
-            self._feed(i)
-            return super()._row_mask(i, vocab)
+            tail = self._tails[i]
+            if tail is None or tail is _STOPPED:
+                allowed = [masks.eos]
+            else:
+                lines, can_end = line_sets[self.gids[i]]
+                allowed = masks.allowed(lines, masks.text(self.pending[i]), can_end)
+            banned = torch.ones(vocab, dtype=torch.bool)
+            banned[allowed] = False
+            if self._check_llguidance:
+                assert torch.equal(banned, self._llguidance_mask(i, vocab)), tail
+            return banned
 
         def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
-            if self._line_cache is None:  # every mask computed: every matcher up to date
-                for i in range(len(self.unfed)):
-                    self._feed(i)
+            if self._line_cache is None:  # (tests) every mask computed, none kept
+                vocab = logits.shape[-1]
+                banned = torch.stack([self._row_mask(i, vocab) for i in range(len(self.gids))])
+                logits.masked_fill_(banned.to(logits.device), float("-inf"))
+                return logits
             return super()._bias_logits_batch(input_ids, logits)
+
+        def _llguidance_mask(self, i: int, vocab: int) -> Any:
+            import llguidance as llg
+            from llguidance.torch import allocate_token_bitmask, fill_next_token_bitmask
+
+            tail = self._tails[i]
+            gid = self.gids[i] if tail is not None and tail is not _STOPPED else None
+            grammar = lark_of(*line_sets[gid]) if gid is not None else 'start: ""'
+            m = llg.LLMatcher(llg_tokenizer, llg.grammar_from("lark", grammar))
+            for tok in self.pending[i] if gid is not None else ():
+                m.consume_token(tok)
+            bitmask = allocate_token_bitmask(1, llg_tokenizer.vocab_size)
+            fill_next_token_bitmask(m, bitmask, 0)
+            return self._banned(bitmask.numpy(), vocab)[0]
 
         def process_logits(self, input_ids: Any, logits: Any) -> Any:
             if self.is_first_token:
@@ -230,33 +239,50 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                 self.is_first_token = False
             else:
                 self._follow_beams(input_ids)  # beam search: rows take their parents' plans
-                eos = llg_tokenizer.eos_token
+                eos = masks.eos
                 for i, tok in enumerate(input_ids[:, -1].tolist()):
-                    if self._tails[i] is _STOPPED:  # padding after EOS
-                        continue
-                    self.unfed[i].append(tok)
-                    if self._tails[i] is None:  # adrift (below): its matcher decides
-                        continue
+                    if self._tails[i] is _STOPPED or self._tails[i] is None:
+                        continue  # padding after EOS, or adrift (below): EOS only
                     if tok == eos:
-                        self._feed(i)  # the matcher stops: EOS is all it allows now
                         self._tails[i] = _STOPPED
                         continue
                     self.pending[i].append(tok)
                     # each grammar is a single line, so a newline can only end a token
                     if self._newline(tok):
-                        text = llg_tokenizer.decode_str(self.pending[i])
+                        text = masks.text(self.pending[i]).decode("utf-8", "replace")
                         nxt = self.allowed[i].get(text)
                         self.pending[i] = []
                         if nxt is None:  # cannot happen under the mask: if it did, the
-                            self._tails[i] = None  # row's masks are computed from here on
+                            self._tails[i] = None  # row could only end its plan here
                             continue
                         self.nodes[i] = nxt
                         self.visited[i].add(nxt)
                         gid, self.allowed[i] = self._step_grammar(nxt, self.visited[i])
                         self.gids[i] = gid
-                        self.ll_matchers[i] = None  # made when a mask is computed
-                        self.unfed[i] = []  # the line is done: the next matcher starts clean
                     self._tails[i] = (self.gids[i], *self.pending[i])
             return self._bias_logits(input_ids, logits)
 
     return StateAwareProcessor()
+
+
+def lark_of(lines: tuple[bytes, ...], can_end: bool) -> str:
+    """The Lark grammar of a node: one of ``lines`` (optional where the plan may end);
+    with no lines, the end of the plan."""
+    if not lines:
+        return 'start: ""'
+    alts = " | ".join(json.dumps(t.decode()) for t in lines)
+    return f"start: step{'?' if can_end else ''}\nstep: {alts}"
+
+
+_MASKS: dict[int, tuple[Any, Any]] = {}
+
+
+def line_masks(llg_tokenizer: Any) -> Any:
+    """One :class:`engine.llm.linemask.LineMasks` per tokenizer (its token trie is built
+    once)."""
+    from engine.llm.linemask import LineMasks
+
+    got = _MASKS.get(id(llg_tokenizer))
+    if got is None or got[0] is not llg_tokenizer:
+        got = _MASKS[id(llg_tokenizer)] = (llg_tokenizer, LineMasks(llg_tokenizer))
+    return got[1]

@@ -338,6 +338,8 @@ def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir, rules)
         proc = embedded.state_processor(source)
         assert embedded.state_processor(source) is proc  # one per task
         proc._verify_cache = True  # every cache hit is recomputed and compared
+        if rules != "grammar":  # every mask computed equals llguidance's for the node
+            proc._check_llguidance = True
         try:
             runs = []
             for _ in range(2):  # the second call reuses the first call's masks
@@ -350,7 +352,7 @@ def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir, rules)
             plain = embedded.generate(prompt, grammar=grammar, k=4, max_new_tokens=96,
                                       state=source)
         finally:
-            proc._verify_cache = False
+            proc._verify_cache = proc._check_llguidance = False
             proc.cache_masks_by_line()
         assert [g.text for g in runs[0]] == [g.text for g in runs[1]] == [g.text for g in plain]
         safe = Safe(checker)
@@ -389,12 +391,13 @@ def test_beam_search_rows_keep_their_own_constraint(embedded, specs_dir, rules):
         state = checker if rules == "state-aware" else None
         proc = embedded.state_processor(checker) if state else embedded.processor(grammar)
         proc._verify_cache = True
+        proc._check_llguidance = state is not None  # masks equal llguidance's
         before = getattr(proc, "reorders", 0)
         try:
             (g,) = embedded.generate(problem_prompt(problem), grammar=grammar, k=1,
                                      max_new_tokens=160, state=state, beams=4)
         finally:
-            proc._verify_cache = False
+            proc._verify_cache = proc._check_llguidance = False
         reorders += getattr(proc, "reorders", 0) - before
         whole = g.text if g.tokens < 160 else g.text[:g.text.rfind("\n") + 1]
         verdict = checker.check(parse_plan(whole))  # parses: grammatical by construction
