@@ -38,6 +38,7 @@ class LineMasks:
         #: each token's bytes (special tokens: none)
         self.bytes = [b"" if llg_tokenizer.is_special_token(tok) else
                       llg_tokenizer.decode_bytes([tok]) for tok in range(self.vocab_size)]
+        self._tokenized: dict[bytes, tuple[int, ...]] = {}  # forced bytes -> their tokens
         self.root: dict[int, Any] = {}  # a byte trie of the tokens
         for tok, data in enumerate(self.bytes):
             if tok == self.eos or not data:
@@ -91,7 +92,12 @@ class LineMasks:
                        ) -> list[int]:
         """The tokenizer's tokens of ``forced``, less the last ones a longer allowed token
         could replace."""
-        toks = list(self.tokenizer.tokenize_bytes(forced))
+        toks = self._tokenized.get(forced)
+        if toks is None:
+            if len(self._tokenized) > 65536:
+                self._tokenized.clear()
+            toks = self._tokenized[forced] = tuple(self.tokenizer.tokenize_bytes(forced))
+        toks = list(toks)
         while toks:
             before = prefix + self.text(toks[:-1])
             if not self._extends(lines, before, self.bytes[toks[-1]]):

@@ -100,17 +100,25 @@ _STOPPED = (-1,)  # the mask key of a row whose matcher has stopped (EOS only)
 
 
 def _ground_steps(task: Any) -> list[tuple[Any, str]]:
-    """Every ground action of ``task`` with its plan line (made once per task)."""
+    """Every ground action of ``task`` that could ever be applicable, with its plan line
+    (made once per task)."""
     from engine.llm.prompts import step_line
 
     got = _GROUND.get(id(task))
     if got is None or got[0] is not task:
-        steps = []
-        for schema in task.domain.actions.values():
-            pools = [task.objects_of(t) for t in schema.param_types]
-            for combo in itertools.product(*pools):
-                ga = task.action(schema.name, combo)
-                steps.append((ga, step_line(ga.name, ga.args)))
+        actions = [task.action(schema.name, combo) for schema in task.domain.actions.values()
+                   for combo in itertools.product(*(task.objects_of(t)
+                                                    for t in schema.param_types))]
+        # an atom no action adds or deletes keeps its initial value: a step whose
+        # preconditions on such atoms fail in the initial state can never be taken
+        changing = 0
+        for ga in actions:
+            changing |= ga.add | ga.delete
+            for _, c_add, c_del in ga.conditional:
+                changing |= c_add | c_del
+        init = task.initial_state
+        steps = [(ga, step_line(ga.name, ga.args)) for ga in actions
+                 if ga.pre_pos & ~changing & ~init == 0 and not ga.pre_neg & ~changing & init]
         if len(_GROUND) > 8:
             _GROUND.clear()
         got = _GROUND[id(task)] = (task, steps)

@@ -95,3 +95,28 @@ def test_a_broken_initial_state_offers_nothing() -> None:
     rules = Safe(checker)
     rules.progress.start = lambda state: None  # as if an 'always' rule failed at once
     assert rules.options(rules.initial()) == ({}, True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=st.sampled_from(CASES), choices=st.lists(st.integers(0, 10_000), max_size=25))
+def test_steps_left_out_for_static_facts_are_never_applicable(case, choices) -> None:
+    """The rules consider only ground steps whose preconditions on facts no action
+    changes hold initially; along any walk, every applicable ground action is one of
+    them."""
+    import itertools
+
+    from engine.llm.stateaware import _ground_steps
+
+    task = _checker(*case).task
+    kept = {line for _, line in _ground_steps(task)}
+    every = [task.action(schema.name, combo) for schema in task.domain.actions.values()
+             for combo in itertools.product(*(task.objects_of(t)
+                                              for t in schema.param_types))]
+    assert len(kept) <= len(every)
+    state = task.initial_state
+    for c in [0, *choices]:
+        applicable = [ga for ga in every if ga.applicable(state)]
+        assert {step_line(ga.name, ga.args) for ga in applicable} <= kept
+        if not applicable:
+            break
+        state = applicable[c % len(applicable)].apply(state)
