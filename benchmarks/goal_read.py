@@ -114,7 +114,35 @@ HELD_OUT_3: dict[str, list[tuple[str, str | None]]] = {
                  ("bring box3 to the warehouse", None),
                  ("report that box1 is at a3", "(reported box1 a3)")],
 }
-HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3}
+# A fourth set, written on 2026-12-04 (15:35 UTC) before the goal reader tried more than
+# the model's single most likely reading, and run first on the reader as it was.
+HELD_OUT_4: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("deploy the billing service to production", "(deployed billing prod)"),
+               ("get auth running on staging", "(deployed auth staging)"),
+               ("make sure notify is healthy in staging", "(healthy notify staging)"),
+               ("build and test worker", "(built worker) (tested worker)"),
+               ("back up the staging environment", "(backed-up staging)"),
+               ("roll back search in production", "(rolled-back search prod)"),
+               ("test the db service", "(tested db)"),
+               ("deploy api to mars", None),
+               ("scale web to ten replicas", None)],
+    "documents": [("pay inv7", "(paid inv7)"),
+                  ("archive invoice 1", "(archived inv1)"),
+                  ("validate invoice 5", "(validated inv5)"),
+                  ("approve invoice 3 and archive it", "(approved inv3) (archived inv3)"),
+                  ("have vendor acme checked", "(vendor-checked acme)"),
+                  ("extract invoice 4", "(extracted inv4)"),
+                  ("email the vendor", None),
+                  ("pay invoice 40", None)],
+    "robotics": [("move box2 to b3", "(item-at box2 b3)"),
+                 ("bring crate2 to the dock", "(item-at crate2 dock)"),
+                 ("send robot r3 to a4", "(at r3 a4)"),
+                 ("get box1 to c2", "(item-at box1 c2)"),
+                 ("deliver crate1 to the garage", None),
+                 ("vacuum the floor", None)],
+}
+HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3,
+        "held-out-4": HELD_OUT_4}
 
 
 def _atoms(goal: str) -> set[str]:
