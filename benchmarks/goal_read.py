@@ -1,14 +1,15 @@
 """Plain-language goals -> formal goals with the embedded model: how many are read exactly.
 
-Two sets:
+The sets:
 
 - ``scenarios``: every plain-language goal of the evaluation fixtures
   (``benchmarks/scenarios/*.jsonl``), on its own scenario problem. Their phrasings come
   from the same templates the training goals use (``PHRASING`` in each domain pack), the
   problems and their sizes do not (scenario problems have up to 30 invoices or items;
   training problems at most a handful).
-- ``held-out``: hand-written phrasings that are in no template (below), on each spec's
-  default problem, including texts that must be refused.
+- ``held-out`` to ``held-out-4``: hand-written phrasings that are in no template (below),
+  on each spec's default problem, including texts that must be refused; each set was
+  written before the change to the reader that it was first run against.
 
 Each goal is *exact* (the reading equals the expected atoms), *refused* (a clear error:
 Plansafe then does nothing) or *misread* (a wrong goal: the failure that matters).
@@ -58,7 +59,7 @@ HELD_OUT: dict[str, list[tuple[str, str | None]]] = {
 }
 
 # A second set, written on 2026-12-04 before the goal reader's checks of that day were
-# added (its first run is the baseline in benchmarks/results/goal_read.md); same rules.
+# added (its first run is the baseline in benchmarks/results/llm_plan.md); same rules.
 HELD_OUT_2: dict[str, list[tuple[str, str | None]]] = {
     "devops": [("push the web service live", "(deployed web prod)"),
                ("make auth available in staging", "(deployed auth staging)"),

@@ -4,8 +4,10 @@
 that :func:`verifier.policy.parse_formula` accepts for the problem's objects. Text that
 starts with ``(`` is PDDL and is only parsed and type-checked. Otherwise the language
 model writes ground atoms under a grammar of the domain's predicates and the problem's
-objects that the text names (by name or a known alias), or ``(unknown)``. A goal that cannot be mapped is an error with a clear
-message, never a guess: the model's ``(unknown)``, a text that names an object this
+objects that the text names (by name or a known alias), or ``(unknown)``. The model's
+:data:`READINGS` most likely answers (a beam search's) are checked best first; the first
+that passes is taken, a less likely one only if the text's words name every predicate it
+uses. A goal that cannot be mapped is an error with a clear message, never a guess: the model's ``(unknown)``, a text that names an object this
 problem lacks, an answer that uses an object the text never mentions or says nothing of
 one it names (constants included), or an answer that uses none of the predicates the
 text's words name (:mod:`engine.goal_words`).
@@ -29,7 +31,10 @@ from verifier.errors import PlansafeError, SpecError
 from verifier.model import Problem
 
 __all__ = ["parse_goal", "translate_goal", "GoalTranslation", "default_problem", "with_goal",
-           "goal_objects"]
+           "goal_objects", "READINGS"]
+
+#: the model's most likely readings of a goal clause that are checked, best first
+READINGS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +218,6 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                backend: Any = None) -> GoalTranslation:
     import time
 
-    from engine.llm.prompts import UNKNOWN_GOAL
     from verifier.policy import parse_formula
 
     objects = _objects(problem_or_objects)
@@ -247,20 +251,51 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     # The grammar admits only objects the text names (by name or a known alias), so the
     # model can choose which predicate holds of them but cannot pick an unnamed object.
     named = {o: t for o, t in objects.items() if _mentioned(o, stripped, aliases)}
-    gen = backend.generate(goal_prompt(spec.name, goal_objects(objects, stripped, aliases),
-                                       stripped),
-                           grammar=goal_grammar(spec.domain, named or objects), k=1,
-                           max_new_tokens=160)[0]
+    gens = backend.best(goal_prompt(spec.name, goal_objects(objects, stripped, aliases),
+                                    stripped),
+                        READINGS, grammar=goal_grammar(spec.domain, named or objects),
+                        max_new_tokens=160)
     seconds = time.perf_counter() - t0
-    atoms = gen.text.strip()
     hint = (f"objects: {names}; say which object and what should hold, or write the goal in "
             "PDDL, e.g. (and (pred obj ...))")
+    from engine.goal_words import spoken_of
+
+    spoken = spoken_of(stripped, _predicate_words(spec),
+                       names=[f for o in objects for f in (o, *aliases.get(o, ()))])
+    first: PlansafeError | None = None
+    for i, gen in enumerate(gens):
+        try:
+            formal = _checked(spec, objects, stripped, gen.text, named, spoken, aliases, hint)
+        except PlansafeError as e:
+            first = first or e
+            continue
+        if i and not {a[1:].split()[0] for a in _atoms(formal)} <= spoken:
+            # a less likely reading is taken only when the text's own words name every
+            # predicate it uses ("build auth" read as built and tested is not); a text
+            # without such words gets the top reading or nothing
+            continue
+        return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
+    if first is None:
+        first = PlansafeError(f"cannot map the goal {stripped!r} to {spec.name} ({hint})")
+    raise first
+
+
+def _checked(spec: Any, objects: Mapping[str, str], stripped: str, answer: str,
+             named: Mapping[str, str], spoken: set[str] | frozenset[str],
+             aliases: Mapping[str, tuple[str, ...]], hint: str) -> str:
+    """The formal goal of one model answer, or :class:`PlansafeError` saying why it is not
+    a reading of ``stripped`` (unknown, ill-typed, an object the text does not name or
+    silence on one it does, none of the predicates its words name)."""
+    from engine.llm.prompts import UNKNOWN_GOAL
+    from verifier.policy import parse_formula
+
+    atoms = answer.strip()
     if not atoms or atoms == UNKNOWN_GOAL:
         raise PlansafeError(f"cannot map the goal {stripped!r} to {spec.name} ({hint})")
     atoms = " ".join(dict.fromkeys(re.findall(r"\([^()]*\)", atoms)))  # drop repeats
     formal = f"(and {atoms})"
     try:
-        formula = parse_formula(formal, spec.domain, objects, path="<goal>")
+        parse_formula(formal, spec.domain, objects, path="<goal>")
     except SpecError as e:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the model wrote {formal}, "
                             f"which is not a goal of this problem ({e.message})") from None
@@ -277,17 +312,12 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the reading {formal} says "
                             "nothing about " + ", ".join(repr(o) for o in missed)
                             + f", which the text names ({hint})")
-    del formula
-    from engine.goal_words import spoken_of
-
-    spoken = spoken_of(stripped, _predicate_words(spec),
-                       names=[f for o in objects for f in (o, *aliases.get(o, ()))])
     read = {atom[0] for atom in ground}
     if spoken and not spoken & read:
         raise PlansafeError(f"cannot map the goal {stripped!r}: the text speaks of "
                             + " or ".join(sorted(spoken)) + f", the reading {formal} of "
                             + " and ".join(sorted(read)) + f" ({hint})")
-    return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
+    return formal
 
 
 def parse_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,

@@ -72,6 +72,12 @@ class ModelBackend(ABC):
         return self.generate(prompt, grammar=grammar, k=n + 1, max_new_tokens=max_new_tokens,
                              temperature=temperature, state=state)[1:]
 
+    def best(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256
+             ) -> list[Generation]:
+        """Up to ``n`` completions, most likely first (a beam search's ``n`` best whole
+        answers where the backend can; by default only the greedy one)."""
+        return self.generate(prompt, grammar=grammar, k=1, max_new_tokens=max_new_tokens)
+
     def sample_one(self, prompt: str, *, grammar: str | None, max_new_tokens: int = 256,
                    temperature: float = 0.7) -> Generation:
         """One sampled (not greedy) completion."""
@@ -383,6 +389,12 @@ class TransformersBackend(ModelBackend):
     def sample(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256,
                temperature: float = 0.7, state: Any = None) -> list[Generation]:
         return self._run(prompt, grammar, n, True, max_new_tokens, temperature, state)
+
+    def best(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256
+             ) -> list[Generation]:
+        if n <= 1:
+            return self._run(prompt, grammar, 1, False, max_new_tokens, 0.7)
+        return self._run(prompt, grammar, n, False, max_new_tokens, 0.7, beams=n)
 
     @property
     def llg_tokenizer(self) -> Any:

@@ -148,3 +148,67 @@ def test_a_clause_that_only_repeats_another_is_read_again_with_its_neighbour(dev
     with pytest.raises(PlansafeError, match="only repeats"):
         parse_goal(spec, problem, "deploy api to prod, have api fine on prod",
                    backend=ByTextBackend(answers))
+
+
+class RankedBackend(FixedBackend):
+    """The model's readings, most likely first (what a beam search's n best would give)."""
+
+    def __init__(self, *readings: str) -> None:
+        super().__init__(readings[0])
+        self.readings = readings
+
+    def best(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256
+             ) -> list[Generation]:
+        self.calls += 1
+        assert grammar is not None and n >= 2
+        return [Generation(r, 5) for r in self.readings[:n]]
+
+
+@pytest.mark.parametrize("readings,want", [
+    # the top reading fails its checks, the next one passes them and uses only the
+    # predicates the words name ("roll ... back": rolled-back)
+    (("(deployed api prod)", "(rolled-back api prod)"), "(and (rolled-back api prod))"),
+    (("(unknown)", "(rolled-back api prod)"), "(and (rolled-back api prod))"),
+    # a passing top reading wins even over a less likely one that also passes
+    (("(rolled-back api prod) (deployed api prod)", "(rolled-back api prod)"),
+     "(and (rolled-back api prod) (deployed api prod))"),
+], ids=["wrong-predicate-first", "unknown-first", "top-passes"])
+def test_a_less_likely_reading_that_passes_the_checks_is_taken(devops, readings, want):
+    spec, problem = devops
+    assert parse_goal(spec, problem, "roll api back in prod",
+                      backend=RankedBackend(*readings)) == want
+
+
+@pytest.mark.parametrize("text,readings,needle", [
+    # the second reading adds a predicate the words do not name: refused, with the top
+    # reading's reason
+    ("roll api back in prod", ("(deployed api prod)",
+                               "(rolled-back api prod) (healthy api prod)"),
+     "speaks of rolled-back"),
+    # a text whose words name no predicate gets its top reading or nothing
+    ("make api do its thing in prod", ("(unknown)", "(deployed api prod)"), "cannot map"),
+], ids=["extra-predicate", "no-predicate-words"])
+def test_less_likely_readings_are_held_to_the_words(devops, text, readings, needle):
+    spec, problem = devops
+    with pytest.raises(PlansafeError, match=needle):
+        parse_goal(spec, problem, text, backend=RankedBackend(*readings))
+
+
+def test_embedded_model_reads_a_goal_its_top_reading_misses(specs_dir, monkeypatch):
+    """"have vendor acme checked": the embedded model's most likely reading is
+    ``(unknown)``; a less likely one is the right one, and the words name its predicate."""
+    pytest.importorskip("torch")
+    import engine.goals
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.backend import load_default_backend
+
+    if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        pytest.skip("the embedded model is not built")
+    spec = load_spec(specs_dir / "documents")
+    backend = load_default_backend(device="cpu")
+    text = "have vendor acme checked"
+    goal = parse_goal(spec, default_problem(spec), text, backend=backend)
+    assert goal == "(and (vendor-checked acme))"
+    monkeypatch.setattr(engine.goals, "READINGS", 1)  # the top reading alone is refused
+    with pytest.raises(PlansafeError, match="cannot map the goal"):
+        parse_goal(spec, default_problem(spec), text, backend=backend)

@@ -410,6 +410,25 @@ def test_beam_search_rows_keep_their_own_constraint(embedded, specs_dir, rules):
     assert rules == "grammar" or ended >= 3
 
 
+def test_embedded_model_n_best_are_grammatical_and_ranked(embedded, specs_dir):
+    """``best``: a beam search's n best whole answers, the first being what the same beam
+    search gives as its one answer (the goal reader checks them in this order)."""
+    from engine.llm.grammar import plan_grammar
+    from engine.llm.prompts import problem_prompt
+    from verifier.plan_io import parse_plan
+
+    spec = load_spec(specs_dir / "blocksworld")
+    problem = load_problem(spec, "p01")
+    grammar = plan_grammar(spec.domain, problem.objects)
+    prompt = problem_prompt(problem)
+    gens = embedded.best(prompt, 3, grammar=grammar, max_new_tokens=48)
+    assert len(gens) == 3 and len({g.text for g in gens}) == 3
+    for g in gens:
+        parse_plan(g.text)
+    one = embedded.generate(prompt, grammar=grammar, k=1, max_new_tokens=48, beams=3)[0]
+    assert gens[0].text == one.text
+
+
 def test_embedded_model_context_overflow_is_an_error(embedded):
     from engine.llm.backend import ContextOverflow
 
