@@ -7,7 +7,7 @@ The sets:
   from the same templates the training goals use (``PHRASING`` in each domain pack), the
   problems and their sizes do not (scenario problems have up to 30 invoices or items;
   training problems at most a handful).
-- ``held-out`` to ``held-out-4``: hand-written phrasings that are in no template (below),
+- ``held-out`` to ``held-out-5``: hand-written phrasings that are in no template (below),
   on each spec's default problem, including texts that must be refused; each set was
   written before the change to the reader that it was first run against.
 
@@ -142,8 +142,32 @@ HELD_OUT_4: dict[str, list[tuple[str, str | None]]] = {
                  ("deliver crate1 to the garage", None),
                  ("vacuum the floor", None)],
 }
+# A fifth set, written on 2026-12-04 (15:50 UTC) before the reader resolved "it" and
+# elided objects in clauses ("build and test worker"), and run first on the reader as it was.
+HELD_OUT_5: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("build and deploy web to staging", "(built web) (deployed web staging)"),
+               ("test api and then deploy it to production",
+                "(tested api) (deployed api prod)"),
+               ("deploy auth to prod and check that it is healthy there",
+                "(deployed auth prod) (healthy auth prod)"),
+               ("back up prod", "(backed-up prod)"),
+               ("get worker tested", "(tested worker)"),
+               ("deploy search on staging", "(deployed search staging)"),
+               ("paint the servers blue", None)],
+    "documents": [("validate and approve inv2", "(validated inv2) (approved inv2)"),
+                  ("pay invoice 6 and archive it", "(paid inv6) (archived inv6)"),
+                  ("approve invoice 7", "(approved inv7)"),
+                  ("check vendor initech", "(vendor-checked initech)"),
+                  ("archive inv9", None),  # no inv9 in this problem
+                  ("classify inv5", "(classified inv5)")],
+    "robotics": [("bring box3 to c4", "(item-at box3 c4)"),
+                 ("move crate1 to a3 and box2 to b1", "(item-at crate1 a3) (item-at box2 b1)"),
+                 ("get r1 to b3", "(at r1 b3)"),
+                 ("take crate2 to the dock", "(item-at crate2 dock)"),
+                 ("fly box1 to the moon", None)],
+}
 HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3,
-        "held-out-4": HELD_OUT_4}
+        "held-out-4": HELD_OUT_4, "held-out-5": HELD_OUT_5}
 
 
 def _atoms(goal: str) -> set[str]:
