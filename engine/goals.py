@@ -123,7 +123,9 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     (the model reads short texts best), each under the checks of :func:`_translate`. A clause
     the model cannot read alone ("then make sure it is healthy") is read together with a
     neighbour, and that reading is kept only if it contains the neighbour's own reading and
-    adds to it; so is a clause whose reading only repeats an earlier clause's. Every clause
+    adds to it; so is a clause whose reading only repeats an earlier clause's. Failing that,
+    a clause that leaves its object to a neighbour ("archive it", "build" in "build and
+    test worker") is read with that object written in (:func:`_resolved`). Every clause
     is accounted for, and no reading of a longer text is trusted unchecked."""
     if text.strip().startswith("("):
         return _translate(spec, problem_or_objects, text, backend=backend)
@@ -158,7 +160,11 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
         pair = _read_with_neighbour(spec, problem_or_objects, parts, reads, i, backend=backend,
                                     spent=spent)
         if pair is None:
+            pair = _read_resolved(spec, problem_or_objects, parts, i, seen, backend=backend,
+                                  spent=spent)
+        if pair is None:
             raise errors[i]
+        seen.update(pair)
         atoms.update(dict.fromkeys(pair))
     return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
                            sum(r.tokens for r in spent), sum(r.seconds for r in spent))
@@ -166,6 +172,48 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
 
 def _atoms(goal: str) -> list[str]:
     return re.findall(r"\([^()]*\)", goal)
+
+
+_IT = re.compile(r"(?<![\w-])it(?![\w-])", re.I)
+
+
+def _resolved(spec: Any, objects: Mapping[str, str], parts: list[str], i: int) -> str | None:
+    """Clause ``i`` with the one object it leaves to its neighbours written in: "it" is the
+    single object the nearest earlier clause that names one names ("pay inv6 and archive
+    it"); a clause naming no object takes the single object the next clause that names one
+    names ("build and test worker"). ``None`` when neither applies or it is not one object
+    (domain constants such as ``prod`` are not counted)."""
+    aliases = _aliases(spec.name)
+
+    def things(clause: str) -> list[str]:
+        return [o for o in objects if o not in spec.domain.constants
+                and _mentioned(o, clause, aliases)]
+
+    clause = parts[i]
+    if things(clause):
+        return None
+    if _IT.search(clause):
+        before = next((t for t in (things(p) for p in reversed(parts[:i])) if t), [])
+        return _IT.sub(before[0], clause) if len(before) == 1 else None
+    after = next((t for t in (things(p) for p in parts[i + 1:]) if t), [])
+    return f"{clause.strip()} {after[0]}" if len(after) == 1 else None
+
+
+def _read_resolved(spec: Any, problem_or_objects: Problem | Mapping[str, str],
+                   parts: list[str], i: int, seen: set[str], *, backend: Any,
+                   spent: list[GoalTranslation]) -> list[str] | None:
+    """The atoms of clause ``i`` read with its object written in (:func:`_resolved`), under
+    the same checks, if they add to what the other clauses say."""
+    alt = _resolved(spec, _objects(problem_or_objects), parts, i)
+    if alt is None:
+        return None
+    try:
+        r = _read_clause(spec, problem_or_objects, alt, backend=backend)
+    except PlansafeError:
+        return None
+    spent.append(r)
+    new = [a for a in _atoms(r.goal) if a not in seen]
+    return new or None
 
 
 def _read_with_neighbour(spec: Any, problem_or_objects: Problem | Mapping[str, str],

@@ -150,6 +150,54 @@ def test_a_clause_that_only_repeats_another_is_read_again_with_its_neighbour(dev
                    backend=ByTextBackend(answers))
 
 
+class AskedBackend(ByTextBackend):
+    """ByTextBackend that records every text it was asked to read."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        super().__init__(answers)
+        self.asked: list[str] = []
+
+    def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
+                 max_new_tokens: int = 256, temperature: float = 0.7,
+                 state: Any = None, beams: int = 1) -> list[Generation]:
+        self.asked.append(prompt.split("\ntext: ")[1].split("\nformal:")[0])
+        return super().generate(prompt, grammar=grammar, k=k)
+
+
+@pytest.mark.parametrize("text,answers,want", [
+    # "it": the one object the clause before names
+    ("test api and then deploy it to prod",
+     {"test api": "(tested api)", "then deploy api to prod": "(deployed api prod)"},
+     "(and (tested api) (deployed api prod))"),
+    # no object: the one object the next clause names
+    ("build and test web", {"test web": "(tested web)", "build web": "(built web)"},
+     "(and (built web) (tested web))"),
+], ids=["it", "elided-object"])
+def test_a_clause_that_leaves_its_object_to_a_neighbour_is_read_with_it(devops, text,
+                                                                          answers, want):
+    spec, problem = devops
+    backend = AskedBackend(answers)
+    assert parse_goal(spec, problem, text, backend=backend) == want
+    # the clause was first read as written, and with its neighbour, before it was rewritten
+    rewritten = [t for t in answers if t not in text]
+    assert rewritten and backend.asked.index(rewritten[0]) == len(backend.asked) - 1
+
+
+@pytest.mark.parametrize("text,answers", [
+    # the clause before names two objects: "it" is not resolved
+    ("deploy api to prod with web; test it",
+     {"deploy api to prod with web": "(deployed api prod) (deployed web prod)",
+      "test api": "(tested api)", "test web": "(tested web)"}),
+    # the rewritten clause reads only what another clause already says
+    ("test web and test it",
+     {"test web": "(tested web)"}),
+], ids=["two-objects", "repeat"])
+def test_a_clause_whose_object_is_unclear_is_refused(devops, text, answers):
+    spec, problem = devops
+    with pytest.raises(PlansafeError, match="cannot map"):
+        parse_goal(spec, problem, text, backend=AskedBackend(answers))
+
+
 class RankedBackend(FixedBackend):
     """The model's readings, most likely first (what a beam search's n best would give)."""
 
