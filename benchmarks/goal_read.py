@@ -7,7 +7,7 @@ The sets:
   from the same templates the training goals use (``PHRASING`` in each domain pack), the
   problems and their sizes do not (scenario problems have up to 30 invoices or items;
   training problems at most a handful).
-- ``held-out`` to ``held-out-5``: hand-written phrasings that are in no template (below),
+- ``held-out`` to ``held-out-6``: hand-written phrasings that are in no template (below),
   on each spec's default problem, including texts that must be refused; each set was
   written before the change to the reader that it was first run against.
 
@@ -166,8 +166,30 @@ HELD_OUT_5: dict[str, list[tuple[str, str | None]]] = {
                  ("take crate2 to the dock", "(item-at crate2 dock)"),
                  ("fly box1 to the moon", None)],
 }
+# A sixth set, written on 2026-12-04 (16:08 UTC) before the goal grammar left out the
+# predicates no action changes, and run first on the reader as it was.
+HELD_OUT_6: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("deploy worker to staging", "(deployed worker staging)"),
+               ("make db healthy on prod", "(healthy db prod)"),
+               ("roll back api on staging", "(rolled-back api staging)"),
+               ("get notify built", "(built notify)"),
+               ("run tests on search", "(tested search)"),
+               ("deploy everything to the cloud", None)],
+    "documents": [("get invoice 2 validated", "(validated inv2)"),
+                  ("archive inv8", "(archived inv8)"),
+                  ("approve and pay inv4", "(approved inv4) (paid inv4)"),
+                  ("check the vendor globex", "(vendor-checked globex)"),
+                  ("print invoice 3", None)],
+    "robotics": [("send r2 to c1", "(at r2 c1)"),
+                 ("drive robot r1 to the dock", "(at r1 dock)"),
+                 ("park r2 at b1", "(at r2 b1)"),
+                 ("carry box2 to a4", "(item-at box2 a4)"),
+                 ("bring crate1 to c3 and send r3 to b4", "(item-at crate1 c3) (at r3 b4)"),
+                 ("move r1 to a1", "(at r1 a1)"),
+                 ("charge the robots", None)],
+}
 HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3,
-        "held-out-4": HELD_OUT_4, "held-out-5": HELD_OUT_5}
+        "held-out-4": HELD_OUT_4, "held-out-5": HELD_OUT_5, "held-out-6": HELD_OUT_6}
 
 
 def _atoms(goal: str) -> set[str]:
