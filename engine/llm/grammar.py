@@ -98,7 +98,9 @@ def _plan_grammar(domain: Domain, objects_t: tuple[tuple[str, str], ...], fmt: P
 
 
 def goal_grammar(domain: Domain, objects: Mapping[str, str], *, unknown: bool = True) -> str:
-    """Lark grammar: ground atoms separated by single spaces, or ``(unknown)``."""
+    """Lark grammar: ground atoms separated by single spaces, or ``(unknown)``. Predicates
+    that no action changes (robotics' ``connected``, ``charger``) are left out: their truth
+    is fixed by the initial state, so no goal asks for them."""
     return _goal_grammar(domain, tuple(sorted(objects.items())), unknown)
 
 
@@ -108,9 +110,10 @@ def _goal_grammar(domain: Domain, objects_t: tuple[tuple[str, str], ...], unknow
     types = {t for ts in domain.predicates.values() for t in ts}
     pools = _pools(domain, objects, types)
     alts, used = [], set()
+    changed = {e.atom.pred for a in domain.actions.values() for e in a.effects}
     for pred in sorted(domain.predicates):
         params = domain.predicates[pred]
-        if any(not pools[t] for t in params):
+        if pred not in changed or any(not pools[t] for t in params):
             continue
         parts = []
         for i, t in enumerate(params):

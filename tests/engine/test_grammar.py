@@ -108,6 +108,19 @@ def test_goal_grammar(lltok, devops, text, ok):
     assert accepts(lltok, goal_grammar(spec.domain, problem.objects), text) is ok
 
 
+@pytest.mark.parametrize("text,ok", [
+    ("(at r1 dock)", True),
+    ("(item-at box1 shelf)", True),
+    ("(connected dock shelf)", False),  # no action changes these: never a goal
+    ("(charger dock)", False),
+    ("(at r1 dock) (connected dock shelf)", False),
+], ids=["at", "item-at", "connected", "charger", "with-static"])
+def test_goal_grammar_leaves_out_predicates_no_action_changes(lltok, specs_dir, text, ok):
+    spec = load_spec(specs_dir / "robotics")
+    problem = load_problem(spec, "p01")
+    assert accepts(lltok, goal_grammar(spec.domain, problem.objects), text) is ok
+
+
 def test_grammar_is_cached(devops):
     spec, problem = devops
     assert plan_grammar(spec.domain, problem.objects) is plan_grammar(spec.domain,
