@@ -7,10 +7,11 @@ model writes ground atoms under a grammar of the domain's predicates and the pro
 objects that the text names (by name or a known alias), or ``(unknown)``. The model's
 :data:`READINGS` most likely answers (a beam search's) are checked best first; the first
 that passes is taken, a less likely one only if the text's words name every predicate it
-uses. A goal that cannot be mapped is an error with a clear message, never a guess: the model's ``(unknown)``, a text that names an object this
-problem lacks, an answer that uses an object the text never mentions or says nothing of
-one it names (constants included), or an answer that uses none of the predicates the
-text's words name (:mod:`engine.goal_words`).
+uses. A goal that cannot be mapped is an error with a clear message, never a guess: the
+model's ``(unknown)``, a text that names an object this problem lacks, an answer that
+uses an object the text never mentions or says nothing of one it names (constants
+included), or an answer that uses none of the predicates the text's words name
+(:mod:`engine.goal_words`).
 
 Without a problem file, ``--goal`` plans from the spec's *default problem*: its example
 problem with the most objects (ties: the first by name), initial state kept, goal
@@ -313,11 +314,12 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     first: PlansafeError | None = None
     for i, gen in enumerate(gens):
         try:
-            formal = _checked(spec, objects, stripped, gen.text, named, spoken, aliases, hint)
+            formal, read = _checked(spec, objects, stripped, gen.text, named, spoken, aliases,
+                                    hint)
         except PlansafeError as e:
             first = first or e
             continue
-        if i and not {a[1:].split()[0] for a in _atoms(formal)} <= spoken:
+        if i and not read <= spoken:
             # a less likely reading is taken only when the text's own words name every
             # predicate it uses ("build auth" read as built and tested is not); a text
             # without such words gets the top reading or nothing
@@ -330,9 +332,9 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
 
 def _checked(spec: Any, objects: Mapping[str, str], stripped: str, answer: str,
              named: Mapping[str, str], spoken: set[str] | frozenset[str],
-             aliases: Mapping[str, tuple[str, ...]], hint: str) -> str:
-    """The formal goal of one model answer, or :class:`PlansafeError` saying why it is not
-    a reading of ``stripped`` (unknown, ill-typed, an object the text does not name or
+             aliases: Mapping[str, tuple[str, ...]], hint: str) -> tuple[str, set[str]]:
+    """The formal goal of one model answer and the predicates it uses, or
+    :class:`PlansafeError` saying why it is not a reading of ``stripped`` (unknown, ill-typed, an object the text does not name or
     silence on one it does, none of the predicates its words name)."""
     from engine.llm.prompts import UNKNOWN_GOAL
     from verifier.policy import parse_formula
@@ -365,7 +367,7 @@ def _checked(spec: Any, objects: Mapping[str, str], stripped: str, answer: str,
         raise PlansafeError(f"cannot map the goal {stripped!r}: the text speaks of "
                             + " or ".join(sorted(spoken)) + f", the reading {formal} of "
                             + " and ".join(sorted(read)) + f" ({hint})")
-    return formal
+    return formal, read
 
 
 def parse_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,

@@ -155,11 +155,11 @@ def _literals(f: Formula, binding: dict[str, str], task: Any
 def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
                  ) -> CompiledTask | None:
     """The grounded, policy-compiled PDDL task, or None when the domain needs the fallback."""
-    from verifier.planning import _ground_constraints, _static_predicates
+    from verifier.planning import _ground_constraints
 
     if not compilable(problem):
         return None
-    static = _static_predicates(problem)
+    static = problem.domain.static_predicates
     constraints = _ground_constraints(problem, policies)
     actions = _ground_actions(problem, access, static)
     if not actions and problem.domain.actions:

@@ -83,8 +83,7 @@ def goal_conflicts(problem: Problem, policies: Sequence[Policy]) -> tuple[str, .
     known = _goal_literals(problem.goal)
     if not known:
         return ()
-    changed = {e.atom.pred for a in problem.domain.actions.values() for e in a.effects}
-    static = frozenset(problem.domain.predicates) - changed
+    static = problem.domain.static_predicates
     init = frozenset(problem.init)
     out: list[str] = []
     for p in policies:

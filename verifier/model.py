@@ -146,6 +146,12 @@ class Domain:
     constants: dict[str, str]  # constant -> type
     path: str = "<domain>"
 
+    @property
+    def static_predicates(self) -> frozenset[str]:
+        """Predicates that no action changes: their truth is fixed by the initial state."""
+        changed = {e.atom.pred for a in self.actions.values() for e in a.effects}
+        return frozenset(self.predicates) - changed
+
     def is_subtype(self, sub: str, sup: str) -> bool:
         t: str | None = sub
         while t is not None:

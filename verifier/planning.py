@@ -149,12 +149,6 @@ def build_up_problem(problem: Problem, policies: Sequence[Policy], access: Any) 
     return pb
 
 
-def _static_predicates(problem: Problem) -> frozenset[str]:
-    """Predicates that no action changes: their truth is fixed by the initial state."""
-    changed = {e.atom.pred for a in problem.domain.actions.values() for e in a.effects}
-    return frozenset(problem.domain.predicates) - changed
-
-
 def _ground(f: Formula, binding: dict[str, str], problem: Problem,
             static: frozenset[str]) -> Formula:
     """Expand quantifiers over the problem's objects, replace static atoms by their initial
@@ -207,7 +201,7 @@ def _ground_constraints(problem: Problem, policies: Sequence[Policy]) -> list[An
     """Ground, simplified trajectory constraints; trivially satisfied ones are dropped."""
     from verifier.policy import ground_policy
 
-    static = _static_predicates(problem)
+    static = problem.domain.static_predicates
     out: list[Any] = []
     for p in policies:
         for gc in ground_policy(p, problem.objects_of):

@@ -392,8 +392,7 @@ class TransformersBackend(ModelBackend):
 
     def best(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256
              ) -> list[Generation]:
-        if n <= 1:
-            return self._run(prompt, grammar, 1, False, max_new_tokens, 0.7)
+        n = max(n, 1)  # beams=1 is greedy
         return self._run(prompt, grammar, n, False, max_new_tokens, 0.7, beams=n)
 
     @property

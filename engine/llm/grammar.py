@@ -110,10 +110,10 @@ def _goal_grammar(domain: Domain, objects_t: tuple[tuple[str, str], ...], unknow
     types = {t for ts in domain.predicates.values() for t in ts}
     pools = _pools(domain, objects, types)
     alts, used = [], set()
-    changed = {e.atom.pred for a in domain.actions.values() for e in a.effects}
+    static = domain.static_predicates
     for pred in sorted(domain.predicates):
         params = domain.predicates[pred]
-        if pred not in changed or any(not pools[t] for t in params):
+        if pred in static or any(not pools[t] for t in params):
             continue
         parts = []
         for i, t in enumerate(params):
