@@ -7,7 +7,7 @@ The sets:
   from the same templates the training goals use (``PHRASING`` in each domain pack), the
   problems and their sizes do not (scenario problems have up to 30 invoices or items;
   training problems at most a handful).
-- ``held-out`` to ``held-out-6``: hand-written phrasings that are in no template (below),
+- ``held-out`` to ``held-out-7``: hand-written phrasings that are in no template (below),
   on each spec's default problem, including texts that must be refused; each set was
   written before the change to the reader that it was first run against.
 
@@ -188,8 +188,34 @@ HELD_OUT_6: dict[str, list[tuple[str, str | None]]] = {
                  ("move r1 to a1", "(at r1 a1)"),
                  ("charge the robots", None)],
 }
+# A seventh set, written on 2026-12-04 (16:45 UTC) before the reader refused texts whose
+# only content words name nothing in the domain ("reject invoice 2"), and run first on the
+# reader as it was. Some unseen verbs here do mean a domain predicate ("launch",
+# "relocate"); others name no predicate and must be refused.
+HELD_OUT_7: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("launch api in production", "(deployed api prod)"),
+               ("stop worker on staging", None),
+               ("delete the db service", None),
+               ("monitor web in prod", None),
+               ("get search deployed to production", "(deployed search prod)"),
+               ("make a backup of prod", "(backed-up prod)"),
+               ("verify auth is healthy on staging", "(healthy auth staging)")],
+    "documents": [("cancel invoice 3", None),
+                  ("delete inv5", None),
+                  ("get inv2 paid and archived", "(paid inv2) (archived inv2)"),
+                  ("mark invoice 4 as approved", "(approved inv4)"),
+                  ("send invoice 1 to the vendor", None),
+                  ("validate inv6", "(validated inv6)")],
+    "robotics": [("inspect box2", None),
+                 ("weigh crate1 at a2", None),
+                 ("move box1 to c3", "(item-at box1 c3)"),
+                 ("relocate crate2 to b2", "(item-at crate2 b2)"),
+                 ("return r3 to the dock", "(at r3 dock)"),
+                 ("paint r1 red", None)],
+}
 HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3,
-        "held-out-4": HELD_OUT_4, "held-out-5": HELD_OUT_5, "held-out-6": HELD_OUT_6}
+        "held-out-4": HELD_OUT_4, "held-out-5": HELD_OUT_5, "held-out-6": HELD_OUT_6,
+        "held-out-7": HELD_OUT_7}
 
 
 def _atoms(goal: str) -> set[str]:
