@@ -8,7 +8,9 @@ English stemmer. A word that belongs to two predicates ("roll out" / "roll back"
 nothing alone; the predicates all of a text's words name together, or else those a word
 names alone, are what the text speaks of (:func:`spoken_of`). A reading that uses none of
 them is refused, and the error names them. A text whose words name no predicate (or only
-words that disagree) is not checked.
+words that disagree) is checked only for words the domain does not know
+(:func:`unknown_words`): "reject invoice 2" names no predicate, and the model's best
+well-typed reading of it would be a guess.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["predicate_words", "spoken_of"]
+__all__ = ["predicate_words", "spoken_of", "vocabulary", "unknown_words"]
 
 #: words that carry no predicate: English glue and the openers of goal texts
 STOP = frozenset("""a an the and or then also please want need goal can you we i let let's
@@ -76,3 +78,24 @@ def spoken_of(text: str, words: Mapping[str, frozenset[str]], *,
         return set()
     common = frozenset.intersection(*named)
     return set(common) if common else {p for ps in named if len(ps) == 1 for p in ps}
+
+
+def vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    """The stems of every word of ``texts`` (a domain's phrasing templates, openers,
+    predicate, action, type and object names: the words its goals are written in)."""
+    return frozenset(_stem(w) for t in texts for w in _words(re.sub(r"\{\d+\}", " ", t)))
+
+
+def unknown_words(text: str, known: frozenset[str], *, names: Iterable[str] = ()) -> list[str]:
+    """The content words of ``text`` (not glue, not object names, three letters or more)
+    that no stem of ``known`` matches, in order of appearance ("reject" in "reject
+    invoice 2" for documents)."""
+    skip = {w for n in names for w in _words(n)}
+    out: list[str] = []
+    for w in _words(text):
+        if w in STOP or w in skip or len(w) < 3 or w in out:
+            continue
+        s = _stem(w)
+        if not any(_same(s, k) for k in known):
+            out.append(w)
+    return out

@@ -72,6 +72,19 @@ def _predicate_words(spec: Any) -> dict[str, frozenset[str]]:
                            types=getattr(spec.domain, "types", {}) or {})
 
 
+def _vocabulary(spec: Any) -> frozenset[str]:
+    """The words this spec's goals are written in (:func:`engine.goal_words.vocabulary`)."""
+    from engine.goal_words import vocabulary
+
+    dom = spec.domain
+    phrasing = _pack(spec.name, "PHRASING", None) or {}
+    texts = [*dom.predicates, *(getattr(dom, "actions", None) or {}),
+             *(getattr(dom, "types", None) or {}), *_known_names(spec),
+             *(t for ts in phrasing.values() for t in ts), *_pack(spec.name, "OPENERS", ()),
+             *(a for al in _aliases(spec.name).values() for a in al)]
+    return vocabulary(t.replace("-", " ") for t in texts)
+
+
 def _known_names(spec: Any) -> set[str]:
     """Names that are objects in some problem of this spec (pools of its generator too)."""
     names: set[str] = set()
@@ -182,7 +195,8 @@ def _resolved(spec: Any, objects: Mapping[str, str], parts: list[str], i: int) -
     """Clause ``i`` with the one object it leaves to its neighbours written in: "it" is the
     single object the nearest earlier clause that names one names ("pay inv6 and archive
     it"); a clause naming no object takes the single object the next clause that names one
-    names ("build and test worker"). ``None`` when neither applies or it is not one object
+    names ("build and test worker"), or if none does, the nearest earlier one ("get inv2
+    paid and archived"). ``None`` when neither applies or it is not one object
     (domain constants such as ``prod`` are not counted)."""
     aliases = _aliases(spec.name)
 
@@ -196,8 +210,9 @@ def _resolved(spec: Any, objects: Mapping[str, str], parts: list[str], i: int) -
     if _IT.search(clause):
         before = next((t for t in (things(p) for p in reversed(parts[:i])) if t), [])
         return _IT.sub(before[0], clause) if len(before) == 1 else None
-    after = next((t for t in (things(p) for p in parts[i + 1:]) if t), [])
-    return f"{clause.strip()} {after[0]}" if len(after) == 1 else None
+    near = next((t for t in (things(p) for p in (*parts[i + 1:], *reversed(parts[:i]))) if t),
+                [])
+    return f"{clause.strip()} {near[0]}" if len(near) == 1 else None
 
 
 def _read_resolved(spec: Any, problem_or_objects: Problem | Mapping[str, str],
@@ -289,6 +304,21 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                             + ", ".join(repr(a) for a in absent)
                             + f" is not an object of this problem (objects: {names}); give a "
                             "problem that has it, or write the goal in PDDL")
+    hint = (f"objects: {names}; say which object and what should hold, or write the goal in "
+            "PDDL, e.g. (and (pred obj ...))")
+    from engine.goal_words import spoken_of, unknown_words
+
+    forms = [f for o in objects for f in (o, *aliases.get(o, ()))]
+    spoken = spoken_of(stripped, _predicate_words(spec), names=forms)
+    if not spoken:
+        odd = unknown_words(stripped, _vocabulary(spec), names=forms)
+        if odd:
+            # no word names a predicate, and some word is not this domain's: any reading
+            # would be the model's guess ("reject invoice 2" read as paid)
+            raise PlansafeError(
+                f"cannot map the goal {stripped!r}: " + ", ".join(repr(w) for w in odd)
+                + f" names nothing {spec.name} goals can say (they say: "
+                + ", ".join(sorted(_predicate_words(spec))) + f"; {hint})")
     from engine.llm.grammar import goal_grammar
     from engine.llm.prompts import goal_prompt
 
@@ -305,12 +335,6 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                         READINGS, grammar=goal_grammar(spec.domain, named or objects),
                         max_new_tokens=160)
     seconds = time.perf_counter() - t0
-    hint = (f"objects: {names}; say which object and what should hold, or write the goal in "
-            "PDDL, e.g. (and (pred obj ...))")
-    from engine.goal_words import spoken_of
-
-    spoken = spoken_of(stripped, _predicate_words(spec),
-                       names=[f for o in objects for f in (o, *aliases.get(o, ()))])
     first: PlansafeError | None = None
     for i, gen in enumerate(gens):
         try:

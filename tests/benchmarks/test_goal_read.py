@@ -39,7 +39,7 @@ def devops(specs_dir):  # noqa: ANN001
 ])
 def test_verdicts(devops, answer: str, want: str | None, verdict: str) -> None:  # noqa: ANN001
     spec, problem = devops
-    row = _judge(spec, problem, "bring api up in production", want, Fixed(answer))
+    row = _judge(spec, problem, "get api out to production", want, Fixed(answer))
     assert row["verdict"] == verdict
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.goal_words import predicate_words, spoken_of
+from engine.goal_words import predicate_words, spoken_of, unknown_words, vocabulary
 from engine.llm.dataset import _spec, generator_module
 
 PHRASED = ("devops", "documents", "robotics", "blocksworld")
@@ -69,3 +69,21 @@ def test_a_template_text_never_speaks_only_of_other_predicates(spec_name, data) 
     text = template.format(*names)
     spoken = spoken_of(text, _words_of(spec_name), names=names)
     assert not spoken or pred in spoken, (text, spoken)
+
+
+def test_unknown_words_are_the_content_words_no_known_stem_matches() -> None:
+    known = vocabulary(["pay {0}", "get {0} paid", "archive {0}", "invoice", "please "])
+    assert unknown_words("please reject invoice 2", known) == ["reject"]
+    assert unknown_words("get the invoices paid", known) == []  # stems: invoices, paid
+    assert unknown_words("archiving inv2", known, names=["inv2"]) == []
+    # glue, short words and object names are never unknown; each word is named once
+    assert unknown_words("do it to zz and to qux qux", known, names=["qux"]) == []
+    assert unknown_words("shred and shred inv1", known) == ["shred", "inv"]
+
+
+@given(st.lists(st.sampled_from(["pay", "archive", "paid", "archived", "get", "the", "it"]),
+                max_size=8))
+@settings(max_examples=50, deadline=None)
+def test_texts_in_known_words_have_no_unknown_words(words: list[str]) -> None:
+    known = vocabulary(["pay {0}", "get {0} paid", "archive {0}", "get {0} archived"])
+    assert unknown_words(" ".join(words), known) == []

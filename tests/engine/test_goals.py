@@ -138,15 +138,15 @@ class ByTextBackend(FixedBackend):
 def test_a_clause_that_only_repeats_another_is_read_again_with_its_neighbour(devops):
     spec, problem = devops
     answers = {"deploy api to prod": "(deployed api prod)",
-               "have api fine on prod": "(deployed api prod)",  # misread: a repeat
-               "deploy api to prod and have api fine on prod":
+               "have api ok on prod": "(deployed api prod)",  # misread: a repeat
+               "deploy api to prod and have api ok on prod":
                    "(deployed api prod) (healthy api prod)"}
-    goal = parse_goal(spec, problem, "deploy api to prod, have api fine on prod",
+    goal = parse_goal(spec, problem, "deploy api to prod, have api ok on prod",
                       backend=ByTextBackend(answers))
     assert goal == "(and (deployed api prod) (healthy api prod))"
-    answers["deploy api to prod and have api fine on prod"] = "(deployed api prod)"
+    answers["deploy api to prod and have api ok on prod"] = "(deployed api prod)"
     with pytest.raises(PlansafeError, match="only repeats"):
-        parse_goal(spec, problem, "deploy api to prod, have api fine on prod",
+        parse_goal(spec, problem, "deploy api to prod, have api ok on prod",
                    backend=ByTextBackend(answers))
 
 
@@ -172,7 +172,11 @@ class AskedBackend(ByTextBackend):
     # no object: the one object the next clause names
     ("build and test web", {"test web": "(tested web)", "build web": "(built web)"},
      "(and (built web) (tested web))"),
-], ids=["it", "elided-object"])
+    # no object and no later clause naming one: the one object the clause before names
+    ("test web and deployed to prod",
+     {"test web": "(tested web)", "deployed to prod web": "(deployed web prod)"},
+     "(and (tested web) (deployed web prod))"),
+], ids=["it", "elided-object", "elided-object-last"])
 def test_a_clause_that_leaves_its_object_to_a_neighbour_is_read_with_it(devops, text,
                                                                           answers, want):
     spec, problem = devops
@@ -260,3 +264,28 @@ def test_embedded_model_reads_a_goal_its_top_reading_misses(specs_dir, monkeypat
     monkeypatch.setattr(engine.goals, "READINGS", 1)  # the top reading alone is refused
     with pytest.raises(PlansafeError, match="cannot map the goal"):
         parse_goal(spec, default_problem(spec), text, backend=backend)
+
+
+@pytest.mark.parametrize("spec_name,objects,text,odd", [
+    ("documents", {"inv2": "invoice"}, "reject invoice 2", "'reject'"),
+    ("devops", {"worker": "service", "staging": "env"}, "stop worker on staging", "'stop'"),
+    ("robotics", {"crate1": "item", "a2": "location"}, "weigh crate1 at a2", "'weigh'"),
+])
+def test_a_goal_whose_words_name_nothing_in_the_domain_is_refused_before_the_model(
+        specs_dir, spec_name, objects, text, odd):
+    # the model would write a well-typed guess ((paid inv2) for "reject invoice 2")
+    spec = load_spec(specs_dir / spec_name)
+    backend = FixedBackend("(unknown)")
+    with pytest.raises(PlansafeError, match=f"{odd} names nothing {spec_name} goals can say"):
+        parse_goal(spec, objects, text, backend=backend)
+    assert backend.calls == 0
+
+
+@pytest.mark.parametrize("text,answer", [
+    ("get api out to prod", "(deployed api prod)"),  # glue words and objects only
+    ("please deploy api to production", "(deployed api prod)"),  # an opener, an alias
+    ("mark api as deployed on prod", "(deployed api prod)"),  # "mark" is unknown, but
+])                                                           # "deployed" names a predicate
+def test_goals_in_the_domains_words_are_read(devops, text, answer):
+    spec, problem = devops
+    assert parse_goal(spec, problem, text, backend=FixedBackend(answer)) == f"(and {answer})"
