@@ -358,8 +358,9 @@ def _checked(spec: Any, objects: Mapping[str, str], stripped: str, answer: str,
              named: Mapping[str, str], spoken: set[str] | frozenset[str],
              aliases: Mapping[str, tuple[str, ...]], hint: str) -> tuple[str, set[str]]:
     """The formal goal of one model answer and the predicates it uses, or
-    :class:`PlansafeError` saying why it is not a reading of ``stripped`` (unknown, ill-typed, an object the text does not name or
-    silence on one it does, none of the predicates its words name)."""
+    :class:`PlansafeError` saying why it is not a reading of ``stripped`` (unknown,
+    ill-typed, an object the text does not name or silence on one it does, none of the
+    predicates its words name)."""
     from engine.llm.prompts import UNKNOWN_GOAL
     from verifier.policy import parse_formula
 

@@ -129,13 +129,53 @@ def grammar_processor_class() -> Any:
                 """Reuse masks: for a grammar of newline-terminated lines (``start: step*``,
                 the IPC plan grammar) the allowed tokens depend only on the text since the
                 last newline, so the mask after ``(stack b1 `` is computed once per grammar,
-                not once per step. Rows after EOS, or after a token with a newline inside
-                it, are computed as usual until a token ends a line again."""
+                not once per step. Each row's tail (its tokens since the last newline) is
+                read off its last tokens every step, so rows need no matcher kept in step
+                and nothing to follow when beam search reorders them: a mask not yet kept is
+                computed by a copy of the compiled matcher fed the tail. Rows that ended
+                share one mask (EOS only); after a token with a newline inside it a row's
+                mask is computed from its whole text until a token ends a line again."""
                 self._line_cache = {}
                 self._tok_nl: dict[int, int] = {}  # token -> 0 no newline, 1 ends one, 2 inside
 
             def _setup_tails(self, batch_size: int) -> None:
                 self._tails: list[tuple[int, ...] | None] = [()] * batch_size
+
+            #: a row's tail after it wrote EOS (token ids are never negative)
+            _ENDED = (-1,)
+            #: tokens read back per row to find its tail; longer lines read the whole row
+            _WINDOW = 48
+
+            def _tail(self, tokens: list[int], whole: bool) -> tuple[int, ...] | None:
+                """The row's tokens since its last newline (the row's last ``tokens``;
+                ``whole``: they are all it wrote), :attr:`_ENDED` after EOS, ``None`` after a
+                token with a newline inside it or when ``tokens`` reach back to no line end
+                and are not the whole row."""
+                eos = self.llg_tokenizer.eos_token
+                n = len(tokens)
+                for j in range(n - 1, -1, -1):
+                    tok = tokens[j]
+                    if tok == eos:
+                        return self._ENDED
+                    kind = self._newline(tok)
+                    if kind == 1:
+                        return tuple(tokens[j + 1:])
+                    if kind == 2:
+                        return None
+                return tuple(tokens) if whole else None
+
+            def _read_tails(self, input_ids: Any) -> None:
+                gen = input_ids.shape[1] - self._start
+                w = min(gen, self._WINDOW)
+                rows = input_ids[:, input_ids.shape[1] - w:].tolist() if w else \
+                    [[] for _ in range(input_ids.shape[0])]
+                tails = []
+                for i, row in enumerate(rows):
+                    tail = self._tail(row, w == gen)
+                    if tail is None and w < gen:  # a long line, or EOS further back
+                        tail = self._tail(input_ids[i, self._start:].tolist(), True)
+                    tails.append(tail)
+                self._tails = tails
 
             def _newline(self, tok: int) -> int:
                 kind = self._tok_nl.get(tok)
@@ -151,18 +191,26 @@ def grammar_processor_class() -> Any:
             _row_values: tuple[str, ...] = ("_tails",)
             _row_owned: tuple[str, ...] = ()
 
+            def _start_beams(self, input_ids: Any) -> None:
+                """At the first token: every row starts with the same prompt, so only the
+                tokens after it tell rows apart (:meth:`_follow_beams`)."""
+                self._start = input_ids.shape[1]
+                self._prev = input_ids[:, self._start:].clone()
+
             def _follow_beams(self, input_ids: Any) -> None:
                 """Beam search reorders rows between calls: give each row the matcher (and
                 the other per-row values) of the row it continues, the one whose tokens are
                 its tokens but the last. Greedy and sampled rows always continue
                 themselves, which one comparison shows."""
-                prev, self._prev = self._prev, input_ids.clone()
-                head = input_ids[:, :-1]
+                new = input_ids[:, self._start:]
+                prev, self._prev = self._prev, new.clone()
+                head = new[:, :-1]
                 if prev is None or prev.shape != head.shape or torch.equal(head, prev):
                     return
                 same = (head[:, None, :] == prev[None, :, :]).all(-1)
-                parents = same.int().argmax(1).tolist()
-                parents = [p if same[i, p] else i for i, p in enumerate(parents)]
+                first = same.int().argmax(1)
+                found = same.gather(1, first[:, None])[:, 0].tolist()
+                parents = [p if ok else i for i, (p, ok) in enumerate(zip(first.tolist(), found))]
                 if parents == list(range(len(parents))):
                     return
                 self.reorders = getattr(self, "reorders", 0) + 1  # tests: beams did move
@@ -182,26 +230,19 @@ def grammar_processor_class() -> Any:
                     setattr(self, name, [old[p].copy() for p in parents])
 
             def process_logits(self, input_ids: Any, logits: Any) -> Any:
+                self._ids = input_ids
                 if self.is_first_token:
                     self._setup(self.tensor_adapter.shape(input_ids)[0])
-                    self._prev = input_ids.clone()
+                    self._start_beams(input_ids)
                     self.is_first_token = False
                     if self._line_cache is not None:
                         self._setup_tails(len(self.ll_matchers))
+                elif self._line_cache is not None:  # tails read off the tokens
+                    self._read_tails(input_ids)
                 else:  # rows that ended (pad after EOS) stop their matcher: mask EOS only
                     self._follow_beams(input_ids)
-                    last = input_ids[:, -1].tolist()
-                    for m, tok in zip(self.ll_matchers, last):
+                    for m, tok in zip(self.ll_matchers, input_ids[:, -1].tolist()):
                         m.consume_token(tok)
-                    if self._line_cache is not None:
-                        eos = self.llg_tokenizer.eos_token
-                        for i, tok in enumerate(last):
-                            tail = self._tails[i]
-                            kind = self._newline(tok)
-                            if tok == eos or (tail is None and kind != 1) or kind == 2:
-                                self._tails[i] = None
-                            else:
-                                self._tails[i] = () if kind == 1 else tail + (tok,)
                 return self._bias_logits(input_ids, logits)
 
             @staticmethod
@@ -215,7 +256,17 @@ def grammar_processor_class() -> Any:
                 return torch.from_numpy(banned)
 
             def _row_mask(self, i: int, vocab: int) -> Any:
-                fill_next_token_bitmask(self.ll_matchers[i], self.bitmask, i)
+                m = self.ll_matchers[i]
+                if self._line_cache is not None:  # a copy of the compiled matcher, fed the
+                    tail = self._tails[i]  # tail, or the whole row (and under _verify_cache)
+                    whole = tail is None or tail == self._ENDED or self._verify_cache
+                    m = self._fresh.deep_copy()
+                    eos = self.llg_tokenizer.eos_token
+                    for tok in (self._ids[i, self._start:].tolist() if whole else tail):
+                        m.consume_token(tok)
+                        if tok == eos:
+                            break
+                fill_next_token_bitmask(m, self.bitmask, i)
                 return self._banned(self.bitmask[i:i + 1].numpy(), vocab)[0]
 
             def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:

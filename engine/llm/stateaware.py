@@ -243,7 +243,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
         def process_logits(self, input_ids: Any, logits: Any) -> Any:
             if self.is_first_token:
                 self._setup(self.tensor_adapter.shape(input_ids)[0])
-                self._prev = input_ids.clone()
+                self._start_beams(input_ids)
                 self.is_first_token = False
             else:
                 self._follow_beams(input_ids)  # beam search: rows take their parents' plans

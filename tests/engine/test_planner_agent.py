@@ -376,7 +376,9 @@ def test_state_aware_masks_reused_per_state_and_line(embedded, specs_dir, rules)
 def test_beam_search_rows_keep_their_own_constraint(embedded, specs_dir, rules):
     """Beam search reorders and splits rows between steps; each row's matcher and plan
     follow it: every reused mask equals the computed one, the best beam is grammatical,
-    and under the full rules a plan that ended with EOS passes the verifier."""
+    and under the full rules a plan that ended with EOS passes the verifier. Under the
+    plan grammar alone rows need no following (their tails are read off their tokens):
+    the same search with matchers that follow their rows finds the same plan."""
     from engine.llm.grammar import plan_grammar
     from engine.llm.prompts import problem_prompt
     from verifier.plan_io import parse_plan
@@ -396,8 +398,15 @@ def test_beam_search_rows_keep_their_own_constraint(embedded, specs_dir, rules):
         try:
             (g,) = embedded.generate(problem_prompt(problem), grammar=grammar, k=1,
                                      max_new_tokens=160, state=state, beams=4)
+            if state is None:  # the plain path: matchers kept in step, moved with their rows
+                proc._line_cache = None
+                (plain,) = embedded.generate(problem_prompt(problem), grammar=grammar, k=1,
+                                             max_new_tokens=160, beams=4)
+                assert plain.text == g.text  # tails read off the tokens: the same search
         finally:
             proc._verify_cache = proc._check_llguidance = False
+            if state is None:
+                proc.cache_masks_by_line()
         reorders += getattr(proc, "reorders", 0) - before
         whole = g.text if g.tokens < 160 else g.text[:g.text.rfind("\n") + 1]
         verdict = checker.check(parse_plan(whole))  # parses: grammatical by construction
@@ -486,3 +495,57 @@ def test_accepted_model_plans_lose_the_steps_they_do_not_need(devops):
                         fallback=False, shorten=False)
     plan, _ = keep.plan(problem)
     assert len(plan.steps) == 9 and keep.last.removed_steps == 0
+
+
+def _tails_step_by_step(proc, tokens):  # noqa: ANN001, ANN202
+    """The tail after each token, kept token by token (how rows were followed before)."""
+    eos, tail, out = proc.llg_tokenizer.eos_token, (), []
+    for tok in tokens:
+        kind = proc._newline(tok)
+        if tail == proc._ENDED or tok == eos:
+            tail = proc._ENDED
+        elif (tail is None and kind != 1) or kind == 2:
+            tail = None
+        else:
+            tail = () if kind == 1 else tail + (tok,)
+        out.append(tail)
+    return out
+
+
+def test_a_rows_tail_read_off_its_tokens_is_the_tail_kept_step_by_step(embedded, specs_dir):
+    """Under the line-cached plan grammar each row's tail is read back from its last tokens
+    (no matcher follows the row): over hypothesis-chosen token sequences with line ends,
+    newlines inside tokens and EOS with padding, the tail read back from any window that reaches a line
+    end (or from the whole row) is the tail kept token by token."""
+    from engine.llm.grammar import plan_grammar
+
+    spec = load_spec(specs_dir / "devops")
+    proc = embedded.processor(plan_grammar(spec.domain, load_problem(spec, "p02").objects))
+    tok = embedded.tokenizer
+    kinds: dict[int, list[int]] = {0: [], 1: [], 2: []}
+    for t in range(len(tok)):
+        kinds[proc._newline(t)].append(t)
+    assert kinds[1]  # tokens that end a line (this tokenizer has none with one inside;
+    kinds[2] = kinds[2] or kinds[0][40:50]  # so a few others stand in for them below)
+    proc._tok_nl.update({t: 2 for t in kinds[2]})
+    eos = proc.llg_tokenizer.eos_token
+    pool = [t for t in kinds[0][:40] + kinds[1][:10] + kinds[2][:10] if t != eos]
+
+    # a row: tokens, then maybe EOS and the padding after it (EOS again: pad is EOS here)
+    @given(st.lists(st.sampled_from(pool), max_size=60), st.integers(0, 4),
+           st.integers(1, 70))
+    @settings(max_examples=200, deadline=None)
+    def check(body: list[int], ended: int, window: int) -> None:
+        tokens = body + [eos] * ended
+        want = _tails_step_by_step(proc, tokens)
+        for n in range(len(tokens) + 1):
+            row = tokens[:n]
+            kept = want[n - 1] if n else ()
+            assert proc._tail(row, True) == kept
+            got = proc._tail(row[-window:], window >= n)
+            assert got is None or got == kept  # None: the whole row is read instead
+
+    try:
+        check()
+    finally:
+        proc._tok_nl.clear()  # the stand-ins were not newline tokens
