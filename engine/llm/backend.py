@@ -225,9 +225,14 @@ def grammar_processor_class() -> Any:
                     old = getattr(self, name, None)
                     if old is not None:
                         setattr(self, name, [old[p] for p in parents])
-                for name in self._row_owned:
-                    old = getattr(self, name)
-                    setattr(self, name, [old[p].copy() for p in parents])
+                for name in self._row_owned:  # the first row to continue a row takes
+                    old = getattr(self, name)  # its value, the others copies
+                    taken.clear()
+                    owned = []
+                    for p in parents:
+                        owned.append(old[p].copy() if p in taken else old[p])
+                        taken.add(p)
+                    setattr(self, name, owned)
 
             def process_logits(self, input_ids: Any, logits: Any) -> Any:
                 self._ids = input_ids

@@ -134,6 +134,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                           ) -> Any:
     """A logits processor over ``source``: a :class:`verifier.validate.Checker` (the
     :class:`Safe` rules) or a :class:`verifier.grounding.Task` (:class:`Applicable`)."""
+    import numpy as np
     import torch
 
     from engine.llm.backend import grammar_processor_class
@@ -212,8 +213,9 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             else:
                 lines, can_end = line_sets[self.gids[i]]
                 allowed = masks.allowed(lines, masks.text(self.pending[i]), can_end)
-            banned = torch.ones(vocab, dtype=torch.bool)
-            banned[allowed] = False
+            row = np.ones(vocab, dtype=bool)  # numpy: a few microseconds, torch ~20
+            row[allowed] = False
+            banned = torch.from_numpy(row)
             if self._check_llguidance:
                 assert torch.equal(banned, self._llguidance_mask(i, vocab)), tail
             return banned
