@@ -7,7 +7,7 @@ The sets:
   from the same templates the training goals use (``PHRASING`` in each domain pack), the
   problems and their sizes do not (scenario problems have up to 30 invoices or items;
   training problems at most a handful).
-- ``held-out`` to ``held-out-7``: hand-written phrasings that are in no template (below),
+- ``held-out`` to ``held-out-8``: hand-written phrasings that are in no template (below),
   on each spec's default problem, including texts that must be refused; each set was
   written before the change to the reader that it was first run against.
 
@@ -214,9 +214,35 @@ HELD_OUT_7: dict[str, list[tuple[str, str | None]]] = {
                  ("return r3 to the dock", "(at r3 dock)"),
                  ("paint r1 red", None)],
 }
+# An eighth set, written on 2026-12-04 (17:30 UTC) before the reader could read a clause
+# from its words alone when every model reading fails (predicates the training goals
+# rarely had: built, extracted, rolled-back, classified, the robot's at), and run first on
+# the reader as it was.
+HELD_OUT_8: dict[str, list[tuple[str, str | None]]] = {
+    "devops": [("build the worker service", "(built worker)"),
+               ("get db built", "(built db)"),
+               ("revert search on staging", "(rolled-back search staging)"),
+               ("roll back notify in production", "(rolled-back notify prod)"),
+               ("test the auth service", "(tested auth)"),
+               ("deploy web and api to staging", "(deployed web staging) (deployed api staging)"),
+               ("make a backup of staging", "(backed-up staging)"),
+               ("tear down web", None)],
+    "documents": [("extract inv3", "(extracted inv3)"),
+                  ("sort invoice 7", "(classified inv7)"),
+                  ("classify inv1 and approve it", "(classified inv1) (approved inv1)"),
+                  ("vet globex", "(vendor-checked globex)"),
+                  ("file inv4 away", "(archived inv4)"),
+                  ("duplicate inv2", None)],
+    "robotics": [("move crate2 to c4", "(item-at crate2 c4)"),
+                 ("send r3 to b1", "(at r3 b1)"),
+                 ("drive r1 to a3", "(at r1 a3)"),
+                 ("deliver box3 to b4", "(item-at box3 b4)"),
+                 ("move r2 to the dock", "(at r2 dock)"),
+                 ("lift crate1", None)],
+}
 HELD = {"held-out": HELD_OUT, "held-out-2": HELD_OUT_2, "held-out-3": HELD_OUT_3,
         "held-out-4": HELD_OUT_4, "held-out-5": HELD_OUT_5, "held-out-6": HELD_OUT_6,
-        "held-out-7": HELD_OUT_7}
+        "held-out-7": HELD_OUT_7, "held-out-8": HELD_OUT_8}
 
 
 def _atoms(goal: str) -> set[str]:
