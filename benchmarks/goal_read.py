@@ -255,8 +255,11 @@ def _judge(spec: Any, problem: Any, text: str, want: str | None, backend: Any
     from engine.goals import translate_goal
     from verifier.errors import PlansafeError
 
+    source = None
     try:
-        got: str | None = translate_goal(spec, problem, text, backend=backend).goal
+        t = translate_goal(spec, problem, text, backend=backend)
+        got: str | None = t.goal
+        source = t.source
     except PlansafeError as e:
         got, why = None, str(e).splitlines()[0][:160]
     else:
@@ -267,7 +270,8 @@ def _judge(spec: Any, problem: Any, text: str, want: str | None, backend: Any
         verdict = "misread"
     else:
         verdict = "exact" if _atoms(got) == _atoms(want) else "misread"
-    return {"text": text, "want": want, "got": got, "verdict": verdict, "why": why}
+    return {"text": text, "want": want, "got": got, "verdict": verdict, "why": why,
+            "source": source}
 
 
 def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
@@ -295,6 +299,8 @@ def run(backend: Any, *, per_domain: int | None = None) -> dict[str, Any]:
         counts = {v: sum(r["verdict"] == v for r in rows) for v in ("exact", "refused",
                                                                      "misread")}
         out[set_name] = {"n": len(rows), **counts, "seconds": time.perf_counter() - t0,
+                         # readings taken from the words alone, in part or whole
+                         "from_words": sum("words" in (r["source"] or "") for r in rows),
                          "rows": rows}
     return out
 
@@ -322,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("scenarios", *HELD):
         r = results[name]
         print(f"{name}: {r['n']} goals: {r['exact']} exact, {r['refused']} refused, "
-              f"{r['misread']} misread ({r['seconds']:.0f} s)")
+              f"{r['misread']} misread; {r['from_words']} read from their words "
+              f"({r['seconds']:.0f} s)")
         for row in r["rows"]:
             if row["verdict"] != "exact":
                 print(f"  {row['verdict']:8s} {row['id']}: {row['text']!r} -> "

@@ -129,7 +129,9 @@ def plan(
 
         out = console()
         if result.get("goal"):
-            out.print(f"goal: {result['goal']}")
+            how = {"words": " (read from its words: the model's readings did not pass)",
+                   "llm+words": " (partly read from its words)"}.get(result.get("goal_source"), "")
+            out.print(f"goal: {result['goal']}{how}")
         if result["status"] == "solved":
             print_plan(result, title="verified plan")
         else:

@@ -7,11 +7,14 @@ model writes ground atoms under a grammar of the domain's predicates and the pro
 objects that the text names (by name or a known alias), or ``(unknown)``. The model's
 :data:`READINGS` most likely answers (a beam search's) are checked best first; the first
 that passes is taken, a less likely one only if the text's words name every predicate it
-uses. A goal that cannot be mapped is an error with a clear message, never a guess: the
-model's ``(unknown)``, a text that names an object this problem lacks, an answer that
-uses an object the text never mentions or says nothing of one it names (constants
-included), or an answer that uses none of the predicates the text's words name
-(:mod:`engine.goal_words`).
+uses. When no reading passes, a clause whose words name a predicate and whose named
+objects fill its arguments in exactly one well-typed way is read from its words alone
+(:func:`_word_reading`; source ``words``). A goal that cannot be mapped is an error with
+a clear message, never a guess: the model's ``(unknown)``, a text that names an object
+this problem lacks, a negated text, a text whose words name no predicate and include
+one the domain does not know, an answer that uses an object the text never mentions or
+says nothing of one it names (constants included), or an answer that uses none of the
+predicates the text's words name (:mod:`engine.goal_words`).
 
 Without a problem file, ``--goal`` plans from the spec's *default problem*: its example
 problem with the most objects (ties: the first by name), initial state kept, goal
@@ -42,7 +45,7 @@ READINGS = 4
 class GoalTranslation:
     text: str
     goal: str  # formal, "(and ...)"
-    source: str  # "pddl" | "llm"
+    source: str  # "pddl" | "llm" | "words" (see _word_reading) | "llm+words"
     tokens: int = 0
     seconds: float = 0.0
 
@@ -167,9 +170,11 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
         seen.update(_atoms(r.goal))
         reads.append(r)
     atoms: dict[str, None] = {}
+    sources: set[str] = set()  # how the readings kept were made
     for i, r in enumerate(reads):
         if r is not None:
             atoms.update(dict.fromkeys(_atoms(r.goal)))
+            sources.add(r.source)
             continue
         pair = _read_with_neighbour(spec, problem_or_objects, parts, reads, i, backend=backend,
                                     spent=spent)
@@ -180,7 +185,8 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
             raise errors[i]
         seen.update(pair)
         atoms.update(dict.fromkeys(pair))
-    return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "llm",
+        sources.add(spent[-1].source)  # the reading that gave the pair is the last one made
+    return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "+".join(sorted(sources)),
                            sum(r.tokens for r in spent), sum(r.seconds for r in spent))
 
 
@@ -306,7 +312,13 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                             "problem that has it, or write the goal in PDDL")
     hint = (f"objects: {names}; say which object and what should hold, or write the goal in "
             "PDDL, e.g. (and (pred obj ...))")
-    from engine.goal_words import spoken_of, unknown_words
+    from engine.goal_words import negations, spoken_of, unknown_words
+
+    negated = negations(stripped)
+    if negated:
+        raise PlansafeError(f"cannot map the goal {stripped!r}: {negated[0]!r} negates, and a "
+                            "goal in plain words says what must hold; write it in PDDL, e.g. "
+                            "(and (not (pred obj ...)))")
 
     forms = [f for o in objects for f in (o, *aliases.get(o, ()))]
     spoken = spoken_of(stripped, _predicate_words(spec), names=forms)
@@ -349,9 +361,34 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
             # without such words gets the top reading or nothing
             continue
         return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
+    atom = _word_reading(spec.domain, named, spoken)
+    if atom is not None:
+        return GoalTranslation(text, f"(and {atom})", "words", sum(g.tokens for g in gens),
+                               seconds)
     if first is None:
         first = PlansafeError(f"cannot map the goal {stripped!r} to {spec.name} ({hint})")
     raise first
+
+
+def _word_reading(domain: Any, named: Mapping[str, str], spoken: set[str] | frozenset[str]
+                  ) -> str | None:
+    """The one ground atom a clause's words allow, when no model reading passed: a
+    predicate the words speak of (:func:`engine.goal_words.spoken_of`) with exactly the
+    objects the clause names as its arguments, in the only order their types allow
+    ("build the auth service": built, auth -> ``(built auth)``). ``None`` unless exactly
+    one such atom exists ("move r2 to the dock": item-at takes an item, r2 is a robot)."""
+    import itertools
+
+    objs = sorted(named.items())
+    found: dict[str, None] = {}
+    for pred in sorted(spoken):
+        types = domain.predicates.get(pred)
+        if not objs or types is None or len(types) != len(objs):
+            continue
+        for order in itertools.permutations(objs):
+            if all(domain.is_subtype(t, want) for (_, t), want in zip(order, types)):
+                found[f"({pred} {' '.join(o for o, _ in order)})"] = None
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _checked(spec: Any, objects: Mapping[str, str], stripped: str, answer: str,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.goals import default_problem, parse_goal, translate_goal, with_goal
 from engine.llm.backend import Generation, ModelBackend
@@ -60,11 +62,12 @@ def test_model_answer_becomes_a_conjunction(devops):
 @pytest.mark.parametrize("text,answer,needle", [
     ("make me a sandwich", "(unknown)", "cannot map"),
     ("deploy billing to prod", "(deployed api prod)", "'billing' is not an object"),
-    ("deploy web to production", "(deployed api prod)", "'api'"),  # a guess: refused
+    ("have web in production", "(deployed api prod)", "'api'"),  # a guess: refused
     ("   ", "(deployed api prod)", "empty"),
     ("get api live", "(tested api)", "nothing about 'prod'"),  # a named constant dropped
-    ("check the health of api in prod", "(deployed api prod)",  # the words say healthy
-     "speaks of healthy, the reading"),
+    # the words say healthy (and name three objects: no single atom of them)
+    ("check the health of api in prod or staging",
+     "(deployed api prod) (deployed api staging)", "speaks of healthy, the reading"),
 ], ids=["unknown", "absent-object", "unnamed-object", "empty", "dropped-constant",
         "other-predicate"])
 def test_unmappable_goals_are_refused(devops, text, answer, needle):
@@ -231,19 +234,27 @@ def test_a_less_likely_reading_that_passes_the_checks_is_taken(devops, readings,
                       backend=RankedBackend(*readings)) == want
 
 
-@pytest.mark.parametrize("text,readings,needle", [
-    # the second reading adds a predicate the words do not name: refused, with the top
-    # reading's reason
-    ("roll api back in prod", ("(deployed api prod)",
-                               "(rolled-back api prod) (healthy api prod)"),
-     "speaks of rolled-back"),
-    # a text whose words name no predicate gets its top reading or nothing
-    ("make api do its thing in prod", ("(unknown)", "(deployed api prod)"), "cannot map"),
-], ids=["extra-predicate", "no-predicate-words"])
-def test_less_likely_readings_are_held_to_the_words(devops, text, readings, needle):
+def test_less_likely_readings_are_held_to_the_words(devops):
     spec, problem = devops
-    with pytest.raises(PlansafeError, match=needle):
-        parse_goal(spec, problem, text, backend=RankedBackend(*readings))
+    # a text whose words name no predicate gets its top reading or nothing
+    with pytest.raises(PlansafeError, match="cannot map"):
+        parse_goal(spec, problem, "make api do its thing in prod",
+                   backend=RankedBackend("(unknown)", "(deployed api prod)"))
+    # the second reading adds a predicate the words do not name: not taken either; the
+    # words alone name rolled-back, of api and prod
+    got = translate_goal(spec, problem, "roll api back in prod", backend=RankedBackend(
+        "(deployed api prod)", "(rolled-back api prod) (healthy api prod)"))
+    assert (got.goal, got.source) == ("(and (rolled-back api prod))", "words")
+
+
+@pytest.mark.parametrize("text,answer,want", [
+    ("deploy web to production", "(deployed api prod)", "(and (deployed web prod))"),
+    ("check the health of api in prod", "(deployed api prod)", "(and (healthy api prod))"),
+])
+def test_a_wrong_model_reading_gives_way_to_the_words(devops, text, answer, want):
+    spec, problem = devops
+    got = translate_goal(spec, problem, text, backend=FixedBackend(answer))
+    assert (got.goal, got.source) == (want, "words")
 
 
 def test_embedded_model_reads_a_goal_its_top_reading_misses(specs_dir, monkeypatch):
@@ -261,9 +272,11 @@ def test_embedded_model_reads_a_goal_its_top_reading_misses(specs_dir, monkeypat
     text = "have vendor acme checked"
     goal = parse_goal(spec, default_problem(spec), text, backend=backend)
     assert goal == "(and (vendor-checked acme))"
-    monkeypatch.setattr(engine.goals, "READINGS", 1)  # the top reading alone is refused
-    with pytest.raises(PlansafeError, match="cannot map the goal"):
-        parse_goal(spec, default_problem(spec), text, backend=backend)
+    assert translate_goal(spec, default_problem(spec), text, backend=backend).source == "llm"
+    # the top reading alone is refused; the words then name vendor-checked, of acme
+    monkeypatch.setattr(engine.goals, "READINGS", 1)
+    got = translate_goal(spec, default_problem(spec), text, backend=backend)
+    assert (got.goal, got.source) == ("(and (vendor-checked acme))", "words")
 
 
 @pytest.mark.parametrize("spec_name,objects,text,odd", [
@@ -289,3 +302,68 @@ def test_a_goal_whose_words_name_nothing_in_the_domain_is_refused_before_the_mod
 def test_goals_in_the_domains_words_are_read(devops, text, answer):
     spec, problem = devops
     assert parse_goal(spec, problem, text, backend=FixedBackend(answer)) == f"(and {answer})"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("build the web service", "(and (built web))"),
+    ("roll back api on staging", "(and (rolled-back api staging))"),
+])
+def test_a_clause_no_reading_fits_is_read_from_its_words(devops, text, want):
+    # the model cannot read it ((unknown)); its words name one predicate and its objects
+    # fill that predicate's arguments in one well-typed way
+    spec, problem = devops
+    got = translate_goal(spec, problem, text, backend=FixedBackend("(unknown)"))
+    assert (got.goal, got.source) == (want, "words")
+
+
+def test_a_goal_partly_read_from_its_words_says_so(devops):
+    spec, problem = devops
+    backend = ByTextBackend({"deploy api to prod": "(deployed api prod)"})
+    got = translate_goal(spec, problem, "deploy api to prod and build web", backend=backend)
+    assert (got.goal, got.source) == ("(and (deployed api prod) (built web))", "llm+words")
+
+
+@pytest.mark.parametrize("spec_name,objects,text", [
+    # item-at takes an item and a location: r2 is a robot
+    ("robotics", {"r2": "robot", "dock": "location"}, "move r2 to the dock"),
+    # deployed takes a service and an environment: only a service is named
+    ("devops", {"web": "service", "prod": "env"}, "deploy web"),
+])
+def test_words_that_fit_no_single_atom_are_refused(specs_dir, spec_name, objects, text):
+    spec = load_spec(specs_dir / spec_name)
+    with pytest.raises(PlansafeError, match="cannot map"):
+        parse_goal(spec, objects, text, backend=FixedBackend("(unknown)"))
+
+
+@pytest.mark.parametrize("text", ["do not deploy api to prod", "never build web",
+                                  "don't roll back api on staging"])
+def test_a_negated_goal_is_refused_before_the_model(devops, text):
+    spec, problem = devops
+    backend = FixedBackend("(deployed api prod)")
+    with pytest.raises(PlansafeError, match="negates"):
+        parse_goal(spec, problem, text, backend=backend)
+    assert backend.calls == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_a_word_reading_is_one_well_typed_atom_of_the_named_objects(specs_dir, data):
+    """Whatever predicates the words speak of and objects they name, a word reading is a
+    goal of the problem over exactly those objects and one of those predicates."""
+    from engine.goals import _word_reading
+    from verifier.policy import parse_formula
+
+    spec = load_spec(specs_dir / data.draw(st.sampled_from(["devops", "robotics",
+                                                             "documents", "blocksworld"])))
+    problem = default_problem(spec)
+    objects = dict(problem.objects)
+    named = data.draw(st.dictionaries(st.sampled_from(sorted(objects)), st.just(""),
+                                      max_size=3))
+    named = {o: objects[o] for o in named}
+    spoken = data.draw(st.sets(st.sampled_from(sorted(spec.domain.predicates)), max_size=3))
+    atom = _word_reading(spec.domain, named, spoken)
+    if atom is None:
+        return
+    parse_formula(f"(and {atom})", spec.domain, objects, path="<goal>")
+    pred, *args = atom.strip("()").split()
+    assert pred in spoken and sorted(args) == sorted(named)
