@@ -126,7 +126,7 @@ def goal_objects(objects: Iterable[str], text: str, aliases: Mapping[str, tuple[
     return named or sorted(objs)
 
 
-_CLAUSE = re.compile(r"\s*(?:;|,\s*and\s+|,\s*then\s+|,|\s+and\s+)\s*", re.I)
+_CLAUSE = re.compile(r"\s*(?:;|,\s*and\s+|,\s*then\s+|,|\s+and\s+|\s+then\s+)\s*", re.I)
 
 
 def _clauses(text: str) -> list[str]:
@@ -142,8 +142,9 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     neighbour, and that reading is kept only if it contains the neighbour's own reading and
     adds to it; so is a clause whose reading only repeats an earlier clause's. Failing that,
     a clause that leaves its object to a neighbour ("archive it", "build" in "build and
-    test worker") is read with that object written in (:func:`_resolved`). Every clause
-    is accounted for, and no reading of a longer text is trusted unchecked."""
+    test worker") is read with that object written in (:func:`_resolved`). Failing that,
+    the whole text is read as one clause (:func:`_read_whole`). Every clause is accounted
+    for, and no reading of a longer text is trusted unchecked."""
     if text.strip().startswith("("):
         return _translate(spec, problem_or_objects, text, backend=backend)
     parts = _clauses(text)
@@ -153,6 +154,7 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     errors: dict[int, PlansafeError] = {}
     seen: set[str] = set()
     spent = []
+    repeats: set[int] = set()  # clauses some reading of which only repeated others
     for i, p in enumerate(parts):
         try:
             r = _read_clause(spec, problem_or_objects, p, backend=backend)
@@ -163,6 +165,7 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
         spent.append(r)
         if set(_atoms(r.goal)) <= seen:  # a clause that only repeats an earlier one is misread
             reads.append(None)
+            repeats.add(i)
             errors[i] = PlansafeError(
                 f"cannot map the goal {p!r}: its reading {r.goal} only repeats an earlier "
                 "clause's (say what should hold of it, or write the goal in PDDL)")
@@ -177,17 +180,64 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
             sources.add(r.source)
             continue
         pair = _read_with_neighbour(spec, problem_or_objects, parts, reads, i, backend=backend,
-                                    spent=spent)
+                                    spent=spent, repeats=repeats)
         if pair is None:
             pair = _read_resolved(spec, problem_or_objects, parts, i, seen, backend=backend,
-                                  spent=spent)
+                                  spent=spent, repeats=repeats)
         if pair is None:
+            # a clause read as a repeat was misread, and the whole text would hide that
+            whole = None if i in repeats else _read_whole(spec, problem_or_objects, text,
+                                                           parts, backend=backend)
+            if whole is not None:
+                return whole
             raise errors[i]
         seen.update(pair)
         atoms.update(dict.fromkeys(pair))
         sources.add(spent[-1].source)  # the reading that gave the pair is the last one made
     return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "+".join(sorted(sources)),
                            sum(r.tokens for r in spent), sum(r.seconds for r in spent))
+
+
+def _read_whole(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str,
+                parts: list[str], *, backend: Any) -> GoalTranslation | None:
+    """``text`` read as one clause, when its clauses cannot be read one by one ("deploy web
+    and api to staging": "deploy web" names no environment): the model's reading under the
+    same checks, else the words' reading (:func:`_word_reading`). Held to the words more
+    strictly than a clause: the text's words must name predicates, the reading may use only
+    those, and it must use one of every clause whose words name one ("validate inv7, then
+    pay it" is not validated alone; "archive inv3, inv4 and inv6" is not paid for inv6)."""
+    from engine.goal_words import spoken_of
+
+    objects = _objects(problem_or_objects)
+    aliases = _aliases(spec.name)
+    forms = [f for o in objects for f in (o, *aliases.get(o, ()))]
+    words = _predicate_words(spec)
+    spoken = spoken_of(text, words, names=forms)
+    if not spoken:
+        return None
+
+    def fits(atoms: Iterable[str]) -> bool:
+        read = {a.strip("()").split()[0] for a in atoms}
+        return read <= spoken and all(
+            not (said := spoken_of(part, words, names=forms)) or said & read for part in parts)
+
+    try:
+        r = _read_clause(spec, problem_or_objects, text, backend=backend)
+    except PlansafeError:
+        r = None
+    if r is not None and fits(_atoms(r.goal)):
+        return r
+    named = {o: t for o, t in objects.items() if _mentioned(o, text, aliases)}
+    atoms = _word_reading(spec.domain, named, spoken, distribute=_conjunctive(text))
+    if atoms and fits(atoms):
+        return GoalTranslation(text, f"(and {' '.join(atoms)})", "words",
+                               r.tokens if r else 0, r.seconds if r else 0.0)
+    return None
+
+
+def _conjunctive(text: str) -> bool:
+    """No "or" / "either": a goal of several objects means all of them."""
+    return not {"or", "either"} & set(_words(text))
 
 
 def _atoms(goal: str) -> list[str]:
@@ -223,7 +273,7 @@ def _resolved(spec: Any, objects: Mapping[str, str], parts: list[str], i: int) -
 
 def _read_resolved(spec: Any, problem_or_objects: Problem | Mapping[str, str],
                    parts: list[str], i: int, seen: set[str], *, backend: Any,
-                   spent: list[GoalTranslation]) -> list[str] | None:
+                   spent: list[GoalTranslation], repeats: set[int]) -> list[str] | None:
     """The atoms of clause ``i`` read with its object written in (:func:`_resolved`), under
     the same checks, if they add to what the other clauses say."""
     alt = _resolved(spec, _objects(problem_or_objects), parts, i)
@@ -235,14 +285,18 @@ def _read_resolved(spec: Any, problem_or_objects: Problem | Mapping[str, str],
         return None
     spent.append(r)
     new = [a for a in _atoms(r.goal) if a not in seen]
+    if not new:
+        repeats.add(i)
     return new or None
 
 
 def _read_with_neighbour(spec: Any, problem_or_objects: Problem | Mapping[str, str],
                          parts: list[str], reads: list[GoalTranslation | None], i: int, *,
-                         backend: Any, spent: list[GoalTranslation]) -> list[str] | None:
+                         backend: Any, spent: list[GoalTranslation], repeats: set[int]
+                         ) -> list[str] | None:
     """Clause ``i`` read with the clause before (else after) it, which was read alone: the
-    joint reading must contain that clause's atoms and add some of its own."""
+    joint reading must contain that clause's atoms and add some of its own (one that adds
+    nothing marks the clause in ``repeats``)."""
     for j in (i - 1, i + 1):
         if not 0 <= j < len(parts) or reads[j] is None:
             continue
@@ -257,6 +311,8 @@ def _read_with_neighbour(spec: Any, problem_or_objects: Problem | Mapping[str, s
         extra = [a for a in got if a not in own]
         if own <= set(got) and extra:
             return extra
+        if own <= set(got):
+            repeats.add(i)
     return None
 
 
@@ -321,6 +377,11 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                             "(and (not (pred obj ...)))")
 
     forms = [f for o in objects for f in (o, *aliases.get(o, ()))]
+    naming = {w for f in forms for w in _words(f)} | {"the", "a", "an", "and", "or"}
+    if not [w for w in _words(stripped) if w not in naming]:
+        # "inv6" alone (a clause of "archive inv3, inv4 and inv6"): any reading is a guess
+        raise PlansafeError(f"cannot map the goal {stripped!r}: it names objects but says "
+                            f"nothing of what should hold of them ({hint})")
     spoken = spoken_of(stripped, _predicate_words(spec), names=forms)
     if not spoken:
         odd = unknown_words(stripped, _vocabulary(spec), names=forms)
@@ -361,34 +422,43 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
             # without such words gets the top reading or nothing
             continue
         return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
-    atom = _word_reading(spec.domain, named, spoken)
-    if atom is not None:
-        return GoalTranslation(text, f"(and {atom})", "words", sum(g.tokens for g in gens),
-                               seconds)
+    atoms = _word_reading(spec.domain, named, spoken, distribute=_conjunctive(stripped))
+    if atoms:
+        return GoalTranslation(text, f"(and {' '.join(atoms)})", "words",
+                               sum(g.tokens for g in gens), seconds)
     if first is None:
         first = PlansafeError(f"cannot map the goal {stripped!r} to {spec.name} ({hint})")
     raise first
 
 
-def _word_reading(domain: Any, named: Mapping[str, str], spoken: set[str] | frozenset[str]
-                  ) -> str | None:
-    """The one ground atom a clause's words allow, when no model reading passed: a
-    predicate the words speak of (:func:`engine.goal_words.spoken_of`) with exactly the
-    objects the clause names as its arguments, in the only order their types allow
-    ("build the auth service": built, auth -> ``(built auth)``). ``None`` unless exactly
-    one such atom exists ("move r2 to the dock": item-at takes an item, r2 is a robot)."""
+def _word_reading(domain: Any, named: Mapping[str, str], spoken: set[str] | frozenset[str],
+                  *, distribute: bool = True) -> list[str]:
+    """The ground atoms a text's words allow, when no model reading passed: one predicate
+    the words speak of (:func:`engine.goal_words.spoken_of`) whose arguments the named
+    objects fill in exactly one well-typed way, each object in one argument, one argument
+    possibly taking several objects, which then gives one atom each ("build the auth
+    service" -> ``(built auth)``; "bring box1 and box2 to c3" -> ``(item-at box1 c3)
+    (item-at box2 c3)``; not with ``distribute=False``, for "api in prod or staging").
+    Empty unless exactly one such reading exists ("move r2 to the dock": item-at takes an
+    item, r2 is a robot)."""
     import itertools
 
-    objs = sorted(named.items())
-    found: dict[str, None] = {}
+    readings: list[list[str]] = []
     for pred in sorted(spoken):
         types = domain.predicates.get(pred)
-        if not objs or types is None or len(types) != len(objs):
+        if not named or not types or len(named) < len(types):
             continue
-        for order in itertools.permutations(objs):
-            if all(domain.is_subtype(t, want) for (_, t), want in zip(order, types)):
-                found[f"({pred} {' '.join(o for o, _ in order)})"] = None
-    return next(iter(found)) if len(found) == 1 else None
+        slots = {o: [k for k, want in enumerate(types) if domain.is_subtype(t, want)]
+                 for o, t in sorted(named.items())}
+        if any(len(ks) != 1 for ks in slots.values()):
+            continue  # an object that fits no argument, or more than one
+        by_slot = [[o for o, ks in slots.items() if ks[0] == k] for k in range(len(types))]
+        many = [k for k, objs in enumerate(by_slot) if len(objs) > 1]
+        if any(not objs for objs in by_slot) or len(many) > (1 if distribute else 0):
+            continue
+        readings.append([f"({pred} {' '.join(args)})"
+                         for args in itertools.product(*by_slot)])
+    return readings[0] if len(readings) == 1 else []
 
 
 def _checked(spec: Any, objects: Mapping[str, str], stripped: str, answer: str,

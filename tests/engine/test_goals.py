@@ -347,7 +347,7 @@ def test_a_negated_goal_is_refused_before_the_model(devops, text):
 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_a_word_reading_is_one_well_typed_atom_of_the_named_objects(specs_dir, data):
+def test_a_word_reading_is_well_typed_atoms_of_the_named_objects(specs_dir, data):
     """Whatever predicates the words speak of and objects they name, a word reading is a
     goal of the problem over exactly those objects and one of those predicates."""
     from engine.goals import _word_reading
@@ -361,9 +361,63 @@ def test_a_word_reading_is_one_well_typed_atom_of_the_named_objects(specs_dir, d
                                       max_size=3))
     named = {o: objects[o] for o in named}
     spoken = data.draw(st.sets(st.sampled_from(sorted(spec.domain.predicates)), max_size=3))
-    atom = _word_reading(spec.domain, named, spoken)
-    if atom is None:
+    atoms = _word_reading(spec.domain, named, spoken)
+    if not atoms:
         return
-    parse_formula(f"(and {atom})", spec.domain, objects, path="<goal>")
-    pred, *args = atom.strip("()").split()
-    assert pred in spoken and sorted(args) == sorted(named)
+    parse_formula(f"(and {' '.join(atoms)})", spec.domain, objects, path="<goal>")
+    calls = [a.strip("()").split() for a in atoms]
+    assert len({c[0] for c in calls}) == 1 and calls[0][0] in spoken  # one predicate
+    assert {o for c in calls for o in c[1:]} == set(named)  # every named object, no other
+    assert len(set(atoms)) == len(atoms)
+
+
+@pytest.mark.parametrize("spec_name,objects,text,want", [
+    ("devops", {"web": "service", "db": "service"}, "test web and db",
+     "(and (tested web) (tested db))"),
+    ("robotics", {"box1": "item", "box2": "item", "c3": "location"},
+     "bring box1 and box2 to c3", "(and (item-at box1 c3) (item-at box2 c3))"),
+    ("documents", {"inv3": "invoice", "inv4": "invoice", "inv6": "invoice"},
+     "archive inv3, inv4 and inv6", "(and (archived inv3) (archived inv4) (archived inv6))"),
+])
+def test_a_text_whose_clauses_cannot_be_read_alone_is_read_whole(specs_dir, spec_name,
+                                                                   objects, text, want):
+    # the model knows nothing ((unknown)); a clause that is only an object name is not
+    # read alone, and the whole text's words give one predicate of all the named objects
+    spec = load_spec(specs_dir / spec_name)
+    got = translate_goal(spec, objects, text, backend=FixedBackend("(unknown)"))
+    assert (got.goal, got.source) == (want, "words")
+
+
+def test_a_clause_of_object_names_alone_is_not_read(specs_dir):
+    spec = load_spec(specs_dir / "documents")
+    with pytest.raises(PlansafeError, match="says nothing of what should hold"):
+        parse_goal(spec, {"inv6": "invoice"}, "inv6", backend=FixedBackend("(paid inv6)"))
+
+
+def test_a_whole_reading_must_keep_every_clause(devops):
+    """The whole text is read only under its words: a model reading that drops what a
+    clause says, or adds a predicate no word names, is not taken."""
+    spec, problem = devops
+    # "api to prod" names no predicate and cannot be read alone; the whole-text reading
+    # leaves out tested, which "test web" says
+    backend = ByTextBackend({"test web and api to prod": "(deployed api prod) (built web)"})
+    with pytest.raises(PlansafeError, match="cannot map"):
+        parse_goal(spec, problem, "test web and api to prod", backend=backend)
+
+
+def test_then_joins_clauses(devops):
+    spec, problem = devops
+    backend = AskedBackend({"test api": "(tested api)", "deploy api to prod":
+                            "(deployed api prod)"})
+    assert parse_goal(spec, problem, "test api then deploy it to prod", backend=backend) == \
+        "(and (tested api) (deployed api prod))"
+
+
+def test_or_is_not_read_as_and(specs_dir):
+    # "test web or db" asks for one of them; a goal of atoms asks for all, so no reading
+    spec = load_spec(specs_dir / "devops")
+    objects = {"web": "service", "db": "service"}
+    with pytest.raises(PlansafeError, match="cannot map"):
+        parse_goal(spec, objects, "test web or db", backend=FixedBackend("(unknown)"))
+    assert parse_goal(spec, objects, "test web and db", backend=FixedBackend("(unknown)")) \
+        == "(and (tested web) (tested db))"
