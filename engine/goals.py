@@ -23,6 +23,7 @@ replaced.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import tempfile
@@ -75,6 +76,11 @@ def _predicate_words(spec: Any) -> dict[str, frozenset[str]]:
                            types=getattr(spec.domain, "types", {}) or {})
 
 
+def _forms(objects: Iterable[str], aliases: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """Every way the text may name one of ``objects``: its name and its known aliases."""
+    return [f for o in objects for f in (o, *aliases.get(o, ()))]
+
+
 def _vocabulary(spec: Any) -> frozenset[str]:
     """The words this spec's goals are written in (:func:`engine.goal_words.vocabulary`)."""
     from engine.goal_words import vocabulary
@@ -88,18 +94,26 @@ def _vocabulary(spec: Any) -> frozenset[str]:
     return vocabulary(t.replace("-", " ") for t in texts)
 
 
-def _known_names(spec: Any) -> set[str]:
-    """Names that are objects in some problem of this spec (pools of its generator too)."""
+def _known_names(spec: Any) -> frozenset[str]:
+    """Names that are objects in some problem of this spec (pools of its generator too);
+    the problem files are read once per spec."""
+    return _names_of(spec.name, tuple(str(p) for p in spec.problems.values()),
+                     tuple(getattr(spec.domain, "types", {}) or {}))
+
+
+@functools.lru_cache(maxsize=32)
+def _names_of(spec_name: str, problem_paths: tuple[str, ...], type_names: tuple[str, ...]
+              ) -> frozenset[str]:
     names: set[str] = set()
     for attr in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS"):
-        names.update(_pack(spec.name, attr, ()))
-    for path in spec.problems.values():
+        names.update(_pack(spec_name, attr, ()))
+    for path in problem_paths:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
         m = re.search(r"\(:objects(.*?)\)", text, re.S | re.I)
         if m:
             names.update(w for w in m.group(1).split() if w != "-" and not w.startswith(";"))
-    types = {t.lower() for t in getattr(spec.domain, "types", {}) or {}}
-    return {n.lower() for n in names if len(n) > 1} - types  # "invoice 1" names inv1
+    types = {t.lower() for t in type_names}
+    return frozenset(n.lower() for n in names if len(n) > 1) - types  # "invoice 1": inv1
 
 
 def _words(text: str) -> list[str]:
@@ -210,7 +224,7 @@ def _read_whole(spec: Any, problem_or_objects: Problem | Mapping[str, str], text
 
     objects = _objects(problem_or_objects)
     aliases = _aliases(spec.name)
-    forms = [f for o in objects for f in (o, *aliases.get(o, ()))]
+    forms = _forms(objects, aliases)
     words = _predicate_words(spec)
     spoken = spoken_of(text, words, names=forms)
     if not spoken:
@@ -356,7 +370,8 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
         return GoalTranslation(text, stripped, "pddl")
     names = ", ".join(sorted(o for o in objects if o not in spec.domain.constants))
     aliases = _aliases(spec.name)
-    absent = sorted({w for w in _words(stripped) if w in _known_names(spec) and w not in objects
+    known = _known_names(spec)
+    absent = sorted({w for w in _words(stripped) if w in known and w not in objects
                      and not any(w in al for al in aliases.values())}
                     | {o for o in aliases if o not in objects and _mentioned(o, stripped, aliases)
                        and not any(_mentioned(p, stripped, aliases) and set(aliases[o]) &
@@ -376,7 +391,7 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                             "goal in plain words says what must hold; write it in PDDL, e.g. "
                             "(and (not (pred obj ...)))")
 
-    forms = [f for o in objects for f in (o, *aliases.get(o, ()))]
+    forms = _forms(objects, aliases)
     naming = {w for f in forms for w in _words(f)} | {"the", "a", "an", "and", "or"}
     if not [w for w in _words(stripped) if w not in naming]:
         # "inv6" alone (a clause of "archive inv3, inv4 and inv6"): any reading is a guess
