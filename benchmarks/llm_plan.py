@@ -105,13 +105,13 @@ MODES = ("grammar", "applicable", "state-aware", "guided")
 
 def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int,
             decoding: str = "grammar", timeout_s: float,
-            reference: list[int | None] | None = None, beams: int | None = None
-            ) -> dict[str, Any]:
+            reference: list[int | None] | None = None, beams: int | None = None,
+            resume: bool = True) -> dict[str, Any]:
     from engine.planner import PlannerAgent
     from verifier.validate import Checker
 
     agent = PlannerAgent(spec, backend=backend, k=k, rounds=rounds, fallback=True,
-                         decoding=decoding, timeout_s=timeout_s, beams=beams)
+                         decoding=decoding, timeout_s=timeout_s, beams=beams, resume=resume)
     rows = []
     for j, problem in enumerate(problems):
         plan, verdict = agent.plan(problem)
@@ -264,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
                     "(grammar, applicable, state-aware, guided)")
     ap.add_argument("--beams", default=None, help="comma-separated beam widths of the first "
                     "proposal, each run as its own mode (1: greedy; default: the agent's, 16)")
+    ap.add_argument("--no-resume", action="store_true", help="feedback rounds start from "
+                    "the initial state with the explanation in the prompt, not from where "
+                    "the best rejected plan came closest to the goal")
     ap.add_argument("--specs", default="blocksworld,devops,documents,robotics")
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
@@ -309,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         sets.append((name, spec, generated_problems(name, n, keys, args.offset)))
     # PlanBench has its 50 instances and no next ones: with --offset it is left out
     pb_spec, pb_problems = planbench_problems(pb_limit) if not args.offset else (None, [])
-    if pb_spec is not None:
+    if pb_spec is not None and pb_problems:  # (--planbench 0: none)
         from engine.llm.prompts import problem_prompt
 
         seen = [p for p in pb_problems
@@ -322,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results_overlap = 0
         print("PlanBench left out (no next instances after --offset)" if args.offset else
+              "PlanBench left out (--planbench 0)" if pb_spec is not None else
               "PlanBench not found (../shared/data/planbench): skipped", file=sys.stderr)
     results: dict[str, Any] = {"model": str(model_dir), "load_seconds": load_s, "k": args.k,
                                "offset": args.offset,
@@ -346,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             r = run_set(spec, problems, backend, k=args.k, rounds=args.rounds,
                         decoding=mode, timeout_s=args.timeout, reference=refs[name],
-                        beams=beams)
+                        beams=beams, resume=not args.no_resume)
+            r["resume"] = not args.no_resume
             r["wall_seconds"] = time.perf_counter() - t
             r["beams"] = beams
             results["sets"][f"{name} [{label}]"] = r

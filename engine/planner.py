@@ -4,9 +4,13 @@ The LLM-Modulo loop: propose a candidate under the problem's plan grammar (the m
 likely plan a beam search of width ``beams``, 16 by default, finds by the model's
 probabilities alone; ``beams=1``: greedy) and verify it; if it fails, sample ``k - 1``
 more and verify each;
-if none is valid, prompt again with the verifier's explanation (violation kind,
-rule id, step, failing atoms) for up to ``rounds`` rounds; then hand over to the symbolic
-planner. A prompt that does not fit in the model's context goes straight to the fallback
+if none is valid, go again for up to ``rounds`` rounds: from the state where the best
+rejected plan came closest to the goal (most goal literals holding, before any step the
+verifier faults), that plan's steps up to there kept and the model asked for the rest
+(the plain plan prompt of that state: the model was trained on such mid-plan problems;
+``resume=False``, or when no step got closer, the whole prompt again with the
+verifier's explanation: violation kind, rule id, step, failing atoms); then hand over to
+the symbolic planner. A prompt that does not fit in the model's context goes straight to the fallback
 (a feedback prompt that does not fit is replaced by the plain one). Fail closed: a plan
 leaves the agent only with a ``valid`` verdict from :class:`verifier.validate.Checker`,
 whatever the backend returned.
@@ -42,11 +46,15 @@ class RoundRecord:
     tokens: int
     seconds: float
     feedback: tuple[str, ...] = ()  # the explanation sent into the next round
+    #: steps of the last round's best rejected plan this round's proposals start after
+    #: (the model planned on from the state they reach; 0: from the initial state)
+    kept_steps: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"round": self.round, "candidates": self.candidates, "valid": self.valid,
                 "unparseable": self.unparseable, "tokens": self.tokens,
-                "seconds": round(self.seconds, 4), "feedback": list(self.feedback)}
+                "seconds": round(self.seconds, 4), "feedback": list(self.feedback),
+                "kept_steps": self.kept_steps}
 
 
 @dataclass(slots=True)
@@ -93,7 +101,7 @@ class PlannerAgent:
                  engine: str = "fast-downward", timeout_s: float = 60.0,
                  state_aware: bool | None = None, guided: bool = False,
                  decoding: str | None = None, shorten: bool = True,
-                 beams: int | None = None) -> None:
+                 beams: int | None = None, resume: bool = True) -> None:
         beams = DEFAULT_BEAMS if beams is None else beams
         if k < 1 or rounds < 0 or beams < 1:
             raise PlansafeError(f"k and beams must be at least 1 and rounds at least 0 (k={k}, "
@@ -123,6 +131,8 @@ class PlannerAgent:
                                 "format is decoded under the plan grammar)")
         self.decoding = decoding
         self.shorten = shorten  # drop steps an accepted model plan does not need
+        # feedback rounds go on from where the best rejected plan came closest to the goal
+        self.resume = resume
         self.state_aware = decoding in ("state-aware", "applicable")
         self.guided = decoding == "guided"
         self.last = AgentReport()
@@ -177,27 +187,32 @@ class PlannerAgent:
         from engine.llm.backend import ContextOverflow
         from engine.llm.dataset import explain
         from engine.llm.grammar import plan_grammar
-        from engine.llm.prompts import feedback_prompt, problem_prompt
+        from engine.llm.prompts import feedback_prompt, problem_prompt, step_line
+        from verifier.problem_ops import with_initial_state
 
         grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
         base = problem_prompt(problem)
         prompt = base
+        # where this round's proposals start: after ``keep`` (``kept`` steps of a rejected
+        # plan), from the node they reach (``start``: state and policy memory)
+        keep, kept, start = "", 0, None
         last: Verdict | None = None
         for r in range(1, self.rounds + 1):
             t0 = time.perf_counter()
             try:
-                gens = self._generate(prompt, grammar, problem, checker, r, report)
+                gens = self._generate(prompt, grammar, problem, checker, r, report, start)
             except ContextOverflow as e:
                 if prompt == base:  # no room even for the plain prompt: the fallback decides
                     report.context_overflow = True
                     report.message = str(e)
                     break
-                prompt = base  # the rejected attempt made it too long: plain prompt again
+                # the rejected attempt made it too long: plain prompt again
+                prompt, keep, kept, start = base, "", 0, None
                 gens = self._generate(prompt, grammar, problem, checker, r, report)
             valid = unparseable = 0
-            best: tuple[int, str, Verdict] | None = None
+            best: tuple[int, str, Verdict, Plan] | None = None
             winner: tuple[Plan, Verdict] | None = None
-            gens = list(gens)
+            gens = _after(keep, gens)
             for i, g in enumerate(gens):  # grows below: the samples are judged in turn
                 text, plan, verdict = self._judge(g, f"<proposal {r}.{i + 1}>", checker,
                                                   problem, report)
@@ -212,20 +227,31 @@ class PlannerAgent:
                     else:
                         score = _progress(verdict, plan)
                         if best is None or score > best[0]:
-                            best = (score, text, verdict)
+                            best = (score, text, verdict, plan)
                         last = verdict
                 if i == 0 and winner is None and not self.guided and len(gens) < self.k:
                     # the first proposal failed: now the other k - 1, sampled
-                    gens.extend(self._sample(prompt, grammar, problem, checker))
+                    gens.extend(_after(keep, self._sample(prompt, grammar, problem, checker,
+                                                          start)))
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
             report.unparseable += unparseable
             feedback: tuple[str, ...] = ()
+            round_kept = kept
             if winner is None and best is not None:
                 feedback = tuple(explain(best[2]))
-                prompt = feedback_prompt(base, best[1], feedback)
+                point = (_resume_point(best[3], best[2], checker)
+                         if self.resume and self.fmt == "text" and not self.guided else None)
+                if point is not None:  # plan on from the rejected plan's closest approach
+                    kept, start = point
+                    keep = "".join(step_line(s.action, s.args) for s in best[3].steps[:kept])
+                    prompt = problem_prompt(with_initial_state(
+                        problem, checker.task.atoms_of(start[0])))
+                else:
+                    keep, kept, start = "", 0, None
+                    prompt = feedback_prompt(base, best[1], feedback)
             report.rounds.append(RoundRecord(r, len(gens), valid, unparseable, tokens, seconds,
-                                             feedback))
+                                             feedback, round_kept))
             if winner is not None:
                 plan, verdict = winner
                 if self.shorten:
@@ -275,7 +301,8 @@ class PlannerAgent:
         return again.plan, again
 
     def _generate(self, prompt: str, grammar: str, problem: Problem, checker: Any,
-                  round_no: int = 1, report: AgentReport | None = None) -> Any:
+                  round_no: int = 1, report: AgentReport | None = None,
+                  start: Any = None) -> Any:
         if self.guided:
             from engine.llm.guided import guided_walk
 
@@ -294,17 +321,25 @@ class PlannerAgent:
         return self.backend.generate(prompt, grammar=grammar, k=1,
                                      max_new_tokens=self._max_tokens(problem),
                                      temperature=self.temperature,
-                                     state=self._rules(checker), beams=self.beams)
+                                     state=self._rules(checker, start), beams=self.beams)
 
-    def _rules(self, checker: Any) -> Any:
-        """What the backend's ``state=`` takes for this decoding."""
+    def _rules(self, checker: Any, start: Any = None) -> Any:
+        """What the backend's ``state=`` takes for this decoding; ``start``: the node
+        (state, policy memory) the proposal goes on from."""
+        if start is not None and self.decoding in ("state-aware", "applicable"):
+            from engine.llm.stateaware import Applicable, Safe
+
+            return (Safe(checker, start) if self.decoding == "state-aware"
+                    else Applicable(checker.task, start[0]))
         return (checker if self.decoding == "state-aware" else
                 checker.task if self.decoding == "applicable" else None)
 
-    def _sample(self, prompt: str, grammar: str, problem: Problem, checker: Any) -> list[Any]:
+    def _sample(self, prompt: str, grammar: str, problem: Problem, checker: Any,
+                start: Any = None) -> list[Any]:
         return self.backend.sample(prompt, self.k - 1, grammar=grammar,
                                    max_new_tokens=self._max_tokens(problem),
-                                   temperature=self.temperature, state=self._rules(checker))
+                                   temperature=self.temperature,
+                                   state=self._rules(checker, start))
 
     def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
                   ) -> tuple[Plan | None, Verdict | None]:
@@ -327,6 +362,44 @@ class PlannerAgent:
         prov = Provenance("symbolic", len(report.rounds), report.tokens, report.seconds,
                           result.engine)
         return replace(verdict.plan, provenance=prov), verdict
+
+
+def _after(keep: str, gens: Any) -> list[Any]:
+    """Generations written after the steps ``keep``, as whole plans."""
+    if not keep:
+        return list(gens)
+    return [replace(g, text=keep + g.text) for g in gens]
+
+
+def _resume_point(plan: Plan, verdict: Verdict, checker: Any) -> tuple[int, Any] | None:
+    """Where a rejected plan came closest to the goal: the first node (state, policy
+    memory) along its steps with the most goal literals holding, as (steps before it,
+    node), when that is more than the initial state has; None otherwise, or when the goal
+    is not a conjunction of literals. The walk stops before any step the verifier faults,
+    any step not applicable and any that breaks a policy beyond repair. The next round
+    plans from there (the model was trained on such mid-plan problems, and the decoding
+    rules start from that node, policy memory included) and its proposals are that
+    prefix and the new steps, verified whole."""
+    from engine.llm.stateaware import Safe
+
+    task = checker.task
+    literals = task.literals(checker.problem.goal, {})
+    if literals is None:
+        return None
+    pos, neg = literals
+    faulted = {v.step for v in verdict.violations if v.step}
+    actions = []
+    for step in plan.steps:
+        if step.id in faulted:
+            break
+        try:
+            actions.append(task.action(step.action, step.args))
+        except (KeyError, ValueError, IndexError):  # not a ground action here: stop
+            break
+    nodes = Safe(checker).after(actions)
+    holding = [(pos & state).bit_count() + (neg & ~state).bit_count() for state, _ in nodes]
+    at = max(range(len(nodes)), key=lambda i: (holding[i], -i))
+    return (at, nodes[at]) if holding[at] > holding[0] else None
 
 
 def _progress(verdict: Verdict, plan: Plan) -> int:

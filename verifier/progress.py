@@ -35,6 +35,9 @@ class PolicyProgress:
     def __init__(self, checker: Any) -> None:
         self._rules = [(_KIND[type(c.constraint.op)], c.trigger, c.required, c.mask)
                        for c in checker.constraints()]
+        # at-most-once rules over a few atoms: (index, atoms read, trigger)
+        self._once = [(i, mask, test) for i, (kind, test, _, mask) in enumerate(self._rules)
+                      if kind == _AT_MOST_ONCE and mask > 0]
         # which rules read each atom (bit), and those that quantify (read every atom)
         self._by_bit: dict[int, list[int]] = {}
         self._always_read: list[int] = []
@@ -80,6 +83,20 @@ class PolicyProgress:
                     out = list(memory)
                 out[i] = m
         return memory if out is None else tuple(out)
+
+    def spent(self, memory: Memory, state: int = 0, fixed: int = 0) -> int:
+        """Atoms no later state may hold (bits): for each ``at-most-once`` rule that has
+        held and holds no longer, the one atom it reads that may still change (``fixed``:
+        atoms no step changes, as they are in ``state``) when making it hold would make
+        the rule's condition hold again."""
+        out = 0
+        for i, mask, test in self._once:
+            if memory[i] != 2:
+                continue
+            free = mask & ~fixed
+            if free and free & (free - 1) == 0 and test((state & ~free) | free):
+                out |= free
+        return out
 
     def may_end(self, memory: Memory) -> bool:
         """Whether a plan may end with this memory as far as the policies go: every

@@ -14,7 +14,12 @@ sets:
 - :class:`Safe` (given a :class:`verifier.validate.Checker`; ``--decoding state-aware``,
   the default): a step must also have an agent allowed to run it and must not break a
   policy beyond repair (``always``, ``at-most-once``, ``sometime-before``, judged by
-  :class:`verifier.progress.PolicyProgress`); the plan may end only where the goal holds
+  :class:`verifier.progress.PolicyProgress`) and must not use up what the goal still
+  needs: a step after which an ``at-most-once`` atom has held and stopped holding (a robot
+  has put down the one item it may carry once) is left out when the goal can then no
+  longer be reached even ignoring deletes, by steps that never make such an atom hold
+  again (:meth:`Safe.goal_reachable`; such a step starts no valid plan, so leaving it out
+  loses none); the plan may end only where the goal holds
   and no ``sometime`` / ``sometime-after`` rule is still owed; and a step may not take
   the plan back to a (state, policy memory) it has already been in unless every allowed
   step does (a plan that comes back to one can be cut short at the loop and stays valid;
@@ -48,11 +53,12 @@ class Applicable:
 
     avoid_revisits = False
 
-    def __init__(self, task: Any) -> None:
+    def __init__(self, task: Any, start: int | None = None) -> None:
         self.task = task
+        self.start = start  # a state the plan goes on from (steps already written)
 
     def initial(self) -> Hashable:
-        return self.task.initial_state
+        return self.task.initial_state if self.start is None else self.start
 
     def options(self, node: Any) -> Options:
         return {line: ga.apply(node) for ga, line in _ground_steps(self.task)
@@ -64,17 +70,39 @@ class Safe:
 
     avoid_revisits = True
 
-    def __init__(self, checker: Any) -> None:
+    def __init__(self, checker: Any, start: Hashable | None = None) -> None:
         from verifier.progress import PolicyProgress
 
         self.checker = checker
         self.task = checker.task
         self.progress = PolicyProgress(checker)
         self._steps: list[tuple[Any, str]] | None = None
+        #: a node the plan goes on from (steps already written: :meth:`after`)
+        self.start = start
+        self._goal_pos: int | None = None  # the goal's positive atoms; -1: not literals
+        self._fixed: int | None = None  # atoms no offered step changes (all bits set else)
 
     def initial(self) -> Hashable:
+        if self.start is not None:
+            return self.start
         state = self.task.initial_state
         return state, self.progress.start(state)
+
+    def after(self, actions: Any) -> list[Hashable]:
+        """The nodes a plan passes through taking ground ``actions`` from the initial
+        node: one per step that is applicable and leaves every policy repairable (the
+        walk stops at the first that is not), the initial node first."""
+        nodes = [self.initial()]
+        for ga in actions:
+            state, memory = nodes[-1]
+            if memory is None or not ga.applicable(state):
+                break
+            nxt = ga.apply(state)
+            mem = self.progress.advance(memory, state, nxt)
+            if mem is None:
+                break
+            nodes.append((nxt, mem))
+        return nodes
 
     def options(self, node: Any) -> Options:
         state, memory = node
@@ -84,15 +112,56 @@ class Safe:
             self._steps = [(ga, line) for ga, line in _ground_steps(self.task)
                            if self.checker.access.permitted(ga.name, ga.args)]
         out: dict[str, Hashable] = {}
+        if self._fixed is None:  # atoms no step the rules may offer changes
+            self._fixed = ~_changing(ga for ga, _ in self._steps)
+        fixed = self._fixed
+        spent = self.progress.spent(memory, state, fixed)
         for ga, line in self._steps:
             if not ga.applicable(state):
                 continue
             nxt = ga.apply(state)
             mem = self.progress.advance(memory, state, nxt)
-            if mem is not None:
-                out[line] = (nxt, mem)
+            if mem is None:
+                continue
+            now_spent = self.progress.spent(mem, nxt, fixed) if mem is not memory else spent
+            if now_spent != spent and not self.goal_reachable(nxt, now_spent):
+                continue  # the step uses up an atom the goal still needs: a dead end
+            out[line] = (nxt, mem)
         can_end = self.task.goal_test(state) and self.progress.may_end(memory)
         return out, can_end
+
+    def goal_reachable(self, state: int, spent: int) -> bool:
+        """Whether the goal's atoms can all be reached from ``state`` ignoring deletes and
+        negative preconditions, by steps that add no ``spent`` atom (an ``at-most-once``
+        rule already used up: adding it again breaks the rule). False proves that no
+        valid plan goes on from here; True proves nothing. Goals other than conjunctions
+        of literals always count as reachable."""
+        if self._goal_pos is None:
+            literals = self.task.literals(self.checker.problem.goal, {})
+            self._goal_pos = -1 if literals is None else literals[0]
+        if self._goal_pos < 0:
+            return True
+        need = self._goal_pos
+        reached = state
+        todo = []
+        for ga, _ in self._steps or ():
+            if ga.add & spent & ~state:
+                continue
+            adds = ga.add
+            for _, c_add, _ in ga.conditional:
+                adds |= c_add
+            todo.append((ga.pre_pos, adds & ~spent))
+        while need & ~reached:
+            rest, before = [], reached
+            for pre, adds in todo:
+                if pre & ~reached:
+                    rest.append((pre, adds))
+                else:
+                    reached |= adds
+            if reached == before:
+                return False
+            todo = rest
+        return True
 
 
 _GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}
@@ -111,11 +180,7 @@ def _ground_steps(task: Any) -> list[tuple[Any, str]]:
                                                     for t in schema.param_types))]
         # an atom no action adds or deletes keeps its initial value: a step whose
         # preconditions on such atoms fail in the initial state can never be taken
-        changing = 0
-        for ga in actions:
-            changing |= ga.add | ga.delete
-            for _, c_add, c_del in ga.conditional:
-                changing |= c_add | c_del
+        changing = _changing(actions)
         init = task.initial_state
         steps = [(ga, step_line(ga.name, ga.args)) for ga in actions
                  if ga.pre_pos & ~changing & ~init == 0 and not ga.pre_neg & ~changing & init]
@@ -125,15 +190,29 @@ def _ground_steps(task: Any) -> list[tuple[Any, str]]:
     return got[1]
 
 
+def _changing(actions: Any) -> int:
+    """The atoms some of the ground ``actions`` add or delete (bits)."""
+    out = 0
+    for ga in actions:
+        out |= ga.add | ga.delete
+        for _, c_add, c_del in ga.conditional:
+            out |= c_add | c_del
+    return out
+
+
 def rules_for(source: Any) -> Applicable | Safe:
-    """:class:`Safe` for a checker, :class:`Applicable` for a grounded task."""
+    """:class:`Safe` for a checker, :class:`Applicable` for a grounded task; rules
+    themselves as they are."""
+    if isinstance(source, (Applicable, Safe)):
+        return source
     return Safe(source) if hasattr(source, "task") else Applicable(source)
 
 
 def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: str = "torch"
                           ) -> Any:
     """A logits processor over ``source``: a :class:`verifier.validate.Checker` (the
-    :class:`Safe` rules) or a :class:`verifier.grounding.Task` (:class:`Applicable`)."""
+    :class:`Safe` rules), a :class:`verifier.grounding.Task` (:class:`Applicable`), or
+    rules themselves (started from a node of their own: a plan that goes on)."""
     import numpy as np
     import torch
 

@@ -549,3 +549,41 @@ def test_a_rows_tail_read_off_its_tokens_is_the_tail_kept_step_by_step(embedded,
         check()
     finally:
         proc._tok_nl.clear()  # the stand-ins were not newline tokens
+
+
+def test_a_feedback_round_plans_on_from_where_the_rejected_plan_came_closest(specs_dir):
+    """Round 1 stops after reaching one goal atom of three; round 2 is asked to plan from
+    the state there (the plain plan prompt of that state, the decoding rules started
+    from that node, policy memory included), and its answer is judged after those steps."""
+    from engine.llm.prompts import problem_prompt, step_line
+    from engine.llm.stateaware import Safe
+    from verifier.planning import solve
+    from verifier.problem_ops import with_initial_state
+
+    spec = load_spec(specs_dir / "devops")
+    problem = load_problem(spec, "p03")
+    checker = Checker(problem, policies=spec.policies, access=spec.access)
+    plan = solve(problem, policies=spec.policies, access=spec.access, timeout_s=60).plan
+    assert plan is not None
+    lines = [step_line(s.action, s.args) for s in plan.steps]
+    states = checker.trajectory(plan)
+    goal = checker.task.literals(problem.goal, {})[0]
+    cut = next(i for i, s in enumerate(states) if goal & s)  # the first goal atom holds
+    assert 0 < cut < len(lines) and goal & ~states[cut]
+    backend = ScriptedBackend([["".join(lines[:cut])], ["".join(lines[cut:])]])
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=2, fallback=False)
+    found, verdict = agent.plan(problem)
+    assert found is not None and verdict.valid
+    assert found.provenance.source == "llm-repaired"
+    assert [r.kept_steps for r in agent.last.rounds] == [0, cut]
+    mid = with_initial_state(problem, checker.task.atoms_of(states[cut]))
+    assert backend.prompts[1] == problem_prompt(mid)
+    rules = backend.states[1]
+    assert isinstance(rules, Safe) and rules.initial()[0] == states[cut]
+    assert rules.initial() == Safe(checker).after(
+        [checker.task.action(s.action, s.args) for s in plan.steps[:cut]])[-1]
+    # without resume the second round gets the explanation, from the start
+    backend = ScriptedBackend([["".join(lines[:cut])], ["".join(lines[cut:])]])
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=2, fallback=False, resume=False)
+    assert agent.plan(problem)[0] is None
+    assert "rejected:" in backend.prompts[1] and agent.last.rounds[1].kept_steps == 0

@@ -120,3 +120,110 @@ def test_steps_left_out_for_static_facts_are_never_applicable(case, choices) -> 
         if not applicable:
             break
         state = applicable[c % len(applicable)].apply(state)
+
+
+class _NoDeadEnds(Safe):
+    """The rules without the dead-end check (every goal counts as reachable)."""
+
+    def goal_reachable(self, state: int, spent: int) -> bool:
+        return True
+
+
+def _robotics(seed: int, size: int | None = None):
+    import random
+
+    from domains.generated import load_generated
+    from domains.robotics.problems import random_problem
+    from verifier.validate import Checker
+
+    spec = load_spec(SPECS / "robotics")
+    problem = load_generated(SPECS / "robotics" / "domain.pddl",
+                             random_problem(random.Random(seed), name=f"t{seed}", size=size))
+    return spec, Checker(problem, policies=spec.policies, access=spec.access)
+
+
+def _can_finish(rules: Safe, node, limit: int = 20_000) -> bool | None:
+    """Whether some plan goes on from ``node`` to where it may end (breadth-first over
+    the rules' nodes); None past ``limit`` nodes."""
+    seen, frontier = {node}, [node]
+    while frontier:
+        nxt = []
+        for n in frontier:
+            options, may_end = rules.options(n)
+            if may_end:
+                return True
+            for m in options.values():
+                if m not in seen:
+                    seen.add(m)
+                    nxt.append(m)
+        if len(seen) > limit:
+            return None
+        frontier = nxt
+    return False
+
+
+def test_a_step_that_strands_an_item_is_not_offered() -> None:
+    """One robot, which may carry each item once (single-handling): putting the item it
+    carries down anywhere but where the goal wants it leaves the goal out of reach, so
+    the rules do not offer it; with a second robot that could carry it on, they do."""
+    from domains.generated import GeneratedProblem, load_generated
+    from verifier.validate import Checker
+
+    spec = load_spec(SPECS / "robotics")
+    levels = ("level0", "level1", "level2", "level3", "level4")
+    init = [("next", a, b) for a, b in zip(levels, levels[1:])] + [
+        ("charger", "dock"), ("connected", "dock", "bay"), ("connected", "bay", "dock"),
+        ("connected", "dock", "b1"), ("connected", "b1", "dock"),
+        ("item-at", "box1", "dock")]
+    robots = {1: ["r1"], 2: ["r1", "r2"]}
+    for n, names in robots.items():
+        facts = init + [f for r in names for f in
+                        (("at", r, "dock"), ("battery", r, "level4"), ("free", r))]
+        objects = tuple((r, "robot") for r in names) + (
+            ("dock", "location"), ("bay", "location"), ("b1", "location"), ("box1", "item"))
+        problem = load_generated(SPECS / "robotics" / "domain.pddl", GeneratedProblem(
+            f"strand{n}", "robotics", objects, tuple(facts), (("item-at", "box1", "b1"),)))
+        rules = Safe(Checker(problem, policies=spec.policies, access=spec.access))
+        node = rules.options(rules.initial())[0]["(pick r1 box1 dock)\n"]
+        node = rules.options(node)[0]["(navigate r1 dock bay level4 level3)\n"]
+        options = rules.options(node)[0]
+        assert ("(place r1 box1 bay)\n" in options) == (n == 2), n
+        assert "(navigate r1 bay dock level3 level2)\n" in options
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), choices=st.lists(st.integers(0, 10_000), max_size=12))
+def test_a_step_left_out_as_a_dead_end_is_one(seed, choices) -> None:
+    """Soundness of the dead-end check: from a step the rules leave out for it, no plan
+    reaches a node where it may end (searched exhaustively without the check)."""
+    _, checker = _robotics(seed, size=1)
+    rules, full = Safe(checker), _NoDeadEnds(checker)
+    node = rules.initial()
+    for c in [*choices, 0]:
+        offered = rules.options(node)[0]
+        for line, nxt in full.options(node)[0].items():
+            if line not in offered:
+                assert _can_finish(full, nxt) in (False, None), line
+        if not offered:
+            return
+        lines = sorted(offered)
+        node = offered[lines[c % len(lines)]]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6))
+def test_the_symbolic_planners_plans_of_random_problems_pass_the_dead_end_check(seed) -> None:
+    """Completeness on generated robotics problems: Fast Downward's plan (policies
+    compiled in) is a path through the rules, dead-end check included."""
+    from verifier.planning import solve
+
+    spec, checker = _robotics(seed)
+    result = solve(checker.problem, policies=spec.policies, access=spec.access,
+                   timeout_s=60, explain=False)
+    if result.plan is None:
+        return  # unsolvable under the policies: nothing to compare
+    rules = Safe(checker)
+    node = rules.initial()
+    for s in result.plan.steps:
+        node = rules.options(node)[0][step_line(s.action, s.args)]
+    assert rules.options(node)[1]
