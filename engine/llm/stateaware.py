@@ -81,6 +81,7 @@ class Safe:
         self.start = start
         self._goal_pos: int | None = None  # the goal's positive atoms; -1: not literals
         self._fixed: int | None = None  # atoms no offered step changes (all bits set else)
+        self._relaxed: dict[int, list[tuple[int, int]]] = {}  # spent atoms -> usable steps
 
     def initial(self) -> Hashable:
         if self.start is not None:
@@ -143,14 +144,19 @@ class Safe:
             return True
         need = self._goal_pos
         reached = state
-        todo = []
-        for ga, _ in self._steps or ():
-            if ga.add & spent & ~state:
-                continue
-            adds = ga.add
-            for _, c_add, _ in ga.conditional:
-                adds |= c_add
-            todo.append((ga.pre_pos, adds & ~spent))
+        todo = self._relaxed.get(spent)
+        if todo is None:  # the steps that add no spent atom, as (preconditions, adds)
+            todo = []
+            for ga, _ in self._steps or ():
+                if ga.add & spent:
+                    continue
+                adds = ga.add
+                for _, c_add, _ in ga.conditional:
+                    adds |= c_add
+                todo.append((ga.pre_pos, adds & ~spent))
+            if len(self._relaxed) > 256:
+                self._relaxed.clear()
+            self._relaxed[spent] = todo
         while need & ~reached:
             rest, before = [], reached
             for pre, adds in todo:
