@@ -10,8 +10,8 @@ verifier faults), that plan's steps up to there kept and the model asked for the
 (the plain plan prompt of that state: the model was trained on such mid-plan problems;
 ``resume=False``, or when no step got closer, the whole prompt again with the
 verifier's explanation: violation kind, rule id, step, failing atoms); then hand over to
-the symbolic planner. A prompt that does not fit in the model's context goes straight to the fallback
-(a feedback prompt that does not fit is replaced by the plain one). Fail closed: a plan
+the symbolic planner. A prompt that does not fit in the model's context goes straight to
+the fallback (a feedback prompt that does not fit is replaced by the plain one). Fail closed: a plan
 leaves the agent only with a ``valid`` verdict from :class:`verifier.validate.Checker`,
 whatever the backend returned.
 """
@@ -193,9 +193,9 @@ class PlannerAgent:
         grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
         base = problem_prompt(problem)
         prompt = base
-        # where this round's proposals start: after ``keep`` (``kept`` steps of a rejected
-        # plan), from the node they reach (``start``: state and policy memory)
-        keep, kept, start = "", 0, None
+        # where this round's proposals start: after ``keep`` (steps of a rejected plan,
+        # as plan text), from the node they reach (``start``: state and policy memory)
+        keep, start = "", None
         last: Verdict | None = None
         for r in range(1, self.rounds + 1):
             t0 = time.perf_counter()
@@ -207,7 +207,7 @@ class PlannerAgent:
                     report.message = str(e)
                     break
                 # the rejected attempt made it too long: plain prompt again
-                prompt, keep, kept, start = base, "", 0, None
+                prompt, keep, start = base, "", None
                 gens = self._generate(prompt, grammar, problem, checker, r, report)
             valid = unparseable = 0
             best: tuple[int, str, Verdict, Plan] | None = None
@@ -237,7 +237,7 @@ class PlannerAgent:
             tokens = sum(g.tokens for g in gens)
             report.unparseable += unparseable
             feedback: tuple[str, ...] = ()
-            round_kept = kept
+            round_kept = keep.count("\n")
             if winner is None and best is not None:
                 feedback = tuple(explain(best[2]))
                 point = (_resume_point(best[3], best[2], checker)
@@ -248,7 +248,7 @@ class PlannerAgent:
                     prompt = problem_prompt(with_initial_state(
                         problem, checker.task.atoms_of(start[0])))
                 else:
-                    keep, kept, start = "", 0, None
+                    keep, start = "", None
                     prompt = feedback_prompt(base, best[1], feedback)
             report.rounds.append(RoundRecord(r, len(gens), valid, unparseable, tokens, seconds,
                                              feedback, round_kept))

@@ -80,7 +80,7 @@ class Safe:
         #: a node the plan goes on from (steps already written: :meth:`after`)
         self.start = start
         self._goal_pos: int | None = None  # the goal's positive atoms; -1: not literals
-        self._fixed: int | None = None  # atoms no offered step changes (all bits set else)
+        self._fixed = -1  # atoms no offered step changes (set with the steps)
         self._relaxed: dict[int, list[tuple[int, int]]] = {}  # spent atoms -> usable steps
 
     def initial(self) -> Hashable:
@@ -112,9 +112,8 @@ class Safe:
         if self._steps is None:  # ground steps with an agent allowed to run them
             self._steps = [(ga, line) for ga, line in _ground_steps(self.task)
                            if self.checker.access.permitted(ga.name, ga.args)]
+            self._fixed = ~_changing(ga for ga, _ in self._steps)  # no offered step changes
         out: dict[str, Hashable] = {}
-        if self._fixed is None:  # atoms no step the rules may offer changes
-            self._fixed = ~_changing(ga for ga, _ in self._steps)
         fixed = self._fixed
         spent = self.progress.spent(memory, state, fixed)
         for ga, line in self._steps:
