@@ -339,7 +339,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from engine.llm import DEFAULT_MODEL_DIR
     from engine.llm.backend import TransformersBackend
-
     from verifier.errors import PlansafeError
 
     model = args.model or DEFAULT_MODEL_DIR

@@ -59,11 +59,11 @@ class Observation:
     not_holds: frozenset[GroundAtom] = frozenset()
 
     @staticmethod
-    def of(holds: Iterable[Any] = (), not_holds: Iterable[Any] = ()) -> "Observation":
+    def of(holds: Iterable[Any] = (), not_holds: Iterable[Any] = ()) -> Observation:
         return Observation(atoms_of(holds), atoms_of(not_holds))
 
     @staticmethod
-    def coerce(value: Any) -> "Observation | None":
+    def coerce(value: Any) -> Observation | None:
         if value is None or isinstance(value, Observation):
             return value
         if isinstance(value, Mapping):
@@ -76,7 +76,7 @@ class Observation:
                 "not_holds": sorted(list(a) for a in self.not_holds)}
 
     @staticmethod
-    def from_json(data: Mapping[str, Any] | None) -> "Observation | None":
+    def from_json(data: Mapping[str, Any] | None) -> Observation | None:
         if data is None:
             return None
         return Observation(frozenset(tuple(a) for a in data.get("holds", ())),

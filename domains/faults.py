@@ -74,11 +74,11 @@ class FaultPlan:
                                     f"{', '.join(FAULT_KINDS)})")
 
     @staticmethod
-    def none() -> "FaultPlan":
+    def none() -> FaultPlan:
         return FaultPlan()
 
     @staticmethod
-    def random(seed: int, rate: float = 0.1, *, permanent: float = 0.0) -> "FaultPlan":
+    def random(seed: int, rate: float = 0.1, *, permanent: float = 0.0) -> FaultPlan:
         """Every kind of recoverable fault at ``rate``; permanent failures only if asked."""
         return FaultPlan(seed=seed, transient=rate, wrong_effect=rate / 2, external=rate / 2,
                          slow=rate / 2, permanent=permanent)
@@ -117,7 +117,7 @@ class FaultPlan:
         return d
 
     @staticmethod
-    def from_json(data: Mapping[str, Any] | None) -> "FaultPlan":
+    def from_json(data: Mapping[str, Any] | None) -> FaultPlan:
         if not data:
             return FaultPlan()
         d = dict(data)

@@ -99,7 +99,7 @@ class Scenario:
         return d
 
     @staticmethod
-    def from_json(d: dict[str, Any]) -> "Scenario":
+    def from_json(d: dict[str, Any]) -> Scenario:
         def atoms(xs: Sequence[str]) -> tuple[GroundAtom, ...]:
             return tuple(tuple(x.split()) for x in xs)
 

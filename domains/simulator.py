@@ -21,7 +21,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from domains.base import (
-    Observation, PermanentToolError, PreconditionFailed, RunInfo, ToolContext,
+    Observation,
+    PermanentToolError,
+    PreconditionFailed,
+    RunInfo,
+    ToolContext,
     TransientToolError,
 )
 from domains.faults import FaultPlan

@@ -153,7 +153,7 @@ class Engine:
         self.last_orders: dict[int, str] = {}
 
     @classmethod
-    def from_spec(cls, path: str | Path, **options: Any) -> "Engine":
+    def from_spec(cls, path: str | Path, **options: Any) -> Engine:
         from verifier.spec import load_spec
 
         return cls(load_spec(path), **options)

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -45,10 +45,10 @@ def _emit(data: Any) -> None:
 def check(
     spec: SpecArg,
     as_json: JsonOpt = False,
-    problem: Annotated[Optional[str], typer.Option(help="analyse only this problem (a file "
+    problem: Annotated[str | None, typer.Option(help="analyse only this problem (a file "
                                                    "or a name in the spec's problems/)")
                        ] = None,
-    horizon: Annotated[Optional[int], typer.Option(help="steps the policy analysis looks "
+    horizon: Annotated[int | None, typer.Option(help="steps the policy analysis looks "
                                                    "ahead (default 12)", min=1)] = None,
 ) -> None:
     """Lint a spec: PDDL, spec.yaml, policies, access rules and every problem; then analyse
@@ -81,9 +81,9 @@ def check(
 @app.command()
 def plan(
     spec: SpecArg,
-    problem: Annotated[Optional[str], typer.Argument(help="PDDL problem file, or the name of "
+    problem: Annotated[str | None, typer.Argument(help="PDDL problem file, or the name of "
                                                      "one in the spec's problems/")] = None,
-    goal: Annotated[Optional[str], typer.Option(help="goal in plain words or as PDDL "
+    goal: Annotated[str | None, typer.Option(help="goal in plain words or as PDDL "
                                                 "(and (p a) ...)")] = None,
     planner: Annotated[str, typer.Option(help="llm | symbolic | auto (language model first, "
                                          "symbolic fallback)")] = "symbolic",
@@ -92,12 +92,12 @@ def plan(
     timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
                          ] = 60.0,
     as_json: JsonOpt = False,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="also write the plan "
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="also write the plan "
                                                    "JSON to this file")] = None,
     k: Annotated[int, typer.Option("--k", help="language-model candidates per round")] = 4,
     rounds: Annotated[int, typer.Option(help="language-model rounds with verifier feedback "
                                         "before the symbolic fallback")] = 3,
-    model: Annotated[Optional[Path], typer.Option(help="local Hugging Face checkpoint folder "
+    model: Annotated[Path | None, typer.Option(help="local Hugging Face checkpoint folder "
                                                   "(default: the embedded model)")] = None,
     decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
                                           "(the plan grammar; each step applicable where it is "
@@ -150,7 +150,7 @@ def validate(
     z3: Annotated[bool, typer.Option("--z3", help="decide with the Z3 encoding, cross-checked "
                                      "by the fast validator (partial-order plans always are)")
                   ] = False,
-    certificate: Annotated[Optional[Path], typer.Option(
+    certificate: Annotated[Path | None, typer.Option(
         help="check that this certificate (JSON, or validate --json output) matches the "
         "spec, problem and plan; exit 1 if it does not")] = None,
 ) -> None:
@@ -207,7 +207,7 @@ def train(
     seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
     data_dir: Annotated[Path, typer.Option(help="cache of generated training problems")
                         ] = Path("build/llm/data"),
-    max_minutes: Annotated[Optional[float], typer.Option(help="stop training after this many "
+    max_minutes: Annotated[float | None, typer.Option(help="stop training after this many "
                                                          "minutes")] = None,
     suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
                                           "state after a teacher prefix, the rest of its plan)")
@@ -220,15 +220,16 @@ def train(
     lr: Annotated[float, typer.Option(help="peak learning rate (warm-up, then cosine decay "
                                       "to 5% of it); lower it when continuing with --init")
                   ] = 1.5e-3,
-    init: Annotated[Optional[Path], typer.Option(help="continue training this checkpoint folder "
+    init: Annotated[Path | None, typer.Option(help="continue training this checkpoint folder "
                                                  "(its weights and tokenizer; --size is then "
                                                  "ignored)")] = None,
-    count: Annotated[Optional[list[str]], typer.Option(
+    count: Annotated[list[str] | None, typer.Option(
         help="random problems of one built-in spec, SPEC=N (repeatable; default "
              "devops=600 documents=400 blocksworld=1200 robotics=800)")] = None,
 ) -> None:
     """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
-    from engine.llm.train import SIZES, TrainConfig, train as run_training
+    from engine.llm.train import SIZES, TrainConfig
+    from engine.llm.train import train as run_training
 
     if size not in SIZES:
         _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
@@ -263,7 +264,7 @@ def train(
 
 # --- runtime: run / runs / show / approve / resume (engine/run_commands.py) ----------------------
 
-JournalOpt = Annotated[Optional[Path], typer.Option(
+JournalOpt = Annotated[Path | None, typer.Option(
     "--journal", help="journal file (default: $PLANSAFE_JOURNAL or .plansafe/journal.sqlite)")]
 
 
@@ -292,14 +293,14 @@ def _run_output(result: dict[str, Any], as_json: bool) -> None:
 @app.command()
 def run(
     spec: SpecArg,
-    problem_arg: Annotated[Optional[str], typer.Argument(
+    problem_arg: Annotated[str | None, typer.Argument(
         metavar="[PROBLEM]", help="problem file or name (same as --problem)")] = None,
-    problem: Annotated[Optional[str], typer.Option(help="PDDL problem file, or the name of "
+    problem: Annotated[str | None, typer.Option(help="PDDL problem file, or the name of "
                                                    "one in the spec's problems/")] = None,
-    goal: Annotated[Optional[str], typer.Option(help="goal in plain words or as PDDL "
+    goal: Annotated[str | None, typer.Option(help="goal in plain words or as PDDL "
                                                 "(and (p a) ...)")] = None,
     journal: JournalOpt = None,
-    faults: Annotated[Optional[str], typer.Option(
+    faults: Annotated[str | None, typer.Option(
         help="fault injection of simulated tools: demo (default) | none | random:SEED[:RATE] "
              "| FILE.json")] = "demo",
     approve_all: Annotated[bool, typer.Option("--approve-all", help="approve every step "
@@ -309,9 +310,9 @@ def run(
     max_replans: Annotated[int, typer.Option(help="replans before the run stops")] = 5,
     planner: Annotated[str, typer.Option(help="symbolic | llm | auto | module:callable (a "
                                          "planner plugged in by name)")] = "symbolic",
-    plan_file: Annotated[Optional[Path], typer.Option("--plan", help="run this plan (needs "
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="run this plan (needs "
                                                       "--certificate)")] = None,
-    certificate: Annotated[Optional[Path], typer.Option(help="certificate JSON (or the "
+    certificate: Annotated[Path | None, typer.Option(help="certificate JSON (or the "
                                                         "output of plansafe validate --json)")
                            ] = None,
     as_json: JsonOpt = False,
@@ -452,9 +453,9 @@ def bench(
                        ] = "devops,documents,robotics",
     systems: Annotated[str, typer.Option(help="comma-separated: rule-based, single-agent, "
                                          "plansafe")] = "rule-based,single-agent,plansafe",
-    n: Annotated[Optional[int], typer.Option("--n", help="only the first N scenarios of each "
+    n: Annotated[int | None, typer.Option("--n", help="only the first N scenarios of each "
                                              "domain", min=1)] = None,
-    out: Annotated[Optional[Path], typer.Option(help="result folder (default: "
+    out: Annotated[Path | None, typer.Option(help="result folder (default: "
                                                 "benchmarks/results/<date>[-quick])")] = None,
     planner: Annotated[str, typer.Option(help="Plansafe's planner: auto (model first, then "
                                          "Fast Downward) | symbolic")] = "auto",

@@ -138,7 +138,7 @@ class Journal(ABC):
             prev, last_id = e.hash, e.id
         return ChainReport(True, n)
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -177,9 +177,8 @@ PlannerFn = Callable[..., Any]  # (problem, *, policies, access, describe, timeo
 def make_planner(spec: Any, kind: str = "symbolic", *, engine: str = "fast-downward"
                  ) -> PlannerFn:
     """The Planner as a function of a problem and the policies/access rules to respect."""
-    from verifier.planning import PlanResult, solve
-
     from engine.pddl_text import problem_on_disk
+    from verifier.planning import PlanResult, solve
 
     if kind == "symbolic":
         def symbolic(problem: Problem, *, policies: Sequence[Policy], access: Any,

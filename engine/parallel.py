@@ -41,8 +41,20 @@ def _instance_masks(task: Task, policies: Sequence[Policy]) -> list[int] | None:
 
 def _atoms_mask(task: Task, f: Any) -> int | None:
     from verifier.model import (
-        Always, And, AtMostOnce, Atom, Const, Eq, Exists, Forall, Imply, Not, Or, Sometime,
-        SometimeAfter, SometimeBefore,
+        Always,
+        And,
+        AtMostOnce,
+        Atom,
+        Const,
+        Eq,
+        Exists,
+        Forall,
+        Imply,
+        Not,
+        Or,
+        Sometime,
+        SometimeAfter,
+        SometimeBefore,
     )
 
     if isinstance(f, Atom):

@@ -138,7 +138,7 @@ class PlannerAgent:
         self.last = AgentReport()
 
     @classmethod
-    def for_planner(cls, spec: Any, planner: PlannerKind, **options: Any) -> "PlannerAgent":
+    def for_planner(cls, spec: Any, planner: PlannerKind, **options: Any) -> PlannerAgent:
         """``llm``: model only; ``symbolic``: planner only; ``auto``: model, then planner."""
         if planner not in PLANNERS:
             raise PlansafeError(f"unknown planner '{planner}' (use llm, symbolic or auto)")

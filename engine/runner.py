@@ -23,7 +23,11 @@ from engine.pddl_text import problem_from_pddl, problem_to_pddl
 from engine.runstate import EXTERNAL, Recorder, RunState, atoms_from_json, atoms_json
 from engine.tools import ToolSet
 from verifier.certificate import (
-    Certificate, CertificateError, certificate_matches, issue_certificate, problem_digest,
+    Certificate,
+    CertificateError,
+    certificate_matches,
+    issue_certificate,
+    problem_digest,
 )
 from verifier.errors import PlansafeError
 from verifier.model import Plan, Problem
@@ -51,7 +55,7 @@ class RunOptions:
                 "parallel": self.parallel}
 
     @staticmethod
-    def from_json(d: dict[str, Any]) -> "RunOptions":
+    def from_json(d: dict[str, Any]) -> RunOptions:
         r = d.get("retry", {})
         return RunOptions(int(d.get("concurrency", 4)), int(d.get("max_replans", 5)),
                           RetryPolicy(int(r.get("max_attempts", 3)), float(r.get("base_s", 0.02)),

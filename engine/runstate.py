@@ -84,7 +84,7 @@ class RunState:
     events: int = 0
 
     @staticmethod
-    def fold(run_id: str, events: Iterable[Event]) -> "RunState":
+    def fold(run_id: str, events: Iterable[Event]) -> RunState:
         st = RunState(run_id)
         for e in events:
             st.apply(e)

@@ -14,8 +14,15 @@ from types import ModuleType
 from typing import Any
 
 from domains.base import (
-    Observation, PermanentToolError, PreconditionFailed, RunInfo, ToolContext, ToolError,
-    TransientToolError, idempotent, is_idempotent,
+    Observation,
+    PermanentToolError,
+    PreconditionFailed,
+    RunInfo,
+    ToolContext,
+    ToolError,
+    TransientToolError,
+    idempotent,
+    is_idempotent,
 )
 from verifier.errors import PlansafeError
 from verifier.model import GroundAtom
@@ -153,7 +160,7 @@ async def call_tool(fn: Callable[..., Any], ctx: ToolContext, *, timeout_s: floa
     if inspect.iscoroutinefunction(fn):
         try:
             result = await asyncio.wait_for(fn(ctx, *ctx.args), timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             ctx.cancel_event.set()
             raise ToolTimeout(f"{_call(ctx)} timed out after {timeout_s:g} s",
                               finished=True) from None
@@ -162,11 +169,11 @@ async def call_tool(fn: Callable[..., Any], ctx: ToolContext, *, timeout_s: floa
     fut = loop.run_in_executor(None, lambda: fn(ctx, *ctx.args))
     try:
         result = await asyncio.wait_for(asyncio.shield(fut), timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         ctx.cancel_event.set()
         try:
             result = await asyncio.wait_for(fut, grace_s if grace_s is not None else timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ToolTimeout(f"{_call(ctx)} timed out after {timeout_s:g} s and did not stop",
                               finished=False) from None
         except TransientToolError:

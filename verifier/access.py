@@ -58,7 +58,7 @@ class AccessRules:
         return tuple(a.name for a in self.agents)
 
     @staticmethod
-    def default(domain: Domain) -> "AccessRules":
+    def default(domain: Domain) -> AccessRules:
         return AccessRules((Agent(DEFAULT_AGENT, tuple(Pattern(a) for a in domain.actions)),))
 
 

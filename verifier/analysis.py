@@ -29,8 +29,18 @@ from verifier.access import AccessRules
 from verifier.encoding import Effects, after_value, atoms_in, to_smt
 from verifier.grounding import Task
 from verifier.model import (
-    Always, AtMostOnce, Formula, GroundAtom, Imply, Not, Plan, Problem, Sometime,
-    SometimeAfter, SometimeBefore, Step,
+    Always,
+    AtMostOnce,
+    Formula,
+    GroundAtom,
+    Imply,
+    Not,
+    Plan,
+    Problem,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Step,
 )
 from verifier.planmodel import Constraint
 from verifier.policy import Policy, ground_policy

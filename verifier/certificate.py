@@ -45,7 +45,7 @@ class Certificate:
         return d
 
     @staticmethod
-    def from_json(data: dict[str, Any]) -> "Certificate":
+    def from_json(data: dict[str, Any]) -> Certificate:
         try:
             return Certificate(
                 id=str(data["id"]), spec_sha256=str(data["spec_sha256"]),

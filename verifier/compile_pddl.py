@@ -25,8 +25,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier.model import (
-    Always, And, AtMostOnce, Atom, Const, Formula, GroundAtom, Not, Or, Problem, Sometime,
-    SometimeAfter, SometimeBefore,
+    Always,
+    And,
+    AtMostOnce,
+    Atom,
+    Const,
+    Formula,
+    GroundAtom,
+    Not,
+    Or,
+    Problem,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
 )
 from verifier.policy import Policy
 

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from verifier.errors import PlansafeError
 from verifier.grounding import Task
 from verifier.model import (
-    And, Atom, Const, Eq, Exists, Forall, Formula, GroundAtom, Imply, Not, Or, Step,
+    And,
+    Atom,
+    Const,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    GroundAtom,
+    Imply,
+    Not,
+    Or,
+    Step,
 )
 from verifier.smt import and_, not_, or_
 

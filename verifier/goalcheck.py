@@ -17,7 +17,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from verifier.model import (
-    Always, And, Atom, Const, Eq, Exists, Forall, Formula, GroundAtom, Imply, Not, Or, Problem,
+    Always,
+    And,
+    Atom,
+    Const,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    GroundAtom,
+    Imply,
+    Not,
+    Or,
+    Problem,
     SometimeAfter,
 )
 from verifier.policy import Policy, ground_policy

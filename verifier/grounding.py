@@ -14,7 +14,18 @@ from typing import TypeAlias
 
 from verifier.errors import PlansafeError
 from verifier.model import (
-    ActionSchema, And, Atom, Const, Eq, Exists, Forall, Formula, GroundAtom, Imply, Not, Or,
+    ActionSchema,
+    And,
+    Atom,
+    Const,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    GroundAtom,
+    Imply,
+    Not,
+    Or,
     Problem,
 )
 

@@ -34,23 +34,23 @@ class Atom:
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    arg: "Formula"
+    arg: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class And:
-    args: tuple["Formula", ...]
+    args: tuple[Formula, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
-    args: tuple["Formula", ...]
+    args: tuple[Formula, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Imply:
-    left: "Formula"
-    right: "Formula"
+    left: Formula
+    right: Formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +62,13 @@ class Eq:
 @dataclass(frozen=True, slots=True)
 class Forall:
     params: tuple[tuple[str, str], ...]  # ((?var, type), ...)
-    body: "Formula"
+    body: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class Exists:
     params: tuple[tuple[str, str], ...]
-    body: "Formula"
+    body: Formula
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,21 @@ from typing import Any
 
 from verifier.errors import PlansafeError, SpecError, did_you_mean
 from verifier.model import (
-    ActionSchema, And, Atom, Const, Domain, Effect, Eq, Exists, Forall, Formula, Imply,
-    LazyUpProblem, Not, Or, Problem,
+    ActionSchema,
+    And,
+    Atom,
+    Const,
+    Domain,
+    Effect,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    Imply,
+    LazyUpProblem,
+    Not,
+    Or,
+    Problem,
 )
 
 __all__ = ["read_problem", "read_domain", "convert_problem", "normalise_pddl", "formula_of"]
@@ -121,8 +134,8 @@ def _pddl_error(error: Exception, path: Path, text: str, names_text: str) -> Spe
 
 
 def _up_reader() -> Any:
-    from unified_planning.io import PDDLReader  # heavy import, lazy
     import unified_planning.shortcuts as up
+    from unified_planning.io import PDDLReader  # heavy import, lazy
 
     up.get_environment().credits_stream = None
     return PDDLReader()

@@ -20,9 +20,9 @@ __all__ = ["Unsupported", "FormulaReader", "TRUE", "FALSE", "conjoin", "negate",
 
 TRUE, FALSE = Const(True), Const(False)
 _NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
-_NUMERIC = frozenset("< > <= >= + - * /".split())
-_NUMERIC_EFFECTS = frozenset("assign increase decrease".split())
-_TEMPORAL = frozenset("always sometime sometime-before sometime-after at-most-once".split())
+_NUMERIC = frozenset(["<", ">", "<=", ">=", "+", "-", "*", "/"])
+_NUMERIC_EFFECTS = frozenset(["assign", "increase", "decrease"])
+_TEMPORAL = frozenset(["always", "sometime", "sometime-before", "sometime-after", "at-most-once"])
 
 
 class Unsupported(Exception):

@@ -24,20 +24,13 @@ from verifier.sexpr import SExpr, SList, Sym, read_sexprs
 __all__ = ["Unsupported", "read_native"]
 
 _REQUIREMENTS = frozenset(
-    ":strips :typing :negative-preconditions :disjunctive-preconditions :equality "
-    ":existential-preconditions :universal-preconditions :quantified-preconditions "
-    ":conditional-effects :fluents :numeric-fluents :adl :durative-actions "
-    ":duration-inequalities :timed-initial-literals :timed-initial-effects :action-costs "
-    ":hierarchy :method-preconditions :constraints :contingent :preferences :time "
-    ":continuous-effects".split())  # unified-planning's list
+    [":strips", ":typing", ":negative-preconditions", ":disjunctive-preconditions", ":equality", ":existential-preconditions", ":universal-preconditions", ":quantified-preconditions", ":conditional-effects", ":fluents", ":numeric-fluents", ":adl", ":durative-actions", ":duration-inequalities", ":timed-initial-literals", ":timed-initial-effects", ":action-costs", ":hierarchy", ":method-preconditions", ":constraints", ":contingent", ":preferences", ":time", ":continuous-effects"])  # unified-planning's list
 _UNSUPPORTED_REQUIREMENTS = frozenset(
-    ":durative-actions :duration-inequalities :timed-initial-literals :timed-initial-effects "
-    ":hierarchy :method-preconditions :contingent :time :continuous-effects".split())
+    [":durative-actions", ":duration-inequalities", ":timed-initial-literals", ":timed-initial-effects", ":hierarchy", ":method-preconditions", ":contingent", ":time", ":continuous-effects"])
 _DOMAIN_SECTIONS = (":requirements", ":types", ":constants", ":predicates", ":functions",
                     ":action")
 _PROBLEM_SECTIONS = (":domain", ":requirements", ":objects", ":init", ":goal", ":metric")
-_UNSUPPORTED_SECTIONS = frozenset(":durative-action :derived :process :event :task :method "
-                                  ":constraints :htn".split())
+_UNSUPPORTED_SECTIONS = frozenset([":durative-action", ":derived", ":process", ":event", ":task", ":method", ":constraints", ":htn"])
 _ORDER_HINT = ("PDDL sections go in this order: " + ", ".join(_DOMAIN_SECTIONS[:-1])
                + ", then the actions")
 

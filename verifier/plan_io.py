@@ -8,7 +8,7 @@ from typing import Any
 
 from verifier.errors import SpecError
 from verifier.model import Plan, Provenance, Step
-from verifier.sexpr import SList, Sym, read_sexprs
+from verifier.sexpr import Sym, read_sexprs
 
 __all__ = ["parse_plan", "read_plan", "plan_to_json", "plan_to_text", "plan_from_calls"]
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from verifier.encoding import Effects, after_value, effects_of, ground_atoms, to_smt
 from verifier.grounding import Task
 from verifier.model import (
-    Always, AtMostOnce, Formula, GroundAtom, Sometime, SometimeAfter, SometimeBefore, Step,
+    Always,
+    AtMostOnce,
+    Formula,
+    GroundAtom,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Step,
     Temporal,
 )
 from verifier.policy import Policy, ground_policy

@@ -18,8 +18,26 @@ from typing import Any, Literal
 
 from verifier.errors import PlansafeError
 from verifier.model import (
-    Always, And, AtMostOnce, Atom, Const, Eq, Exists, Forall, Formula, Imply, Not, Or, Plan,
-    Problem, Provenance, Sometime, SometimeAfter, SometimeBefore, Step, Verdict,
+    Always,
+    And,
+    AtMostOnce,
+    Atom,
+    Const,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    Imply,
+    Not,
+    Or,
+    Plan,
+    Problem,
+    Provenance,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Step,
+    Verdict,
 )
 from verifier.policy import Policy
 
@@ -252,7 +270,8 @@ _COST_TABLE_FEATURES = frozenset({"REAL_NUMBERS_IN_ACTIONS_COST", "UNDEFINED_INI
 
 def _solve_here(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
     import unified_planning.shortcuts as up
-    from unified_planning.engines import CompilationKind, PlanGenerationResultStatus as S
+    from unified_planning.engines import CompilationKind
+    from unified_planning.engines import PlanGenerationResultStatus as S
 
     up.get_environment().credits_stream = None
     back = None

@@ -13,8 +13,23 @@ from dataclasses import dataclass
 
 from verifier.errors import SpecError, did_you_mean
 from verifier.model import (
-    Always, And, AtMostOnce, Atom, Const, Domain, Eq, Exists, Forall, Formula, Imply, Not, Or,
-    Sometime, SometimeAfter, SometimeBefore, Temporal,
+    Always,
+    And,
+    AtMostOnce,
+    Atom,
+    Const,
+    Domain,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    Imply,
+    Not,
+    Or,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Temporal,
 )
 from verifier.sexpr import SExpr, SList, Sym, read_sexpr
 

@@ -24,8 +24,26 @@ from typing import Any
 
 from verifier.access import AccessRules, Agent, Pattern
 from verifier.model import (
-    Always, And, AtMostOnce, Atom, Eq, Exists, Forall, Formula, GroundAtom, Imply, LazyUpProblem,
-    Not, Or, Problem, Sometime, SometimeAfter, SometimeBefore, Step, Temporal, Violation,
+    Always,
+    And,
+    AtMostOnce,
+    Atom,
+    Eq,
+    Exists,
+    Forall,
+    Formula,
+    GroundAtom,
+    Imply,
+    LazyUpProblem,
+    Not,
+    Or,
+    Problem,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Step,
+    Temporal,
+    Violation,
 )
 from verifier.policy import Policy, ground_policy
 

@@ -26,7 +26,12 @@ from dataclasses import dataclass
 from verifier.encoding import after_value, atoms_in, ground_atoms, literal, to_smt
 from verifier.grounding import Task
 from verifier.model import (
-    Always, AtMostOnce, GroundAtom, Sometime, SometimeAfter, SometimeBefore,
+    Always,
+    AtMostOnce,
+    GroundAtom,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
 )
 from verifier.order import PartialOrder
 from verifier.planmodel import Constraint, PlanModel

@@ -22,7 +22,7 @@ class Sym:
 class SList:
     """A parenthesised list with the position of its opening parenthesis."""
 
-    items: tuple["SExpr", ...]
+    items: tuple[SExpr, ...]
     line: int
     col: int
 

@@ -28,8 +28,15 @@ from pathlib import Path
 
 from verifier.model import Plan, Problem, Step, Verdict
 from verifier.plangen import (
-    MUTATIONS, World, ground_actions, nearly_valid_plans, partial_order_plans, problems,
-    run_plan, sequential_plans, states,
+    MUTATIONS,
+    World,
+    ground_actions,
+    nearly_valid_plans,
+    partial_order_plans,
+    problems,
+    run_plan,
+    sequential_plans,
+    states,
 )
 from verifier.policy import Policy
 from verifier.spec import Spec, load_problem, load_spec

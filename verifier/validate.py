@@ -9,8 +9,19 @@ from verifier.access import AccessRules
 from verifier.errors import did_you_mean
 from verifier.grounding import GroundAction, Task
 from verifier.model import (
-    Always, AtMostOnce, Atom, Formula, GroundAtom, Plan, Problem, Sometime, SometimeAfter,
-    SometimeBefore, Step, Verdict, Violation, format_atom,
+    Always,
+    AtMostOnce,
+    Atom,
+    Formula,
+    GroundAtom,
+    Plan,
+    Problem,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Step,
+    Verdict,
+    Violation,
 )
 from verifier.policy import GroundConstraint, Policy, ground_policy, render
 

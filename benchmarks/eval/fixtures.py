@@ -20,8 +20,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from domains.scenarios import (DOMAINS, FAILURES, Scenario, failures_for, generate_suite,
-                               load_suite, save_suite)
+from domains.scenarios import (
+    DOMAINS,
+    FAILURES,
+    Scenario,
+    failures_for,
+    generate_suite,
+    load_suite,
+    save_suite,
+)
 
 __all__ = ["FIXTURES", "load_fixtures", "quick_subset", "main"]
 

@@ -54,7 +54,7 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
         if s not in SYSTEMS:
             raise ValueError(f"unknown system {s!r} (use {', '.join(SYSTEMS)})")
     t0 = time.perf_counter()
-    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     folder = Path(out) if out is not None else RESULTS / (today + ("-quick" if quick else ""))
     outcomes: list[dict[str, Any]] = []
     for path in from_outcomes:  # runs made earlier (e.g. one process per domain), merged

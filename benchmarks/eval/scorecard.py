@@ -169,7 +169,7 @@ def _recorded_llm() -> dict[str, Any]:
                          "run plansafe bench without --quick"}
     import datetime as dt
 
-    when = dt.datetime.fromtimestamp(LLM_RECORDED.stat().st_mtime, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(LLM_RECORDED.stat().st_mtime, dt.UTC)
     try:
         data = json.loads(LLM_RECORDED.read_text())
     except (OSError, json.JSONDecodeError) as e:

@@ -77,7 +77,7 @@ class Outcome:
 class _Run:
     """A baseline's handle on one run: the world (observed) and tool calls with retries."""
 
-    def __init__(self, bench: "Bench", spec: Any, scenario: Scenario, problem: Any,
+    def __init__(self, bench: Bench, spec: Any, scenario: Scenario, problem: Any,
                  run_id: str, tools: Any) -> None:
         from domains.base import RunInfo
 

@@ -15,7 +15,6 @@ import time
 import warnings
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,8 +315,8 @@ class TransformersBackend(ModelBackend):
     def __init__(self, model_dir: str | Path, *, device: str = "auto",
                  threads: int | None = None, cache_size: int = 64) -> None:
         os.environ.setdefault("TORCH_COMPILE_DISABLE", "1")  # else ~20 s on the first mask
-        import torch
         import outlines
+        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 

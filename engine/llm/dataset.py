@@ -150,8 +150,8 @@ def generate_records(spec_name: str, n: int, *, seed: int = 0, workers: int = 2,
     With ``sink``, records are appended to that JSONL file as chunks finish, and seeds
     already there are not solved again (an interrupted run resumes).
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     base = seed * 1_000_003 + BUILTIN_SPECS.index(spec_name) * 100_000_007
     done: dict[int, dict[str, Any] | None] = {}
@@ -530,8 +530,8 @@ def generate_detours(records: dict[str, list[dict[str, Any]]], n: int, *, seed: 
     """:func:`detour_records` for every record, ``n`` tries each (in ``workers``
     processes), cached as ``folder/<spec>-<seed>-detours<n>-<records>.jsonl`` (a cache
     made from another number of records is not reused)."""
-    from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     out: dict[str, list[dict[str, Any]]] = {}
     for spec_name, recs in records.items():

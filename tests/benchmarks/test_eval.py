@@ -11,7 +11,12 @@ import pytest
 from benchmarks.eval.fixtures import load_fixtures, quick_subset
 from benchmarks.eval.harness import Trace, audit_run
 from domains.scenarios import (
-    DOMAINS, MAX_SIZE, Scenario, failures_for, load_suite, save_suite,
+    DOMAINS,
+    MAX_SIZE,
+    Scenario,
+    failures_for,
+    load_suite,
+    save_suite,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,9 +18,9 @@ def test_realized_drift_is_the_simulators(specs_dir, tmp_path) -> None:  # noqa:
     tools = ToolSet(spec.tools)
     state = frozenset(problem.init)
     # the first applicable action of p01, with an external fault before it
-    from verifier.grounding import Task
-
     import itertools
+
+    from verifier.grounding import Task
 
     task = Task(problem)
     mask = task.mask(problem.init)

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domains.base import (
-    Observation, PermanentToolError, PreconditionFailed, RunInfo, ToolContext, TransientToolError,
+    Observation,
+    PermanentToolError,
+    PreconditionFailed,
+    RunInfo,
+    ToolContext,
+    TransientToolError,
 )
 from domains.faults import FaultPlan, ScheduledFault
 from domains.world import WorldStore

@@ -14,7 +14,15 @@ from typing import Any
 
 from verifier.access import AccessRules
 from verifier.model import (
-    Always, AtMostOnce, Plan, Problem, Provenance, Sometime, SometimeAfter, SometimeBefore, Step,
+    Always,
+    AtMostOnce,
+    Plan,
+    Problem,
+    Provenance,
+    Sometime,
+    SometimeAfter,
+    SometimeBefore,
+    Step,
 )
 from verifier.planning import PlanResult
 from verifier.policy import Policy

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from engine.journal import (
-    FORMAT_VERSION, GENESIS, Journal, JournalError, MemoryJournal, SQLiteJournal, open_journal,
+    FORMAT_VERSION,
+    GENESIS,
+    Journal,
+    JournalError,
+    MemoryJournal,
+    SQLiteJournal,
+    open_journal,
 )
 
 

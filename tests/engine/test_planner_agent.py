@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from engine.llm.backend import Generation, ModelBackend
 from engine.planner import PlannerAgent
 from verifier.errors import PlansafeError
-from verifier.spec import load_problem, load_spec
 from verifier.grounding import Task
+from verifier.spec import load_problem, load_spec
 from verifier.validate import Checker
 
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from engine.llm.prompts import step_line
 from engine.llm.stateaware import Applicable, Safe, rules_for
+from tests.verifier.test_progress import CASES, _checker
 from verifier.model import Plan
 from verifier.plan_io import parse_plan
 from verifier.spec import load_spec
-from tests.verifier.test_progress import CASES, _checker
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 

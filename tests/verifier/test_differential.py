@@ -117,7 +117,7 @@ def _static_candidates(task: Task, problem: Problem) -> list[GroundAction]:
     return [a for a in actions if not a.pre_pos & false_static]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def setup(name: str) -> Setup:
     _, folder, dom, prob, completion, max_walk = next(d for d in DOMAINS if d[0] == name)
     problem = read_problem(IPC / folder / dom, IPC / folder / prob)

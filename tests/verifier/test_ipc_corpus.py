@@ -50,7 +50,7 @@ ALL_PAIRS = _pairs()
 PAIRS = _pairs(slow_after=DEFAULT_PER_DOMAIN)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _problem(domain: str, domain_file: str, problem_file: str) -> Problem:
     return read_problem(IPC / domain / domain_file, IPC / domain / problem_file)
 

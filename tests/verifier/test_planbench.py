@@ -42,7 +42,7 @@ def _llm_plans() -> list[object]:
         pytest.param(None, None, id="no-data")]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _problem(n: int) -> Problem:
     return read_problem(BENCH / "domain.pddl", BENCH / "instances" / f"instance-{n}.pddl")
 

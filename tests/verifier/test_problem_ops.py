@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from verifier.model import Plan, Step
 from verifier.problem_ops import (
-    check_trajectory, forbid_calls, residual_policies, with_initial_state,
+    check_trajectory,
+    forbid_calls,
+    residual_policies,
+    with_initial_state,
 )
 from verifier.spec import load_problem, load_spec
 from verifier.validate import Checker
