@@ -287,8 +287,15 @@ class Engine:
         return _sync(self.aresume(run_id, **kw))
 
     def approve(self, run_id: str, step: str, *, approved: bool = True, by: str = "api",
-                reason: str = "") -> Event:
-        """Approve (or reject) a step of a run; ``resume`` then goes on."""
+                reason: str = "", call: str | None = None, generation: int | None = None
+                ) -> Event:
+        """Approve (or reject) a step of a run; ``resume`` then goes on.
+
+        The approval binds to the step's exact ground action, agent and plan generation (a
+        replan that reuses the id for another call waits for a new approval). ``call`` (e.g.
+        ``"(deploy web prod)"``) and ``generation``, when given, must match the step as the
+        journal has it now, so an approver never authorises a call they did not see.
+        """
         state = RunState.fold(run_id, self.journal.events(run_id))
         if not state.started:
             raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
@@ -300,8 +307,16 @@ class Engine:
             raise PlansafeError(f"step {step} {s.call} does not need approval")
         if s.status in ("completed", "superseded"):
             raise PlansafeError(f"step {step} is already {s.status}")
-        return self.journal.append(run_id, "approval", {"step": step, "approved": approved,
-                                                        "by": by, "reason": reason})
+        if call is not None and " ".join(call.strip().strip("()").split()) != " ".join(
+                (s.action, *s.args)):
+            raise PlansafeError(f"step {step} of run {run_id} is now {s.call} (generation "
+                                f"{s.gen}), not {call}; nothing approved")
+        if generation is not None and generation != s.gen:
+            raise PlansafeError(f"step {step} of run {run_id} belongs to generation {s.gen}, "
+                                f"not {generation}; nothing approved")
+        return self.journal.append(run_id, "approval", {
+            "step": step, "approved": approved, "by": by, "reason": reason,
+            "generation": s.gen, "action": s.action, "args": list(s.args), "agent": s.agent})
 
     def result(self, run_id: str) -> RunResult:
         state = RunState.fold(run_id, self.journal.events(run_id))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,8 +40,12 @@ __all__ = ["Generation", "Outcome", "Executor", "idempotency_key", "sequential_d
 _RETRY = object()
 
 
-def idempotency_key(run_id: str, step_id: str) -> str:
-    return hashlib.sha256(f"{run_id}:{step_id}".encode()).hexdigest()[:32]
+def idempotency_key(run_id: str, step_id: str, gen: int = 0, agent: str | None = None,
+                    action: str = "", args: tuple[str, ...] = ()) -> str:
+    """The key a tool sees: bound to the exact call (run, step, generation, agent, action,
+    arguments), so a replan that reuses a step id for another call gets a new key."""
+    text = json.dumps([run_id, step_id, gen, agent, action, list(args)], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -199,15 +204,19 @@ class Executor:
         """None: run it; "wait": needs an approval not given yet; a Failure: rejected."""
         if not self.spec.needs_approval(s.action, s.args):
             return None
-        decision = self.state.approvals.get(s.id)
+        decision = self.state.approvals.get(s.binding)
         if decision is None and self.approvals == "auto":
             self.rec.emit("approval", {"step": s.id, "approved": True, "by": "auto",
-                                       "reason": "approvals=auto"})
-            decision = self.state.approvals.get(s.id)
+                                       "reason": "approvals=auto", "generation": s.gen,
+                                       "action": s.action, "args": list(s.args),
+                                       "agent": s.agent})
+            decision = self.state.approvals.get(s.binding)
         if decision is None:
-            if s.id not in self.state.requested:
+            if s.binding not in self.state.requested:
                 self.rec.emit("approval-requested", {"step": s.id, "call": s.call,
-                                                     "agent": s.agent})
+                                                     "agent": s.agent, "generation": s.gen,
+                                                     "action": s.action,
+                                                     "args": list(s.args)})
                 self.rec.emit("message", {"from": "executor", "to": "approver",
                                           "about": "approval", "step": s.id, "call": s.call})
             return "wait"
@@ -234,7 +243,7 @@ class Executor:
         tool = self.tools.tool(s.action)
         idem = self.tools.idempotent(s.action)
         timeout_s = self.tools.timeout_s(s.action)
-        key = s.key or idempotency_key(self.info.run_id, s.id)
+        key = s.key or idempotency_key(self.info.run_id, s.id, s.gen, s.agent, s.action, s.args)
         while True:
             attempt = s.attempts + 1
             self.rec.emit("step-intent", {"step": s.id, "gen": g.gen, "action": s.action,

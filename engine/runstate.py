@@ -10,6 +10,7 @@ tools observed but no step made).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,13 +18,23 @@ from typing import Any
 from engine.journal import Event, Journal
 from verifier.model import GroundAtom
 
-__all__ = ["RunState", "StepRecord", "Recorder", "atoms_json", "atoms_from_json", "EXTERNAL"]
+__all__ = ["RunState", "StepRecord", "Recorder", "atoms_json", "atoms_from_json", "EXTERNAL",
+           "approval_binding"]
 
 EXTERNAL = "external"
 
 
 def atoms_json(atoms: Iterable[GroundAtom]) -> list[list[str]]:
     return sorted(list(a) for a in atoms)
+
+
+def approval_binding(gen: int, agent: str | None, action: str, args: Iterable[str]) -> str:
+    """What an approval binds to: the exact ground action, its agent and the plan generation.
+
+    A replan that reuses a step id for another action (or another agent, or simply a new
+    generation) gets a new binding, so it waits for an approval of its own.
+    """
+    return json.dumps([int(gen), agent, action, list(args)], separators=(",", ":"))
 
 
 def atoms_from_json(data: Iterable[Iterable[str]] | None) -> frozenset[GroundAtom]:
@@ -50,6 +61,11 @@ class StepRecord:
     def call(self) -> str:
         return "(" + " ".join((self.action, *self.args)) + ")"
 
+    @property
+    def binding(self) -> str:
+        """The key an approval of this step must carry (see :func:`approval_binding`)."""
+        return approval_binding(self.gen, self.agent, self.action, self.args)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "action": self.action, "args": list(self.args),
                                "agent": self.agent, "status": self.status,
@@ -71,6 +87,7 @@ class RunState:
     belief: set[GroundAtom] = field(default_factory=set)
     trajectory: list[tuple[str, frozenset[GroundAtom], frozenset[GroundAtom]]] = \
         field(default_factory=list)
+    # approvals and requests keyed by the step's binding (generation, agent, ground action)
     approvals: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
     requested: set[str] = field(default_factory=set)
     forbidden: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
@@ -168,15 +185,20 @@ class RunState:
             if add or delete:
                 self._change(EXTERNAL, add, delete)
         elif k == "approval-requested":
-            self.requested.add(p["step"])
             s = self.steps.get(p["step"])
+            if s is not None:
+                self.requested.add(s.binding)
             if s is not None and s.status == "pending":
                 s.status = "waiting-approval"
         elif k == "approval":
-            self.approvals[p["step"]] = (bool(p["approved"]), str(p.get("by", "")),
-                                         str(p.get("reason", "")))
+            if "generation" not in p or "action" not in p:
+                return  # an approval that names no exact call (an older format) binds nothing
+            key = approval_binding(int(p["generation"]), p.get("agent"), str(p["action"]),
+                                   [str(a) for a in p.get("args", [])])
+            self.approvals[key] = (bool(p["approved"]), str(p.get("by", "")),
+                                   str(p.get("reason", "")))
             s = self.steps.get(p["step"])
-            if s is not None and s.status == "waiting-approval":
+            if s is not None and s.binding == key and s.status == "waiting-approval":
                 s.status = "pending" if p["approved"] else "rejected"
         elif k == "failure":
             self.open_failure = p

@@ -156,9 +156,8 @@ def test_approval_given_while_waiting_in_process(make_engine) -> None:  # noqa: 
 
     def approver(ev: Any) -> None:
         if ev.kind == "approval-requested":
-            threading.Timer(0.3, lambda: e.journal.append(
-                ev.run_id, "approval", {"step": ev.payload["step"], "approved": True,
-                                        "by": "timer"})).start()
+            threading.Timer(0.3, lambda: e.approve(ev.run_id, ev.payload["step"],
+                                                   by="timer")).start()
 
     assert e.run("p02", on_event=approver).status == "completed"
 
