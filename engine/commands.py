@@ -49,10 +49,13 @@ def check_spec(path: Path, *, problem: str | None = None, horizon: int | None = 
         if spec.spec_path is not None and spec.tools and action not in spec.tools:
             warnings.append(f"no tool bound to '{action}'")
     warnings.extend(_vacuous_everywhere(analyses))
+    from verifier.lint import rule_warnings
+
+    warnings.extend(str(w) for w in rule_warnings(spec.policies, spec.domain))
     return {
         "status": "ok" if not errors else "error",
         "spec": spec.name,
-        "domain": str(spec.domain_path),
+        "domain": str(spec.source_domain_path or spec.domain_path),
         "policies": [{"id": p.id, "rule": p.text, "says": p.says} for p in spec.policies],
         "agents": list(spec.access.names),
         "problems": problems,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from verifier.errors import SpecError, did_you_mean
 from verifier.model import (
@@ -33,6 +34,9 @@ from verifier.model import (
 )
 from verifier.sexpr import SExpr, SList, Sym, read_sexpr
 
+if TYPE_CHECKING:
+    from verifier.action_rules import ActionRule
+
 __all__ = [
     "Policy", "PolicyRule", "GroundConstraint", "parse_policy_rule", "parse_formula",
     "ground_policy", "render", "OPERATORS",
@@ -53,6 +57,10 @@ class Policy:
     path: str = "spec.yaml"
     line: int = 1
     col: int = 1
+    # an action rule (verifier.action_rules): compiled into the domain when the spec is
+    # loaded; ``rule`` is then the empty ``(and)`` and the validator names this policy when
+    # a step is refused by the rule's auxiliary atom
+    action: ActionRule | None = None
 
 
 @dataclass(frozen=True, slots=True)

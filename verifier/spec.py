@@ -11,8 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from verifier.access import AccessRules, Agent, Pattern, parse_pattern
+from verifier.action_rules import (
+    compile_domain_text,
+    compiled_domain_path,
+    is_action_rule,
+    parse_action_rule,
+)
 from verifier.errors import SpecError, did_you_mean
-from verifier.model import Domain, Problem
+from verifier.model import And, Domain, Problem
 from verifier.policy import Policy, parse_policy_rule
 
 __all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]
@@ -42,13 +48,16 @@ class Spec:
     tools: dict[str, str] = field(default_factory=dict)
     describe: dict[str, str] = field(default_factory=dict)
     problems: dict[str, Path] = field(default_factory=dict)
+    # the author's domain file when ``domain_path`` is a compiled copy (action rules)
+    source_domain_path: Path | None = None
 
     def needs_approval(self, action: str, args: tuple[str, ...]) -> bool:
         return any(p.matches(action, args) for p in self.approval)
 
     def files(self) -> tuple[Path, ...]:
         """The files whose bytes define this spec (for certificates)."""
-        return tuple(p for p in (self.domain_path, self.spec_path) if p is not None)
+        return tuple(p for p in (self.source_domain_path or self.domain_path, self.spec_path)
+                     if p is not None)
 
 
 # --- YAML with positions ----------------------------------------------------------------------
@@ -241,11 +250,25 @@ def load_spec(path: str | Path) -> Spec:
         seen.add(pm.id)
         pos = where(items["rule"][1])
         src, line, col = _scalar_source(items["rule"][1], pm.rule, text)
+        if is_action_rule(src):
+            action_rule = parse_action_rule(src, domain, path=sp, line=line, col=col)
+            policies.append(Policy(pm.id, And(()), pm.rule, pm.says, **pos, action=action_rule))
+            continue
         rule = parse_policy_rule(src, domain, path=sp, line=line, col=col)
         policies.append(Policy(pm.id, rule, pm.rule, pm.says, **pos))
 
+    source_domain_path: Path | None = None
+    action_rules = [(p.id, p.action) for p in policies if p.action is not None]
+    if action_rules:  # compiled into the domain: every reader of domain_path sees them
+        compiled = compile_domain_text(domain_path.read_text(encoding="utf-8"), domain,
+                                       action_rules, path=str(domain_path))
+        source_domain_path, domain_path = domain_path, compiled_domain_path(domain_path,
+                                                                            compiled)
+        domain = read_domain(domain_path)
+
     return Spec(
         name=model.name, root=root, domain=domain, domain_path=domain_path, spec_path=spec_path,
+        source_domain_path=source_domain_path,
         summary=model.summary, policies=tuple(policies), access=access, approval=approval,
         tools=dict(model.tools), describe=dict(model.describe),
         problems=_problems(root / model.problems) if model.problems else {},

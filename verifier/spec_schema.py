@@ -16,7 +16,10 @@ class AgentModel(BaseModel):
 class PolicyModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="stable id, e.g. test-before-deploy")
-    rule: str = Field(description="PDDL3-style rule, e.g. (forall (?s - service) (always ...))")
+    rule: str = Field(description="a PDDL3-style state rule, e.g. (forall (?s - service) "
+                      "(always ...)), or an action rule on steps: (at-most-once-action "
+                      "(administer ?d ?p ?n) per ?d), (only-after-action (dispense ?d ?x) "
+                      "(verify ?d ?y)), (never-after-action (dispense ?d ?ph) (verify ?d ?ph))")
     says: str | None = Field(default=None, description="the rule in plain words")
 
 

@@ -193,6 +193,9 @@ class Checker:
         task = self.task
         missing = task.atoms_of(ga.pre_pos & ~state)
         present = task.atoms_of(ga.pre_neg & state)
+        ruled = self._action_rule_violation(step, state, [*missing, *present])
+        if ruled is not None:
+            return ruled
         parts = [self._say(a) for a in sorted(missing)]
         parts += [f"not {self._say(a)}" for a in sorted(present)]
         if not parts and ga.pre_test is not None:
@@ -201,6 +204,27 @@ class Checker:
         return Violation("precondition", f"step {step.id} {desc} cannot run: needs "
                          + "; ".join(parts), step.id,
                          atoms=tuple(sorted(missing)) + tuple(sorted(present)))
+
+    def _action_rule_violation(self, step: Step, state: int, atoms: Sequence[GroundAtom]
+                               ) -> Violation | None:
+        """A step refused by an action rule (verifier.action_rules) is a policy violation
+        naming the rule, when the rest of its precondition holds."""
+        from verifier.action_rules import AUX_PREFIX, explain, refusing_atom
+
+        if any(not a[0].startswith(AUX_PREFIX) for a in atoms):
+            return None  # a real precondition is missing: report that
+        for p in self.policies:
+            if p.action is None:
+                continue
+            atom = refusing_atom(p.id, p.action, step.action, step.args,
+                                 lambda a: self.task.holds(a, state))
+            if atom is None:
+                continue
+            says = f" ({p.says.rstrip('.')})" if p.says else ""
+            return Violation("policy", f"policy {p.id}{says} violated: step {step.id} "
+                             f"{self._say_action(step)} is refused: {explain(p.action, atom)}",
+                             step.id, rule=p.id, atoms=(atom,))
+        return None
 
     def _goal_violation(self, state: int) -> Violation:
         atoms = _goal_atoms(self.problem.goal)

@@ -1,0 +1,5 @@
+(define (problem p02)
+  (:domain hospital)
+  (:objects amox1 - dose alice - patient drhouse - doctor phil pia - pharmacist nina - nurse)
+  (:init (for amox1 alice))
+  (:goal (and (charted amox1))))

@@ -1,0 +1,83 @@
+"""Warnings for rules that cannot do what their ``says`` suggests (``plansafe check``).
+
+A state rule is judged on states: ``(at-most-once (administered ?d))`` counts how often the
+atom *becomes true*, so when no action ever deletes ``administered`` it can become true only
+once and the rule is never broken, however many times the dose is given. Authors who meant
+"the action runs at most once" should write an action rule (:mod:`verifier.action_rules`);
+each warning names that rewrite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from verifier.model import And, AtMostOnce, Atom, Domain, Forall, Temporal
+from verifier.policy import Policy, PolicyRule
+
+__all__ = ["RuleWarning", "rule_warnings"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleWarning:
+    policy: str
+    message: str
+    rewrite: str | None = None
+    path: str = "spec.yaml"
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        hint = f" (rewrite: {self.rewrite})" if self.rewrite else ""
+        return f"{self.path}:{self.line}:{self.col}: policy {self.policy}: {self.message}{hint}"
+
+
+def _operators(rule: PolicyRule) -> Iterator[Temporal]:
+    if isinstance(rule, And):
+        for r in rule.args:
+            yield from _operators(r)  # type: ignore[arg-type]
+    elif isinstance(rule, Forall):
+        yield from _operators(rule.body)  # type: ignore[arg-type]
+    else:
+        yield rule
+
+
+def _deleted(domain: Domain) -> frozenset[str]:
+    return frozenset(e.atom.pred for a in domain.actions.values() for e in a.effects
+                     if not e.positive)
+
+
+def _rewrites(domain: Domain, pred: str) -> list[str]:
+    """``at-most-once-action`` rules on the actions that add ``pred``."""
+    out = []
+    for a in domain.actions.values():
+        for e in a.effects:
+            if e.positive and e.atom.pred == pred:
+                pattern = "(" + " ".join((a.name, *(v for v, _ in a.params))) + ")"
+                per = [x for x in e.atom.args if x.startswith("?")]
+                out.append(f"(at-most-once-action {pattern}"
+                           + (f" per {' '.join(dict.fromkeys(per))}" if per else "") + ")")
+                break
+    return out
+
+
+def rule_warnings(policies: tuple[Policy, ...] | list[Policy], domain: Domain
+                  ) -> list[RuleWarning]:
+    """Rules that no plan can break because of how the domain is written."""
+    deleted = _deleted(domain)
+    out: list[RuleWarning] = []
+    for p in policies:
+        if p.action is not None:
+            continue
+        for op in _operators(p.rule):
+            if isinstance(op, AtMostOnce) and isinstance(op.arg, Atom) \
+                    and op.arg.pred not in deleted:
+                rewrites = _rewrites(domain, op.arg.pred)
+                atom = "(" + " ".join((op.arg.pred, *op.arg.args)) + ")"
+                out.append(RuleWarning(
+                    p.id, f"at-most-once {atom} can never be broken: no action deletes "
+                    f"'{op.arg.pred}', so it becomes true at most once in every plan "
+                    "(at-most-once counts states, not actions)",
+                    " or ".join(rewrites) or None, p.path, p.line, p.col))
+                break
+    return out
