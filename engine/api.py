@@ -138,6 +138,7 @@ class Engine:
         self.world = None if world is None else str(world)
         self.options = options or RunOptions()
         self.tools = ToolSet(spec.tools, overrides=tools,
+                             adapters=getattr(spec, "adapters", None),
                              default_timeout_s=self.options.tool_timeout_s)
         self.planner_ref = planner if isinstance(planner, str) else \
             f"{getattr(planner, '__module__', '?')}:{getattr(planner, '__qualname__', '?')}"

@@ -49,6 +49,10 @@ def check_spec(path: Path, *, problem: str | None = None, horizon: int | None = 
         if spec.spec_path is not None and spec.tools and action not in spec.tools:
             warnings.append(f"no tool bound to '{action}'")
     warnings.extend(_vacuous_everywhere(analyses))
+    if getattr(spec, "adapters", None):  # shell/http/mcp tools: MCP servers started, checked
+        from engine.adapters import check_bindings
+
+        errors.extend(check_bindings(spec.adapters))
     from verifier.lint import rule_warnings
 
     warnings.extend(str(w) for w in rule_warnings(spec.policies, spec.domain))

@@ -63,9 +63,12 @@ class ToolSet:
 
     def __init__(self, bindings: Mapping[str, str], *,
                  overrides: Mapping[str, Callable[..., Any]] | None = None,
-                 default_timeout_s: float = 30.0) -> None:
+                 default_timeout_s: float = 30.0,
+                 adapters: Mapping[str, Any] | None = None) -> None:
         self.bindings = dict(bindings)
         self.overrides = dict(overrides or {})
+        # shell / http / mcp bindings (verifier.tool_binding.ToolBinding), by action
+        self.adapters = dict(adapters or {})
         self.default_timeout_s = default_timeout_s
         self._cache: dict[str, Callable[..., Any]] = {}
 
@@ -74,6 +77,10 @@ class ToolSet:
         if fn is None:
             if action in self.overrides:
                 fn = self.overrides[action]
+            elif action in self.adapters:
+                from engine.adapters import make_tool
+
+                fn = make_tool(self.adapters[action])
             elif action in self.bindings:
                 fn = load_callable(self.bindings[action])
             else:
@@ -100,7 +107,7 @@ class ToolSet:
         """The modules of the tools in use (a wrapper made with functools.wraps counts as
         its tool's module): their ``setup``/``observe`` hooks serve the run."""
         names = dict.fromkeys(ref.partition(":")[0] for a, ref in self.bindings.items()
-                              if a not in self.overrides)
+                              if a not in self.overrides and a not in self.adapters)
         for action, fn in self.overrides.items():
             names[getattr(fn, "__module__", "") or ""] = None
             ref = self.bindings.get(action)

@@ -20,6 +20,7 @@ from verifier.action_rules import (
 from verifier.errors import SpecError, did_you_mean
 from verifier.model import And, Domain, Problem
 from verifier.policy import Policy, parse_policy_rule
+from verifier.tool_binding import ToolBinding, read_binding
 
 __all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]
 
@@ -46,6 +47,7 @@ class Spec:
     access: AccessRules = field(default_factory=lambda: AccessRules(()))
     approval: tuple[Pattern, ...] = ()
     tools: dict[str, str] = field(default_factory=dict)
+    adapters: dict[str, ToolBinding] = field(default_factory=dict)  # shell/http/mcp tools
     describe: dict[str, str] = field(default_factory=dict)
     problems: dict[str, Path] = field(default_factory=dict)
     # the author's domain file when ``domain_path`` is a compiled copy (action rules)
@@ -217,10 +219,17 @@ def load_spec(path: str | Path) -> Spec:
         if k.value not in domain.actions:
             raise SpecError(f"tools: unknown action '{k.value}'", **where(k),
                             hint=did_you_mean(k.value, domain.actions))
+    adapters: dict[str, ToolBinding] = {}
     for k, v in _mapping_items(top.get("tools", (None, None))[1]).values():
-        if ":" not in str(v.value):
+        bound = model.tools[k.value]
+        if not isinstance(bound, str):
+            params = tuple(p.lstrip("?") for p, _t in domain.actions[k.value].params)
+            adapters[k.value] = read_binding(k.value, params, bound, v, path=sp,
+                                             spec_dir=str(root.resolve()))
+        elif ":" not in str(v.value):
             raise SpecError(f"tool for '{k.value}' must be 'module:callable'", **where(v),
-                            hint="for example domains.devops.tools:deploy")
+                            hint="for example domains.devops.tools:deploy, or a mapping with "
+                            "'adapter: shell|http|mcp' (docs/TOOLS_ADAPTERS.md)")
 
     agents: list[Agent] = []
     if model.agents is None:
@@ -270,7 +279,9 @@ def load_spec(path: str | Path) -> Spec:
         name=model.name, root=root, domain=domain, domain_path=domain_path, spec_path=spec_path,
         source_domain_path=source_domain_path,
         summary=model.summary, policies=tuple(policies), access=access, approval=approval,
-        tools=dict(model.tools), describe=dict(model.describe),
+        tools={a: (t if isinstance(t, str) else adapters[a].ref)
+               for a, t in model.tools.items()},
+        adapters=adapters, describe=dict(model.describe),
         problems=_problems(root / model.problems) if model.problems else {},
     )
 

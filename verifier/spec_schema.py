@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SpecFile", "AgentModel", "PolicyModel"]
+__all__ = ["SpecFile", "AgentModel", "PolicyModel", "ToolBindingModel", "ErrorRuleModel"]
 
 
 class AgentModel(BaseModel):
@@ -23,6 +25,39 @@ class PolicyModel(BaseModel):
     says: str | None = Field(default=None, description="the rule in plain words")
 
 
+class ErrorRuleModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    match: str = Field(description="regular expression searched in the tool's error text")
+    holds: list[str] = Field(default_factory=list, description="atoms observed to hold")
+    not_holds: list[str] = Field(default_factory=list, description="atoms observed not to hold")
+    retry: bool = Field(default=False, description="the error is transient (worth retrying)")
+
+
+class ToolBindingModel(BaseModel):
+    """A tool run by an adapter (docs/TOOLS_ADAPTERS.md) instead of ``module:callable``."""
+
+    model_config = ConfigDict(extra="forbid")
+    adapter: Literal["shell", "http", "mcp"]
+    command: list[str] | None = Field(default=None, description="shell: argv template; mcp: "
+                                      "the stdio server's command")
+    url: str | None = Field(default=None, description="http: URL template; mcp: streamable "
+                            "HTTP server URL")
+    method: str = Field(default="POST", description="http: the method")
+    tool: str | None = Field(default=None, description="mcp: the server's tool name")
+    args: dict[str, Any] | None = Field(default=None, description="mcp: arguments template; "
+                                        "http: JSON body template")
+    headers: dict[str, str] = Field(default_factory=dict, description="http: header templates")
+    idempotent: bool = Field(default=False, description="safe to call twice with one key")
+    retries: int = Field(default=2, ge=0, le=10,
+                         description="http: retries of an idempotent tool")
+    env: list[str] = Field(default_factory=list, description="environment variables used in "
+                           "templates")
+    secrets: list[str] = Field(default_factory=list, description="environment variables used "
+                               "in templates, never written to the journal or a log")
+    timeout_s: float | None = Field(default=None, gt=0)
+    on_error: list[ErrorRuleModel] = Field(default_factory=list)
+
+
 class SpecFile(BaseModel):
     """The schema of ``spec.yaml``."""
 
@@ -34,5 +69,5 @@ class SpecFile(BaseModel):
     describe: dict[str, str] = Field(default_factory=dict)
     agents: dict[str, AgentModel] | None = None
     approval: list[str] = Field(default_factory=list)
-    tools: dict[str, str] = Field(default_factory=dict)
+    tools: dict[str, str | ToolBindingModel] = Field(default_factory=dict)
     policies: list[PolicyModel] = Field(default_factory=list)

@@ -1,0 +1,51 @@
+"""Tool adapters: ``shell``, ``http`` and ``mcp`` tools bound in ``spec.yaml`` as mappings.
+
+:func:`make_tool` turns a :class:`~verifier.tool_binding.ToolBinding` into a tool callable
+``tool(ctx, *args)`` with ``timeout_s`` and ``idempotent`` attributes, the same contract as a
+``module:callable`` tool (:mod:`domains.base`). Each adapter module is imported only when a
+spec uses it. See docs/TOOLS_ADAPTERS.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from verifier.errors import PlansafeError
+from verifier.tool_binding import ToolBinding
+
+__all__ = ["ADAPTERS", "make_tool", "check_bindings"]
+
+#: scheme -> "module:class" of the adapter (a class taking the binding).
+ADAPTERS: dict[str, str] = {
+    "shell": "engine.adapters.shell:ShellTool",
+    "http": "engine.adapters.http:HttpTool",
+    "mcp": "engine.adapters.mcp:McpTool",
+}
+
+
+def make_tool(binding: ToolBinding) -> Callable[..., Any]:
+    ref = ADAPTERS.get(binding.adapter)
+    if ref is None:
+        raise binding.error(f"unknown tool adapter '{binding.adapter}'",
+                            hint=f"adapters: {', '.join(ADAPTERS)}")
+    module, _, cls = ref.partition(":")
+    factory = getattr(importlib.import_module(module), cls)
+    tool: Callable[..., Any] = factory(binding)
+    return tool
+
+
+def check_bindings(bindings: dict[str, ToolBinding]) -> list[str]:
+    """What ``plansafe check`` says about adapter bindings beyond their syntax: each MCP
+    server is started, its tools listed, and each binding's arguments template checked
+    against the tool's input schema. Returns ``file:line:col: message (hint)`` errors."""
+    mcp = {a: b for a, b in bindings.items() if b.adapter == "mcp"}
+    if not mcp:
+        return []
+    from engine.adapters.mcp import check_mcp_bindings
+
+    try:
+        return check_mcp_bindings(list(mcp.values()))
+    except PlansafeError as e:
+        return [str(e)]
