@@ -276,6 +276,7 @@ class Engine:
 
     async def aresume(self, run_id: str, *, on_event: Callable[[Event], Any] | None = None
                       ) -> RunResult:
+        self.journal.require_intact(run_id)  # the options below come from the journal
         events = self.journal.events(run_id, kinds=("run-started",))
         if not events:
             raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
@@ -297,6 +298,7 @@ class Engine:
         ``"(deploy web prod)"``) and ``generation``, when given, must match the step as the
         journal has it now, so an approver never authorises a call they did not see.
         """
+        self.journal.require_intact(run_id)  # never approve on a forged or broken journal
         state = RunState.fold(run_id, self.journal.events(run_id))
         if not state.started:
             raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")

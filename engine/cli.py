@@ -380,6 +380,8 @@ def show(
         _fail(e, as_json)
     if as_json:
         _emit(data)
+        if not data["chain"]["ok"]:
+            raise typer.Exit(2)
         return
     from engine.render import console
 
@@ -392,6 +394,8 @@ def show(
     c = data["chain"]
     out.print(f"journal chain: {'[green]intact[/]' if c['ok'] else '[red]BROKEN[/] ' + c['message']}"
               f" ({c['checked']} events)")
+    if not c["ok"]:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -498,6 +502,15 @@ def bench(
 
         typer.echo(markdown_table(report))
         typer.echo(f"\nreport: {report['folder']}/report.md")
+
+
+def _add_audit() -> None:
+    from engine.audit import audit_app
+
+    app.add_typer(audit_app, name="audit")
+
+
+_add_audit()
 
 
 def main() -> None:

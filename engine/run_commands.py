@@ -146,10 +146,12 @@ def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: 
 
 
 def _started(journal: Path, run_id: str) -> dict[str, Any]:
+    """The run's ``run-started`` payload, read only from a journal whose chain verifies."""
     if not journal.exists():
         raise PlansafeError(f"no journal at {journal} (give --journal or set PLANSAFE_JOURNAL)")
     j = open_journal(journal)
     try:
+        j.require_intact(run_id)
         ev = j.events(run_id, kinds=("run-started",))
     finally:
         j.close()
@@ -158,12 +160,16 @@ def _started(journal: Path, run_id: str) -> dict[str, Any]:
     return ev[0].payload
 
 
+# The planners a resume may pick by the name the journal recorded; the journal never names
+# code to import (a ``module:callable`` planner recorded there resumes with the symbolic one).
+_RESUME_PLANNERS = ("symbolic", "llm", "auto")
+
+
 def resume_run(run_id: str, *, journal: Path, progress: bool) -> dict[str, Any]:
     started = _started(journal, run_id)
     planner = started.get("planner") or "symbolic"
     eng = _engine(Path(started["spec"]), journal,
-                  planner=planner if planner in ("symbolic", "llm", "auto") or ":" in planner
-                  else "symbolic")
+                  planner=planner if planner in _RESUME_PLANNERS else "symbolic")
     try:
         return eng.resume(run_id, on_event=Progress() if progress else None).to_json()
     finally:
@@ -266,12 +272,19 @@ def show_run(run_id: str, *, journal: Path) -> dict[str, Any]:
         events = j.events(run_id)
         if not events:
             raise PlansafeError(f"no run {run_id!r} in {journal} (see plansafe runs)")
-        st = RunState.fold(run_id, events)
-        spec = load_spec(st.started["spec"])
-        result = result_of(st, spec, j).to_json()
         chain = j.verify_chain()
+        st = RunState.fold(run_id, events)
+        try:
+            spec = load_spec(st.started["spec"])
+            result = result_of(st, spec, j).to_json()
+        except (PlansafeError, KeyError) as e:
+            if chain.ok:
+                raise
+            result = {"status": st.status, "replans": st.replans, "violations_executed": 0,
+                      "error": f"cannot read the run: {e}"}
         return {"run": run_id, "result": result, "timeline": timeline(events),
                 "events": [e.to_json() for e in events],
-                "chain": {"ok": chain.ok, "checked": chain.checked, "message": chain.message}}
+                "chain": {"ok": chain.ok, "checked": chain.checked, "message": chain.message,
+                          "bad_event": chain.bad_id}}
     finally:
         j.close()

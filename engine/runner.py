@@ -168,15 +168,19 @@ class RunDriver:
     # --- resuming -----------------------------------------------------------------------------
 
     async def resume(self, run_id: str) -> RunState:
-        events = self.journal.events(run_id)
-        if not events:
-            raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
+        # The lease first, then the events: a resume that stalled before taking the lease
+        # reads the run as the process that held it left it (finished: nothing to do).
         if not self.journal.acquire(run_id, self.owner):
             raise PlansafeError(f"run {run_id} is being driven by a live process; wait for it")
         try:
+            events = self.journal.events(run_id)
+            if not events:
+                raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
+            self.journal.require_intact(run_id)  # never act on a forged or broken journal
             state = RunState.fold(run_id, events)
             if state.status in ("completed", "stopped", "refused"):
                 return state
+            self._check_spec(state)
             rec = Recorder(self.journal, state, self.on_event)
             rec.emit("run-resumed", {"pid": os.getpid(), "after_event": state.last_id})
             base = self._base(state)
@@ -192,6 +196,22 @@ class RunDriver:
             return await self._drive(rec, replanner)
         finally:
             self.journal.release(run_id, self.owner)
+
+    def _check_spec(self, state: RunState) -> None:
+        """The spec's files must be those the run's latest plan was certified against (a
+        swapped or edited spec folder is refused before any of its tools is loaded)."""
+        from verifier.certificate import files_digest
+
+        if state.gen < 0 or state.gen not in state.plans:
+            return
+        cert = state.plans[state.gen].get("certificate") or {}
+        want = cert.get("spec_sha256")
+        have = files_digest(self.spec.files())
+        if want != have:
+            raise CertificateError(f"run {state.run_id}: the spec's files ({self.spec.root}) "
+                                   f"differ from those generation {state.gen} was certified "
+                                   f"against (spec sha256 {str(want)[:12]}…, now "
+                                   f"{have[:12]}…); refusing to resume")
 
     # --- the loop -----------------------------------------------------------------------------
 
