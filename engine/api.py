@@ -20,9 +20,10 @@ from engine.journal import Event, Journal, open_journal
 from engine.runner import RunDriver, RunOptions, problem_from_pddl
 from engine.runstate import EXTERNAL, RunState, atoms_json
 from engine.tools import ToolSet
-from verifier.certificate import Certificate, issue_certificate, problem_digest
+from verifier.certificate import Certificate
 from verifier.errors import PlansafeError
 from verifier.model import GroundAtom, Plan, Problem, Verdict, Violation
+from verifier.verify import Verification
 
 __all__ = ["Engine", "RunResult", "CertifiedPlan", "NoPlanError", "DEFAULT_JOURNAL",
            "result_of"]
@@ -139,7 +140,8 @@ class Engine:
         self.options = options or RunOptions()
         self.tools = ToolSet(spec.tools, overrides=tools,
                              adapters=getattr(spec, "adapters", None),
-                             default_timeout_s=self.options.tool_timeout_s)
+                             default_timeout_s=self.options.tool_timeout_s,
+                             search_path=(Path(spec.root).resolve(),))
         self.planner_ref = planner if isinstance(planner, str) else \
             f"{getattr(planner, '__module__', '?')}:{getattr(planner, '__qualname__', '?')}"
         if callable(planner):
@@ -190,23 +192,22 @@ class Engine:
         return with_goal(base, translate_goal(self.spec, base, goal).goal)
 
     def verify(self, plan: Plan | CertifiedPlan, problem: str | Path | Problem | None = None,
-               *, goal: str | None = None) -> CertifiedPlan | Verdict:
-        """Verify a plan: a :class:`CertifiedPlan` when valid, else the (invalid) Verdict."""
-        from verifier.validate import Checker
+               *, goal: str | None = None, z3: bool = False) -> Verification:
+        """Verify a plan: its verdict and, when valid, its certificate (a
+        :class:`~verifier.verify.Verification`; ``engine.run`` accepts a valid one).
+
+        The same code path as ``plansafe validate`` (:func:`verifier.verify.verify`): a
+        partial-order plan (and every plan with ``z3``) goes through the Z3 checker, which
+        proves every schedule safe or gives one that is not. A problem read unchanged from
+        its file is certified by the file's digest (so both give one certificate id); one
+        built in memory by a digest of its content, policies and access rules."""
+        from verifier.verify import verify
 
         if isinstance(plan, CertifiedPlan):
             prob, plan = plan.problem, plan.plan
         else:
             prob = self.problem(problem, goal=goal)
-        verdict = Checker(prob, policies=self.spec.policies, access=self.spec.access,
-                          describe=self.spec.describe).check(plan)
-        if not verdict.valid:
-            return verdict
-        checked = verdict.plan or plan
-        cert = issue_certificate(verdict, spec_files=self.spec.files(), plan=checked,
-                                 problem_sha256=problem_digest(prob, policies=self.spec.policies,
-                                                               access=self.spec.access))
-        return CertifiedPlan(checked, cert, verdict, prob)
+        return verify(self.spec, prob, plan, z3=z3)
 
     def plan(self, problem: str | Path | Problem | None = None, *, goal: str | None = None
              ) -> CertifiedPlan:
@@ -217,11 +218,11 @@ class Engine:
         if result.plan is None:
             raise NoPlanError(f"no plan ({result.status}): {result.message}",
                               blocking=tuple(result.blocking), status=result.status)
-        out = self.verify(result.plan, prob)
-        if not isinstance(out, CertifiedPlan):
+        checked = self.verify(result.plan, prob)
+        if checked.certificate is None:
             raise NoPlanError("the Planner's plan failed verification: "
-                              + "; ".join(v.message for v in out.violations[:3]))
-        return out
+                              + "; ".join(v.message for v in checked.verdict.violations[:3]))
+        return CertifiedPlan(checked.plan, checked.certificate, checked.verdict, prob)
 
     # --- running -------------------------------------------------------------------------------
 
@@ -247,12 +248,19 @@ class Engine:
                          on_event=on_event, z3check=_z3check_adapter(),
                          planner_ref=self.planner_ref)
 
-    async def arun(self, problem: str | Path | Problem | CertifiedPlan | None = None, *,
+    async def arun(self,
+                   problem: str | Path | Problem | CertifiedPlan | Verification | None = None,
+                   *,
                    goal: str | None = None, plan: Plan | None = None,
                    certificate: Certificate | None = None,
                    on_event: Callable[[Event], Any] | None = None, faults: Any = None,
                    approvals: str | None = None, run_id: str | None = None) -> RunResult:
-        if isinstance(problem, CertifiedPlan):
+        if isinstance(problem, Verification):
+            if problem.certificate is None:
+                raise PlansafeError(f"the plan is {problem.status}: only a certified plan runs "
+                                    "(see its verdict's violations)")
+            plan, certificate, prob = problem.plan, problem.certificate, problem.problem
+        elif isinstance(problem, CertifiedPlan):
             plan, certificate, prob = problem.plan, problem.certificate, problem.problem
         else:
             prob = self.problem(problem, goal=goal)
@@ -269,8 +277,8 @@ class Engine:
         self.last_orders = driver.orders
         return result_of(state, self.spec, self.journal, orders=driver.orders, base=prob)
 
-    def run(self, problem: str | Path | Problem | CertifiedPlan | None = None, **kw: Any
-            ) -> RunResult:
+    def run(self, problem: str | Path | Problem | CertifiedPlan | Verification | None = None,
+            **kw: Any) -> RunResult:
         """Run to the end (or to an approval); see :meth:`arun` for the options."""
         return _sync(self.arun(problem, **kw))
 

@@ -54,8 +54,10 @@ def check_spec(path: Path, *, problem: str | None = None, horizon: int | None = 
 
         errors.extend(check_bindings(spec.adapters))
     from verifier.lint import rule_warnings
+    from verifier.toolcheck import check_tool_bindings
 
     warnings.extend(str(w) for w in rule_warnings(spec.policies, spec.domain))
+    errors.extend(str(e) for e in check_tool_bindings(spec))  # resolved, never imported
     return {
         "status": "ok" if not errors else "error",
         "spec": spec.name,
@@ -223,23 +225,12 @@ def validate_plan(spec_path: Path, problem_ref: str, plan_ref: str, *,
     """Validate a plan. Partial-order plans (and every plan with ``z3``) go through the Z3
     checker, which proves every schedule safe or gives one that is not."""
     from verifier.plan_io import read_plan
-    from verifier.validate import Checker
+    from verifier.verify import verify
 
     spec, problem = _problem_and_spec(spec_path, problem_ref)
     plan = read_plan(plan_ref, stdin_text=stdin_text)
-    opts = dict(policies=spec.policies, access=spec.access, describe=spec.describe)
-    if z3 or not plan.is_sequential:
-        from verifier.z3check import Z3Checker
-
-        verdict = Z3Checker(problem, **opts).check(plan)
-    else:
-        verdict = Checker(problem, **opts).check(plan)
-    cert = None
-    if verdict.valid and verdict.plan is not None:
-        from verifier.certificate import issue_certificate
-
-        cert = issue_certificate(verdict, spec_files=spec.files(),
-                                 problem_file=Path(problem.path), plan=verdict.plan)
+    checked = verify(spec, problem, plan, z3=z3)  # the one code path (Engine.verify too)
+    verdict, cert = checked.verdict, checked.certificate
     out = verdict_to_json(verdict, cert)
     if certificate_file is not None:
         out["certificate_check"] = _check_certificate(certificate_file, spec, problem,

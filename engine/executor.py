@@ -252,10 +252,12 @@ class Executor:
             ctx = ToolContext(self.info.run_id, s.id, s.agent, key, s.action, s.args, attempt,
                               timeout_s, self.info.world)
             t0 = time.perf_counter()
+            printed: dict[str, str] = {}  # what the tool printed: journaled, never shown
             try:
                 async with self._sem:
-                    obs = await call_tool(tool, ctx, timeout_s=timeout_s)
+                    obs = await call_tool(tool, ctx, timeout_s=timeout_s, output=printed)
             except Exception as e:  # noqa: BLE001 - every tool error is classified
+                self._journal_output(s.id, attempt, printed)
                 kind, retryable = classify(e, idempotent=idem)
                 if kind == "timeout" and not retryable:
                     res = await self._after_unclear(g, s, ga, attempt, str(e))
@@ -287,7 +289,17 @@ class Executor:
                 missing = tuple(sorted(seen.not_holds)) if seen is not None else ()
                 return Failure(kind, str(e) or type(e).__name__, s.id, call, s.agent, attempt,
                                missing)
+            self._journal_output(s.id, attempt, printed)
             return self._record_success(g, s, ga, attempt, obs, time.perf_counter() - t0)
+
+    def _journal_output(self, step: str, attempt: int, printed: dict[str, str]) -> None:
+        """A tool's stdout/stderr, as a journal message (kept out of the command's output)."""
+        if printed.get("stdout") or printed.get("stderr"):
+            limit = 64_000
+            self.rec.emit("message", {"from": "tool", "to": "journal", "about": "output",
+                                      "step": step, "attempt": attempt,
+                                      "stdout": printed.get("stdout", "")[-limit:],
+                                      "stderr": printed.get("stderr", "")[-limit:]})
 
     def _record_success(self, g: Generation, s: StepRecord, ga: GroundAction, attempt: int,
                         obs: Observation | None, seconds: float, *, recovered: bool = False

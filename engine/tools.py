@@ -7,9 +7,13 @@ The tool contract (:class:`ToolContext`, :class:`Observation`, the error types) 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import inspect
-from collections.abc import Callable, Mapping
+import io
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -64,7 +68,13 @@ class ToolSet:
     def __init__(self, bindings: Mapping[str, str], *,
                  overrides: Mapping[str, Callable[..., Any]] | None = None,
                  default_timeout_s: float = 30.0,
-                 adapters: Mapping[str, Any] | None = None) -> None:
+                 adapters: Mapping[str, Any] | None = None,
+                 search_path: Iterable[str | Path] = ()) -> None:
+        # the spec folder is on the module path, so a spec's own tool module beside its
+        # spec.yaml imports without PYTHONPATH (appended: installed modules come first)
+        for folder in search_path:
+            if str(folder) not in sys.path:
+                sys.path.append(str(folder))
         self.bindings = dict(bindings)
         self.overrides = dict(overrides or {})
         # shell / http / mcp bindings (verifier.tool_binding.ToolBinding), by action
@@ -155,15 +165,69 @@ class ToolSet:
         return None
 
 
+class _Router(io.TextIOBase):
+    """Stands in for ``sys.stdout`` / ``sys.stderr``: what a tool prints while its call is
+    captured (a context variable, so concurrent tools keep apart) goes to that call's
+    buffer, everything else to the stream it replaced."""
+
+    def __init__(self, stream: Any, which: int) -> None:
+        self.stream, self.which = stream, which
+
+    def write(self, text: str) -> int:
+        bufs = _CAPTURE.get()
+        if bufs is None:
+            return int(self.stream.write(text) or 0)
+        bufs[self.which].write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if _CAPTURE.get() is None:
+            self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+_CAPTURE: contextvars.ContextVar[tuple[io.StringIO, io.StringIO] | None] = \
+    contextvars.ContextVar("plansafe_tool_output", default=None)
+
+
+def _route_output() -> None:
+    if not isinstance(sys.stdout, _Router):
+        sys.stdout = _Router(sys.stdout, 0)
+    if not isinstance(sys.stderr, _Router):
+        sys.stderr = _Router(sys.stderr, 1)
+
+
 async def call_tool(fn: Callable[..., Any], ctx: ToolContext, *, timeout_s: float,
-                    grace_s: float | None = None) -> Observation | None:
+                    grace_s: float | None = None, output: dict[str, str] | None = None
+                    ) -> Observation | None:
     """Call ``fn(ctx, *ctx.args)`` with a timeout; sync tools run in a worker thread.
 
     On timeout the context is marked cancelled. An async tool is cancelled outright; a
     sync tool's thread is given ``grace_s`` (default: the timeout again) to notice and
     stop: if it finishes, its real result or error counts; if not, :class:`ToolTimeout`
     says ``finished=False`` (its effect on the world is unknown).
+
+    With ``output`` (a dict), what the tool prints is captured, not shown: its
+    ``"stdout"`` and ``"stderr"`` are filled in (also when the tool fails) for the journal.
     """
+    if output is None:
+        return await _call_tool(fn, ctx, timeout_s=timeout_s, grace_s=grace_s)
+    _route_output()
+    bufs = (io.StringIO(), io.StringIO())
+    token = _CAPTURE.set(bufs)
+    try:
+        return await _call_tool(fn, ctx, timeout_s=timeout_s, grace_s=grace_s, bufs=bufs)
+    finally:
+        _CAPTURE.reset(token)
+        output["stdout"], output["stderr"] = bufs[0].getvalue(), bufs[1].getvalue()
+
+
+async def _call_tool(fn: Callable[..., Any], ctx: ToolContext, *, timeout_s: float,
+                     grace_s: float | None = None,
+                     bufs: tuple[io.StringIO, io.StringIO] | None = None
+                     ) -> Observation | None:
     if inspect.iscoroutinefunction(fn):
         try:
             result = await asyncio.wait_for(fn(ctx, *ctx.args), timeout_s)
@@ -173,7 +237,15 @@ async def call_tool(fn: Callable[..., Any], ctx: ToolContext, *, timeout_s: floa
                               finished=True) from None
         return Observation.coerce(result)
     loop = asyncio.get_running_loop()
-    fut = loop.run_in_executor(None, lambda: fn(ctx, *ctx.args))
+
+    def in_thread() -> Any:
+        token = _CAPTURE.set(bufs)  # this worker thread's context
+        try:
+            return fn(ctx, *ctx.args)
+        finally:
+            _CAPTURE.reset(token)
+
+    fut = loop.run_in_executor(None, in_thread)
     try:
         result = await asyncio.wait_for(asyncio.shield(fut), timeout_s)
     except TimeoutError:

@@ -15,6 +15,8 @@ __all__ = ["prescribe", "verify", "dispense", "administer", "chart"]
 
 
 def prescribe(ctx: ToolContext, dose: str, patient: str, doctor: str) -> dict[str, Any]:
+    # what a tool prints goes to the run's journal, never into `plansafe run --json`
+    print(f"order entered: {dose} for {patient} by {doctor}")
     return {"holds": [("prescribed", dose)]}
 
 

@@ -60,15 +60,20 @@ def test_state_rule_version_certifies_the_double_dose_but_check_warns(tmp_path: 
     assert w.policy == "one-dose" and w.rewrite == ACTION_RULE
     assert w.path.endswith("spec.yaml") and w.line > 1
 
-    from engine.commands import check_spec
+    import json
 
-    report = check_spec(dst, problem="p02", analysis_timeout_s=1.0)
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    result = CliRunner().invoke(app, ["check", str(dst), "--problem", "p02", "--json"])
+    report = json.loads(result.stdout)
     assert any("one-dose" in x and ACTION_RULE in x for x in report["warnings"])
     assert report["domain"] == str(dst / "domain.pddl")  # the author's file, not the compiled one
 
 
 def test_the_planner_respects_action_rules() -> None:
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     spec = load_spec(HOSPITAL)
     result = solve(load_problem(spec, "p02"), policies=spec.policies, access=spec.access,
