@@ -513,6 +513,23 @@ def _add_audit() -> None:
 _add_audit()
 
 
+@app.command("mcp")
+def mcp_serve(
+    specs: Annotated[list[Path], typer.Argument(help="spec directories to serve")],
+    journal: Annotated[Path | None, typer.Option(
+        help="journal of the runs (default .plansafe/journal.sqlite)")] = None,
+) -> None:
+    """Serve specs as an MCP server over stdio (tools: specs, check, plan, validate, run,
+    status, approve), for agent frameworks and IDEs."""
+    from engine.mcp_server import serve
+
+    try:
+        serve(specs, journal=journal)
+    except PlansafeError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     app()
 

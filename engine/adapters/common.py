@@ -18,7 +18,7 @@ from domains.base import (
     ToolError,
     TransientToolError,
 )
-from verifier.tool_binding import PLACEHOLDER, ToolBinding
+from verifier.tool_binding import PLACEHOLDER, ToolBinding, placeholders
 
 __all__ = ["Values", "values_for", "server_values", "render", "observation_from",
            "error_from"]
@@ -40,21 +40,28 @@ class Values:
         return text
 
 
-def _environment(binding: ToolBinding) -> tuple[dict[str, str], tuple[str, ...]]:
+def _environment(binding: ToolBinding, required: set[str] | None = None
+                 ) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The binding's ``env`` and ``secrets`` values; a missing one is an error when it is
+    ``required`` (default: all of them), else left out."""
     out: dict[str, str] = {}
     for name in (*binding.env, *binding.secrets):
         value = os.environ.get(name)
+        if value is None and required is not None and name not in required:
+            continue
         if value is None:
             raise PermanentToolError(f"{binding.action}: environment variable {name} is not set "
                                      f"(spec {binding.path}:{binding.line})")
         out[name] = value
-    secrets = tuple(sorted((out[s] for s in binding.secrets), key=len, reverse=True))
+    secrets = tuple(sorted((out[s] for s in binding.secrets if s in out), key=len,
+                           reverse=True))
     return out, secrets
 
 
 def server_values(binding: ToolBinding) -> Values:
     """Values for a server command (fixed for the run: built-ins and environment)."""
-    env, secrets = _environment(binding)
+    used = set(placeholders([*binding.command, binding.url or ""]))
+    env, secrets = _environment(binding, used)
     return Values({"python": sys.executable, "spec_dir": binding.spec_dir, **env}, secrets)
 
 

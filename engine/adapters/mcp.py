@@ -137,7 +137,7 @@ def connection(binding: ToolBinding) -> _Connection:
     command = tuple(str(c) for c in render(list(binding.command), values))
     url = render(binding.url, values) if binding.url else None
     env = {**stdio.get_default_environment(),
-           **{n: values.names[n] for n in (*binding.env, *binding.secrets)}}
+           **{n: values.names[n] for n in (*binding.env, *binding.secrets) if n in values.names}}
     key = (command, url, tuple(sorted(env.items())))
     with _LOCK:
         conn = _CONNECTIONS.get(key)
