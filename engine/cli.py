@@ -513,6 +513,15 @@ def _add_audit() -> None:
 _add_audit()
 
 
+def _add_serve() -> None:
+    from engine.console.command import serve
+
+    app.command("serve")(serve)
+
+
+_add_serve()
+
+
 @app.command("mcp")
 def mcp_serve(
     specs: Annotated[list[Path], typer.Argument(help="spec directories to serve")],
