@@ -539,6 +539,42 @@ def mcp_serve(
         raise typer.Exit(2) from None
 
 
+@app.command()
+def event(
+    run_id: Annotated[str, typer.Argument(metavar="RUN")],
+    name: Annotated[str, typer.Argument(help="the event a step waits for (its 'event:')")],
+    data: Annotated[str | None, typer.Option(help="JSON object; 'holds' / 'not_holds' "
+                                             "become the waiting step's observation")] = None,
+    journal: JournalOpt = None,
+) -> None:
+    """Post an outside event to a run: its step waiting for NAME completes (at once if the run
+    is live, on `plansafe resume` if its process is gone)."""
+    import json as _json
+
+    from engine.adapters.event import post_event
+    from engine.journal import open_journal
+    from engine.run_commands import journal_path
+
+    try:
+        path = journal_path(journal)
+        payload = _json.loads(data) if data else {}
+        if not isinstance(payload, dict):
+            raise PlansafeError("--data must be a JSON object")
+        j = open_journal(path)
+        try:
+            known = bool(j.events(run_id, kinds=("run-started",)))
+        finally:
+            j.close()
+        if not known:
+            raise PlansafeError(f"no run {run_id!r} in {path} (see plansafe runs)")
+        post_event(path, run_id, name, payload)
+    except ValueError as e:
+        _fail(PlansafeError(f"--data is not JSON: {e}"), False)
+    except PlansafeError as e:
+        _fail(e, False)
+    typer.echo(f"event {name} posted to {run_id}")
+
+
 def main() -> None:
     app()
 

@@ -37,13 +37,15 @@ class ToolBindingModel(BaseModel):
     """A tool run by an adapter (docs/TOOLS_ADAPTERS.md) instead of ``module:callable``."""
 
     model_config = ConfigDict(extra="forbid")
-    adapter: Literal["shell", "http", "mcp"]
+    adapter: Literal["shell", "http", "mcp", "event"]
     command: list[str] | None = Field(default=None, description="shell: argv template; mcp: "
                                       "the stdio server's command")
     url: str | None = Field(default=None, description="http: URL template; mcp: streamable "
                             "HTTP server URL")
     method: str = Field(default="POST", description="http: the method")
     tool: str | None = Field(default=None, description="mcp: the server's tool name")
+    event: str | None = Field(default=None, description="event: the name (template) of the "
+                              "outside event the step waits for (plansafe event RUN NAME)")
     args: dict[str, Any] | None = Field(default=None, description="mcp: arguments template; "
                                         "http: JSON body template")
     headers: dict[str, str] = Field(default_factory=dict, description="http: header templates")

@@ -32,7 +32,7 @@ from verifier.errors import SpecError, did_you_mean
 __all__ = ["ToolBinding", "ErrorRule", "AdapterKind", "BUILTINS", "PLACEHOLDER",
            "placeholders", "read_binding"]
 
-AdapterKind = Literal["shell", "http", "mcp"]
+AdapterKind = Literal["shell", "http", "mcp", "event"]
 
 #: Placeholders every template may use.
 BUILTINS = ("run_id", "step_id", "idempotency_key", "attempt", "action", "agent", "python",
@@ -80,6 +80,7 @@ class ToolBinding:
     url: str | None = None
     method: str = "POST"
     tool: str | None = None
+    event: str | None = None  # event: the name template of the awaited event
     args: Any = None  # JSON-like template: mcp arguments / http JSON body
     headers: tuple[tuple[str, str], ...] = ()
     idempotent: bool = False
@@ -100,6 +101,8 @@ class ToolBinding:
         if self.adapter == "mcp":
             where = self.url or " ".join(self.command)
             return f"mcp:{self.tool}@{where}"
+        if self.adapter == "event":
+            return f"event:{self.event}"
         if self.adapter == "http":
             return f"http:{self.method} {self.url}"
         return "shell:" + " ".join(self.command)
@@ -144,6 +147,13 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
         if bool(command) == bool(model.url):
             raise err(None, "an mcp tool needs exactly one of 'command' (a stdio server) or "
                       "'url' (a streamable HTTP server)")
+    if kind == "event" and not model.event:
+        raise err(None, "an event step needs 'event' (the name it waits for)",
+                  "for example event: approved-{v}")
+    if kind != "event" and model.event is not None:
+        raise err("event", f"'event' is for event steps, not {kind}")
+    if kind == "event" and (command or model.url or model.args is not None):
+        raise err(None, "an event step takes only 'event', 'timeout_s' and 'env'")
     if kind != "mcp" and model.tool is not None:
         raise err("tool", f"'tool' is for mcp tools, not {kind}")
     if kind == "shell" and model.args is not None:
@@ -166,6 +176,7 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
         check("command", list(command), known)
         check("url", model.url or "", known)
     check("args", model.args, known)
+    check("event", model.event or "", known)
     check("headers", dict(model.headers), known)
     rules = []
     for i, r in enumerate(model.on_error):
@@ -184,7 +195,8 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
     args_line, args_col = _pos(items["args"]) if "args" in items else (line, col)
     return ToolBinding(
         action=action, adapter=kind, params=params, spec_dir=spec_dir, command=command,
-        url=model.url, method=model.method.upper(), tool=model.tool, args=model.args,
+        url=model.url, method=model.method.upper(), tool=model.tool, event=model.event,
+        args=model.args,
         headers=tuple(model.headers.items()), idempotent=model.idempotent,
         retries=model.retries, env=tuple(model.env), secrets=tuple(model.secrets),
         timeout_s=model.timeout_s, on_error=tuple(rules), path=path, line=line, col=col,

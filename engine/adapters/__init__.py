@@ -22,6 +22,7 @@ ADAPTERS: dict[str, str] = {
     "shell": "engine.adapters.shell:ShellTool",
     "http": "engine.adapters.http:HttpTool",
     "mcp": "engine.adapters.mcp:McpTool",
+    "event": "engine.adapters.event:EventWait",
 }
 
 
