@@ -137,7 +137,7 @@ def runs_page(request: Request) -> Response:
                                                              "q": q.get("q", "")}})
 
 
-def _run_context(console: Console, run_id: str) -> dict[str, Any]:
+def _run_context(console: Console, run_id: str, gen: int | None = None) -> dict[str, Any]:
     if not console.journal.exists():
         raise PlansafeError(f"no journal at {console.journal}")
     with console.open() as j:
@@ -152,7 +152,9 @@ def _run_context(console: Console, run_id: str) -> dict[str, Any]:
         spec = console.spec(state.started["spec"])
     except (PlansafeError, OSError, KeyError) as e:
         spec_error = str(e)
-    graph = plan_graph(state, events, needs_approval=spec.needs_approval if spec else None)
+    if gen is not None and gen not in state.plans:
+        gen = None
+    graph = plan_graph(state, events, gen, needs_approval=spec.needs_approval if spec else None)
     waiting = [s for s in state.gen_steps() if s.status == "waiting-approval"]
     entries = timeline(events)
     row = row_of(run_id, events)
@@ -163,14 +165,17 @@ def _run_context(console: Console, run_id: str) -> dict[str, Any]:
             "spec_error": spec_error, "waiting": waiting, "decisions": decisions(events),
             "actors": ACTORS, "generations": sorted(state.plans),
             "resume_error": console.resume_errors.get(run_id, ""),
-            "live": state.status == "running"}
+            # running, or every approval decided and the resume not yet begun: poll
+            "live": state.status == "running" or (state.status == "waiting-approval"
+                                                  and not waiting)}
 
 
 def run_page(request: Request) -> Response:
     console: Console = request.app.state.console
     run_id = request.path_params["run_id"]
     try:
-        ctx = _run_context(console, run_id)
+        g = request.query_params.get("generation", "")
+        ctx = _run_context(console, run_id, int(g) if g.isdigit() else None)
     except PlansafeError as e:
         return _render(request, "error.html", {"message": str(e)}, status_code=404)
     user = _user(request)

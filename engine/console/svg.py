@@ -20,7 +20,7 @@ STATUS_COLOURS = {
     "pending": ("#ffffff", "#7c8597"),
 }
 
-W, H, GAP_X, GAP_Y, PAD = 210, 62, 56, 18, 22
+W, H, GAP_X, GAP_Y, PAD = 196, 62, 46, 18, 22
 
 
 def _fit(text: str, n: int) -> str:
@@ -73,9 +73,12 @@ def plan_svg(graph: PlanGraph) -> str:
                      f'stroke="{stroke}" stroke-width="{2 if n.status != "pending" else 1.2}"/>'
                      f'<text class="sid" x="{bx + 10}" y="{by + 17}">{escape(n.id)}</text>'
                      f'<text class="meta" x="{bx + W - 10}" y="{by + 17}" text-anchor="end" '
-                     f'fill="{stroke}">{escape(n.status)}'
-                     f'{" 🔒" if n.needs_approval else ""}</text>'
-                     f'<text class="call" x="{bx + 10}" y="{by + 36}">{escape(_fit(n.call, 30))}'
+                     f'fill="{stroke}">{escape(n.status)}</text>'
+                     + (f'<rect x="{bx + W - 62}" y="{by + 43}" width="54" height="14" rx="7" '
+                        'fill="#fdf0e1" stroke="#d9822b" stroke-width="0.8"/><text class="meta" '
+                        f'x="{bx + W - 35}" y="{by + 53.5}" text-anchor="middle" fill="#a85d12">'
+                        'approval</text>' if n.needs_approval else "")
+                     + f'<text class="call" x="{bx + 10}" y="{by + 36}">{escape(_fit(n.call, 28))}'
                      f'</text><text class="meta" x="{bx + 10}" y="{by + 53}">agent '
                      f'{escape(n.agent or "—")}</text></g>')
     parts.append("</svg>")
