@@ -37,7 +37,7 @@ class ToolBindingModel(BaseModel):
     """A tool run by an adapter (docs/TOOLS_ADAPTERS.md) instead of ``module:callable``."""
 
     model_config = ConfigDict(extra="forbid")
-    adapter: Literal["shell", "http", "mcp", "event"]
+    adapter: Literal["shell", "http", "mcp", "event", "workflow"]
     command: list[str] | None = Field(default=None, description="shell: argv template; mcp: "
                                       "the stdio server's command")
     url: str | None = Field(default=None, description="http: URL template; mcp: streamable "
@@ -46,6 +46,10 @@ class ToolBindingModel(BaseModel):
     tool: str | None = Field(default=None, description="mcp: the server's tool name")
     event: str | None = Field(default=None, description="event: the name (template) of the "
                               "outside event the step waits for (plansafe event RUN NAME)")
+    workflow: str | None = Field(default=None, description="workflow: the child spec (a "
+                                 "folder, relative to this spec's)")
+    problem: str | None = Field(default=None, description="workflow: the child's problem")
+    goal: str | None = Field(default=None, description="workflow: the child's goal (template)")
     args: dict[str, Any] | None = Field(default=None, description="mcp: arguments template; "
                                         "http: JSON body template")
     headers: dict[str, str] = Field(default_factory=dict, description="http: header templates")

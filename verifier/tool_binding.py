@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from verifier.errors import SpecError, did_you_mean
@@ -32,7 +33,7 @@ from verifier.errors import SpecError, did_you_mean
 __all__ = ["ToolBinding", "ErrorRule", "AdapterKind", "BUILTINS", "PLACEHOLDER",
            "placeholders", "read_binding"]
 
-AdapterKind = Literal["shell", "http", "mcp", "event"]
+AdapterKind = Literal["shell", "http", "mcp", "event", "workflow"]
 
 #: Placeholders every template may use.
 BUILTINS = ("run_id", "step_id", "idempotency_key", "attempt", "action", "agent", "python",
@@ -81,6 +82,9 @@ class ToolBinding:
     method: str = "POST"
     tool: str | None = None
     event: str | None = None  # event: the name template of the awaited event
+    workflow: str | None = None  # workflow: the child spec's folder (absolute)
+    problem: str | None = None  # workflow: the child's problem
+    goal: str | None = None  # workflow: the child's goal template
     args: Any = None  # JSON-like template: mcp arguments / http JSON body
     headers: tuple[tuple[str, str], ...] = ()
     idempotent: bool = False
@@ -101,6 +105,8 @@ class ToolBinding:
         if self.adapter == "mcp":
             where = self.url or " ".join(self.command)
             return f"mcp:{self.tool}@{where}"
+        if self.adapter == "workflow":
+            return f"workflow:{self.workflow}#{self.problem or ''}{self.goal or ''}"
         if self.adapter == "event":
             return f"event:{self.event}"
         if self.adapter == "http":
@@ -154,6 +160,20 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
         raise err("event", f"'event' is for event steps, not {kind}")
     if kind == "event" and (command or model.url or model.args is not None):
         raise err(None, "an event step takes only 'event', 'timeout_s' and 'env'")
+    workflow: str | None = None
+    if kind == "workflow":
+        if not model.workflow or not (model.problem or model.goal):
+            raise err(None, "a workflow step needs 'workflow' (the child spec) and a 'problem' "
+                      "or a 'goal'", "for example workflow: ../devops, goal: '(deployed {s} "
+                      "staging)'")
+        child = Path(spec_dir) / model.workflow
+        if not child.exists():
+            raise err("workflow", f"no spec at {model.workflow} (from {spec_dir})")
+        workflow = str(child.resolve())
+    elif model.workflow is not None or model.problem is not None or model.goal is not None:
+        raise err("workflow" if model.workflow is not None else
+                  "problem" if model.problem is not None else "goal",
+                  f"'workflow', 'problem' and 'goal' are for workflow steps, not {kind}")
     if kind != "mcp" and model.tool is not None:
         raise err("tool", f"'tool' is for mcp tools, not {kind}")
     if kind == "shell" and model.args is not None:
@@ -177,6 +197,7 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
         check("url", model.url or "", known)
     check("args", model.args, known)
     check("event", model.event or "", known)
+    check("goal", model.goal or "", known)
     check("headers", dict(model.headers), known)
     rules = []
     for i, r in enumerate(model.on_error):
@@ -196,7 +217,7 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
     return ToolBinding(
         action=action, adapter=kind, params=params, spec_dir=spec_dir, command=command,
         url=model.url, method=model.method.upper(), tool=model.tool, event=model.event,
-        args=model.args,
+        workflow=workflow, problem=model.problem, goal=model.goal, args=model.args,
         headers=tuple(model.headers.items()), idempotent=model.idempotent,
         retries=model.retries, env=tuple(model.env), secrets=tuple(model.secrets),
         timeout_s=model.timeout_s, on_error=tuple(rules), path=path, line=line, col=col,

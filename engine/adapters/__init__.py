@@ -23,6 +23,7 @@ ADAPTERS: dict[str, str] = {
     "http": "engine.adapters.http:HttpTool",
     "mcp": "engine.adapters.mcp:McpTool",
     "event": "engine.adapters.event:EventWait",
+    "workflow": "engine.adapters.workflow:ChildRun",
 }
 
 
@@ -41,12 +42,17 @@ def check_bindings(bindings: dict[str, ToolBinding]) -> list[str]:
     """What ``plansafe check`` says about adapter bindings beyond their syntax: each MCP
     server is started, its tools listed, and each binding's arguments template checked
     against the tool's input schema. Returns ``file:line:col: message (hint)`` errors."""
+    errors: list[str] = []
+    if any(b.adapter == "workflow" for b in bindings.values()):
+        from engine.adapters.workflow import check_workflows
+
+        errors.extend(check_workflows(bindings))
     mcp = {a: b for a, b in bindings.items() if b.adapter == "mcp"}
     if not mcp:
-        return []
+        return errors
     from engine.adapters.mcp import check_mcp_bindings
 
     try:
-        return check_mcp_bindings(list(mcp.values()))
+        return errors + check_mcp_bindings(list(mcp.values()))
     except PlansafeError as e:
-        return [str(e)]
+        return [*errors, str(e)]
