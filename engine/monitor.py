@@ -20,13 +20,16 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domains.base import PermanentToolError, PreconditionFailed, ToolError
 from engine.runstate import atoms_json
 from engine.tools import ToolTimeout
 from verifier.model import Atom, GroundAtom, Plan, Problem, Step, Verdict
 from verifier.policy import Policy, render
+
+if TYPE_CHECKING:
+    from engine.diagnose import Diagnosis
 
 __all__ = ["Failure", "Explanation", "RetryPolicy", "classify", "explain", "Replanner",
            "ReplanOutcome", "RETRYABLE", "make_planner", "PlannerFn"]
@@ -91,6 +94,8 @@ class Explanation:
     blocking: tuple[str, ...] = ()  # policies that make the goal unreachable
     action: str = "replan"  # replan | stop
     detail: str = ""
+    # why the run cannot go on (engine.diagnose): computed by planning, for stops only
+    cause: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "step": self.step, "call": self.call,
@@ -98,7 +103,7 @@ class Explanation:
                 "unexpected_true": atoms_json(self.unexpected_true),
                 "unexpected_false": atoms_json(self.unexpected_false),
                 "policies": list(self.policies), "blocking": list(self.blocking),
-                "action": self.action, "detail": self.detail}
+                "action": self.action, "detail": self.detail, "cause": self.cause}
 
 
 def _say(atom: GroundAtom, describe: Mapping[str, str]) -> str:
@@ -113,8 +118,12 @@ def _involved(policies: Sequence[Policy], atoms: Iterable[GroundAtom]) -> tuple[
 
 
 def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[str, str],
-            action: str = "replan", blocking: Sequence[str] = (), detail: str = "") -> Explanation:
-    """The symbolic explanation of a failure, in atoms and in words."""
+            action: str = "replan", blocking: Sequence[str] = (), detail: str = "",
+            diagnosis: Diagnosis | None = None) -> Explanation:
+    """The symbolic explanation of a failure, in atoms and in words; ``diagnosis`` (a stop's
+    computed cause, :func:`engine.diagnose.diagnose`) names the cause and its policies."""
+    if diagnosis is not None:
+        blocking = diagnosis.blocking
     unexpected_true: tuple[GroundAtom, ...] = ()
     unexpected_false: tuple[GroundAtom, ...] = ()
     if failure.predicted is not None and failure.observed is not None:
@@ -158,7 +167,9 @@ def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[s
     if unexpected_true:
         parts.append("observed but not predicted: " + "; ".join(
             _say(a, describe) for a in unexpected_true))
-    if blocking:
+    if diagnosis is not None:
+        parts.append(f"cause: {diagnosis.cause}: {diagnosis.message}")
+    elif blocking:
         parts.append("no valid plan exists under policies " + ", ".join(blocking))
     if failure.message and failure.message not in parts[0]:
         parts.append(f"({failure.message})")
@@ -166,7 +177,8 @@ def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[s
     return Explanation(failure.kind, ": ".join(parts[:2]) + ("; " + "; ".join(parts[2:])
                                                             if len(parts) > 2 else ""),
                        failure.step, call_text, tuple(failure.missing), unexpected_true,
-                       unexpected_false, involved, tuple(blocking), action, detail)
+                       unexpected_false, involved, tuple(blocking), action, detail,
+                       diagnosis.cause if diagnosis is not None else None)
 
 
 # --- replanning ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domains.base import RunInfo
 from engine.executor import Executor, Generation, sequential_deps
@@ -31,6 +31,9 @@ from verifier.certificate import (
 )
 from verifier.errors import PlansafeError
 from verifier.model import Plan, Problem
+
+if TYPE_CHECKING:
+    from engine.diagnose import Diagnosis
 
 __all__ = ["RunOptions", "RunDriver", "problem_to_pddl", "problem_from_pddl", "new_run_id"]
 
@@ -303,9 +306,9 @@ class RunDriver:
                             forbidden=forbidden)
 
     def _stop(self, rec: Recorder, failure: Failure, why: str,
-              blocking: tuple[str, ...] = ()) -> None:
+              blocking: tuple[str, ...] = (), diagnosis: Diagnosis | None = None) -> None:
         e = explain(failure, policies=self.spec.policies, describe=self.spec.describe,
-                    action="stop", blocking=blocking, detail=why)
+                    action="stop", blocking=blocking, detail=why, diagnosis=diagnosis)
         rec.emit("explanation", e.to_json())
         rec.emit("run-finished", {"status": "stopped", "reason": why,
                                   "replans": rec.state.replans})
@@ -329,7 +332,13 @@ class RunDriver:
             if failure is None:
                 f = Failure("no-plan", "no valid plan exists for the goal"
                             + (f" ({out.message})" if out.message else ""))
-            self._stop(rec, f, out.message or out.status, out.blocking)
+            diagnosis = None
+            if not out.loop:  # the real cause, by planning with one thing relaxed at a time
+                from engine.diagnose import diagnose
+
+                diagnosis = diagnose(replanner, now, history, forbidden, failure,
+                                     blocking=out.blocking)
+            self._stop(rec, f, out.message or out.status, out.blocking, diagnosis)
             return False
         if failure is not None:
             e = explain(failure, policies=self.spec.policies, describe=self.spec.describe,

@@ -1,0 +1,119 @@
+"""Why a run cannot go on: the real cause of a stop, computed by planning, not guessed.
+
+When no valid plan exists from the observed state, the Monitor asks which of five causes
+holds, in this order, each decided by planning again with one thing relaxed:
+
+- ``rejected-approval``: a step's approver said no, and the goal is reachable if that call
+  were allowed again: the rejected step was the only way to the goal (and when the goal is
+  reachable without it but not under the policies, those policies are named too);
+- ``failing-tool``: the same, for a call ruled out because its tool failed permanently or
+  returned a bad value;
+- ``broken-policy``: the goal is reachable without the (history-aware) policies but not with
+  them; the policies named are a minimal blocking set (deletion filter);
+- ``missing-precondition``: a step could not run (the world changed, or a step's effect did
+  not happen) and the goal is out of reach from what is observed, even without policies;
+- ``unreachable-goal``: nothing above: the goal cannot be reached from here at all.
+
+A relaxation whose planning call does not answer (timeout, unsupported) decides nothing and
+the next cause is tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from verifier.model import GroundAtom
+
+if TYPE_CHECKING:
+    from engine.monitor import Failure, Replanner
+
+__all__ = ["Cause", "Diagnosis", "diagnose", "CAUSES"]
+
+Cause = Literal["rejected-approval", "failing-tool", "broken-policy", "missing-precondition",
+                "unreachable-goal"]
+CAUSES: tuple[Cause, ...] = ("rejected-approval", "failing-tool", "broken-policy",
+                             "missing-precondition", "unreachable-goal")
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    cause: Cause
+    message: str
+    blocking: tuple[str, ...] = ()  # broken-policy: a minimal set of policies
+    missing: tuple[GroundAtom, ...] = ()
+
+
+def _call_text(call: tuple[str, tuple[str, ...]]) -> str:
+    return "(" + " ".join((call[0], *call[1])) + ")"
+
+
+def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
+             history: Sequence[frozenset[GroundAtom]],
+             forbidden: Sequence[tuple[str, tuple[str, ...]]], failure: Failure | None, *,
+             blocking: Sequence[str] = (), timeout_s: float | None = None) -> Diagnosis:
+    """The cause of "no valid plan from ``state``" (see the module doc)."""
+    from verifier.problem_ops import forbid_calls
+
+    problem, policies, access = replanner.context(state, history, forbidden,
+                                                  name="diagnosis")
+    spec = replanner.spec
+    limit = timeout_s if timeout_s is not None else min(replanner.timeout_s, 30.0)
+
+    def solvable(pols: Sequence[Any], acc: Any) -> bool | None:
+        result = replanner.planner(problem, policies=tuple(pols), access=acc,
+                                   describe=spec.describe, timeout_s=limit)
+        if result.plan is not None:
+            return True
+        return False if str(result.status).startswith("unsolvable") else None
+
+    # 1-2. a ruled-out call (rejected, or its tool failed) was the only way
+    if failure is not None and failure.call is not None and failure.call in forbidden:
+        rest = [c for c in forbidden if c != failure.call]
+        if solvable(policies, forbid_calls(spec.access, rest)):
+            said = _call_text(failure.call)
+            # without the call, do the policies rule out the other ways? (then name them)
+            names: tuple[str, ...] = ()
+            if policies and solvable((), access):
+                names = tuple(blocking) or _minimal_blocking(policies, solvable, access)
+            also = (f"; without it, policies {', '.join(names)} rule out every other way"
+                    if names else "")
+            if failure.kind == "approval-rejected":
+                return Diagnosis("rejected-approval",
+                                 f"the rejected step {failure.step} {said} was the only way to "
+                                 "the goal: there is a plan with it and none without it" + also,
+                                 names)
+            return Diagnosis("failing-tool",
+                             f"the tool of step {failure.step} {said} failed ({failure.message})"
+                             " and that call was the only way to the goal: there is a plan "
+                             "with it and none without it" + also, names)
+    # 3. the policies block a goal that is reachable without them
+    if policies and solvable((), access):
+        names = tuple(blocking) or _minimal_blocking(policies, solvable, access)
+        return Diagnosis("broken-policy",
+                         "the goal is reachable without the policies but not under "
+                         + ", ".join(names or tuple(p.id for p in policies)),
+                         tuple(names))
+    # 4. a step's precondition no longer holds and nothing restores it
+    if failure is not None and failure.kind in ("world-changed", "effect-mismatch") \
+            and failure.missing:
+        what = " ".join("(" + " ".join(a) + ")" for a in failure.missing)
+        return Diagnosis("missing-precondition",
+                         f"step {failure.step} needs {what}, which does not hold in the "
+                         "observed world, and no sequence of steps can make the goal true "
+                         "from there", missing=tuple(failure.missing))
+    # 5. the goal is out of reach from here
+    return Diagnosis("unreachable-goal", "the goal cannot be reached from the observed state, "
+                     "even without the policies")
+
+
+def _minimal_blocking(policies: Sequence[Any], solvable: Any, access: Any
+                      ) -> tuple[str, ...]:
+    """A minimal set of policies under which the goal is unreachable (deletion filter)."""
+    core = list(policies)
+    for p in list(policies):
+        trial = [q for q in core if q is not p]
+        if solvable(trial, access) is False:
+            core = trial
+    return tuple(p.id for p in core)
