@@ -90,7 +90,7 @@ def planbench_problems(limit: int | None) -> tuple[Any, list[Any]]:
 
 def reference_lengths(spec: Any, problems: list[Any], timeout_s: float) -> list[int | None]:
     """Steps of Fast Downward's plan (lama-first, policies compiled in) for each problem."""
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     out: list[int | None] = []
     for p in problems:

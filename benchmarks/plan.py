@@ -118,7 +118,7 @@ def mark(name):
     marks.append((name, time.perf_counter()))
 import engine.cli, engine.commands; mark("import engine.cli (typer, rich)")
 from verifier.spec import load_spec, load_problem
-from verifier.planning import solve
+from engine.symbolic.planning import solve
 mark("import verifier (spec, planning)")
 spec = load_spec(sys.argv[1]); problem = load_problem(spec, sys.argv[2])
 mark("read PDDL (native reader)")

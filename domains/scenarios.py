@@ -159,7 +159,7 @@ def _pack(domain: str) -> tuple[Any, Any, Any]:
 
 def _solve(spec: Any, problem: Problem, *, forbidden: Sequence[Call] = (),
            timeout_s: float = 60.0) -> Any:
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
     from verifier.problem_ops import forbid_calls
 
     # ``problem`` was read from a file in the scratch folder: planners may read it again
@@ -201,7 +201,7 @@ def _solvable_from(spec: Any, problem: Problem, states: Sequence[frozenset[Groun
     import functools
 
     from engine.monitor import Replanner
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     replanner = Replanner(spec, problem, functools.partial(solve, explain=False), timeout_s)
     out = replanner.plan(state, list(states[:i]), list(forbidden), name=f"{problem.name}-at{i}",

@@ -73,7 +73,7 @@ class AgentReport:
     blocking: tuple[str, ...] = ()
     seconds: float = 0.0
     walks: list[str] = field(default_factory=list)  # guided decoding: how each walk ended
-    #: steps of the accepted model plan it did not need (removed: verifier/shorten.py)
+    #: steps of the accepted model plan it did not need (removed: engine/symbolic/shorten.py)
     removed_steps: int = 0
 
     @property
@@ -289,7 +289,7 @@ class PlannerAgent:
                    ) -> tuple[Plan, Verdict]:
         """The accepted plan without the steps it does not need, verified again (a model
         that may stop only at the goal sometimes does other work on the way)."""
-        from verifier.shorten import eliminate_redundant_steps
+        from engine.symbolic.shorten import eliminate_redundant_steps
 
         short = eliminate_redundant_steps(checker, plan)
         if short is plan:
@@ -343,7 +343,7 @@ class PlannerAgent:
 
     def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
                   ) -> tuple[Plan | None, Verdict | None]:
-        from verifier.planning import solve
+        from engine.symbolic.planning import solve
 
         result = solve(problem, policies=self.spec.policies, access=self.spec.access,
                        describe=self.spec.describe, engine=self.engine,

@@ -346,7 +346,7 @@ class Bench:
         from dataclasses import replace as dc_replace
 
         from engine.planner import PlannerAgent
-        from verifier.planning import PlanResult
+        from engine.symbolic.planning import PlanResult
 
         agent = PlannerAgent(dc_replace(spec, policies=tuple(policies), access=access),
                              backend=self.backend, k=1, rounds=1, max_new_tokens=budget,

@@ -1,7 +1,7 @@
 """Training data for the embedded model, made by the symbolic planner on random problems.
 
 Records (one JSON object a line) hold a problem of a built-in spec as sorted atom
-strings and the teacher plan that :func:`verifier.planning.solve` found (policies and
+strings and the teacher plan that :func:`engine.symbolic.planning.solve` found (policies and
 access rules compiled in), shortened by greedy action elimination and verified again.
 From records come three kinds of examples: problem -> plan, problem + rejected plan +
 verifier explanation -> plan, and plain-language goal -> formal goal (with ``(unknown)``
@@ -88,7 +88,7 @@ def _spec(spec_name: str) -> Any:
 
 def _one(spec_name: str, seed: int, timeout_s: float) -> dict[str, Any] | None:
     from domains.generated import load_generated
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
     from verifier.validate import Checker
 
     spec = _spec(spec_name)
@@ -461,8 +461,8 @@ def detour_records(rec: dict[str, Any], n: int, *, seed: int, timeout_s: float =
     from domains.generated import GeneratedProblem, load_generated
     from engine.llm.prompts import step_line
     from engine.llm.stateaware import Safe
+    from engine.symbolic.planning import solve
     from verifier.plan_io import parse_plan
-    from verifier.planning import solve
     from verifier.validate import Checker
 
     spec = _spec(rec["spec"])

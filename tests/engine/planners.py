@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.symbolic.planning import PlanResult
 from verifier.access import AccessRules
 from verifier.model import (
     Always,
@@ -24,7 +25,6 @@ from verifier.model import (
     SometimeBefore,
     Step,
 )
-from verifier.planning import PlanResult
 from verifier.policy import Policy
 from verifier.validate import Checker
 

@@ -49,7 +49,7 @@ def test_goal_examples_list_only_the_objects_their_text_names() -> None:
 def _solved(spec_name: str, seed: int) -> dict:
     from domains.generated import load_generated
     from engine.llm.dataset import _spec
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     rec = _record(spec_name, seed)
     spec = _spec(spec_name)

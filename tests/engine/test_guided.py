@@ -85,7 +85,7 @@ def test_safety_rules_are_the_rules_a_prefix_can_break_for_good(blocks):
 
 
 def test_teacher_choices_give_the_teacher_plan_and_stop_at_the_goal(devops):
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     spec, problem = devops
     teacher = solve(problem, policies=spec.policies, access=spec.access).plan
@@ -171,7 +171,7 @@ def test_agent_guided_fails_closed_and_records_walks(devops):
 
 
 def test_agent_guided_first_walk_valid_is_llm(devops):
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     spec, problem = devops
     calls = [s.call + "\n" for s in solve(problem, policies=spec.policies,

@@ -557,7 +557,7 @@ def test_a_feedback_round_plans_on_from_where_the_rejected_plan_came_closest(spe
     from that node, policy memory included), and its answer is judged after those steps."""
     from engine.llm.prompts import problem_prompt, step_line
     from engine.llm.stateaware import Safe
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
     from verifier.problem_ops import with_initial_state
 
     spec = load_spec(specs_dir / "devops")

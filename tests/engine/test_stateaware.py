@@ -50,7 +50,7 @@ def test_unsafe_steps_are_not_offered_and_the_plan_ends_only_at_the_goal() -> No
 def test_every_plan_of_the_symbolic_planner_is_a_path_through_the_rules(case) -> None:
     """Completeness: the rules never rule out a valid plan (Fast Downward's, policies
     compiled in)."""
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     spec = load_spec(SPECS / case[0])
     checker = _checker(*case)
@@ -215,7 +215,7 @@ def test_a_step_left_out_as_a_dead_end_is_one(seed, choices) -> None:
 def test_the_symbolic_planners_plans_of_random_problems_pass_the_dead_end_check(seed) -> None:
     """Completeness on generated robotics problems: Fast Downward's plan (policies
     compiled in) is a path through the rules, dead-end check included."""
-    from verifier.planning import solve
+    from engine.symbolic.planning import solve
 
     spec, checker = _robotics(seed)
     result = solve(checker.problem, policies=spec.policies, access=spec.access,

@@ -22,12 +22,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from engine.symbolic.planning import solve
 from tests.conftest import DATA
 from verifier.grounding import GroundAction, Task
 from verifier.model import Plan, Problem
 from verifier.pddl import read_problem
 from verifier.plan_io import plan_from_calls
-from verifier.planning import solve
 from verifier.validate import Checker
 
 IPC = DATA / "ipc"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.goals import with_goal
+from engine.symbolic.planning import solve
 from verifier.goalcheck import goal_conflicts
-from verifier.planning import solve
 from verifier.spec import load_problem, load_spec
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from engine.symbolic.planning import solve
 from tests.conftest import DATA
 from verifier.model import Const, Not, Plan, Problem
 from verifier.pddl import read_problem
 from verifier.plan_io import read_plan
-from verifier.planning import solve
 from verifier.validate import validate
 
 IPC = DATA / "ipc"

@@ -270,7 +270,7 @@ def test_loading_and_planning_path_imports_no_unified_planning() -> None:
     code = ("import sys\n"
             "from verifier.spec import load_spec, load_problem\n"
             "from verifier.validate import validate\n"
-            "from verifier.fast_downward import driver_path\n"
+            "from engine.symbolic.fast_downward import driver_path\n"
             "spec = load_spec('specs/robotics')\n"
             "for name in spec.problems:\n"
             "    load_problem(spec, name)\n"

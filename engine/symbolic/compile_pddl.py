@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.symbolic.ground import fold, ground_constraints, ground_formula
 from verifier.model import (
     Always,
     And,
@@ -59,8 +60,6 @@ def compilable(problem: Problem) -> bool:
 
 
 def _regress(f: Formula, add: frozenset[GroundAtom], delete: frozenset[GroundAtom]) -> Formula:
-    from verifier.planning import _fold
-
     if isinstance(f, Atom):
         key = (f.pred, *f.args)
         if key in add:
@@ -72,7 +71,7 @@ def _regress(f: Formula, add: frozenset[GroundAtom], delete: frozenset[GroundAto
         inner = _regress(f.arg, add, delete)
         return Const(not inner.value) if isinstance(inner, Const) else Not(inner)
     if isinstance(f, (And, Or)):
-        return _fold(type(f)(tuple(_regress(x, add, delete) for x in f.args)))
+        return fold(type(f)(tuple(_regress(x, add, delete) for x in f.args)))
     return f
 
 
@@ -115,7 +114,7 @@ def _ground_actions(problem: Problem, access: Any, static: frozenset[str]) -> li
         for combo in itertools.product(*pools):
             if access is not None and not access.permitted(schema.name, combo):
                 continue
-            binding = dict(zip((v for v, _ in schema.params), combo))
+            binding = dict(zip((v for v, _ in schema.params), combo, strict=True))
             lits = _literals(schema.precondition, binding, task)
             if lits is None:
                 return []  # not a conjunction of literals: caller falls back
@@ -166,12 +165,10 @@ def _literals(f: Formula, binding: dict[str, str], task: Any
 def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
                  ) -> CompiledTask | None:
     """The grounded, policy-compiled PDDL task, or None when the domain needs the fallback."""
-    from verifier.planning import _ground_constraints
-
     if not compilable(problem):
         return None
     static = problem.domain.static_predicates
-    constraints = _ground_constraints(problem, policies)
+    constraints = ground_constraints(problem, policies)
     actions = _ground_actions(problem, access, static)
     if not actions and problem.domain.actions:
         return None
@@ -264,6 +261,4 @@ def _atom(a: GroundAtom) -> str:
 
 
 def _pddl_goal(problem: Problem) -> str:
-    from verifier.planning import _ground
-
-    return _pddl(_ground(problem.goal, {}, problem, frozenset()))
+    return _pddl(ground_formula(problem.goal, {}, problem, frozenset()))

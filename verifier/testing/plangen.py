@@ -1,5 +1,6 @@
-"""The machinery behind :mod:`verifier.strategies`: grounded worlds, goal-directed walks,
-incremental policy monitors, deordering and random problems (see that module for use)."""
+"""The machinery behind :mod:`verifier.strategies` (:mod:`verifier.testing.strategies`):
+grounded worlds, goal-directed walks, incremental policy monitors, deordering and random
+problems (see that module for use)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ class World:
         ``sometime-after`` obligation."""
         wanted = self.goal_pos & ~state
         for trig, req, after in links:
-            if after and trig and state & trig == trig and not state & req == req:
+            if after and trig and state & trig == trig and state & req != req:
                 wanted |= req & ~state
         if not wanted:
             return []
@@ -120,7 +121,7 @@ class _Monitor:
 
     def ok(self, flags: tuple[tuple[bool, bool, bool], ...], state: int) -> bool:
         always, once, before = self.kinds
-        for (c, kind), (held, fell, seen) in zip(self.rules, flags):
+        for (c, kind), (_held, fell, seen) in zip(self.rules, flags, strict=True):
             now = c.trigger(state)
             if kind is always and not now:
                 return False
@@ -133,7 +134,7 @@ class _Monitor:
     def advance(self, flags: tuple[tuple[bool, bool, bool], ...], state: int
                 ) -> tuple[tuple[bool, bool, bool], ...]:
         out = []
-        for (c, _), (held, fell, seen) in zip(self.rules, flags):
+        for (c, _), (held, fell, seen) in zip(self.rules, flags, strict=True):
             now = bool(c.trigger(state))
             out.append((held or now, fell or (held and not now),
                         seen or (c.required is not None and bool(c.required(state)))))

@@ -5,9 +5,9 @@ before it gets there (builds and deploys another service, tidies blocks that wer
 Such steps have effects in the world, so a valid plan is shortened before anything runs:
 for each step, from the first, remove it together with every later step that can no
 longer run without it; keep the removal when the shorter plan still passes the verifier
-(goal, policies, access); repeat until a pass removes nothing. This is the greedy action elimination of Fink and Yang (1992),
-also used by Nakhost and Müller (2010) to post-process planner output; the result is
-checked by :class:`verifier.validate.Checker` like any other plan.
+(goal, policies, access); repeat until a pass removes nothing. This is the greedy action
+elimination of Fink and Yang (1992), also used by Nakhost and Müller (2010) to post-process
+planner output; the result is checked by :class:`verifier.validate.Checker` like any other plan.
 """
 
 from __future__ import annotations

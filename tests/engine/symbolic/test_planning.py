@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.symbolic.planning import PlanResult, solve
 from verifier.errors import PlansafeError
 from verifier.plan_io import plan_from_calls
-from verifier.planning import PlanResult, solve
 from verifier.spec import Spec, load_problem, load_spec
 from verifier.validate import Checker
 

@@ -9,14 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.llm.stateaware import Safe
+from engine.symbolic.planning import solve
+from engine.symbolic.shorten import eliminate_redundant_steps
 from tests.verifier.test_progress import _checker
 from verifier.plan_io import parse_plan
-from verifier.planning import solve
-from verifier.shorten import eliminate_redundant_steps
 from verifier.spec import load_problem, load_spec
 from verifier.validate import Checker
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[3] / "specs"
 GOOD = ("(build api)\n(test api)\n(deploy api staging)\n(backup prod)\n(deploy api prod)\n"
         "(health-check api prod)\n")
 

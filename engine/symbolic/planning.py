@@ -8,6 +8,7 @@ child process that is killed at the deadline (up-pyperplan ignores its own timeo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from engine.symbolic.ground import ground_constraints
 from verifier.errors import PlansafeError
 from verifier.model import (
     Always,
@@ -162,84 +164,9 @@ def build_up_problem(problem: Problem, policies: Sequence[Policy], access: Any) 
             cond = _access_condition(action, access, pb)
             if cond is not None:
                 action.add_precondition(cond)
-    for c in _ground_constraints(problem, policies):
+    for c in ground_constraints(problem, policies):
         pb.add_trajectory_constraint(_to_up(c, pb, {}))
     return pb
-
-
-def _ground(f: Formula, binding: dict[str, str], problem: Problem,
-            static: frozenset[str]) -> Formula:
-    """Expand quantifiers over the problem's objects, replace static atoms by their initial
-    value and fold constants (unified-planning's trajectory compiler otherwise keeps every
-    static fact in the preconditions it adds, which blows up Fast Downward's translator)."""
-    if isinstance(f, Atom):
-        args = tuple(binding.get(a, a) for a in f.args)
-        if f.pred in static:
-            return Const((f.pred, *args) in problem.init)
-        return Atom(f.pred, args)
-    if isinstance(f, Const):
-        return f
-    if isinstance(f, Eq):
-        return Const(binding.get(f.left, f.left) == binding.get(f.right, f.right))
-    if isinstance(f, Not):
-        inner = _ground(f.arg, binding, problem, static)
-        return Const(not inner.value) if isinstance(inner, Const) else Not(inner)
-    if isinstance(f, Imply):
-        return _ground(Or((Not(f.left), f.right)), binding, problem, static)
-    if isinstance(f, (Forall, Exists)):
-        import itertools
-
-        pools = [problem.objects_of(t) for _, t in f.params]
-        parts = []
-        for combo in itertools.product(*pools):
-            b = dict(binding)
-            b.update(zip((v for v, _ in f.params), combo))
-            parts.append(_ground(f.body, b, problem, static))
-        return _fold(And(tuple(parts)) if isinstance(f, Forall) else Or(tuple(parts)))
-    if isinstance(f, (And, Or)):
-        return _fold(type(f)(tuple(_ground(x, binding, problem, static) for x in f.args)))
-    raise PlansafeError(f"cannot ground {type(f).__name__}")
-
-
-def _fold(f: And | Or) -> Formula:
-    unit, zero = (True, False) if isinstance(f, And) else (False, True)
-    args = []
-    for x in f.args:
-        if isinstance(x, Const):
-            if x.value == zero:
-                return Const(zero)
-            continue
-        args.append(x)
-    if not args:
-        return Const(unit)
-    return args[0] if len(args) == 1 else type(f)(tuple(args))
-
-
-def _ground_constraints(problem: Problem, policies: Sequence[Policy]) -> list[Any]:
-    """Ground, simplified trajectory constraints; trivially satisfied ones are dropped."""
-    from verifier.policy import ground_policy
-
-    static = problem.domain.static_predicates
-    out: list[Any] = []
-    for p in policies:
-        for gc in ground_policy(p, problem.objects_of):
-            b = dict(gc.binding)
-            op = gc.op
-            if isinstance(op, (SometimeBefore, SometimeAfter)):
-                trig = _ground(op.trigger, b, problem, static)
-                req = _ground(op.required, b, problem, static)
-                if trig == Const(False) or (isinstance(op, SometimeAfter) and
-                                            req == Const(True)):
-                    continue
-                out.append(type(op)(trig, req))
-            else:
-                arg = _ground(op.arg, b, problem, static)
-                if (isinstance(op, Always) and arg == Const(True)) or \
-                        (isinstance(op, AtMostOnce) and isinstance(arg, Const)) or \
-                        (isinstance(op, Sometime) and arg == Const(True)):
-                    continue
-                out.append(type(op)(arg))
-    return out
 
 
 # --- solving in a child process -----------------------------------------------------------------
@@ -321,8 +248,8 @@ def _plan_calls(problem: Problem, policies: Sequence[Policy], access: Any, engin
                 timeout_s: float) -> tuple[str, Any, str]:
     """``(status, [(action, args)...] or None, message)`` from the chosen engine."""
     if engine == "fast-downward":
-        from verifier.compile_pddl import compile_task
-        from verifier.fast_downward import run_fast_downward
+        from engine.symbolic.compile_pddl import compile_task
+        from engine.symbolic.fast_downward import run_fast_downward
         from verifier.pddl import normalise_pddl
 
         if not policies and _unrestricted(problem, access) and problem.domain.path != \
@@ -360,10 +287,8 @@ def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[
         return ("timeout", None, f"no plan within {timeout_s:g} s")
     finally:
         if proc.is_alive():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         proc.join(timeout=5)
 
 
