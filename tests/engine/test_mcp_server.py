@@ -61,6 +61,14 @@ async def _session(tmp_path: Path) -> None:
             again = _data(await session.call_tool("status", {"run_id": ran["run"]}))
             assert again["status"] == "completed"
 
+            # a plan the agent wrote runs only when it verifies
+            refused = _data(await session.call_tool("run", {"problem": "p04", "plan": bad}))
+            assert refused["status"] == "refused" and not refused["verdict"]["valid"]
+            own = _data(await session.call_tool("run", {
+                "problem": "p01", "plan": "(build api)\n(test api)\n(deploy api staging)"}))
+            assert own["status"] == "completed", own
+            assert [s["action"] for s in own["steps"]] == ["build", "test", "deploy"]
+
             # a production deploy waits for approval; approve resumes it
             waiting = _data(await session.call_tool("run", {"problem": "p04"}))
             if waiting["status"] == "waiting-approval":
