@@ -146,6 +146,14 @@ def connection(binding: ToolBinding) -> _Connection:
         return conn
 
 
+def _drop(conn: _Connection) -> None:
+    with _LOCK:
+        for k, c in list(_CONNECTIONS.items()):
+            if c is conn:
+                del _CONNECTIONS[k]
+    conn.close()
+
+
 def close_all() -> None:
     with _LOCK:
         conns = list(_CONNECTIONS.values())
@@ -180,6 +188,7 @@ class McpTool:
 
             raise ToolTimeout(f"{b.tool} timed out after {timeout:g} s", finished=True) from None
         except Exception as e:  # noqa: BLE001 - a protocol error is the tool's failure
+            _drop(conn)  # the session may be broken (a server that died): start a new one
             raise error_from(b, values, f"{b.tool}: {_why(e)}") from None
         text = "\n".join(getattr(c, "text", "") for c in result.content or ()).strip()
         if result.isError:
