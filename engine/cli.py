@@ -25,6 +25,18 @@ SpecArg = Annotated[Path, typer.Argument(help="spec directory (domain.pddl + spe
 JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
 
 
+@app.callback()
+def _global_options(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="log to stderr: -v info, -vv debug (default: "
+                                         "quiet; progress lines on a terminal)")] = 0,
+) -> None:
+    """Verified planning for workflow orchestration: plan, verify, run."""
+    from engine.logs import configure
+
+    configure(verbose)
+
+
 def _fail(error: PlansafeError, as_json: bool) -> None:
     if as_json:
         payload: dict[str, Any] = {"status": "error", "error": str(error)}

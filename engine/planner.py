@@ -18,12 +18,15 @@ whatever the backend returned.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Plan, Problem, Provenance, Verdict
+
+_progress_log = logging.getLogger("plansafe.progress")  # shown on a terminal (engine.logs)
 
 __all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind", "PLANNERS",
            "DECODINGS"]
@@ -198,6 +201,8 @@ class PlannerAgent:
         keep, start = "", None
         last: Verdict | None = None
         for r in range(1, self.rounds + 1):
+            _progress_log.info("the model is planning: round %d of %d (%d beams, up to %d "
+                               "proposals)...", r, self.rounds, self.beams, self.k)
             t0 = time.perf_counter()
             try:
                 gens = self._generate(prompt, grammar, problem, checker, r, report, start)
@@ -250,6 +255,8 @@ class PlannerAgent:
                 else:
                     keep, start = "", None
                     prompt = feedback_prompt(base, best[1], feedback)
+            _progress_log.info("round %d: %d proposals, %d valid (%.1f s)", r, len(gens), valid,
+                               seconds)
             report.rounds.append(RoundRecord(r, len(gens), valid, unparseable, tokens, seconds,
                                              feedback, round_kept))
             if winner is not None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ast
 import importlib.machinery
-import sys
+import importlib.util
 from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,28 @@ from verifier.errors import SpecError, did_you_mean
 __all__ = ["check_tool_bindings", "find_module_source"]
 
 
+def _top_level(name: str, first: Sequence[str]) -> ModuleSpec | None:
+    """A top-level module's spec: in ``first`` (the spec folder), else through the import
+    system's finders (an editable install's too). Finding a top-level module runs no code."""
+    spec = importlib.machinery.PathFinder.find_spec(name, list(first))
+    if spec is not None:
+        return spec
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+
+
 def find_module_source(name: str, search: Sequence[str]) -> tuple[Path | None, list[str]]:
     """The source file of module ``name`` (None when not found) and, for a hint, the module
-    names found where the missing part was looked for. No code runs."""
+    names found where the missing part was looked for. No code runs: packages are walked
+    through their search locations, never imported. ``search``: folders looked in first."""
     parts = name.split(".")
     paths: list[str] = list(search)
     origin: Path | None = None
     for i, part in enumerate(parts):
-        spec = importlib.machinery.PathFinder.find_spec(part, paths)
+        spec = _top_level(part, paths) if i == 0 else \
+            importlib.machinery.PathFinder.find_spec(part, paths)
         if spec is None:
             return None, _names_in(paths)
         if i < len(parts) - 1:
@@ -102,7 +117,7 @@ def check_tool_bindings(spec: Any) -> list[SpecError]:
         return []
     adapters = getattr(spec, "adapters", {}) or {}
     positions = _positions(Path(spec.spec_path))
-    search = [str(Path(spec.root).resolve()), *sys.path]
+    search = [str(Path(spec.root).resolve())]
     out: list[SpecError] = []
     parsed: dict[Path, dict[str, ast.AST] | None] = {}
     for action, ref in spec.tools.items():

@@ -56,6 +56,16 @@ def test_a_wrong_binding_fails_check_at_its_position(tmp_path: Path, wrong: str,
     assert (error.path, (error.line, error.col)) == (str(spec_yaml), _line_of(spec_yaml, wrong))
 
 
+def test_check_cli_resolves_built_in_bindings_from_any_folder(tmp_path: Path) -> None:
+    """The console script has no repository folder on sys.path: the installed packages
+    (an editable install's finder included) are found through the import system."""
+    proc = subprocess.run([str(PLANSAFE), "check", str(ROOT / "specs" / "onboarding"), "--json",
+                           "--problem", "p01"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    report = json.loads(proc.stdout)
+    assert report["status"] == "ok", report["errors"]
+
+
 def test_check_never_imports_the_tool_module(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     (d / "med_tools.py").write_text("raise SystemExit('imported!')\n"
