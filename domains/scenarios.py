@@ -35,14 +35,14 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from domains.faults import FaultPlan, ScheduledFault
 from domains.generated import GeneratedProblem, phrase_goal, scratch_dir
 from verifier.model import GroundAtom, Problem
 
 __all__ = ["Scenario", "FAILURES", "DOMAINS", "generate_scenario", "generate_suite",
-           "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES"]
+           "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES", "ScenarioPlanner"]
 
 FAILURES = ("none", "transient", "permanent-alt", "external", "unrecoverable")
 DOMAINS = ("devops", "documents", "robotics")
@@ -50,6 +50,24 @@ PERMANENT_TIMES = 1_000_000  # a scheduled fault that never stops
 PLAIN_MAX_ATOMS = 6  # longer goals are given in PDDL (the embedded model reads short texts)
 Call = tuple[str, tuple[str, ...]]
 
+
+
+class ScenarioPlanner(Protocol):
+    """The planner scenario generation asks (domains do not plan: the caller, e.g.
+    :mod:`benchmarks.eval.scenario_planner`, passes the symbolic planner in)."""
+
+    def solve(self, spec: Any, problem: Problem, *, forbidden: Sequence[Call] = (),
+              timeout_s: float = 60.0) -> Any:
+        """A plan result (``solved``, ``plan``, ``status``) without the ``forbidden`` calls."""
+        ...
+
+    def solvable_from(self, spec: Any, problem: Problem,
+                      states: Sequence[frozenset[GroundAtom]], i: int,
+                      state: frozenset[GroundAtom], forbidden: Sequence[Call],
+                      timeout_s: float) -> bool:
+        """Whether the Monitor's replanner finds a verified plan from ``state``, reached
+        after ``states[:i]``, without the ``forbidden`` calls."""
+        ...
 
 @dataclass(frozen=True)
 class Scenario:
@@ -157,17 +175,6 @@ def _pack(domain: str) -> tuple[Any, Any, Any]:
     return scen, probs, tools
 
 
-def _solve(spec: Any, problem: Problem, *, forbidden: Sequence[Call] = (),
-           timeout_s: float = 60.0) -> Any:
-    from engine.symbolic.planning import solve
-    from verifier.problem_ops import forbid_calls
-
-    # ``problem`` was read from a file in the scratch folder: planners may read it again
-    access = forbid_calls(spec.access, list(forbidden))
-    return solve(problem, policies=spec.policies, access=access, describe=spec.describe,
-                 timeout_s=timeout_s, explain=False)
-
-
 def _states(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom]]:
     from verifier.grounding import Task
 
@@ -190,23 +197,6 @@ def realized_drift(drift: Any, fault_seed: int, step_id: str, call: Call,
     seed = int.from_bytes(hashlib.sha256(f"{fault_seed}|{step_id}|{text}".encode())
                           .digest()[:8], "big")
     return drift(state, random.Random(seed))
-
-
-def _solvable_from(spec: Any, problem: Problem, states: Sequence[frozenset[GroundAtom]],
-                   i: int, state: frozenset[GroundAtom], forbidden: Sequence[Call],
-                   timeout_s: float) -> bool:
-    """Whether the Monitor's replanner finds a verified plan from ``state``, reached after
-    ``states[:i]``, without the ``forbidden`` calls: the fault is recoverable where it
-    strikes, not only from the initial state."""
-    import functools
-
-    from engine.monitor import Replanner
-    from engine.symbolic.planning import solve
-
-    replanner = Replanner(spec, problem, functools.partial(solve, explain=False), timeout_s)
-    out = replanner.plan(state, list(states[:i]), list(forbidden), name=f"{problem.name}-at{i}",
-                         prefix="")
-    return out.plan is not None
 
 
 def _first_hit(plan: Sequence[Call], calls: Sequence[Call]) -> int | None:
@@ -245,8 +235,9 @@ def _faults_for(failure: str, rng: random.Random, seed: int, plan: Sequence[Call
 
 
 def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure: str,
-                      size: int) -> Scenario:
-    """One scenario, deterministic in (domain, index, seed, failure, size)."""
+                      size: int, planner: ScenarioPlanner) -> Scenario:
+    """One scenario, deterministic in (domain, index, seed, failure, size) for a planner
+    that answers deterministically."""
     from domains.generated import load_generated
 
     if failure not in FAILURES:
@@ -259,7 +250,7 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     for _ in range(4):  # aim at the targeted size
         gp = scen.build(random.Random(rng.random()), n, name=sid)
         problem = load_generated(spec.domain_path, gp)
-        result = _solve(spec, problem)
+        result = planner.solve(spec, problem)
         if not result.solved:
             continue
         steps = len(result.plan.steps)
@@ -287,11 +278,11 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
         tries, limit_s = FAST_OUTAGES.get(domain, (8, 60.0))
         states = _states(problem, plan)
         for label, calls in cands[:tries]:
-            r = _solve(spec, problem, forbidden=calls, timeout_s=limit_s)
+            r = planner.solve(spec, problem, forbidden=calls, timeout_s=limit_s)
             if r.solved and want_alt:
                 hit = _first_hit(plan, calls)
-                if hit is not None and not _solvable_from(spec, problem, states, hit,
-                                                          states[hit], calls, 60.0):
+                if hit is not None and not planner.solvable_from(
+                        spec, problem, states, hit, states[hit], calls, 60.0):
                     continue  # a route existed at the start, none where the fault strikes
             if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
                 blocked, outage = list(calls), label
@@ -316,7 +307,7 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     def recoverable(i: int, change: tuple[set[GroundAtom], set[GroundAtom]]) -> bool:
         add, delete = change
         after = frozenset((states[i] - delete) | add)
-        return _solvable_from(spec, problem, states, i, after, (), 60.0)
+        return planner.solvable_from(spec, problem, states, i, after, (), 60.0)
 
     faults = _faults_for(failure, rng, seed * 1000 + index, plan, states, drift, blocked,
                          recoverable)
@@ -343,8 +334,9 @@ MAX_SIZE = {"robotics": 120}  # Fast Downward times out past ~150-step robotics 
 FAST_OUTAGES = {"robotics": (6, 20.0)}
 
 
-def generate_suite(spec: Any, domain: str, *, n: int = 100, seed: int = 0,
-                   log: Any = None, indices: Sequence[int] | None = None) -> list[Scenario]:
+def generate_suite(spec: Any, domain: str, *, planner: ScenarioPlanner, n: int = 100,
+                   seed: int = 0, log: Any = None, indices: Sequence[int] | None = None
+                   ) -> list[Scenario]:
     """``n`` scenarios: failure conditions in turn, sizes log-uniform from 5 to 200 steps
     (robotics: to 120). ``indices`` makes only those (the others are the same either way)."""
     rng = random.Random(f"suite|{domain}|{seed}")
@@ -356,7 +348,7 @@ def generate_suite(spec: Any, domain: str, *, n: int = 100, seed: int = 0,
         for attempt in range(5):
             try:
                 s = generate_scenario(spec, domain, i, seed=seed + 7919 * attempt,
-                                      failure=failure, size=sizes[i])
+                                      failure=failure, size=sizes[i], planner=planner)
                 break
             except (LookupError, RuntimeError) as e:
                 if log:

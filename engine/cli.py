@@ -488,7 +488,13 @@ def bench(
 
     if planner not in ("auto", "symbolic"):
         _fail(PlansafeError(f"unknown planner '{planner}' (use auto or symbolic)"), as_json)
-    from benchmarks.eval.run import bench as run_bench
+    from engine.plugins import entry_point
+
+    try:  # benchmarks.eval.run:bench, .report:markdown_table (engine never imports benchmarks)
+        run_bench: Any = entry_point("plansafe.bench", "run")
+        markdown_table: Any = entry_point("plansafe.bench", "table")
+    except PlansafeError as e:
+        _fail(e, as_json)
 
     err = console(stderr=True)
     argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("plansafe") else ""
@@ -510,8 +516,6 @@ def bench(
         _emit({"folder": report["folder"], "systems": summary,
                "targets": report.get("targets", {}), "wall_s": report["wall_s"]})
     else:
-        from benchmarks.eval.report import markdown_table
-
         typer.echo(markdown_table(report))
         typer.echo(f"\nreport: {report['folder']}/report.md")
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.eval.scenario_planner import SymbolicScenarioPlanner
 from domains.scenarios import (
     DOMAINS,
     FAILURES,
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     from verifier.spec import load_spec
 
     root = Path(__file__).resolve().parents[2] / "specs"
+    planner = SymbolicScenarioPlanner()
     for domain in args.domains.split(","):
         t0 = time.perf_counter()
         spec = load_spec(root / domain)
@@ -113,19 +115,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.indices:
                 idx = [i for i in idx if i in args.indices]
             path = args.out / f"{domain}.jsonl"
-            fresh = {s.id: s for s in generate_suite(spec, domain, n=args.n, seed=args.seed,
-                                                     log=log, indices=idx)}
+            fresh = {s.id: s for s in generate_suite(spec, domain, planner=planner, n=args.n,
+                                                     seed=args.seed, log=log, indices=idx)}
             changed = _replace_in_place(path, fresh)
             print(f"{domain}: {len(fresh)} regenerated, changed: {', '.join(changed) or 'none'}",
                   flush=True)
             continue
         if args.part:
             k, m = (int(x) for x in args.part.split("/"))
-            suite = generate_suite(spec, domain, n=args.n, seed=args.seed, log=log,
+            suite = generate_suite(spec, domain, planner=planner, n=args.n, seed=args.seed, log=log,
                                    indices=[i for i in range(args.n) if i % m == k])
             save_suite(suite, args.out / f"{domain}.{k}.part")
             continue
-        suite = generate_suite(spec, domain, n=args.n, seed=args.seed, log=log)
+        suite = generate_suite(spec, domain, planner=planner, n=args.n, seed=args.seed, log=log)
         save_suite(suite, args.out / f"{domain}.jsonl")
         print(f"{domain}: {len(suite)} scenarios in {time.perf_counter() - t0:.0f} s -> "
               f"{args.out / (domain + '.jsonl')}", flush=True)

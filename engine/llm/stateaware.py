@@ -221,7 +221,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
     import numpy as np
     import torch
 
-    from engine.llm.backend import grammar_processor_class
+    from engine.llm.grammar_processor import grammar_processor_class
 
     rules = rules_for(source)
     masks = line_masks(llg_tokenizer)
