@@ -6,6 +6,9 @@ subpackage, outside the trusted core); see that module for the strategies and he
 
 from verifier.testing.strategies import (
     MUTATIONS,
+    Coverage,
+    CoverageReport,
+    coverage,
     executable,
     ground_actions,
     load,
@@ -25,5 +28,5 @@ from verifier.testing.strategies import (
 __all__ = [
     "load", "problem", "ground_actions", "states", "sequential_plans", "nearly_valid_plans",
     "partial_order_plans", "problems", "verdict", "violated", "policy_holds", "executable",
-    "reaches_goal", "schedules", "MUTATIONS",
+    "reaches_goal", "schedules", "MUTATIONS", "Coverage", "CoverageReport", "coverage",
 ]
