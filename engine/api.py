@@ -109,8 +109,9 @@ def result_of(state: RunState, spec: Any, journal: Journal, *,
     if state.finished is not None:
         message = str(state.finished.get("reason", ""))
     elif waiting:
+        which = waiting[0] if len(waiting) == 1 else "STEP"  # the step, when it is known
         message = "waiting for approval of " + ", ".join(waiting) + \
-            f" (plansafe approve {state.run_id} STEP, then plansafe resume {state.run_id})"
+            f" (plansafe approve {state.run_id} {which}, then plansafe resume {state.run_id})"
     return RunResult(
         state.run_id, state.status, tuple(s.to_json() for s in state.steps.values()),
         frozenset(state.belief), tuple(state.explanations), journal.path, state.replans,

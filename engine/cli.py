@@ -368,12 +368,19 @@ def runs(journal: JournalOpt = None, as_json: JsonOpt = False) -> None:
 
     from engine.render import console
 
+    cols = ("run", "spec", "problem", "status", "steps", "replans", "started")
+    cells = [(r["run"], str(r["spec"]), str(r["problem"]), r["status"],
+              f"{r['done']}/{r['steps']}", str(r["replans"]), r["started"]) for r in rows]
+    if not sys.stdout.isatty():  # piped: whole ids, one tab-separated line per run
+        for line in (cols, *cells):
+            typer.echo("\t".join(line))
+        return
     table = Table()
-    for col in ("run", "spec", "problem", "status", "steps", "replans", "started"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["run"], str(r["spec"]), str(r["problem"]), r["status"],
-                      f"{r['done']}/{r['steps']}", str(r["replans"]), r["started"])
+    widest = max((len(c[0]) for c in cells), default=3)
+    for col in cols:  # ids are never cut (a narrow terminal folds the other columns)
+        table.add_column(col, no_wrap=col == "run", min_width=widest if col == "run" else None)
+    for row in cells:
+        table.add_row(*row)
     console().print(table)
 
 

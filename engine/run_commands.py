@@ -53,7 +53,7 @@ def _faults(text: str | None) -> Any:
 class Progress:
     """Readable progress lines on standard error while a run goes on."""
 
-    def __init__(self, *, verbose_steps: int = 60) -> None:
+    def __init__(self, *, verbose_steps: int = 60, journal: Any = None) -> None:
         from engine.render import console
 
         self.out = console(stderr=True)
@@ -61,9 +61,23 @@ class Progress:
         self.done = 0
         self.verbose_steps = verbose_steps
         self.t0 = time.perf_counter()
+        self.journal = journal  # a resumed run: its plan and done steps are read from here
+
+    def _catch_up(self, run_id: str) -> None:
+        """On resume: the current plan's size and its steps already done (no more '(1/0)')."""
+        self.journal, journal = None, self.journal
+        events = journal.events(run_id, kinds=("plan-certified", "step-result"))
+        certified = [i for i, ev in enumerate(events) if ev.kind == "plan-certified"]
+        if certified:
+            last = certified[-1]
+            self.total = len(events[last].payload["plan"]["steps"])
+            self.done = sum(1 for ev in events[last:] if ev.kind == "step-result"
+                            and ev.payload.get("status") in ("ok", "mismatch"))
 
     def __call__(self, e: Event) -> None:
         p, k = e.payload, e.kind
+        if self.journal is not None and k != "plan-certified":
+            self._catch_up(e.run_id)
         t = f"[dim]{time.perf_counter() - self.t0:6.2f}s[/]"
         if k == "plan-certified":
             self.total = len(p["plan"]["steps"])
@@ -171,7 +185,8 @@ def resume_run(run_id: str, *, journal: Path, progress: bool) -> dict[str, Any]:
     eng = _engine(Path(started["spec"]), journal,
                   planner=planner if planner in _RESUME_PLANNERS else "symbolic")
     try:
-        return eng.resume(run_id, on_event=Progress() if progress else None).to_json()
+        return eng.resume(run_id, on_event=Progress(journal=eng.journal) if progress else None
+                          ).to_json()
     finally:
         eng.close()
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,8 @@ def load_spec(path: str | Path) -> Spec:
                                        action_rules, path=str(domain_path))
         source_domain_path, domain_path = domain_path, compiled_domain_path(domain_path,
                                                                             compiled)
+        logging.getLogger("plansafe.spec").info(
+            "%s: %d action rule(s) compiled into %s", spec_path, len(action_rules), domain_path)
         domain = read_domain(domain_path)
 
     return Spec(
