@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from verifier.errors import PlansafeError
 from verifier.model import Domain, GroundAtom
@@ -31,8 +31,13 @@ from verifier.model import Domain, GroundAtom
 __all__ = [
     "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
     "PermanentToolError", "PreconditionFailed", "idempotent", "is_idempotent", "parse_atom",
-    "atoms_of",
+    "atoms_of", "DomainPack", "ProblemGenerator",
 ]
+
+if TYPE_CHECKING:
+    import random
+
+    from domains.generated import GeneratedProblem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,3 +156,45 @@ def idempotent(fn: F) -> F:
 
 def is_idempotent(fn: Callable[..., Any]) -> bool:
     return bool(getattr(fn, "idempotent", False))
+
+
+# --- domain packs ---------------------------------------------------------------------------
+
+
+class ProblemGenerator(Protocol):
+    """A pack's random problem generator (teacher data for the model, benchmarks)."""
+
+    def __call__(self, rng: random.Random, *, name: str = "gen", size: int | None = None
+                 ) -> GeneratedProblem: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DomainPack:
+    """What a domain pack (``domains/<name>/``) declares; every part is optional.
+
+    A pack declares itself in ``domains/<name>/pack.py`` as ``PACK = DomainPack(...)`` and
+    is registered by name in :data:`engine.packs.DOMAIN_PACKS` (the name is the spec's
+    ``name``). Modules are named, not imported, so a pack costs nothing until it is used.
+    """
+
+    name: str
+    #: the module of its simulated tools (``module:callable`` bindings in spec.yaml), with
+    #: its ``setup`` / ``observe`` hooks (see the top of this module)
+    tools: str | None = None
+    #: ``"module:attribute"`` of its :class:`domains.simulator.Simulator`
+    simulator: str | None = None
+    #: random problems of the domain (model training data, benchmarks)
+    random_problem: ProblemGenerator | None = None
+    #: the module whose ``build(rng, n, *, name)`` makes the benchmark scenarios' problems
+    scenarios: str | None = None
+    #: ways to say each predicate in words: ``{"deployed": ("deploy {0} to {1}", ...)}``
+    phrasing: Mapping[str, tuple[str, ...]] | None = None
+    #: other names of objects: ``{"prod": ("production", "live")}``
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: how a goal text may begin (``"please "``, ``"can you "``)
+    openers: tuple[str, ...] = ()
+    #: names the domain's objects take (services, vendors, items, places)
+    object_names: tuple[str, ...] = ()
+    #: names a goal may mention that a problem lacks (training refusals); None:
+    #: ``object_names``
+    absent_names: tuple[str, ...] | None = None

@@ -12,29 +12,48 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from engine.journal import Event, Journal, open_journal
+from engine.planners import AgentPlanner, Planner, PlannerSettings, make_planner
+from engine.results import Planning, PlanStatus, ShowReport
 from engine.runner import RunDriver, RunOptions, problem_from_pddl
 from engine.runstate import EXTERNAL, RunState, atoms_json
 from engine.tools import ToolSet
 from verifier.certificate import Certificate
 from verifier.errors import PlansafeError
 from verifier.model import GroundAtom, Plan, Problem, Verdict, Violation
+from verifier.spec import Spec
 from verifier.verify import Verification
 
-__all__ = ["Engine", "RunResult", "CertifiedPlan", "NoPlanError", "DEFAULT_JOURNAL",
-           "result_of"]
+if TYPE_CHECKING:
+    from domains.faults import FaultPlan
+    from engine.goals import GoalTranslation
+    from engine.llm.backend import ModelBackend
+    from engine.results import CheckReport
+
+__all__ = ["Engine", "RunResult", "RunStatus", "CertifiedPlan", "NoPlanError",
+           "DEFAULT_JOURNAL", "result_of"]
+
+#: how a run stands: ``refused`` (a plan or certificate that does not check), ``running``
+#: (a run that died mid-way; ``plansafe resume`` goes on)
+RunStatus = Literal["completed", "stopped", "waiting-approval", "refused", "running"]
+RUN_STATUSES: tuple[RunStatus, ...] = ("completed", "stopped", "waiting-approval", "refused",
+                                       "running")
 
 DEFAULT_JOURNAL = Path(".plansafe") / "journal.sqlite"
 
 
 class NoPlanError(PlansafeError):
-    def __init__(self, message: str, *, blocking: tuple[str, ...] = (), status: str = "") -> None:
+    """No certified plan: the planner found none (``planning`` says why) or its plan failed
+    verification."""
+
+    def __init__(self, message: str, *, blocking: tuple[str, ...] = (), status: str = "",
+                 planning: Planning | None = None) -> None:
         super().__init__(message)
-        self.blocking, self.status = blocking, status
+        self.blocking, self.status, self.planning = blocking, status, planning
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +62,13 @@ class CertifiedPlan:
     certificate: Certificate
     verdict: Verdict
     problem: Problem
+    planning: Planning | None = None  # how it was proposed (None: verified, not planned)
 
 
 @dataclass(frozen=True)
 class RunResult:
     run_id: str
-    status: str  # completed | stopped | waiting-approval | refused | running
+    status: RunStatus
     steps: tuple[dict[str, Any], ...]
     final_state: frozenset[GroundAtom]
     explanations: tuple[dict[str, Any], ...]
@@ -74,7 +94,14 @@ class RunResult:
                 "journal": self.journal, **self.extra}
 
 
-def result_of(state: RunState, spec: Any, journal: Journal, *,
+def run_status(status: str) -> RunStatus:
+    """A journal's run status as a :data:`RunStatus` (an unknown one is a PlansafeError)."""
+    if status not in RUN_STATUSES:
+        raise PlansafeError(f"unknown run status {status!r} in the journal")
+    return cast(RunStatus, status)
+
+
+def result_of(state: RunState, spec: Spec, journal: Journal, *,
               orders: Mapping[int, str] | None = None, base: Problem | None = None
               ) -> RunResult:
     """A run's result, computed from its journal state (violations re-checked honestly)."""
@@ -113,7 +140,7 @@ def result_of(state: RunState, spec: Any, journal: Journal, *,
         message = "waiting for approval of " + ", ".join(waiting) + \
             f" (plansafe approve {state.run_id} {which}, then plansafe resume {state.run_id})"
     return RunResult(
-        state.run_id, state.status, tuple(s.to_json() for s in state.steps.values()),
+        state.run_id, run_status(state.status), tuple(s.to_json() for s in state.steps.values()),
         frozenset(state.belief), tuple(state.explanations), journal.path, state.replans,
         len(executed), tuple(v.to_json() for v in violations), tuple(order_notes), waiting,
         message, {"goal_reached": goal_reached, "problem": state.started.get("problem"),
@@ -124,15 +151,19 @@ def result_of(state: RunState, spec: Any, journal: Journal, *,
 class Engine:
     """One spec, one journal, its tools; plans, verifies and runs."""
 
-    def __init__(self, spec: Any, *, journal: str | Path | Journal | None = DEFAULT_JOURNAL,
+    def __init__(self, spec: Spec, *, journal: str | Path | Journal | None = DEFAULT_JOURNAL,
                  world: str | Path | None = None,
                  tools: Mapping[str, Callable[..., Any]] | None = None,
                  planner: str | Callable[..., Any] = "symbolic",
                  planning_engine: str = "fast-downward",
-                 options: RunOptions | None = None, faults: Any = None) -> None:
-        from engine.monitor import make_planner
-
+                 options: RunOptions | None = None, faults: Any = None,
+                 settings: PlannerSettings | None = None,
+                 backend: ModelBackend | None = None) -> None:
+        """``planner``: a name in :data:`engine.planners.PLANNERS`, ``"module:callable"`` or
+        a callable; ``settings`` its options (``planning_engine`` and ``backend`` fill
+        theirs); ``backend`` also reads goals given in words."""
         self.spec = spec
+        self.backend = backend
         self.journal = journal if isinstance(journal, Journal) else open_journal(journal)
         if world is None and self.journal.path is not None:
             jp = Path(self.journal.path)
@@ -140,11 +171,14 @@ class Engine:
         self.world = None if world is None else str(world)
         self.options = options or RunOptions()
         self.tools = ToolSet(spec.tools, overrides=tools,
-                             adapters=getattr(spec, "adapters", None),
                              default_timeout_s=self.options.tool_timeout_s,
+                             adapters=getattr(spec, "adapters", None),
                              search_path=(Path(spec.root).resolve(),))
         self.planner_ref = planner if isinstance(planner, str) else \
             f"{getattr(planner, '__module__', '?')}:{getattr(planner, '__qualname__', '?')}"
+        self.planner_name = planner if isinstance(planner, str) and ":" not in planner \
+            else "custom"
+        self.planner: Planner | Callable[..., Any]
         if callable(planner):
             self.planner = planner
         elif ":" in planner:  # "module:callable", a planner plugged in by name
@@ -152,7 +186,9 @@ class Engine:
 
             self.planner = load_callable(planner)
         else:
-            self.planner = make_planner(spec, planner, engine=planning_engine)
+            self.planner = make_planner(spec, planner, settings, engine=planning_engine,
+                                        backend=backend if backend is not None else
+                                        (settings.backend if settings else None))
         self.faults = faults
         self.last_orders: dict[int, str] = {}
 
@@ -171,6 +207,11 @@ class Engine:
                 ) -> Problem:
         """A problem by name, path or object; ``goal`` (PDDL or plain words) replaces its goal
         (without a problem: the spec's default problem gives objects and initial state)."""
+        return self.read_problem(problem, goal=goal)[0]
+
+    def read_problem(self, problem: str | Path | Problem | None = None, *,
+                     goal: str | None = None) -> tuple[Problem, GoalTranslation | None]:
+        """:meth:`problem`, with how the goal was read (None when no goal was given)."""
         from verifier.spec import load_problem
 
         if isinstance(problem, Problem):
@@ -187,10 +228,11 @@ class Engine:
 
             base = default_problem(self.spec)
         if goal is None:
-            return base
+            return base, None
         from engine.goals import translate_goal, with_goal
 
-        return with_goal(base, translate_goal(self.spec, base, goal).goal)
+        translation = translate_goal(self.spec, base, goal, backend=self.backend)
+        return with_goal(base, translation.goal), translation
 
     def verify(self, plan: Plan | CertifiedPlan, problem: str | Path | Problem | None = None,
                *, goal: str | None = None, z3: bool = False) -> Verification:
@@ -216,18 +258,48 @@ class Engine:
         prob = self.problem(problem, goal=goal)
         result = self.planner(prob, policies=self.spec.policies, access=self.spec.access,
                               describe=self.spec.describe, timeout_s=self.options.plan_timeout_s)
+        planning = self._planning(result)
         if result.plan is None:
-            raise NoPlanError(f"no plan ({result.status}): {result.message}",
-                              blocking=tuple(result.blocking), status=result.status)
+            raise NoPlanError(f"no plan ({planning.status}): {result.message}",
+                              blocking=tuple(result.blocking), status=planning.status,
+                              planning=planning)
         checked = self.verify(result.plan, prob)
         if checked.certificate is None:
-            raise NoPlanError("the Planner's plan failed verification: "
-                              + "; ".join(v.message for v in checked.verdict.violations[:3]))
-        return CertifiedPlan(checked.plan, checked.certificate, checked.verdict, prob)
+            out = checked.verdict
+            why = "; ".join(v.message for v in out.violations[:3]) or str(out.reason or "")
+            raise NoPlanError("the Planner's plan failed verification: " + why,
+                              status="invalid", planning=replace(
+                                  planning, status="invalid",
+                                  message=f"the Planner's plan failed verification: {why}"))
+        return CertifiedPlan(checked.plan, checked.certificate, checked.verdict, prob, planning)
+
+    def _planning(self, result: Any) -> Planning:
+        """How the planner's ``result`` (a PlanResult) came about."""
+        agent = self.planner.last if isinstance(self.planner, AgentPlanner) else None
+        if agent is None:
+            return Planning(self.planner_name, cast(PlanStatus, result.status),
+                            str(result.engine), float(result.seconds), str(result.message or ""),
+                            tuple(result.blocking))
+        report = agent.last
+        status = "solved" if result.plan is not None else (report.fallback_status
+                                                           or "no-valid-proposal")
+        return Planning(self.planner_name, cast(PlanStatus, status), agent.engine,
+                        report.seconds, report.message, tuple(report.blocking), report,
+                        agent.decoding if agent.use_llm else None,
+                        agent.beams if agent.use_llm else None)
+
+    def check(self, *, problem: str | None = None, horizon: int | None = None,
+              analysis_timeout_s: float = 2.0) -> CheckReport:
+        """Lint the spec and analyse its policies on every problem (or ``problem``)."""
+        from engine.commands import check_report
+
+        return check_report(self.spec, problem=problem, horizon=horizon,
+                            analysis_timeout_s=analysis_timeout_s)
 
     # --- running -------------------------------------------------------------------------------
 
-    def _faults(self, faults: Any) -> tuple[dict[str, Any] | None, str]:
+    def _faults(self, faults: str | FaultPlan | Mapping[str, Any] | None
+                ) -> tuple[dict[str, Any] | None, str]:
         from domains.faults import FaultPlan
 
         f = self.faults if faults is None else faults
@@ -244,9 +316,11 @@ class Engine:
 
     def _driver(self, on_event: Callable[[Event], Any] | None, options: RunOptions
                 ) -> RunDriver:
+        from engine import parallel
+
         return RunDriver(spec=self.spec, journal=self.journal, tools=self.tools,
                          planner=self.planner, options=options, world=self.world,
-                         on_event=on_event, z3check=_z3check_adapter(),
+                         on_event=on_event, z3check=parallel.adapter(),
                          planner_ref=self.planner_ref)
 
     async def arun(self,
@@ -267,8 +341,6 @@ class Engine:
             prob = self.problem(problem, goal=goal)
         options = self.options
         if approvals is not None:
-            from dataclasses import replace
-
             options = replace(options, approvals=approvals)
         fault_json, fault_name = self._faults(faults)
         driver = self._driver(on_event, options)
@@ -336,6 +408,23 @@ class Engine:
             raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'}")
         return result_of(state, self.spec, self.journal)
 
+    def show(self, run_id: str) -> ShowReport:
+        """A run's result, readable timeline, events and whether the journal's chain holds."""
+        from engine.render import timeline
+
+        events = self.journal.events(run_id)
+        if not events:
+            raise PlansafeError(f"no run {run_id!r} in {self.journal.path or 'this journal'} "
+                                "(see plansafe runs)")
+        chain = self.journal.verify_chain()
+        try:
+            result = result_of(RunState.fold(run_id, events), self.spec, self.journal)
+        except (PlansafeError, KeyError) as e:
+            if chain.ok:
+                raise
+            return ShowReport.unreadable(run_id, events, chain, f"cannot read the run: {e}")
+        return ShowReport(run_id, result, tuple(timeline(events)), tuple(events), chain)
+
 
 def _sync(coro: Any) -> Any:
     try:
@@ -346,11 +435,3 @@ def _sync(coro: Any) -> Any:
     raise PlansafeError("Engine.run/resume cannot be called from a running event loop; "
                         "use 'await engine.arun(...)' / 'await engine.aresume(...)'")
 
-
-def _z3check_adapter() -> Callable[..., Any] | None:
-    """Deorder + verify every interleaving with ``verifier.z3check`` once it exists."""
-    try:
-        from engine import parallel
-    except ImportError:  # pragma: no cover
-        return None
-    return parallel.adapter()

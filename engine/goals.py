@@ -24,16 +24,18 @@ replaced.
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Problem
+
+if TYPE_CHECKING:
+    from verifier.spec import Spec
 
 __all__ = ["parse_goal", "translate_goal", "GoalTranslation", "default_problem", "with_goal",
            "goal_objects", "READINGS"]
@@ -57,23 +59,18 @@ def _objects(problem_or_objects: Problem | Mapping[str, str]) -> dict[str, str]:
     return dict(problem_or_objects)
 
 
-def _pack(spec_name: str, attr: str, default: Any) -> Any:
-    """``attr`` of the spec's domain pack (``domains/<spec>/problems.py``), if it has one."""
-    try:
-        return getattr(importlib.import_module(f"domains.{spec_name}.problems"), attr, default)
-    except ImportError:
-        return default
-
-
 def _aliases(spec_name: str) -> dict[str, tuple[str, ...]]:
-    return dict(_pack(spec_name, "ALIASES", {}))
+    from engine.packs import pack_for
+
+    return dict(pack_for(spec_name).aliases)
 
 
-def _predicate_words(spec: Any) -> dict[str, frozenset[str]]:
+def _predicate_words(spec: Spec) -> dict[str, frozenset[str]]:
     from engine.goal_words import predicate_words
+    from engine.packs import pack_for
 
-    return predicate_words(spec.domain.predicates, _pack(spec.name, "PHRASING", None),
-                           types=getattr(spec.domain, "types", {}) or {})
+    return predicate_words(spec.domain.predicates, pack_for(spec.name).phrasing,
+                           types=spec.domain.types)
 
 
 def _forms(objects: Iterable[str], aliases: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -81,32 +78,33 @@ def _forms(objects: Iterable[str], aliases: Mapping[str, tuple[str, ...]]) -> li
     return [f for o in objects for f in (o, *aliases.get(o, ()))]
 
 
-def _vocabulary(spec: Any) -> frozenset[str]:
+def _vocabulary(spec: Spec) -> frozenset[str]:
     """The words this spec's goals are written in (:func:`engine.goal_words.vocabulary`)."""
     from engine.goal_words import vocabulary
+    from engine.packs import pack_for
 
     dom = spec.domain
-    phrasing = _pack(spec.name, "PHRASING", None) or {}
-    texts = [*dom.predicates, *(getattr(dom, "actions", None) or {}),
-             *(getattr(dom, "types", None) or {}), *_known_names(spec),
-             *(t for ts in phrasing.values() for t in ts), *_pack(spec.name, "OPENERS", ()),
+    pack = pack_for(spec.name)
+    phrasing = pack.phrasing or {}
+    texts = [*dom.predicates, *dom.actions, *dom.types, *_known_names(spec),
+             *(t for ts in phrasing.values() for t in ts), *pack.openers,
              *(a for al in _aliases(spec.name).values() for a in al)]
     return vocabulary(t.replace("-", " ") for t in texts)
 
 
-def _known_names(spec: Any) -> frozenset[str]:
+def _known_names(spec: Spec) -> frozenset[str]:
     """Names that are objects in some problem of this spec (pools of its generator too);
     the problem files are read once per spec."""
     return _names_of(spec.name, tuple(str(p) for p in spec.problems.values()),
-                     tuple(getattr(spec.domain, "types", {}) or {}))
+                     tuple(spec.domain.types))
 
 
 @functools.lru_cache(maxsize=32)
 def _names_of(spec_name: str, problem_paths: tuple[str, ...], type_names: tuple[str, ...]
               ) -> frozenset[str]:
-    names: set[str] = set()
-    for attr in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS"):
-        names.update(_pack(spec_name, attr, ()))
+    from engine.packs import pack_for
+
+    names: set[str] = set(pack_for(spec_name).object_names)
     for path in problem_paths:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
         m = re.search(r"\(:objects(.*?)\)", text, re.S | re.I)
@@ -337,6 +335,12 @@ def _read_clause(spec: Any, problem_or_objects: Problem | Mapping[str, str], tex
     try:
         return _translate(spec, problem_or_objects, text, backend=backend)
     except PlansafeError:
+        from engine.goal_templates import template_reading
+
+        # an action's describe sentence ("give amox1 to alice"): what that step achieves
+        read = template_reading(spec, _objects(problem_or_objects), text)
+        if read is not None:
+            return GoalTranslation(text, read, "template")
         plain = _canonical(text, _aliases(spec.name), _objects(problem_or_objects))
         if plain == text:
             raise
@@ -542,16 +546,9 @@ def default_problem(spec: Any) -> Problem:
 def with_goal(problem: Problem, goal: str) -> Problem:
     """The same objects and initial state with another goal (read back through the PDDL reader)."""
     from verifier.pddl import read_problem
+    from verifier.pddl_writer import problem_text
 
-    consts = problem.domain.constants
-    by_type: dict[str, list[str]] = {}
-    for o, t in problem.objects.items():
-        if o not in consts:
-            by_type.setdefault(t, []).append(o)
-    objs = " ".join(" ".join(ns) + f" - {t}" for t, ns in by_type.items())
-    init = " ".join("(" + " ".join(a) + ")" for a in sorted(problem.init))
-    text = (f"(define (problem {problem.name}-goal) (:domain {problem.domain.name})\n"
-            f"  (:objects {objs})\n  (:init {init})\n  (:goal {goal}))\n")
+    text = problem_text(problem, name=f"{problem.name}-goal", goal=goal)
     from domains.generated import scratch_dir
 
     # planners may read the problem file again: it lives as long as this process

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 from domains.base import PermanentToolError, PreconditionFailed, ToolError
 from engine.runstate import atoms_json
 from engine.tools import ToolTimeout
-from verifier.model import Atom, GroundAtom, Plan, Problem, Step, Verdict
+from verifier.model import Atom, GroundAtom, Plan, Problem, Verdict
 from verifier.policy import Policy, render
 
 if TYPE_CHECKING:
     from engine.diagnose import Diagnosis
 
 __all__ = ["Failure", "Explanation", "RetryPolicy", "classify", "explain", "Replanner",
-           "ReplanOutcome", "RETRYABLE", "make_planner", "PlannerFn"]
+           "ReplanOutcome", "RETRYABLE", "PlannerFn"]
 
 RETRYABLE = ("transient", "timeout")
 
@@ -184,36 +184,7 @@ def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[s
 # --- replanning ---------------------------------------------------------------------------------
 
 PlannerFn = Callable[..., Any]  # (problem, *, policies, access, describe, timeout_s) -> PlanResult
-
-
-def make_planner(spec: Any, kind: str = "symbolic", *, engine: str = "fast-downward"
-                 ) -> PlannerFn:
-    """The Planner as a function of a problem and the policies/access rules to respect."""
-    from engine.pddl_text import problem_on_disk
-    from verifier.planning import PlanResult, solve
-
-    if kind == "symbolic":
-        def symbolic(problem: Problem, *, policies: Sequence[Policy], access: Any,
-                     describe: Mapping[str, str], timeout_s: float) -> PlanResult:
-            with problem_on_disk(problem) as on_disk:  # some engines read the problem file
-                result = solve(on_disk, policies=policies, access=access,
-                               describe=dict(describe), engine=engine, timeout_s=timeout_s)
-            return result
-        return symbolic
-
-    def agent(problem: Problem, *, policies: Sequence[Policy], access: Any,
-              describe: Mapping[str, str], timeout_s: float) -> PlanResult:
-        from engine.planner import PlannerAgent
-
-        a = PlannerAgent.for_planner(replace(spec, policies=tuple(policies), access=access),
-                                     kind, engine=engine, timeout_s=timeout_s)  # type: ignore
-        with problem_on_disk(problem) as on_disk:  # a replan's problem has no file yet
-            plan, verdict = a.plan(on_disk)
-        if plan is None:
-            return PlanResult(a.last.fallback_status or "error", None, verdict, engine,
-                              a.last.seconds, a.last.message, tuple(a.last.blocking))
-        return PlanResult("solved", plan, verdict, engine, a.last.seconds)
-    return agent
+# (the planners by name: engine/planners.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +264,3 @@ class Replanner:
                                  "the Planner's plan failed verification: " + "; ".join(
                                      v.message for v in verdict.violations[:3]))
         return ReplanOutcome(verdict.plan or plan, problem, policies, access, verdict)
-
-
-def first_step_of(plan: Plan) -> Step | None:
-    return plan.steps[0] if plan.steps else None

@@ -28,13 +28,9 @@ from verifier.model import Plan, Problem, Provenance, Verdict
 
 _progress_log = logging.getLogger("plansafe.progress")  # shown on a terminal (engine.logs)
 
-__all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind", "PLANNERS",
-           "DECODINGS"]
+__all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind"]
 
 PlannerKind = Literal["llm", "symbolic", "auto"]
-PLANNERS = ("llm", "symbolic", "auto")
-#: how the model writes plan text (engine/llm/stateaware.py, engine/llm/guided.py)
-DECODINGS = ("state-aware", "applicable", "grammar", "guided")
 #: beam width of each round's first proposal (benchmarks/results/llm_plan.md: 16 beams
 #: beat 8 on blocksworld and robotics, greedy by 13-34 points outside devops)
 DEFAULT_BEAMS = 16
@@ -127,24 +123,25 @@ class PlannerAgent:
             if guided and state_aware:
                 raise PlansafeError("guided decoding needs fmt='text' and replaces the "
                                     "state-aware constraint")
-        if decoding not in DECODINGS:
-            raise PlansafeError(f"unknown decoding '{decoding}' (use {', '.join(DECODINGS)})")
-        if decoding != "grammar" and fmt != "text":
+        from engine.llm.decodings import DECODINGS
+
+        self.rules_of = DECODINGS.get(decoding)()  # how the model writes (engine/llm/decodings)
+        if not self.rules_of.any_format and fmt != "text":
             raise PlansafeError(f"the {decoding} decoding needs fmt='text' (the JSON plan "
                                 "format is decoded under the plan grammar)")
         self.decoding = decoding
         self.shorten = shorten  # drop steps an accepted model plan does not need
         # feedback rounds go on from where the best rejected plan came closest to the goal
         self.resume = resume
-        self.state_aware = decoding in ("state-aware", "applicable")
-        self.guided = decoding == "guided"
+        self.state_aware = self.rules_of.state_aware
+        self.guided = self.rules_of.walks
         self.last = AgentReport()
 
     @classmethod
     def for_planner(cls, spec: Any, planner: PlannerKind, **options: Any) -> PlannerAgent:
         """``llm``: model only; ``symbolic``: planner only; ``auto``: model, then planner."""
-        if planner not in PLANNERS:
-            raise PlansafeError(f"unknown planner '{planner}' (use llm, symbolic or auto)")
+        if planner not in ("llm", "symbolic", "auto"):
+            raise PlansafeError(f"unknown planner '{planner}' (known: llm, symbolic, auto)")
         return cls(spec, use_llm=planner != "symbolic", fallback=planner != "llm", **options)
 
     @property
@@ -333,13 +330,7 @@ class PlannerAgent:
     def _rules(self, checker: Any, start: Any = None) -> Any:
         """What the backend's ``state=`` takes for this decoding; ``start``: the node
         (state, policy memory) the proposal goes on from."""
-        if start is not None and self.decoding in ("state-aware", "applicable"):
-            from engine.llm.stateaware import Applicable, Safe
-
-            return (Safe(checker, start) if self.decoding == "state-aware"
-                    else Applicable(checker.task, start[0]))
-        return (checker if self.decoding == "state-aware" else
-                checker.task if self.decoding == "applicable" else None)
+        return self.rules_of.rules(checker, start)
 
     def _sample(self, prompt: str, grammar: str, problem: Problem, checker: Any,
                 start: Any = None) -> list[Any]:

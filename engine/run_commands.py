@@ -10,10 +10,16 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.journal import Event, open_journal
+from engine.render import timeline
+from engine.results import ApprovalReport, RunSummary, ShowReport
 from verifier.errors import PlansafeError
+
+if TYPE_CHECKING:
+    from domains.faults import FaultPlan
+    from engine.api import Engine, RunResult
 
 __all__ = ["journal_path", "run_workflow", "list_runs", "show_run", "approve_step",
            "resume_run", "exit_code", "Progress", "timeline"]
@@ -30,7 +36,7 @@ def exit_code(status: str) -> int:
     return {"completed": 0, "waiting-approval": 3}.get(status, 1)
 
 
-def _faults(text: str | None) -> Any:
+def _faults(text: str | None) -> str | FaultPlan:
     """none | demo | random:SEED[:RATE] | a JSON file with a FaultPlan."""
     from domains.faults import FaultPlan
 
@@ -124,7 +130,7 @@ class Progress:
 # --- commands -----------------------------------------------------------------------------------
 
 
-def _engine(spec: Path, journal: Path, **kw: Any) -> Any:
+def _engine(spec: Path, journal: Path, **kw: Any) -> Engine:
     from engine.api import Engine
 
     return Engine.from_spec(spec, journal=journal, **kw)
@@ -133,7 +139,7 @@ def _engine(spec: Path, journal: Path, **kw: Any) -> Any:
 def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: Path,
                  faults: str | None, approve_all: bool, concurrency: int, max_replans: int,
                  plan_file: Path | None, certificate_file: Path | None,
-                 progress: bool, planner: str = "symbolic") -> dict[str, Any]:
+                 progress: bool, planner: str = "symbolic") -> RunResult:
     from dataclasses import replace
 
     from engine.runner import RunOptions
@@ -153,8 +159,7 @@ def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: 
             data = json.loads(certificate_file.read_text(encoding="utf-8"))
             kw["plan"] = read_plan(plan_file)
             kw["certificate"] = Certificate.from_json(data.get("certificate", data))
-        result = eng.run(problem, goal=goal, **kw)
-        return result.to_json()
+        return eng.run(problem, goal=goal, **kw)
     finally:
         eng.close()
 
@@ -179,31 +184,29 @@ def _started(journal: Path, run_id: str) -> dict[str, Any]:
 _RESUME_PLANNERS = ("symbolic", "llm", "auto")
 
 
-def resume_run(run_id: str, *, journal: Path, progress: bool) -> dict[str, Any]:
+def resume_run(run_id: str, *, journal: Path, progress: bool) -> RunResult:
     started = _started(journal, run_id)
     planner = started.get("planner") or "symbolic"
     eng = _engine(Path(started["spec"]), journal,
                   planner=planner if planner in _RESUME_PLANNERS else "symbolic")
     try:
-        return eng.resume(run_id, on_event=Progress(journal=eng.journal) if progress else None
-                          ).to_json()
+        return eng.resume(run_id, on_event=Progress(journal=eng.journal) if progress else None)
     finally:
         eng.close()
 
 
 def approve_step(run_id: str, step: str, *, journal: Path, reject: bool, by: str,
-                 reason: str) -> dict[str, Any]:
+                 reason: str) -> ApprovalReport:
     started = _started(journal, run_id)
     eng = _engine(Path(started["spec"]), journal)
     try:
         e = eng.approve(run_id, step, approved=not reject, by=by, reason=reason)
-        return {"run": run_id, "step": step, "approved": not reject, "by": by, "event": e.id,
-                "next": f"plansafe resume {run_id}"}
+        return ApprovalReport(run_id, step, not reject, by, e.id)
     finally:
         eng.close()
 
 
-def list_runs(*, journal: Path) -> list[dict[str, Any]]:
+def list_runs(*, journal: Path) -> list[RunSummary]:
     from engine.runstate import RunState
 
     if not journal.exists():
@@ -215,68 +218,20 @@ def list_runs(*, journal: Path) -> list[dict[str, Any]]:
             events = j.events(rid)
             st = RunState.fold(rid, events)
             steps = st.gen_steps()
-            out.append({"run": rid, "spec": st.started.get("spec_name"),
-                        "problem": st.started.get("problem"), "status": st.status,
-                        "done": sum(1 for s in steps if s.status == "completed"),
-                        "steps": len(steps), "replans": st.replans,
-                        "started": time.strftime("%Y-%m-%d %H:%M:%S",
-                                                 time.localtime(events[0].ts)),
-                        "events": len(events)})
+            out.append(RunSummary(
+                rid, st.started.get("spec_name"), st.started.get("problem"), st.status,
+                sum(1 for s in steps if s.status == "completed"), len(steps), st.replans,
+                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(events[0].ts)),
+                len(events)))
         return out
     finally:
         j.close()
 
 
-def timeline(events: list[Event]) -> list[str]:
-    """One readable line per event."""
-    if not events:
-        return []
-    t0 = events[0].ts
-    lines = []
-    for e in events:
-        p = e.payload
-        k = e.kind
-        if k == "run-started":
-            what = f"spec {p.get('spec_name')}, problem {p.get('problem')}"
-        elif k == "plan-certified":
-            calls = ", ".join("(" + " ".join([s["action"], *s["args"]]) + ")"
-                              for s in p["plan"]["steps"][:6])
-            more = len(p["plan"]["steps"]) - 6
-            what = (f"generation {p['generation']} ({p['reason']}): {calls}"
-                    + (f" … +{more}" if more > 0 else "") + f" [cert {p['certificate']['id']}]")
-        elif k == "step-intent":
-            what = f"{p['step']} ({' '.join([p['action'], *p['args']])}) by {p.get('agent')}, " \
-                   f"attempt {p['attempt']}"
-        elif k == "step-result":
-            if p["status"] in ("ok", "mismatch"):
-                ch = " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
-                              + [f"-({' '.join(a)})" for a in p.get("del", [])])
-                what = f"{p['step']} {p['status']} {ch}" + (" (recovered)" if p.get("recovered")
-                                                            else "")
-            else:
-                what = f"{p['step']} {p.get('kind')}: {p.get('error')}"
-        elif k == "observation":
-            ch = " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
-                          + [f"-({' '.join(a)})" for a in p.get("del", [])])
-            what = f"world ({p.get('source')}): {ch}"
-        elif k == "message":
-            what = f"{p.get('from')} → {p.get('to')}: {p.get('about')}" + (
-                f" ({p['order']})" if "order" in p else "")
-        elif k == "explanation":
-            what = f"{p['kind']} → {p['action']}: {p['message']}" + (
-                f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (
-                f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
-        elif k == "approval":
-            what = f"{p['step']} {'approved' if p['approved'] else 'rejected'} by {p.get('by')}" \
-                   + (f": {p['reason']}" if p.get("reason") else "")
-        else:
-            what = ", ".join(f"{a}={v}" for a, v in p.items() if not isinstance(v, (dict, list)))
-        lines.append(f"{e.id:>5} {e.ts - t0:8.3f}s  {k:<18} {what}")
-    return lines
-
-
-def show_run(run_id: str, *, journal: Path) -> dict[str, Any]:
-    from engine.api import result_of
+def show_run(run_id: str, *, journal: Path) -> ShowReport:
+    """:meth:`engine.api.Engine.show` of a run, with the spec the journal names; a journal
+    whose chain is broken is still shown (what can be read of it)."""
+    from engine.api import Engine
     from engine.runstate import RunState
     from verifier.spec import load_spec
 
@@ -287,19 +242,13 @@ def show_run(run_id: str, *, journal: Path) -> dict[str, Any]:
         events = j.events(run_id)
         if not events:
             raise PlansafeError(f"no run {run_id!r} in {journal} (see plansafe runs)")
-        chain = j.verify_chain()
-        st = RunState.fold(run_id, events)
         try:
-            spec = load_spec(st.started["spec"])
-            result = result_of(st, spec, j).to_json()
+            spec = load_spec(RunState.fold(run_id, events).started["spec"])
         except (PlansafeError, KeyError) as e:
+            chain = j.verify_chain()
             if chain.ok:
                 raise
-            result = {"status": st.status, "replans": st.replans, "violations_executed": 0,
-                      "error": f"cannot read the run: {e}"}
-        return {"run": run_id, "result": result, "timeline": timeline(events),
-                "events": [e.to_json() for e in events],
-                "chain": {"ok": chain.ok, "checked": chain.checked, "message": chain.message,
-                          "bad_event": chain.bad_id}}
+            return ShowReport.unreadable(run_id, events, chain, f"cannot read the run: {e}")
+        return Engine(spec, journal=j).show(run_id)
     finally:
         j.close()

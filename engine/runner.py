@@ -20,7 +20,7 @@ from engine.journal import Event, Journal
 from engine.monitor import Failure, Replanner, RetryPolicy, explain, state_key
 from engine.pddl_text import formula_pddl as _formula_pddl
 from engine.pddl_text import problem_from_pddl, problem_to_pddl
-from engine.runstate import EXTERNAL, Recorder, RunState, atoms_from_json, atoms_json
+from engine.runstate import Recorder, RunState, atoms_from_json, atoms_json
 from engine.tools import ToolSet
 from verifier.certificate import (
     Certificate,
@@ -443,7 +443,3 @@ def _failure_from(p: dict[str, Any], state: RunState) -> Failure:
     return Failure(str(p.get("kind", "exception")), str(p.get("message", "")), p.get("step"),
                    call, s.agent if s else None, int(p.get("attempt", 0) or 0),
                    tuple(atoms_from_json(p.get("missing"))))
-
-
-def executed_labels(state: RunState) -> list[str]:
-    return [label for label, _, _ in state.trajectory if label != EXTERNAL]

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from domains.base import (
     Observation,
@@ -28,13 +28,14 @@ from domains.base import (
     idempotent,
     is_idempotent,
 )
+from engine.registry import Registry
 from verifier.errors import PlansafeError
 from verifier.model import GroundAtom
 
 __all__ = [
     "ToolSet", "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
     "PermanentToolError", "PreconditionFailed", "ToolTimeout", "idempotent", "is_idempotent",
-    "call_tool", "load_callable",
+    "call_tool", "load_callable", "TOOL_ADAPTERS", "ToolAdapter", "tool_from_binding",
 ]
 
 
@@ -60,6 +61,26 @@ def load_callable(ref: str) -> Callable[..., Any]:
     if fn is None or not callable(fn):
         raise PlansafeError(f"tool '{ref}': module '{module_name}' has no callable '{attr}'")
     return fn  # type: ignore[no-any-return]
+
+
+class ToolAdapter(Protocol):
+    """Turns a tool binding string from ``spec.yaml`` into a tool ``tool(ctx, *args)``
+    (sync or async, the contract of :mod:`domains.base`; optional ``timeout_s`` and
+    ``idempotent`` attributes)."""
+
+    def __call__(self, binding: str) -> Callable[..., Any]: ...
+
+
+#: tool adapters by the scheme before a binding's first ':'. A binding whose scheme is not
+#: registered is a Python ``module:callable`` (the ``python`` adapter). Add one: a function
+#: (or class) taking the whole binding string, and ``TOOL_ADAPTERS.register("scheme", ...)``.
+TOOL_ADAPTERS: Registry[ToolAdapter] = Registry("tool adapter", {"python": load_callable})
+
+
+def tool_from_binding(binding: str) -> Callable[..., Any]:
+    """The tool a binding string names, made by the adapter its scheme chooses."""
+    scheme = binding.partition(":")[0]
+    return TOOL_ADAPTERS.get(scheme if scheme in TOOL_ADAPTERS else "python")(binding)
 
 
 class ToolSet:
@@ -92,7 +113,7 @@ class ToolSet:
 
                 fn = make_tool(self.adapters[action])
             elif action in self.bindings:
-                fn = load_callable(self.bindings[action])
+                fn = tool_from_binding(self.bindings[action])
             else:
                 raise PlansafeError(f"no tool bound to '{action}' (add it under 'tools:' in "
                                     "spec.yaml, e.g. my_pack.tools:" + action.replace("-", "_")

@@ -301,7 +301,7 @@ class Bench:
     def engine(self, domain: str) -> Any:
         if domain not in self._engines:
             from engine.api import Engine
-            from engine.monitor import make_planner
+            from engine.planners import make_planner
             from engine.runner import RunOptions
 
             spec = self.spec(domain)

@@ -10,6 +10,7 @@ for texts that cannot be mapped). Nothing here reads ``../shared/data``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -18,9 +19,14 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, feedback_prompt, goal_prompt, plan_prompt
+from verifier.errors import PlansafeError
+
+if TYPE_CHECKING:
+    from domains.base import DomainPack, ProblemGenerator
+    from domains.generated import GeneratedProblem
 
 __all__ = ["BUILTIN_SPECS", "SPECS_DIR", "Example", "generate_records", "build_dataset",
            "examples_from", "suffix_records", "detour_records", "generate_detours", "record_key",
@@ -39,8 +45,27 @@ class Example:
     prefix: str = ""
 
 
+def _pack(spec_name: str) -> DomainPack:
+    """The domain pack of a built-in spec (its generator and phrasing make the data)."""
+    from engine.packs import DOMAIN_PACKS
+
+    return DOMAIN_PACKS.get(spec_name)
+
+
+def _generator(spec_name: str) -> ProblemGenerator:
+    gen = _pack(spec_name).random_problem
+    if gen is None:
+        raise PlansafeError(f"domain pack '{spec_name}' has no problem generator")
+    return gen
+
+
+def _generate(spec_name: str, rng: random.Random, **kw: Any) -> GeneratedProblem:
+    return _generator(spec_name)(rng, **kw)
+
+
 def generator_module(spec_name: str) -> Any:
-    return importlib.import_module(f"domains.{spec_name}.problems")
+    """The module of a pack's problem generator (its ``PHRASING``, ``ALIASES``...)."""
+    return importlib.import_module(_generator(spec_name).__module__)
 
 
 def record_key(objects: Sequence[str], init: Sequence[str], goal: Sequence[str]) -> str:
@@ -93,7 +118,7 @@ def _one(spec_name: str, seed: int, timeout_s: float) -> dict[str, Any] | None:
 
     spec = _spec(spec_name)
     rng = random.Random(seed)
-    gp = generator_module(spec_name).random_problem(rng, name=f"g{seed}")
+    gp = _generate(spec_name, rng, name=f"g{seed}")
     problem = load_generated(spec.domain_path, gp)
     checker = Checker(problem, policies=spec.policies, access=spec.access)
     # Planning without the policies is several times faster; keep such a plan only when the
@@ -217,7 +242,7 @@ def _rename(rng: random.Random, rec: dict[str, Any]) -> dict[str, Any]:
     for names in groups.values():
         shuffled = names[:]
         rng.shuffle(shuffled)
-        mapping.update(zip(names, shuffled))
+        mapping.update(zip(names, shuffled, strict=True))
 
     def sub(atoms: list[str]) -> list[str]:
         res = []
@@ -320,13 +345,13 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
     only the objects the text names, as :func:`engine.goals.translate_goal` does."""
     from domains.generated import phrase_goal
 
-    mod = generator_module(rec["spec"])
+    pack = _pack(rec["spec"])
     for _ in range(k):
         mapping = _pool_renaming(rng, rec)
         objs = [mapping.get(o, o) for o in rec["objects"]]
         goal = [tuple(mapping.get(w, w) for w in a.strip("()").split()) for a in rec["goal"]]
         sub = goal if len(goal) <= 3 or rng.random() < 0.3 else rng.sample(goal, rng.randint(1, 3))
-        text = phrase_goal(rng, sub, mod.PHRASING, mod.ALIASES, openers=mod.OPENERS)
+        text = phrase_goal(rng, sub, pack.phrasing or {}, pack.aliases, openers=pack.openers)
         if text is None:
             continue
         yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
@@ -338,19 +363,19 @@ def _goal_examples(rng: random.Random, rec: dict[str, Any], k: int) -> Iterator[
         objs = rec["objects"]
         goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
         other = rng.choice(BUILTIN_SPECS)
-        omod = generator_module(other)
+        opack = _pack(other)
         if other == rec["spec"]:
-            fake = _absent_object(rng, rec, omod)
+            fake = _absent_object(rng, rec, opack)
             if fake is None:
                 continue
             atom = rng.choice(goal)
             swapped = tuple(fake if w == atom[1] else w for w in atom)
-            text = phrase_goal(rng, [swapped], omod.PHRASING, omod.ALIASES,
-                               openers=omod.OPENERS)
+            text = phrase_goal(rng, [swapped], opack.phrasing or {}, opack.aliases,
+                               openers=opack.openers)
         else:
-            orec = omod.random_problem(rng)
-            text = phrase_goal(rng, orec.goal[:1], omod.PHRASING, omod.ALIASES,
-                               openers=omod.OPENERS)
+            orec = _generate(other, rng)
+            text = phrase_goal(rng, orec.goal[:1], opack.phrasing or {}, opack.aliases,
+                               openers=opack.openers)
         if text:
             yield Example(goal_prompt(rec["spec"], _named(rec["spec"], objs, text), text),
                           UNKNOWN_GOAL, "goal")
@@ -360,7 +385,7 @@ def _named(spec_name: str, objects: Sequence[str], text: str) -> list[str]:
     """The objects a goal text names (by name or alias); all objects when it names none."""
     from engine.goals import goal_objects
 
-    return goal_objects(objects, text, generator_module(spec_name).ALIASES)
+    return goal_objects(objects, text, _pack(spec_name).aliases)
 
 
 _POOLS: dict[str, dict[str, list[str]]] = {}
@@ -373,13 +398,11 @@ def name_pool(spec_name: str) -> dict[str, list[str]]:
         return _POOLS[spec_name]
     import re
 
-    mod = generator_module(spec_name)
-    builders = [lambda r: mod.random_problem(r)]
-    try:
-        scen = importlib.import_module(f"domains.{spec_name}.scenarios")
+    pack = _pack(spec_name)
+    builders = [lambda r: _generate(spec_name, r)]
+    if pack.scenarios is not None:
+        scen = importlib.import_module(pack.scenarios)
         builders.append(lambda r: scen.build(r, r.randint(1, 30), name="pool"))
-    except ImportError:
-        pass
     consts = _constants(spec_name)
     pool: dict[str, set[str]] = {}
     for i in range(100):
@@ -389,7 +412,7 @@ def name_pool(spec_name: str) -> dict[str, list[str]]:
                     pool.setdefault(t, set()).add(o)
     prefix = {re.sub(r"\d+$", "", o): t for t, names in pool.items() for o in names
               if re.search(r"\d$", o)}
-    for o in getattr(mod, "ALIASES", {}):
+    for o in pack.aliases:
         t = prefix.get(re.sub(r"\d+$", "", o))
         if o not in consts and t is not None and re.search(r"\d$", o):
             pool[t].add(o)
@@ -409,16 +432,14 @@ def _pool_renaming(rng: random.Random, rec: dict[str, Any]) -> dict[str, str]:
     for t, names in groups.items():
         choices = pool.get(t, [])
         if len(choices) >= len(names):
-            mapping.update(zip(names, rng.sample(choices, len(names))))
+            mapping.update(zip(names, rng.sample(choices, len(names)), strict=True))
     return mapping
 
 
-def _absent_object(rng: random.Random, rec: dict[str, Any], mod: Any) -> str | None:
-    pools = [getattr(mod, n) for n in ("SERVICES", "VENDORS", "ITEMS", "LOCATIONS")
-             if hasattr(mod, n)]
-    pool = [x for p in pools for x in p] or list("abcdefghijklmnop")
-    if rec["spec"] == "documents":
-        pool = [f"inv{i}" for i in range(1, 12)]
+def _absent_object(rng: random.Random, rec: dict[str, Any], pack: DomainPack) -> str | None:
+    """A name of the pack's domain that this record's problem lacks."""
+    pool = list(pack.absent_names if pack.absent_names is not None else pack.object_names) \
+        or list("abcdefghijklmnop")
     cands = [x for x in pool if x not in rec["types"]]
     return rng.choice(cands) if cands else None
 
@@ -517,10 +538,8 @@ def _detour_worker(args: tuple[list[dict[str, Any]], int, int]) -> list[dict[str
     os.chdir(os.environ.get("TMPDIR", "/tmp"))  # Fast Downward writes output.sas to the cwd
     out = []
     for rec in recs:
-        try:
+        with contextlib.suppress(Exception):  # one odd record must not stop the whole run
             out.extend(detour_records(rec, n, seed=seed * 1_000_003 + rec["seed"]))
-        except Exception:  # one odd record must not stop the whole run
-            pass
     return out
 
 

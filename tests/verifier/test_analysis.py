@@ -52,7 +52,7 @@ def _devops_with(tmp_path: Path, extra: str, problems: tuple[str, ...] = ()) -> 
 
 def test_conflicting_policies_are_named_as_a_minimal_set(tmp_path):
     root = _devops_with(tmp_path, CONFLICT, problems=("p01", "p02"))
-    report = check_spec(root)
+    report = check_spec(root).to_json()
     assert report["status"] == "error"
     hits = [e for e in report["errors"] if "cannot all hold" in e]
     assert hits, report["errors"]
@@ -73,19 +73,19 @@ def test_cli_check_exits_2_on_conflicts(tmp_path):
 
 def test_a_goal_blocked_by_a_policy_names_it(tmp_path):
     root = _devops_with(tmp_path, FREEZE, problems=("p01", "p02"))
-    report = check_spec(root, problem="p02")
+    report = check_spec(root, problem="p02").to_json()
     assert [p["name"] for p in report["problems"]] == ["p02"]
     (err,) = [e for e in report["errors"] if "unreachable" in e]
     assert "freeze-prod" in err and "test-before-deploy" not in err
     assert report["analysis"][0]["goal"] == "blocked"
     assert report["analysis"][0]["blocking"] == ["freeze-prod"]
     # p01 only goes to staging: the freeze does not block it
-    assert check_spec(root, problem="p01")["status"] == "ok"
+    assert check_spec(root, problem="p01").to_json()["status"] == "ok"
 
 
 def test_vacuous_policy_is_a_warning(tmp_path):
     root = _devops_with(tmp_path, VACUOUS, problems=("p01", "p02", "p03"))
-    report = check_spec(root)
+    report = check_spec(root).to_json()
     assert report["status"] == "ok", report["errors"]
     (w,) = [w for w in report["warnings"] if "vacuous" in w]
     assert "rolled-back-prod-is-healthy" in w
@@ -130,5 +130,5 @@ def test_devops_check_is_clean_and_reports_analysis():
 
 @pytest.mark.parametrize("name", ["onboarding", "documents"])
 def test_builtin_specs_have_no_conflicts(name):
-    report = check_spec(ROOT / "specs" / name, problem="p01")
+    report = check_spec(ROOT / "specs" / name, problem="p01").to_json()
     assert report["status"] == "ok", report["errors"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from engine.cli import app
-from engine.commands import validate_plan
+from engine.plan_commands import validate_plan
 from verifier.certificate import Certificate, certificate_matches
 from verifier.plan_io import read_plan
 from verifier.spec import load_problem, load_spec
@@ -27,7 +27,7 @@ def certified(tmp_path):
     root = tmp_path / "onboarding"
     shutil.copytree(ONBOARDING, root)
     plan_file = root / "plans" / "p01-ordered.json"
-    out = validate_plan(root, "p01", str(plan_file))
+    out = validate_plan(root, "p01", str(plan_file)).to_json()
     assert out["status"] == "valid"
     cert_file = tmp_path / "cert.json"
     cert_file.write_text(json.dumps(out))
@@ -57,7 +57,7 @@ def test_untouched_files_match(certified):
 def pristine(tmp_path_factory):
     root = tmp_path_factory.mktemp("c") / "onboarding"
     shutil.copytree(ONBOARDING, root)
-    out = validate_plan(root, "p01", str(root / "plans" / "p01-ordered.json"))
+    out = validate_plan(root, "p01", str(root / "plans" / "p01-ordered.json")).to_json()
     spec = load_spec(root)
     plan = Checker(load_problem(spec, "p01"), access=spec.access).check(
         read_plan(root / "plans" / "p01-ordered.json")).plan

@@ -1,0 +1,13 @@
+"""The onboarding domain pack: simulated tools only (no problem generator, no phrasing)."""
+
+from __future__ import annotations
+
+from domains.base import DomainPack
+
+__all__ = ["PACK"]
+
+PACK = DomainPack(
+    name="onboarding",
+    tools="domains.onboarding.tools",
+    simulator="domains.onboarding.tools:SIMULATOR",
+)

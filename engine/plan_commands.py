@@ -1,0 +1,118 @@
+"""What ``plansafe plan`` and ``plansafe validate`` do, through :class:`engine.api.Engine`.
+
+``plan`` gets its plan from :meth:`Engine.plan` (propose, verify, certify: no path skips
+the verifier) and reports the certificate it got; ``validate`` is :meth:`Engine.verify` of
+a plan read from a file or standard input. Both return typed results (:mod:`engine.results`)
+whose ``to_json()`` is the ``--json`` output.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.api import Engine, NoPlanError
+from engine.planners import PlannerSettings
+from engine.results import CertificateCheck, PlanReport, ValidationReport
+from verifier.errors import PlansafeError, SpecError
+from verifier.model import Plan, Problem
+from verifier.spec import Spec
+
+__all__ = ["make_plan", "validate_plan"]
+
+
+def _engine(spec_path: Path, **options: object) -> Engine:
+    """An Engine for a one-shot command: no journal file, no world file."""
+    from verifier.spec import load_spec
+
+    return Engine(load_spec(spec_path), journal=None, **options)  # type: ignore[arg-type]
+
+
+def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
+              engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
+              model: Path | None = None, decoding: str = "state-aware",
+              beams: int | None = None) -> PlanReport:
+    """:meth:`Engine.plan` with the planner ``planner`` (see :data:`engine.planners.PLANNERS`:
+    symbolic, fast-downward, pyperplan, llm, auto).
+
+    ``decoding`` (see :data:`engine.llm.decodings.DECODINGS`) chooses how the model writes
+    its plans; ``beams`` the beam width of each round's first proposal (1: greedy).
+
+    With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
+    the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
+    and initial state.
+    """
+    from dataclasses import replace
+
+    from engine.llm.decodings import DECODINGS
+    from engine.runner import RunOptions
+
+    DECODINGS.get(decoding)  # an unknown decoding is bad input whatever the planner
+    backend = None
+    if model is not None:
+        from engine.llm.backends import make_backend
+
+        backend = make_backend("transformers", model)
+    settings = PlannerSettings(engine=engine, backend=backend, k=k, rounds=rounds,
+                               decoding=decoding, beams=beams)
+    eng = _engine(spec_path, planner=planner, settings=settings, backend=backend,
+                  planning_engine=engine,
+                  options=replace(RunOptions(), plan_timeout_s=timeout_s))
+    try:
+        if goal is None and problem_ref is None:
+            raise SpecError("no problem given", path=str(spec_path),
+                            hint="name a problem file or one of: "
+                            + ", ".join(eng.spec.problems))
+        problem, translation = eng.read_problem(problem_ref, goal=goal)
+        try:
+            certified = eng.plan(problem)
+        except NoPlanError as e:
+            if e.planning is None:
+                raise
+            return PlanReport(problem.name, e.planning, translation=translation)
+        if certified.planning is None:  # Engine.plan always says how it planned
+            raise PlansafeError("Engine.plan returned a plan without its planning record")
+        return PlanReport(problem.name, certified.planning, certified.plan,
+                          certified.certificate, translation)
+    finally:
+        eng.close()
+
+
+def validate_plan(spec_path: Path, problem_ref: str, plan_ref: str, *,
+                  stdin_text: str | None = None, z3: bool = False,
+                  certificate_file: Path | None = None) -> ValidationReport:
+    """:meth:`Engine.verify` of a plan file (or ``-``: ``stdin_text``). Partial-order plans
+    (and every plan with ``z3``) go through the Z3 checker, which proves every schedule
+    safe or gives one that is not."""
+    from verifier.plan_io import read_plan
+
+    eng = _engine(spec_path)
+    try:
+        problem = eng.problem(problem_ref)
+        plan = read_plan(plan_ref, stdin_text=stdin_text)
+        out = eng.verify(plan, problem, z3=z3)
+        check = None
+        if certificate_file is not None:
+            check = _check_certificate(certificate_file, eng.spec, problem, out.plan)
+        return ValidationReport(out.verdict, out.certificate, check)
+    finally:
+        eng.close()
+
+
+def _check_certificate(path: Path, spec: Spec, problem: Problem, plan: Plan
+                       ) -> CertificateCheck:
+    """Whether a certificate file (bare, or ``validate --json`` output) matches."""
+    from verifier.certificate import Certificate, CertificateError, certificate_matches
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        cert = Certificate.from_json(data.get("certificate") or data)
+    except FileNotFoundError:
+        raise SpecError("certificate file not found", path=str(path),
+                        hint="give the JSON that plansafe validate --json printed") from None
+    except (json.JSONDecodeError, AttributeError, CertificateError) as e:
+        raise SpecError(f"not a certificate: {e}", path=str(path),
+                        hint="give the JSON that plansafe validate --json printed") from None
+    ok = certificate_matches(cert, spec_files=spec.files(), problem_file=Path(problem.path),
+                             plan=plan)
+    return CertificateCheck(str(path), cert.id, ok)
