@@ -65,12 +65,10 @@ def check(
 ) -> None:
     """Lint a spec: PDDL, spec.yaml, policies, access rules and every problem; then analyse
     the policies: conflicts, vacuous rules, goals they make unreachable (bounded)."""
-    from engine.api import Engine
+    from engine.commands import check_spec
 
     try:
-        eng = Engine.from_spec(spec, journal=None)
-        report = eng.check(problem=problem, horizon=horizon).to_json()
-        eng.close()
+        report = check_spec(spec, problem=problem, horizon=horizon)
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -100,8 +98,7 @@ def plan(
     goal: Annotated[str | None, typer.Option(help="goal in plain words or as PDDL "
                                                 "(and (p a) ...)")] = None,
     planner: Annotated[str, typer.Option(help="llm | symbolic | auto (language model first, "
-                                         "symbolic fallback) | fast-downward | pyperplan")
-                       ] = "symbolic",
+                                         "symbolic fallback)")] = "symbolic",
     engine: Annotated[str, typer.Option(help="symbolic engine: fast-downward | pyperplan")
                       ] = "fast-downward",
     timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
@@ -126,16 +123,14 @@ def plan(
                                        "greedy); the other k-1 are sampled if it fails")] = 16,
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
-    from engine.plan_commands import make_plan
-    from engine.results import plan_exit_code
+    from engine.commands import make_plan
 
     try:
-        report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
+        result = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
                            decoding=decoding, beams=beams)
     except PlansafeError as e:
         _fail(e, as_json)
-    result = report.to_json()
     if output is not None and result.get("steps") is not None:
         output.write_text(json.dumps({k: result[k] for k in ("steps", "provenance", "goal")
                                       if k in result}, indent=2) + "\n")
@@ -151,11 +146,10 @@ def plan(
             out.print(f"goal: {result['goal']}{how}")
         if result["status"] == "solved":
             print_plan(result, title="verified plan")
-            if result.get("certificate_id"):
-                out.print(f"certificate {result['certificate_id']}")
         else:
             out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
-    raise typer.Exit(plan_exit_code(report.status))
+    raise typer.Exit(0 if result["status"] == "solved" else
+                     2 if result["status"] in ("unsupported", "error") else 1)
 
 
 @app.command()
@@ -174,15 +168,14 @@ def validate(
 ) -> None:
     """Check a plan: well-formedness, access, preconditions, goal and every policy; for a
     partial-order plan, in every schedule it allows."""
-    from engine.plan_commands import validate_plan
+    from engine.commands import validate_plan
 
     try:
-        validation = validate_plan(spec, problem, plan_file,
-                                   stdin_text=sys.stdin.read() if plan_file == "-" else None,
-                                   z3=z3, certificate_file=certificate)
+        verdict_json = validate_plan(spec, problem, plan_file,
+                                     stdin_text=sys.stdin.read() if plan_file == "-" else None,
+                                     z3=z3, certificate_file=certificate)
     except PlansafeError as e:
         _fail(e, as_json)
-    verdict_json = validation.to_json()
     if as_json:
         _emit(verdict_json)
     else:
@@ -209,72 +202,123 @@ def validate(
             out.print(f"certificate {checked['id']} from {checked['file']}: "
                       + ("[green]matches[/]" if checked["matches"] else
                          "[red]does not match[/] the spec, problem or plan"))
-    raise typer.Exit(validation.exit_code)
+    code = {"valid": 0, "invalid": 1}.get(verdict_json["status"], 1)
+    if not verdict_json.get("certificate_check", {"matches": True})["matches"]:
+        code = 1
+    raise typer.Exit(code)
 
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option(help="folder for the checkpoint (config.json, "
-                                      "model.safetensors, tokenizer.json)")
-                   ] = Path("build/llm/model"),
-    steps: Annotated[int, typer.Option(help="optimiser steps")] = 5000,
-    size: Annotated[str, typer.Option(help="tiny | small | base | large")] = "small",
+    specs: Annotated[list[Path] | None, typer.Argument(
+        metavar="[SPEC]...", help="spec folders or bare PDDL domains (with example problems) "
+        "to fine-tune the shipped model on; none: train the embedded model on the built-in "
+        "specs", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for the checkpoint (default: build/llm/model; with SPEC, the spec's "
+        "own model folder <spec>/.plansafe-model, where plan and run find it)")] = None,
+    steps: Annotated[int | None, typer.Option(help="optimiser steps (default 5000; 1000 "
+                                              "with SPEC)")] = None,
+    size: Annotated[str, typer.Option(help="tiny | small | base | large (a new model: "
+                                      "without SPEC, or with --scratch)")] = "small",
     device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
     seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
     data_dir: Annotated[Path, typer.Option(help="cache of generated training problems")
                         ] = Path("build/llm/data"),
-    max_minutes: Annotated[float | None, typer.Option(help="stop training after this many "
-                                                         "minutes")] = None,
+    max_minutes: Annotated[float | None, typer.Option(
+        "--max-minutes", "--minutes", help="bound the run: data from SPEC gets up to 40% "
+        "of it, training stops at it")] = None,
     suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
                                           "state after a teacher prefix, the rest of its plan)")
                         ] = 3,
     goal_examples: Annotated[int, typer.Option(help="plain-language goal examples per solved "
                                                "problem")] = 4,
-    detours: Annotated[int, typer.Option(help="recovery examples tried per solved problem "
-                                         "(teacher steps, a detour, a new plan from there)")
-                       ] = 2,
-    lr: Annotated[float, typer.Option(help="peak learning rate (warm-up, then cosine decay "
-                                      "to 5% of it); lower it when continuing with --init")
-                  ] = 1.5e-3,
+    detours: Annotated[int | None, typer.Option(
+        help="recovery examples tried per solved problem (teacher steps, a detour, a new "
+        "plan from there; default 2, 0 with SPEC)")] = None,
+    lr: Annotated[float | None, typer.Option(
+        help="peak learning rate (warm-up, then cosine decay to 5% of it; default 1.5e-3, "
+        "5e-4 when fine-tuning)")] = None,
     init: Annotated[Path | None, typer.Option(help="continue training this checkpoint folder "
                                                  "(its weights and tokenizer; --size is then "
-                                                 "ignored)")] = None,
+                                                 "ignored; with SPEC the shipped model unless "
+                                                 "--scratch)")] = None,
+    scratch: Annotated[bool, typer.Option("--scratch", help="with SPEC: a new model of "
+                                          "--size instead of the shipped one")] = False,
     count: Annotated[list[str] | None, typer.Option(
         help="random problems of one built-in spec, SPEC=N (repeatable; default "
-             "devops=600 documents=400 blocksworld=1200 robotics=800)")] = None,
+             "devops=600 documents=400 blocksworld=1200 robotics=800; with SPEC, the replay "
+             "of built-in data: --replay each)")] = None,
+    replay: Annotated[int, typer.Option(help="with SPEC: built-in problems per built-in "
+                                        "spec replayed so they do not get worse (0: none)")
+                      ] = 40,
+    problems: Annotated[int, typer.Option(help="with SPEC: problems made per spec")] = 200,
+    eval_problems: Annotated[int, typer.Option(
+        "--eval", help="with SPEC: held-out problems per spec whose first proposals are "
+        "measured after training (in the model card)")] = 10,
+    batch_tokens: Annotated[int, typer.Option(help="tokens per optimiser step")] = 4096,
 ) -> None:
-    """Reproduce the embedded model: solve random problems of the built-in specs, train on them."""
+    """Train a model: on SPEC folders (problems made from each spec's own examples,
+    fine-tuning the shipped model), or the embedded model on the built-in specs."""
     from engine.llm.train import SIZES, TrainConfig
     from engine.llm.train import train as run_training
 
     if size not in SIZES:
         _fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
-    if suffixes < 0:
-        _fail(PlansafeError(f"--suffixes must be 0 or more (got {suffixes})"), False)
-    if goal_examples < 0:
-        _fail(PlansafeError(f"--goal-examples must be 0 or more (got {goal_examples})"), False)
-    if detours < 0:
-        _fail(PlansafeError(f"--detours must be 0 or more (got {detours})"), False)
-    if not lr > 0:
+    for name, v in (("--suffixes", suffixes), ("--goal-examples", goal_examples),
+                    ("--detours", detours if detours is not None else 0),
+                    ("--replay", replay), ("--eval", eval_problems)):
+        if v < 0:
+            _fail(PlansafeError(f"{name} must be 0 or more (got {v})"), False)
+    if lr is not None and not lr > 0:
         _fail(PlansafeError(f"--lr must be positive (got {lr})"), False)
+    if (steps is not None and steps < 1) or problems < 1 or batch_tokens < 64:
+        _fail(PlansafeError("--steps and --problems must be at least 1, --batch-tokens at "
+                            "least 64"), False)
     if init is not None and not (init / "config.json").is_file():
         _fail(PlansafeError(f"{init}: not a checkpoint folder, no config.json (pass a folder "
                             "written by `plansafe train` or save_pretrained)"), False)
+    spec_paths = [str(p) for p in specs or []]
+    if spec_paths:
+        from engine.llm import DEFAULT_MODEL_DIR
+        from engine.llm.specgen import load_source, spec_model_dir
+
+        for p in spec_paths:
+            try:
+                load_source(p)
+            except PlansafeError as e:
+                _fail(e, False)
+        if init is None and not scratch:
+            init = DEFAULT_MODEL_DIR
+        out = out or spec_model_dir(spec_paths[0])
     from engine.llm.train import DEFAULT_COUNTS
 
-    counts = dict(DEFAULT_COUNTS)
+    counts = ({k: replay for k in DEFAULT_COUNTS if replay} if spec_paths
+              else dict(DEFAULT_COUNTS))
     for item in count or []:
         name, _, n = item.partition("=")
-        if name not in counts or not n.isdigit():
+        if name not in DEFAULT_COUNTS or not n.isdigit():
             _fail(PlansafeError(f"--count {item!r}: use SPEC=N with SPEC one of "
-                                f"{', '.join(counts)} and N a whole number"), False)
+                                f"{', '.join(DEFAULT_COUNTS)} and N a whole number"), False)
         counts[name] = int(n)
-    info = run_training(TrainConfig(out=out, steps=steps, size=size, device=device, seed=seed,
-                                    counts=tuple(counts.items()),
-                                    data_dir=data_dir, max_minutes=max_minutes,
-                                    suffixes=suffixes, goal_examples=goal_examples,
-                                    detours=detours, init=init, lr=lr),
-                        log=lambda m: typer.echo(m, err=True))
+    out = out or Path("build/llm/model")
+    info = run_training(TrainConfig(
+        out=out, steps=steps or (1000 if spec_paths else 5000), size=size, device=device,
+        seed=seed, counts=tuple((k, v) for k, v in counts.items() if v),
+        data_dir=data_dir, max_minutes=max_minutes,
+        suffixes=suffixes if not spec_paths else min(suffixes, 1),
+        goal_examples=goal_examples,
+        detours=detours if detours is not None else (0 if spec_paths else 2),
+        init=init, lr=lr or (5e-4 if init is not None else 1.5e-3),
+        specs=tuple(spec_paths), spec_problems=problems, eval_problems=eval_problems,
+        batch_tokens=batch_tokens), log=lambda m: typer.echo(m, err=True))
+    if spec_paths:  # the other specs find the model too
+        for p in spec_paths[1:]:
+            link = spec_model_dir(p)
+            if not link.exists() and not link.is_symlink():
+                link.symlink_to(out.resolve(), target_is_directory=True)
+        typer.echo(f"model for {', '.join(spec_paths)} in {out} (model card: "
+                   f"{out / 'MODEL_CARD.md'})", err=True)
     typer.echo(json.dumps(info, indent=2))
 
 
@@ -344,7 +388,7 @@ def run(
                               approve_all=approve_all, concurrency=concurrency,
                               max_replans=max_replans, plan_file=plan_file,
                               certificate_file=certificate, progress=not as_json,
-                              planner=planner).to_json()
+                              planner=planner)
     except PlansafeError as e:
         if type(e).__name__ == "CertificateError":
             if as_json:
@@ -362,7 +406,7 @@ def runs(journal: JournalOpt = None, as_json: JsonOpt = False) -> None:
     from engine.run_commands import journal_path, list_runs
 
     try:
-        rows = [r.to_json() for r in list_runs(journal=journal_path(journal))]
+        rows = list_runs(journal=journal_path(journal))
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -398,7 +442,7 @@ def show(
     from engine.run_commands import journal_path, show_run
 
     try:
-        data = show_run(run_id, journal=journal_path(journal)).to_json()
+        data = show_run(run_id, journal=journal_path(journal))
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -436,7 +480,7 @@ def approve(
 
     try:
         data = approve_step(run_id, step, journal=journal_path(journal), reject=reject, by=by,
-                            reason=reason).to_json()
+                            reason=reason)
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -456,8 +500,7 @@ def resume(
     from engine.run_commands import journal_path, resume_run
 
     try:
-        result = resume_run(run_id, journal=journal_path(journal),
-                            progress=not as_json).to_json()
+        result = resume_run(run_id, journal=journal_path(journal), progress=not as_json)
     except PlansafeError as e:
         if type(e).__name__ == "CertificateError":
             if as_json:

@@ -49,6 +49,11 @@ class TrainConfig:
     goal_examples: int = 4  # plain-language goal examples per solved problem
     detours: int = 2  # recovery examples tried per solved problem (dataset.detour_records)
     init: Path | None = None  # continue from this checkpoint (its weights and tokenizer)
+    #: spec folders or PDDL domains to train on (engine/llm/specgen.py; no domain pack needed)
+    specs: tuple[str, ...] = ()
+    spec_problems: int = 200  # solved problems made per spec in ``specs``
+    rename_share: float = 0.3  # share of renamings that rename predicates and actions too
+    eval_problems: int = 10  # held-out problems per spec, first proposals measured after
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -88,7 +93,7 @@ def _encode(tok: Any, examples: Sequence[Example], max_len: int) -> list[tuple[l
     comps = tok([e.completion for e in examples], add_special_tokens=False)["input_ids"]
     pres = tok([e.prefix for e in examples], add_special_tokens=False)["input_ids"]
     out = []
-    for p, pre, c in zip(prompts, pres, comps):
+    for p, pre, c in zip(prompts, pres, comps, strict=True):
         ids = p + pre + c + [tok.eos_token_id]
         if len(ids) <= max_len:
             out.append((ids, len(p) + len(pre)))
@@ -202,6 +207,28 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
                                    folder=Path(cfg.data_dir), log=log)
     examples = examples_from(records, seed=cfg.seed, suffixes=cfg.suffixes,
                              goals_per_record=cfg.goal_examples, detours=detours)
+    held_out: dict[str, list[dict[str, Any]]] = {}
+    spec_counts: dict[str, int] = {}
+    if cfg.specs:  # the user's specs: problems made from each spec's own examples
+        from engine.llm.specgen import load_source, spec_examples, spec_records
+
+        deadline = (time.monotonic() + cfg.max_minutes * 60 * 0.4
+                    if cfg.max_minutes is not None else None)
+        for i, path in enumerate(cfg.specs):
+            src = load_source(path)
+            recs = spec_records(path, cfg.spec_problems + cfg.eval_problems,
+                                seed=cfg.seed + i, log=log, deadline=deadline)
+            n_eval = min(cfg.eval_problems, len(recs) // 5) if len(recs) < \
+                cfg.spec_problems + cfg.eval_problems else cfg.eval_problems
+            held_out[str(path)] = recs[len(recs) - n_eval:] if n_eval else []
+            train_recs = recs[:len(recs) - n_eval]
+            spec_counts[src.spec.name] = len(train_recs)
+            log(f"{src.spec.name}: {len(train_recs)} training problems, {n_eval} held out "
+                f"(from {len(src.examples)} example problems of {path})")
+            examples += spec_examples(train_recs, src.spec, seed=cfg.seed + i,
+                                      rename_share=cfg.rename_share,
+                                      goals_per_record=cfg.goal_examples)
+        random.Random(cfg.seed).shuffle(examples)
     # renamed copies can coincide with a PlanBench instance too: drop those examples
     import hashlib
 
@@ -300,15 +327,91 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             "steps_planned": cfg.steps, "seed": cfg.seed,
             "device": device, "examples": counts, "records": {k: len(v) for k, v in
                                                              records.items()},
-            "decontaminated": dropped, "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),
+            "decontaminated": dropped,
+            "final_loss": sum(losses[-100:]) / max(1, len(losses[-100:])),
             "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
             "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes,
             "goal_examples": cfg.goal_examples, "detours": cfg.detours}
+    if cfg.specs:
+        info["specs"] = {str(p): {"problems": spec_counts.get(n, 0)} for p, n in
+                         ((p, _spec_name(p)) for p in cfg.specs)}
+        info["rename_share"] = cfg.rename_share
+        if held_out:
+            log("measuring first proposals on held-out problems ...")
+            for path, recs in held_out.items():
+                info["specs"][path]["validity"] = measure_validity(out_dir, path, recs,
+                                                                   log=log)
     if cfg.init is not None:
         info["init"] = {"from": str(cfg.init), "steps": prior.get("steps"),
                         "total_steps": (prior.get("steps") or 0) + info["steps"]
                         if isinstance(prior.get("steps"), int) else None}
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     (out_dir / "train_keys.json").write_text(json.dumps(sorted(keys)) + "\n")
+    if cfg.specs:
+        (out_dir / "MODEL_CARD.md").write_text(model_card(info))
     log(f"saved to {out_dir}: loss {info['final_loss']:.4f}, {train_s:.0f} s training")
     return info
+
+
+def _spec_name(path: str) -> str:
+    from verifier.spec import load_spec
+
+    return str(load_spec(path).name)
+
+
+def measure_validity(model_dir: Path, spec_path: str, records: Sequence[dict[str, Any]], *,
+                     log: Callable[[str], None] = print) -> dict[str, Any]:
+    """First proposals (state-aware decoding, the default; no feedback round, no fallback)
+    of the model in ``model_dir`` on held-out generated problems: how many pass the
+    verifier."""
+    from engine.llm.backend import TransformersBackend
+    from engine.llm.specgen import _problem
+    from engine.planner import PlannerAgent
+    from verifier.spec import load_spec
+
+    spec = load_spec(spec_path)
+    backend = TransformersBackend(model_dir, device="cpu")
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False)
+    valid = 0
+    t0 = time.perf_counter()
+    for rec in records:
+        atoms = [tuple(a.strip("()").split()) for a in rec["init"]]
+        goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
+        problem = _problem(f"heldout{rec['seed']}", spec.domain, rec["types"], atoms, goal)
+        agent.plan(problem)
+        valid += bool(agent.last.first_proposal_valid)
+    out = {"first_proposals_valid": valid, "problems": len(records),
+           "seconds": round(time.perf_counter() - t0, 1),
+           "decoding": agent.decoding}
+    log(f"{spec.name}: {valid}/{len(records)} first proposals valid on held-out problems")
+    return out
+
+
+def model_card(info: dict[str, Any]) -> str:
+    """A short model card: what the model was trained on, how long, and what it does."""
+    lines = ["# Model card", "",
+             f"Fine-tuned from `{info.get('init', {}).get('from', 'scratch')}` "
+             f"({info['size']}, {info['parameters']:,} parameters) by `plansafe train`.", "",
+             "## Data", ""]
+    for path, s in info.get("specs", {}).items():
+        lines.append(f"- `{path}`: {s['problems']} problems made from the spec's example "
+                     "problems (sizes up to 3x, random-walk states and goals, teacher plans "
+                     "from Fast Downward with policies and access compiled in)")
+    replay = {k: v for k, v in info["records"].items()}
+    lines.append(f"- replay of built-in data: {replay or 'none'}")
+    lines.append(f"- examples: {info['examples']}; renamed predicates/actions in a "
+                 f"{info.get('rename_share', 0):.0%} share of renamings, objects always")
+    lines += ["", "## Training", "",
+              f"- steps: {info['steps']} of {info['steps_planned']} planned, "
+              f"{info['train_seconds']} s on {info['device']}",
+              f"- final loss (mean of the last 100 steps): {info['final_loss']:.4f}", "",
+              "## Measured validity", ""]
+    for path, s in info.get("specs", {}).items():
+        v = s.get("validity")
+        if v:
+            lines.append(f"- `{path}`: {v['first_proposals_valid']} of {v['problems']} first "
+                         f"proposals valid ({v['decoding']} decoding) on held-out generated "
+                         f"problems, {v['seconds']} s")
+        else:
+            lines.append(f"- `{path}`: not measured (no held-out problems)")
+    return "\n".join(lines) + "\n"
