@@ -73,8 +73,10 @@ class GroundConstraint:
 
 
 class _Checker:
-    def __init__(self, domain: Domain, objects: Mapping[str, str], path: str) -> None:
+    def __init__(self, domain: Domain, objects: Mapping[str, str], path: str,
+                 what: str = "policy") -> None:
         self.domain, self.objects, self.path = domain, objects, path
+        self.what = what  # "policy" (constants only) or "goal" (the problem's objects)
 
     def fail(self, node: SExpr, message: str, hint: str | None = None) -> SpecError:
         return SpecError(message, path=self.path, line=node.line, col=node.col, hint=hint)
@@ -212,9 +214,14 @@ class _Checker:
                                 or "bind it with (forall (?x - type) ...)")
             return node.text, scope[node.text]
         if node.text not in self.objects:
-            raise self.fail(node, f"unknown object '{node.text}'",
-                            hint=did_you_mean(node.text, self.objects)
-                            or "policies may name only the domain's :constants")
+            if self.what == "goal":
+                hint = did_you_mean(node.text, self.objects) or (
+                    "objects of this problem: " + ", ".join(sorted(self.objects))
+                    if self.objects else "this problem has no objects")
+            else:
+                hint = did_you_mean(node.text, self.objects) \
+                    or "policies may name only the domain's :constants"
+            raise self.fail(node, f"unknown object '{node.text}'", hint=hint)
         return node.text, self.objects[node.text]
 
 
@@ -222,7 +229,7 @@ def parse_formula(text: str, domain: Domain, objects: Mapping[str, str], *, path
                   line: int = 1, col: int = 1) -> Formula:
     """Parse and type-check a state formula such as a goal ``(and (deployed api prod))``."""
     node = read_sexpr(text, path=path, line=line, col=col)
-    return _Checker(domain, objects, path).formula(node, {})
+    return _Checker(domain, objects, path, "goal").formula(node, {})
 
 
 def parse_policy_rule(text: str, domain: Domain, *, path: str = "spec.yaml", line: int = 1,

@@ -1,0 +1,75 @@
+"""Goals written as an action's ``describe`` template: "give amox1 to alice".
+
+A spec's ``describe`` gives each action a sentence (``administer: "give {0} to {1}"``). A goal
+text that is exactly such a sentence, with objects of the problem in the placeholders (of the
+parameters' types), means "what that step achieves": the goal is the action's positive
+effects whose arguments the sentence names (``(administered amox1)``). Nothing is guessed: a
+text that matches no template, names an unknown object, or whose action's effects need an
+argument the sentence leaves out gives no reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["template_reading"]
+
+
+def _pattern(template: str) -> tuple[re.Pattern[str], list[int]] | None:
+    """The template as a regular expression (words separated by any whitespace), and the
+    parameter index of each placeholder in order."""
+    pieces, order = [], []
+    for token in re.findall(r"\{\d+\}|[^\s{}]+", template):
+        m = re.fullmatch(r"\{(\d+)\}", token)
+        if m:
+            pieces.append(r"(\S+?)")
+            order.append(int(m.group(1)))
+        else:
+            pieces.append(re.escape(token))
+    if not order:
+        return None
+    return re.compile(r"^\s*" + r"\s+".join(pieces) + r"[\s.!]*$", re.IGNORECASE), order
+
+
+def template_reading(spec: Any, objects: Mapping[str, str], text: str) -> str | None:
+    """``(and ...)`` for a text that is an action's describe sentence, else None."""
+    domain = spec.domain
+    by_lower = {o.lower(): o for o in objects}
+    readings: list[str] = []
+    for action, template in spec.describe.items():
+        schema = domain.actions.get(action)
+        if schema is None:
+            continue
+        compiled = _pattern(template)
+        if compiled is None:
+            continue
+        regex, order = compiled
+        m = regex.match(text)
+        if m is None:
+            continue
+        bound: dict[str, str] = {}
+        ok = True
+        for index, value in zip(order, m.groups(), strict=True):
+            obj = by_lower.get(value.strip(".,").lower())
+            if obj is None or index >= len(schema.params):
+                ok = False
+                break
+            var, want = schema.params[index]
+            if not domain.is_subtype(objects[obj], want) or bound.get(var, obj) != obj:
+                ok = False
+                break
+            bound[var] = obj
+        if not ok:
+            continue
+        atoms = []
+        for e in schema.effects:
+            if not e.positive or e.forall or e.atom.pred.startswith("ps-"):
+                continue
+            args = [bound.get(a, a if not a.startswith("?") else "") for a in e.atom.args]
+            if all(args):
+                atoms.append("(" + " ".join((e.atom.pred, *args)) + ")")
+        if atoms:
+            readings.append("(and " + " ".join(dict.fromkeys(atoms)) + ")")
+    return readings[0] if len(set(readings)) == 1 else None
