@@ -8,34 +8,33 @@ spec uses it. See docs/TOOLS_ADAPTERS.md.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
+from engine.registry import Registry
 from verifier.errors import PlansafeError
 from verifier.tool_binding import ToolBinding
 
 __all__ = ["ADAPTERS", "make_tool", "check_bindings"]
 
-#: scheme -> "module:class" of the adapter (a class taking the binding).
-ADAPTERS: dict[str, str] = {
+#: adapter name -> the class (lazily imported ``"module:Class"``) that turns a
+#: :class:`~verifier.tool_binding.ToolBinding` into a tool (engine.registry.Registry; the
+#: names a spec may use are the ``adapter`` Literal of verifier/spec_schema.py).
+ADAPTERS: Registry[Callable[[ToolBinding], Callable[..., Any]]] = Registry("tool adapter", {
     "shell": "engine.adapters.shell:ShellTool",
     "http": "engine.adapters.http:HttpTool",
     "mcp": "engine.adapters.mcp:McpTool",
     "event": "engine.adapters.event:EventWait",
     "workflow": "engine.adapters.workflow:ChildRun",
-}
+})
 
 
 def make_tool(binding: ToolBinding) -> Callable[..., Any]:
-    ref = ADAPTERS.get(binding.adapter)
-    if ref is None:
-        raise binding.error(f"unknown tool adapter '{binding.adapter}'",
-                            hint=f"adapters: {', '.join(ADAPTERS)}")
-    module, _, cls = ref.partition(":")
-    factory = getattr(importlib.import_module(module), cls)
-    tool: Callable[..., Any] = factory(binding)
-    return tool
+    try:
+        factory = ADAPTERS.get(binding.adapter)
+    except PlansafeError as e:
+        raise binding.error(str(e)) from None
+    return factory(binding)
 
 
 def check_bindings(bindings: dict[str, ToolBinding]) -> list[str]:
