@@ -73,7 +73,12 @@ def check_report(spec: Spec, *, problem: str | None = None, horizon: int | None 
     from verifier.lint import rule_warnings
     from verifier.toolcheck import check_tool_bindings
 
-    warnings.extend(str(w) for w in rule_warnings(spec.policies, spec.domain))
+    lint = rule_warnings(spec.policies, spec.domain)
+    warnings.extend(str(w) for w in lint)
+    from verifier.lint import unbreakable_warnings
+
+    warnings.extend(str(w) for w in unbreakable_warnings(analyses, spec.policies,
+                                                         skip={w.policy for w in lint}))
     errors.extend(str(e) for e in check_tool_bindings(spec))  # resolved, never imported
     return CheckReport(
         status="ok" if not errors else "error",

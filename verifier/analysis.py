@@ -63,6 +63,9 @@ class Analysis:
     blocking: tuple[str, ...] = ()
     plan: Plan | None = None  # a witness that the goal is reachable under every policy
     notes: tuple[str, ...] = field(default=())
+    # policies no run within the horizon breaks (whatever its actions): a rule that cannot
+    # do what its text suggests, unless the domain already enforces it
+    unbreakable: tuple[str, ...] = ()
 
 
 def _ground_actions(task: Task, access: AccessRules) -> list[tuple[str, tuple[str, ...]]]:
@@ -138,10 +141,13 @@ class _Bmc:
                 pre = to_smt(task, e.pre, dict(e.binding), lambda a, t=t: self.x(a, t - 1))
                 smt.add(f"(=> a{g}_{t} {pre})")
         self.policy_lits = {}
+        self.violation_lits: dict[str, str] = {}
         for p in policies:
             parts = [self._holds(c, i) for i, c in enumerate(constraints) if c.policy is p]
             self.policy_lits[p.id] = lit = smt.declare(f"P{len(self.policy_lits)}")
             smt.add(f"(=> {lit} {and_(parts)})")
+            self.violation_lits[p.id] = bad = smt.declare(f"V{len(self.violation_lits)}")
+            smt.add(f"(=> {bad} {not_(and_(parts))})")
         self.goal_lit = smt.declare("G")
         smt.add(f"(=> G {to_smt(task, task.problem.goal, {}, lambda a: self.x(a, horizon))})")
         self.trigger_lits = {}
@@ -273,6 +279,9 @@ def analyze(problem: Problem, *, policies: Sequence[Policy] = (),
             never.append(p.id)
         elif m.solver.check([lit]) == "unsat":
             vacuous.append(p.id)
+    unbreakable = [p.id for p in policies if p.action is None and p.id in m.violation_lits
+                   and p.id not in never and p.id not in vacuous
+                   and m.solver.check([m.violation_lits[p.id]]) == "unsat"]
     status: GoalStatus = "unknown"
     blocking: tuple[str, ...] = ()
     witness = None
@@ -307,7 +316,7 @@ def analyze(problem: Problem, *, policies: Sequence[Policy] = (),
         if status == "unknown" and m.solver.reason:
             notes.append(f"goal check: {m.solver.reason}")
     return Analysis(problem.name, horizon, tuple(conflicts), tuple(vacuous), tuple(never),
-                    status, blocking, witness, tuple(notes))
+                    status, blocking, witness, tuple(notes), tuple(unbreakable))
 
 
 def _steps_needed(task: Task, calls: list[tuple[str, tuple[str, ...]]]) -> int:

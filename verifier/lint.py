@@ -9,13 +9,14 @@ each warning names that rewrite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
+from verifier.analysis import Analysis
 from verifier.model import And, AtMostOnce, Atom, Domain, Forall, Temporal
 from verifier.policy import Policy, PolicyRule
 
-__all__ = ["RuleWarning", "rule_warnings"]
+__all__ = ["RuleWarning", "rule_warnings", "unbreakable_warnings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +82,20 @@ def rule_warnings(policies: tuple[Policy, ...] | list[Policy], domain: Domain
                     " or ".join(rewrites) or None, p.path, p.line, p.col))
                 break
     return out
+
+
+def unbreakable_warnings(analyses: Sequence[Analysis], policies: Sequence[Policy], *,
+                         skip: Collection[str] = ()) -> list[RuleWarning]:
+    """Rules that no run of any analysed problem breaks (bounded model checking): such a rule
+    constrains nothing, so it does not do what its ``says`` suggests (``skip``: already
+    warned about)."""
+    if not analyses:
+        return []
+    never = set.intersection(*(set(a.unbreakable) for a in analyses)) - set(skip)
+    h = min(a.horizon for a in analyses)
+    return [RuleWarning(p.id, f"no run of the example problems breaks it (checked within {h} "
+                        "steps from each problem's initial state): it constrains nothing; "
+                        "a rule on how often or in which order actions run is an action rule",
+                        "at-most-once-action, only-after-action or never-after-action",
+                        p.path, p.line, p.col)
+            for p in policies if p.id in never]

@@ -145,3 +145,26 @@ def test_bad_action_rules_point_into_spec_yaml(tmp_path: Path, rule: str, messag
     assert e.value.col >= 11  # inside the rule text
     if hint:
         assert hint in (e.value.hint or "")
+
+
+def test_check_warns_on_a_rule_no_run_can_break(tmp_path: Path) -> None:
+    """A rule the domain already enforces constrains nothing (bounded model checking)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    dst = tmp_path / "hospital"
+    shutil.copytree(HOSPITAL, dst)
+    spec = dst / "spec.yaml"
+    spec.write_text(spec.read_text() + "  - id: dispensed-first\n"
+                    "    says: A dose is dispensed before it is given.\n"
+                    "    rule: (forall (?d - dose) (sometime-before (administered ?d) "
+                    "(dispensed ?d)))\n")
+    result = CliRunner().invoke(app, ["check", str(dst), "--problem", "p02", "--json"])
+    warnings = json.loads(result.stdout)["warnings"]
+    hits = [w for w in warnings if "policy dispensed-first" in w]
+    assert len(hits) == 1 and "no run of the example problems breaks it" in hits[0], warnings
+    assert not any("policy chart-after-give" in w for w in warnings)  # breakable: no warning
+    assert not any("policy one-dose" in w for w in warnings)  # an action rule: enforced
