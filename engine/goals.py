@@ -415,9 +415,9 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     from engine.llm.prompts import goal_prompt
 
     if backend is None:
-        from engine.llm.backend import load_default_backend
+        from engine.llm.specgen import backend_for_spec
 
-        backend = load_default_backend()
+        backend = backend_for_spec(spec)  # the spec's own model when it has one
     t0 = time.perf_counter()
     # The grammar admits only objects the text names (by name or a known alias), so the
     # model can choose which predicate holds of them but cannot pick an unnamed object.

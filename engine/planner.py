@@ -147,9 +147,10 @@ class PlannerAgent:
     @property
     def backend(self) -> Any:
         if self._backend is None:
-            from engine.llm.backend import load_default_backend
+            from engine.llm.specgen import backend_for_spec
 
-            self._backend = load_default_backend()
+            # the spec's own model (plansafe train SPEC) when it has one, else the embedded one
+            self._backend = backend_for_spec(self.spec)
         return self._backend
 
     # --- the loop -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from engine.llm.dataset import Example
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, goal_prompt, plan_prompt
 
 __all__ = ["SCALES", "SpecSource", "load_source", "spec_records", "spec_examples",
-           "spec_model_dir", "random_names"]
+           "spec_model_dir", "spec_model_of", "backend_for_spec", "random_names"]
 
 #: the size curriculum: objects per type as multiples of the example problem's
 SCALES = (1.0, 1.0, 1.5, 2.0, 3.0)
@@ -52,6 +52,30 @@ def spec_model_dir(spec_path: str | Path) -> Path:
     if p.suffix in (".yaml", ".yml"):
         return p.parent / MODEL_FOLDER
     return p.parent / f"{MODEL_FOLDER}-{p.stem}"
+
+
+def spec_model_of(spec: Any) -> Path | None:
+    """The model ``plansafe train`` made for a loaded spec, if there is one."""
+    where = spec.spec_path or getattr(spec, "source_domain_path", None) or spec.domain_path
+    folder = spec_model_dir(where)
+    return folder if (folder / "config.json").is_file() else None
+
+
+def backend_for_spec(spec: Any) -> Any:
+    """The spec's own model (:func:`spec_model_of`) when it has one, else the embedded
+    model (or ``$PLANSAFE_MODEL``); each loaded once per process."""
+    from engine.llm.backend import TransformersBackend, load_default_backend
+
+    folder = spec_model_of(spec)
+    if folder is None:
+        return load_default_backend()
+    key = str(folder.resolve())
+    if key not in _SPEC_BACKENDS:
+        _SPEC_BACKENDS[key] = TransformersBackend(folder)
+    return _SPEC_BACKENDS[key]
+
+
+_SPEC_BACKENDS: dict[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)
