@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier.model import GroundAtom, Problem
+from verifier.model import And, Atom, GroundAtom, Problem
+from verifier.pddl_writer import problem_parts_text
 
 __all__ = ["GeneratedProblem", "to_pddl", "load_generated", "phrase_goal", "GoalPhrasing",
            "scratch_dir"]
@@ -28,19 +29,10 @@ class GeneratedProblem:
     goal: tuple[GroundAtom, ...]
 
 
-def _atom(a: GroundAtom) -> str:
-    return "(" + " ".join(a) + ")"
-
-
 def to_pddl(p: GeneratedProblem) -> str:
-    by_type: dict[str, list[str]] = {}
-    for name, typ in p.objects:
-        by_type.setdefault(typ, []).append(name)
-    objs = "\n    ".join(" ".join(names) + f" - {t}" for t, names in by_type.items())
-    init = "\n    ".join(_atom(a) for a in p.init)
-    goal = "\n    ".join(_atom(a) for a in p.goal)
-    return (f"(define (problem {p.name})\n  (:domain {p.domain})\n  (:objects\n    {objs})\n"
-            f"  (:init\n    {init}\n  )\n  (:goal (and\n    {goal}\n  )))\n")
+    """The generated problem as PDDL (:func:`verifier.pddl_writer.problem_parts_text`)."""
+    goal = And(tuple(Atom(a[0], tuple(a[1:])) for a in p.goal))
+    return problem_parts_text(p.name, p.domain, p.objects, p.init, goal)
 
 
 _SCRATCH: list[Path] = []

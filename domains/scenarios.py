@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from domains.faults import FaultPlan, ScheduledFault
-from domains.generated import GeneratedProblem, phrase_goal, scratch_dir
+from domains.generated import phrase_goal, scratch_dir
 from verifier.model import GroundAtom, Problem
+from verifier.pddl_writer import atom_text, problem_parts_text
 
 __all__ = ["Scenario", "FAILURES", "DOMAINS", "generate_scenario", "generate_suite",
            "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES", "ScenarioPlanner"]
@@ -152,17 +153,9 @@ def _expand_faults(d: dict[str, Any]) -> dict[str, Any]:
     return FaultPlan.from_json(d).to_json() if d else {}
 
 
-def _atom(a: Sequence[str]) -> str:
-    return "(" + " ".join(a) + ")"
-
-
 def scenario_pddl(s: Scenario) -> str:
-    gp = GeneratedProblem(s.id, s.domain, s.objects, s.init, s.goal)
-    from domains.generated import to_pddl
-
-    text = to_pddl(gp)
-    head, _, _ = text.rpartition("(:goal")
-    return head + f"(:goal {s.goal_pddl}))\n"
+    """The scenario's problem as PDDL, with its goal as given (``goal_pddl``)."""
+    return problem_parts_text(s.id, s.domain, s.objects, s.init, s.goal_pddl)
 
 
 # --- generation ---------------------------------------------------------------------------------
@@ -263,7 +256,7 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     plan = [(s.action, tuple(s.args)) for s in result.plan.steps]
     blocked: list[Call] = []
     outage = blocking = ""
-    goal_pddl = "(and " + " ".join(_atom(a) for a in gp.goal) + ")"
+    goal_pddl = "(and " + " ".join(atom_text(a) for a in gp.goal) + ")"
     steps = len(plan)
     if failure in ("permanent-alt", "unrecoverable"):
         want_alt = failure == "permanent-alt"

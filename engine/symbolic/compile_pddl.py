@@ -40,6 +40,7 @@ from verifier.model import (
     SometimeAfter,
     SometimeBefore,
 )
+from verifier.pddl_writer import atom_text, formula_text
 from verifier.policy import Policy
 
 __all__ = ["CompiledTask", "compile_task", "compilable"]
@@ -86,20 +87,6 @@ def _holds(f: Formula, state: frozenset[GroundAtom]) -> bool:
         return all(_holds(x, state) for x in f.args)
     if isinstance(f, Or):
         return any(_holds(x, state) for x in f.args)
-    raise TypeError(type(f).__name__)
-
-
-def _pddl(f: Formula) -> str:
-    if isinstance(f, Atom):
-        return "(" + " ".join((f.pred, *f.args)) + ")"
-    if isinstance(f, Const):
-        return "(and)" if f.value else "(or)"
-    if isinstance(f, Not):
-        return f"(not {_pddl(f.arg)})"
-    if isinstance(f, And):
-        return "(and " + " ".join(_pddl(x) for x in f.args) + ")"
-    if isinstance(f, Or):
-        return "(or " + " ".join(_pddl(x) for x in f.args) + ")"
     raise TypeError(type(f).__name__)
 
 
@@ -184,7 +171,7 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.arg, add, dele)
                 if r != Const(True) and r != c.arg:  # untouched: holds by induction
-                    per_action_pre[i].append(_pddl(r))
+                    per_action_pre[i].append(formula_text(r))
         elif isinstance(c, Sometime):
             if _holds(c.arg, init):
                 continue
@@ -193,7 +180,7 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.arg, add, dele)
                 if r != Const(False) and r != c.arg:  # untouched: monitor already set
-                    per_action_eff[i].append(f"(when {_pddl(r)} ({m}))")
+                    per_action_eff[i].append(f"(when {formula_text(r)} ({m}))")
         elif isinstance(c, AtMostOnce):
             monitors.append(m)
             if _holds(c.arg, init):
@@ -203,16 +190,16 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
                 if r == Const(False) or r == c.arg:  # cannot rise: nothing to check
                     continue
                 per_action_pre[i].append(
-                    f"(not (and {_pddl(r)} {_pddl(Not(c.arg))} ({m})))")
-                per_action_eff[i].append(f"(when {_pddl(r)} ({m}))")
+                    f"(not (and {formula_text(r)} {formula_text(Not(c.arg))} ({m})))")
+                per_action_eff[i].append(f"(when {formula_text(r)} ({m}))")
         elif isinstance(c, SometimeBefore):
             monitors.append(m)
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.trigger, add, dele)
                 if r != Const(False) and r != c.trigger:  # an untouched trigger was checked
                     per_action_pre[i].append(
-                        f"(or {_pddl(Not(r))} ({m}) {_pddl(c.required)})")
-                per_action_eff[i].append(f"(when {_pddl(c.required)} ({m}))")
+                        f"(or {formula_text(Not(r))} ({m}) {formula_text(c.required)})")
+                per_action_eff[i].append(f"(when {formula_text(c.required)} ({m}))")
         elif isinstance(c, SometimeAfter):
             monitors.append(m)
             goal_parts.append(f"(not ({m}))")
@@ -223,18 +210,20 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
                 if rt == c.trigger and rr == c.required:
                     continue  # the pending flag cannot change
                 if rr != Const(False):
-                    per_action_eff[i].append(f"(when {_pddl(rr)} (not ({m})))")
+                    per_action_eff[i].append(f"(when {formula_text(rr)} (not ({m})))")
                 if rt != Const(False) and rr != Const(True):
                     per_action_eff[i].append(
-                        f"(when (and {_pddl(rt)} {_pddl(Not(rr))}) ({m}))")
+                        f"(when (and {formula_text(rt)} {formula_text(Not(rr))}) ({m}))")
     names: dict[str, tuple[str, tuple[str, ...]]] = {}
     lines = []
     for i, (name, args, pos, neg, add, dele) in enumerate(actions):
         aname = f"a{i}-{name}"
         names[aname] = (name, tuple(args))
-        pre = [_atom(a) for a in sorted(pos)] + [f"(not {_atom(a)})" for a in sorted(neg)]
+        pre = [atom_text(a) for a in sorted(pos)]
+        pre += [f"(not {atom_text(a)})" for a in sorted(neg)]
         pre += per_action_pre[i]
-        eff = [_atom(a) for a in sorted(add)] + [f"(not {_atom(a)})" for a in sorted(dele)]
+        eff = [atom_text(a) for a in sorted(add)]
+        eff += [f"(not {atom_text(a)})" for a in sorted(dele)]
         eff += per_action_eff[i]
         lines.append(f" (:action {aname}\n  :parameters ()\n  :precondition (and {' '.join(pre)})"
                      f"\n  :effect (and {' '.join(eff)}))")
@@ -250,15 +239,11 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
     )
     prob = (
         "(define (problem plansafe-compiled-problem) (:domain plansafe-compiled)\n"
-        f" (:init {' '.join(_atom(a) for a in sorted(init))} {' '.join(monitor_init)})\n"
+        f" (:init {' '.join(atom_text(a) for a in sorted(init))} {' '.join(monitor_init)})\n"
         f" (:goal (and {' '.join(goal_parts)})))\n"
     )
     return CompiledTask(domain, prob, names, len(actions))
 
 
-def _atom(a: GroundAtom) -> str:
-    return "(" + " ".join(a) + ")"
-
-
 def _pddl_goal(problem: Problem) -> str:
-    return _pddl(ground_formula(problem.goal, {}, problem, frozenset()))
+    return formula_text(ground_formula(problem.goal, {}, problem, frozenset()))
