@@ -183,12 +183,6 @@ class WorldStore:
             return add, delete
         return self._tx(tx)
 
-    def set_facts(self, run_id: str, add: Iterable[GroundAtom] = (),
-                  delete: Iterable[GroundAtom] = ()) -> None:
-        """Change the world from outside (tests, demos): recorded as an external change."""
-        add, delete = set(add), set(delete)
-        self.change(run_id, None, lambda _facts: (add, delete))
-
 
 _STORES: dict[str | None, WorldStore] = {}
 _STORES_LOCK = threading.Lock()

@@ -18,17 +18,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     run_slow = config.getoption("--runslow") or os.environ.get("PLANSAFE_SLOW") == "1"
-    try:
-        import torch  # noqa: F401
-
-        has_cuda = bool(torch.cuda.is_available())
-    except Exception:  # torch absent or broken: no GPU tests
-        has_cuda = False
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    # torch (seconds to import) only when a gpu-marked test was collected
+    has_cuda = _has_cuda() if gpu_items else False
     for item in items:
         if "slow" in item.keywords and not run_slow:
             item.add_marker(pytest.mark.skip(reason="slow: run with --runslow or PLANSAFE_SLOW=1"))
-        if "gpu" in item.keywords and not has_cuda:
+    for item in gpu_items:
+        if not has_cuda:
             item.add_marker(pytest.mark.skip(reason="needs CUDA"))
+
+
+def _has_cuda() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # torch absent or broken: no GPU tests
+        return False
 
 
 @pytest.fixture(scope="session")

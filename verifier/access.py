@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from verifier.errors import SpecError, did_you_mean
@@ -28,7 +27,7 @@ class Pattern:
         if self.args is None:
             return True
         return len(args) == len(self.args) and all(p is None or p == a
-                                                   for p, a in zip(self.args, args))
+                                                   for p, a in zip(self.args, args, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +87,7 @@ def parse_pattern(text: str, domain: Domain, *, path: str = "spec.yaml", line: i
                    f"{'s' if len(schema.params) != 1 else ''}, got {len(args_nodes)}",
                    "(" + " ".join((name.text, *(v for v, _ in schema.params))) + ")")
     args: list[str | None] = []
-    for arg, (_, want) in zip(args_nodes, schema.params):
+    for arg, (_, want) in zip(args_nodes, schema.params, strict=True):
         if not isinstance(arg, Sym):
             raise fail(arg, "expected a variable or a constant", None)
         if arg.text.startswith("?"):
@@ -104,7 +103,3 @@ def parse_pattern(text: str, domain: Domain, *, path: str = "spec.yaml", line: i
                        f"'{name.text}' needs {want}", None)
         args.append(arg.text)
     return Pattern(name.text, tuple(args), text)
-
-
-def agents_from(mapping: Mapping[str, tuple[list[Pattern], list[Pattern]]]) -> AccessRules:
-    return AccessRules(tuple(Agent(n, tuple(m), tuple(mn)) for n, (m, mn) in mapping.items()))

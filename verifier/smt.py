@@ -167,9 +167,3 @@ class Solver:
         m, z3 = self.solver.model(), self._z3
         return {n: m.eval(z3.Int(n), model_completion=True).as_long() for n in names}
 
-
-def z3_version() -> str:
-    import z3
-
-    return z3.get_version_string()
-
