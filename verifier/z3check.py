@@ -127,7 +127,12 @@ class Z3Checker:
                     found.append(("policy", c.policy.id, steps[k - 1].id if k else None))
                     violated.append(ci)
         base = self.checker.check(plan) if self.cross_check else self._word(filled, violated)
-        theirs = sorted(((v.kind, v.rule, v.step) for v in base.violations), key=str)
+        # a step an action rule refuses is, in the compiled domain Z3 reads, a step whose
+        # precondition fails: the same finding (verifier.action_rules)
+        actions = {p.id for p in self.policies if p.action is not None}
+        theirs = sorted((("precondition", None, v.step) if v.kind == "policy"
+                         and v.rule in actions else (v.kind, v.rule, v.step)
+                         for v in base.violations), key=str)
         if sorted(found, key=str) != theirs:
             return Verdict("unknown", (), checks, base.plan,
                            reason=f"z3 and the fast validator disagree (z3: {found}, "
@@ -138,7 +143,8 @@ class Z3Checker:
         """The fast validator's verdict on the run and on the constraints Z3 found violated
         only (its full policy pass costs constraints x states)."""
         ch = self.checker
-        run = Checker(ch.problem, access=ch.access, describe=ch.describe)
+        run = Checker(ch.problem, access=ch.access, describe=ch.describe,  # action rules:
+                      policies=[p for p in ch.policies if p.action is not None])  # no pass
         run.task = ch.task  # share the grounding
         v = run.check(plan)
         if not violated:

@@ -168,3 +168,16 @@ def test_check_warns_on_a_rule_no_run_can_break(tmp_path: Path) -> None:
     assert len(hits) == 1 and "no run of the example problems breaks it" in hits[0], warnings
     assert not any("policy chart-after-give" in w for w in warnings)  # breakable: no warning
     assert not any("policy one-dose" in w for w in warnings)  # an action rule: enforced
+
+
+@pytest.mark.parametrize("plan_name", ["p02-double-dose.json", "p02-parallel-double-dose.json"])
+def test_z3_agrees_on_action_rules(plan_name: str) -> None:
+    """Z3 reads the compiled domain (a refused step is a failed precondition there) and the
+    verdict names the rule, for a sequence (--z3) and in every schedule of a partial order."""
+    from verifier.z3check import Z3Checker
+
+    spec = load_spec(HOSPITAL)
+    v = Z3Checker(load_problem(spec, "p02"), policies=spec.policies, access=spec.access,
+                  describe=spec.describe).check(read_plan(HOSPITAL / "plans" / plan_name))
+    assert v.status == "invalid", v.reason
+    assert [x.rule for x in v.violations] == ["one-dose"]
