@@ -94,6 +94,10 @@ def timeline(events: list[Event]) -> list[str]:
         elif k == "message":
             what = f"{p.get('from')} → {p.get('to')}: {p.get('about')}" + (
                 f" ({p['order']})" if "order" in p else "")
+            if p.get("about") == "output":  # what a tool printed (engine.tools.call_tool)
+                printed = " | ".join(line for stream in ("stdout", "stderr")
+                                     for line in str(p.get(stream) or "").splitlines())
+                what += f" of {p.get('step')}: {printed}"
         elif k == "explanation":
             what = f"{p['kind']} → {p['action']}: {p['message']}" + (
                 f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (

@@ -111,3 +111,6 @@ def test_own_tool_module_runs_without_pythonpath_and_prints_go_to_the_journal(
         j.close()
     assert [p["step"] for p in printed] == ["s1"]
     assert printed[0]["stdout"] == "order entered: amox1 for alice by drhouse\n"
+    shown = subprocess.run([str(PLANSAFE), "show", result["run"], "--journal", str(journal)],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "output of s1: order entered: amox1 for alice by drhouse" in shown.stdout
