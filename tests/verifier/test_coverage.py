@@ -13,7 +13,7 @@ from verifier import strategies as ps
 from verifier.model import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
-SPECS = ["blocksworld", "devops", "documents", "onboarding",
+SPECS = ["blocksworld", "devops", "documents", "onboarding", "release",
          pytest.param("robotics", marks=pytest.mark.slow)]
 
 
