@@ -61,3 +61,41 @@ def test_verbose_logs_go_to_stderr_only(tmp_path: Path) -> None:
     quiet = _cli("validate", str(HOSPITAL), "p02", str(HOSPITAL / "plans" / "p02-good.json"),
                  "--json", cwd=tmp_path)
     assert quiet.stderr == ""  # quiet by default
+
+
+class _Tty:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_lines_show_on_a_terminal_and_info_with_verbose() -> None:
+    import io
+    import logging
+
+    from engine.logs import PROGRESS, configure, get
+
+    try:
+        tty = _Tty()
+        configure(0, stream=tty)
+        logging.getLogger(PROGRESS).info("the model is planning: round 1 of 3")
+        get("run").info("not shown by default")
+        assert tty.text == "the model is planning: round 1 of 3\n"
+        pipe = io.StringIO()
+        configure(0, stream=pipe)  # piped, not verbose: quiet
+        logging.getLogger(PROGRESS).info("hidden")
+        assert pipe.getvalue() == ""
+        configure(1, stream=pipe)
+        get("run").info("shown with -v")
+        assert "INFO plansafe.run: shown with -v" in pipe.getvalue()
+    finally:
+        configure(0, stream=io.StringIO())
