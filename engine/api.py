@@ -165,7 +165,7 @@ class Engine:
         self.spec = spec
         self.backend = backend
         self.journal = journal if isinstance(journal, Journal) else open_journal(journal)
-        if world is None and self.journal.path is not None:
+        if world is None and self.journal.path is not None and "://" not in self.journal.path:
             jp = Path(self.journal.path)
             world = jp.with_name(jp.stem + ".world.sqlite")
         self.world = None if world is None else str(world)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.journal import Event, open_journal
+from engine.journal import Event, journal_url, open_journal
 from engine.render import timeline
 from engine.results import ApprovalReport, RunSummary, ShowReport
 from verifier.errors import PlansafeError
@@ -166,7 +166,7 @@ def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: 
 
 def _started(journal: Path, run_id: str) -> dict[str, Any]:
     """The run's ``run-started`` payload, read only from a journal whose chain verifies."""
-    if not journal.exists():
+    if journal_url(journal) is None and not journal.exists():
         raise PlansafeError(f"no journal at {journal} (give --journal or set PLANSAFE_JOURNAL)")
     j = open_journal(journal)
     try:
@@ -209,7 +209,7 @@ def approve_step(run_id: str, step: str, *, journal: Path, reject: bool, by: str
 def list_runs(*, journal: Path) -> list[RunSummary]:
     from engine.runstate import RunState
 
-    if not journal.exists():
+    if journal_url(journal) is None and not journal.exists():
         return []
     j = open_journal(journal)
     try:
@@ -235,7 +235,7 @@ def show_run(run_id: str, *, journal: Path) -> ShowReport:
     from engine.runstate import RunState
     from verifier.spec import load_spec
 
-    if not journal.exists():
+    if journal_url(journal) is None and not journal.exists():
         raise PlansafeError(f"no journal at {journal} (give --journal or set PLANSAFE_JOURNAL)")
     j = open_journal(journal)
     try:

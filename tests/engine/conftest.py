@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -53,3 +54,30 @@ def applied_counts(world_path: str | None, run_id: str) -> Counter[str]:
 
 def fold(journal: Journal, run_id: str) -> RunState:
     return RunState.fold(run_id, journal.events(run_id))
+
+
+# --- a throwaway PostgreSQL server (engine.pg_local) for the postgresql:// journal ------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # noqa: ANN201
+    """initdb + pg_ctl in a temp folder (as an unprivileged user when root), stopped at the
+    end; skipped only when the PostgreSQL binaries are not installed."""
+    from engine.pg_local import LocalPostgres, find_pg_bin
+
+    if find_pg_bin() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed: the "
+                    "postgresql journal is not tested (Debian: apt-get install postgresql)")
+    pg = LocalPostgres.start()
+    yield pg
+    pg.stop()
+
+
+_PG_DBS = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def pg_url(pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database on the session's server (its chain key under ``tmp_path``)."""
+    monkeypatch.setenv("PLANSAFE_KEY_DIR", str(tmp_path / "keys"))
+    return str(pg_server.create_database(f"t{os.getpid()}_{next(_PG_DBS)}"))

@@ -1,0 +1,291 @@
+"""The PostgreSQL journal (psycopg 3): one journal shared by many workers on many machines.
+
+Chosen by URL: ``--journal postgresql://user@host/db`` or ``$PLANSAFE_JOURNAL``. The same
+events, the same keyed hash chain (computed by :class:`engine.journal.Journal`: this backend
+only stores events and calls :meth:`~engine.journal.Journal.seal`), the same format version
+as :class:`~engine.journal.SQLiteJournal`; it passes the same conformance suite.
+
+Appends are serialised by a transaction-scoped advisory lock, so the chain stays one line
+however many processes write. The schema is versioned: ``plansafe_schema`` lists the
+migrations applied (:data:`MIGRATIONS`), applied on open under an advisory lock; a journal
+written by a newer Plansafe is refused.
+
+Leases expire: a holder renews its leases from a heartbeat thread every ``lease_s / 3``
+seconds; a lease not renewed for ``lease_s`` (its process was killed, its machine lost) or
+held on this host by a process that is gone is taken over. :meth:`PostgresJournal.claim`
+gives a worker the next ready run with ``SELECT ... FOR UPDATE SKIP LOCKED``: two workers
+never take the same run. Which runs are ready is kept in ``plansafe_runs``, updated in the
+append's transaction from the run's events (started, resumed, approved: ready; suspended
+for an approval: waiting; finished: done).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from engine.journal import FORMAT_VERSION, GENESIS, Event, Journal, JournalError, _canon, _pid_alive
+
+__all__ = ["PostgresJournal", "MIGRATIONS", "SCHEMA_VERSION", "RUN_STATUS_OF", "is_postgres_url"]
+
+_APPEND_LOCK = 0x706C616E73616665  # "plansafe": one chain, one writer at a time
+_MIGRATE_LOCK = _APPEND_LOCK + 1
+
+#: the run status an event kind sets in ``plansafe_runs`` (other kinds leave it)
+RUN_STATUS_OF = {"run-started": "ready", "run-resumed": "ready", "approval": "ready",
+                 "run-suspended": "waiting", "run-finished": "done"}
+
+#: (version, what it does, SQL): applied in order, each once
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "events, meta, leases, runs", """
+CREATE TABLE IF NOT EXISTS plansafe_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS plansafe_events (
+    id BIGINT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    ts DOUBLE PRECISION NOT NULL,
+    version INTEGER NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS plansafe_events_run ON plansafe_events (run_id, id);
+CREATE TABLE IF NOT EXISTS plansafe_leases (
+    run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
+    expires TIMESTAMPTZ NOT NULL);
+CREATE TABLE IF NOT EXISTS plansafe_runs (
+    run_id TEXT PRIMARY KEY, status TEXT NOT NULL, updated_id BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS plansafe_runs_ready ON plansafe_runs (status, updated_id);
+"""),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def is_postgres_url(text: str) -> bool:
+    return text.startswith(("postgresql://", "postgres://"))
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"{parts.username}@" if parts.username else "") + host + \
+        (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class PostgresJournal(Journal):
+    """A journal in a PostgreSQL database (tables ``plansafe_*``)."""
+
+    def __init__(self, url: str, *, lease_s: float | None = None) -> None:
+        try:
+            import psycopg
+        except ImportError as e:
+            raise JournalError(f"a postgresql:// journal needs psycopg 3 ({e}); "
+                               "pip install 'psycopg[binary]'") from None
+        self.url = url
+        self.path = _without_password(url)  # shown and used to find the chain's key
+        self.key_ref = self.path
+        self.lease_s = float(lease_s if lease_s is not None
+                             else os.environ.get("PLANSAFE_LEASE_S", "30"))
+        self._lock = threading.RLock()
+        self._held: dict[str, str] = {}  # run -> owner, renewed by the heartbeat
+        self._beat: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._host, self._pid = socket.gethostname(), os.getpid()
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as e:
+            raise JournalError(f"{self.path}: cannot connect to PostgreSQL ({e})") from None
+        try:
+            self._migrate()
+        except psycopg.Error as e:
+            self._conn.close()
+            raise JournalError(f"{self.path}: not a Plansafe journal ({e})") from None
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        c = self._conn
+        with self._lock, c.transaction():
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
+            c.execute("CREATE TABLE IF NOT EXISTS plansafe_schema (version INTEGER PRIMARY KEY, "
+                      "description TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)")
+            row = c.execute("SELECT max(version) FROM plansafe_schema").fetchone()
+            have = int(row[0]) if row and row[0] is not None else 0
+            if have > SCHEMA_VERSION:
+                raise JournalError(f"{self.path}: journal schema {have} is newer than this "
+                                   f"Plansafe's ({SCHEMA_VERSION}); upgrade Plansafe")
+            for version, what, sql in MIGRATIONS:
+                if version > have:
+                    c.execute(sql.encode())  # no parameters: several statements at once
+                    c.execute("INSERT INTO plansafe_schema VALUES (%s, %s, %s)",
+                              (version, what, time.time()))
+            c.execute("INSERT INTO plansafe_meta VALUES ('format_version', %s) "
+                      "ON CONFLICT (key) DO NOTHING", (str(FORMAT_VERSION),))
+            fmt = c.execute("SELECT value FROM plansafe_meta WHERE key='format_version'"
+                            ).fetchone()
+        if fmt is not None and int(fmt[0]) > FORMAT_VERSION:
+            raise JournalError(f"{self.path}: journal format {fmt[0]} is newer than this "
+                               f"Plansafe ({FORMAT_VERSION}); upgrade Plansafe")
+
+    def schema_version(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT max(version) FROM plansafe_schema").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._beat is not None and self._beat is not threading.current_thread():
+            self._beat.join(timeout=5)
+        with self._lock:
+            if not self._conn.closed:
+                self._conn.close()
+
+    # --- events -------------------------------------------------------------------------------
+
+    def append(self, run_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
+        from engine.journal import _check_kind
+
+        _check_kind(kind)
+        text = _canon(payload)
+        self.chain_key()
+        c = self._conn
+        with self._lock, c.transaction():
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))
+            row = c.execute("SELECT id, hash FROM plansafe_events ORDER BY id DESC LIMIT 1"
+                            ).fetchone()
+            eid = (int(row[0]) if row else 0) + 1
+            prev_hash = str(row[1]) if row else GENESIS
+            ts = time.time()
+            h = self.seal(id=eid, run_id=run_id, kind=kind, payload_json=text, ts=ts,
+                          prev_hash=prev_hash)
+            c.execute("INSERT INTO plansafe_events VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                      (eid, run_id, kind, text, ts, FORMAT_VERSION, prev_hash, h))
+            status = RUN_STATUS_OF.get(kind)
+            if status is not None:
+                c.execute("INSERT INTO plansafe_runs VALUES (%s,%s,%s) ON CONFLICT (run_id) "
+                          "DO UPDATE SET status = excluded.status, "
+                          "updated_id = excluded.updated_id", (run_id, status, eid))
+        e = Event(eid, run_id, kind, json.loads(text), ts, prev_hash, h)
+        self.record_head(e)
+        return e
+
+    def events(self, run_id: str | None = None, *, after_id: int = 0,
+               kinds: Iterable[str] | None = None) -> list[Event]:
+        sql = "SELECT id, run_id, kind, payload, ts, prev_hash, hash, version " \
+              "FROM plansafe_events WHERE id > %s"
+        params: list[Any] = [after_id]
+        if run_id is not None:
+            sql += " AND run_id = %s"
+            params.append(run_id)
+        if kinds is not None:
+            sql += " AND kind = ANY(%s)"
+            params.append(list(kinds))
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
+        return [Event(int(r[0]), r[1], r[2], json.loads(r[3]), float(r[4]), r[5], r[6], int(r[7]))
+                for r in rows]
+
+    def runs(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute("SELECT run_id FROM plansafe_events WHERE kind = "
+                                      "'run-started' ORDER BY id").fetchall()
+        return [r[0] for r in rows]
+
+    def run_status(self, run_id: str) -> str | None:
+        """``ready`` | ``waiting`` | ``done`` from ``plansafe_runs`` (None: no such run)."""
+        with self._lock:
+            row = self._conn.execute("SELECT status FROM plansafe_runs WHERE run_id = %s",
+                                     (run_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # --- leases -------------------------------------------------------------------------------
+
+    def _holder_alive(self, owner: str, pid: int, host: str, expired: bool) -> bool:
+        if expired:
+            return False
+        # its process on this machine is gone: no need to wait for the lease to expire
+        return not (host == self._host and pid != self._pid and not _pid_alive(pid))
+
+    def _take(self, run_id: str, owner: str) -> None:
+        self._conn.execute(
+            "INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, clock_timestamp() + "
+            "make_interval(secs => %s)) ON CONFLICT (run_id) DO UPDATE SET owner = "
+            "excluded.owner, pid = excluded.pid, host = excluded.host, expires = "
+            "excluded.expires", (run_id, owner, self._pid, self._host, self.lease_s))
+        self._held[run_id] = owner
+        self._start_heartbeat()
+
+    def acquire(self, run_id: str, owner: str) -> bool:
+        c = self._conn
+        with self._lock, c.transaction():
+            c.execute("INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, '-infinity') "
+                      "ON CONFLICT (run_id) DO NOTHING",
+                      (run_id, owner, self._pid, self._host))
+            row = c.execute("SELECT owner, pid, host, expires < clock_timestamp() FROM "
+                            "plansafe_leases WHERE run_id = %s FOR UPDATE", (run_id,)).fetchone()
+            assert row is not None
+            if row[0] != owner and self._holder_alive(row[0], int(row[1]), row[2], bool(row[3])):
+                return False
+            self._take(run_id, owner)
+            return True
+
+    def release(self, run_id: str, owner: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM plansafe_leases WHERE run_id = %s AND owner = %s",
+                               (run_id, owner))
+            if self._held.get(run_id) == owner:
+                del self._held[run_id]
+
+    def claim(self, owner: str) -> str | None:
+        """Lease the next ready run to ``owner`` (``FOR UPDATE SKIP LOCKED``): its id, or
+        None when no run is ready and free."""
+        c = self._conn
+        with self._lock, c.transaction():
+            rows = c.execute(
+                "SELECT r.run_id, l.owner, l.pid, l.host, l.expires < clock_timestamp() "
+                "FROM plansafe_runs r LEFT JOIN plansafe_leases l ON l.run_id = r.run_id "
+                "WHERE r.status = 'ready' AND (l.run_id IS NULL OR l.expires < "
+                "clock_timestamp() OR l.host = %s) ORDER BY r.updated_id LIMIT 16 "
+                "FOR UPDATE OF r SKIP LOCKED", (self._host,)).fetchall()
+            for run_id, held_by, pid, host, expired in rows:
+                if held_by is not None and self._holder_alive(held_by, int(pid), host,
+                                                               bool(expired)):
+                    continue  # driven now (by another worker, or by this one)
+                self._take(run_id, owner)
+                return str(run_id)
+        return None
+
+    def lease_owner(self, run_id: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT owner FROM plansafe_leases WHERE run_id = %s AND "
+                                     "expires > clock_timestamp()", (run_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _start_heartbeat(self) -> None:
+        if self._beat is None or not self._beat.is_alive():
+            self._beat = threading.Thread(target=self._heartbeat, name="plansafe-lease-beat",
+                                          daemon=True)
+            self._beat.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(max(0.05, self.lease_s / 3)):
+            try:
+                with self._lock:
+                    if self._conn.closed:
+                        return
+                    for run_id, owner in list(self._held.items()):
+                        self._conn.execute(
+                            "UPDATE plansafe_leases SET expires = clock_timestamp() + "
+                            "make_interval(secs => %s) WHERE run_id = %s AND owner = %s",
+                            (self.lease_s, run_id, owner))
+            except Exception:  # noqa: BLE001 - a lost connection: the lease expires
+                return
