@@ -20,6 +20,7 @@ padding a short run with idle steps changes nothing.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -138,9 +139,9 @@ class _Bmc:
                 smt.add(f"(=> {busy} {busy_before})")
             busy_before = busy
             for g, e in enumerate(self.effects):
-                pre = to_smt(task, e.pre, dict(e.binding), lambda a, t=t: self.x(a, t - 1))
+                pre = to_smt(task, e.pre, dict(e.binding), functools.partial(self.x, t=t - 1))
                 smt.add(f"(=> a{g}_{t} {pre})")
-        self.policy_lits = {}
+        self.policy_lits: dict[str, str] = {}
         self.violation_lits: dict[str, str] = {}
         for p in policies:
             parts = [self._holds(c, i) for i, c in enumerate(constraints) if c.policy is p]
@@ -150,7 +151,7 @@ class _Bmc:
             smt.add(f"(=> {bad} {not_(and_(parts))})")
         self.goal_lit = smt.declare("G")
         smt.add(f"(=> G {to_smt(task, task.problem.goal, {}, lambda a: self.x(a, horizon))})")
-        self.trigger_lits = {}
+        self.trigger_lits: dict[str, str] = {}
         for p in policies:
             trig = [or_(self._at(f, c, t) for t in range(horizon + 1))
                     for c in constraints if c.policy is p and (f := _trigger(c)) is not None]
@@ -208,7 +209,7 @@ class _Bmc:
         return and_(out)
 
     def plan(self) -> Plan:
-        steps = []
+        steps: list[Step] = []
         for t in range(1, self.h + 1):
             vals = self.solver.bools([f"a{g}_{t}" for g in range(len(self.calls))])
             for g, on in enumerate(vals.values()):

@@ -43,7 +43,7 @@ def _bindings(task: Task, params: tuple[tuple[str, str], ...], binding: Binding
     pools = [task.objects_of(t) for _, t in params]
     for combo in itertools.product(*pools):
         b = dict(binding)
-        b.update(zip((v for v, _ in params), combo))
+        b.update(zip((v for v, _ in params), combo, strict=True))
         yield b
 
 
@@ -138,7 +138,7 @@ def effects_of(task: Task, step: Step) -> Effects:
     """The effects of a well-formed step (name, arity and types already checked)."""
     ga = task.action(step.action, step.args)
     schema = task.domain.actions[step.action]
-    binding = dict(zip((v for v, _ in schema.params), step.args))
+    binding = dict(zip((v for v, _ in schema.params), step.args, strict=False))
     lits = task.literals(schema.precondition, binding)
     pre_pos = pre_neg = None
     if lits is not None and ga.pre_test is None:
@@ -158,7 +158,8 @@ def after_value(task: Task, eff: Effects, atom: GroundAtom, before: Accessor) ->
     """The value of ``atom`` right after a step, from the state before it."""
     if atom in eff.add:
         return "true"
-    adds, dels = [], ["true"] if atom in eff.delete else []
+    adds: list[str] = []
+    dels: list[str] = ["true"] if atom in eff.delete else []
     for cond, b, a, positive in eff.conditional:
         if a == atom:
             (adds if positive else dels).append(to_smt(task, cond, dict(b), before))

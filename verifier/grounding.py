@@ -119,7 +119,7 @@ class Task:
         pools = [self.objects_of(t) for _, t in params]
         for combo in itertools.product(*pools):
             b = dict(binding)
-            b.update(zip((v for v, _ in params), combo))
+            b.update(zip((v for v, _ in params), combo, strict=True))
             yield b
 
     def compile(self, formula: Formula, binding: Binding) -> StateTest:
@@ -127,7 +127,7 @@ class Task:
         f = formula
         if isinstance(f, Atom):
             bit = self.bit(self.ground_atom(f, binding))
-            return lambda s, bit=bit: bool(s & bit)
+            return lambda s: bool(s & bit)
         if isinstance(f, Const):
             return (lambda s: True) if f.value else (lambda s: False)
         if isinstance(f, Not):
@@ -137,8 +137,8 @@ class Task:
             left, right = (binding.get(t, t) for t in (f.left, f.right))
             return (lambda s: True) if left == right else (lambda s: False)
         if isinstance(f, Imply):
-            a, b = self.compile(f.left, binding), self.compile(f.right, binding)
-            return lambda s: (not a(s)) or b(s)
+            premise, conclusion = self.compile(f.left, binding), self.compile(f.right, binding)
+            return lambda s: (not premise(s)) or conclusion(s)
         if isinstance(f, (And, Forall)):
             pairs = (
                 [(x, binding) for x in f.args] if isinstance(f, And)
@@ -198,7 +198,7 @@ class Task:
         return ga
 
     def _ground(self, schema: ActionSchema, args: tuple[str, ...]) -> GroundAction:
-        binding = dict(zip((v for v, _ in schema.params), args))
+        binding = dict(zip((v for v, _ in schema.params), args, strict=False))
         lits = self.literals(schema.precondition, binding)
         if lits is None:
             pre_pos, pre_neg = 0, 0

@@ -256,12 +256,12 @@ def _term(node: Any) -> str:
     if node.is_variable_exp():
         return _var(node.variable().name)
     if node.is_object_exp():
-        return node.object().name
+        return str(node.object().name)
     raise PlansafeError(f"unsupported term: {node}")
 
 
 def _is_bool(fluent: Any) -> bool:
-    return fluent.type.is_bool_type()
+    return bool(fluent.type.is_bool_type())
 
 
 def convert_problem(

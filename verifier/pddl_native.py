@@ -14,23 +14,38 @@ processes, events, HTN, trajectory constraints, timed initial literals, numeric 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 
 from verifier.errors import SpecError, did_you_mean
-from verifier.model import ActionSchema, And, Atom, Domain, Formula, Not, Problem
+from verifier.model import ActionSchema, And, Atom, Domain, Formula, GroundAtom, Not, Problem
 from verifier.pddl_formulas import TRUE, FormulaReader, Unsupported
 from verifier.sexpr import SExpr, SList, Sym, read_sexprs
 
 __all__ = ["Unsupported", "read_native"]
 
-_REQUIREMENTS = frozenset(
-    [":strips", ":typing", ":negative-preconditions", ":disjunctive-preconditions", ":equality", ":existential-preconditions", ":universal-preconditions", ":quantified-preconditions", ":conditional-effects", ":fluents", ":numeric-fluents", ":adl", ":durative-actions", ":duration-inequalities", ":timed-initial-literals", ":timed-initial-effects", ":action-costs", ":hierarchy", ":method-preconditions", ":constraints", ":contingent", ":preferences", ":time", ":continuous-effects"])  # unified-planning's list
-_UNSUPPORTED_REQUIREMENTS = frozenset(
-    [":durative-actions", ":duration-inequalities", ":timed-initial-literals", ":timed-initial-effects", ":hierarchy", ":method-preconditions", ":contingent", ":time", ":continuous-effects"])
+Groups = list[tuple[list[Sym], Sym | None]]  # a typed list: ``a b - t c`` (FormulaReader.groups)
+
+_REQUIREMENTS = frozenset((  # unified-planning's list
+    ":strips", ":typing", ":negative-preconditions", ":disjunctive-preconditions", ":equality",
+    ":existential-preconditions", ":universal-preconditions", ":quantified-preconditions",
+    ":conditional-effects", ":fluents", ":numeric-fluents", ":adl", ":durative-actions",
+    ":duration-inequalities", ":timed-initial-literals", ":timed-initial-effects",
+    ":action-costs", ":hierarchy", ":method-preconditions", ":constraints", ":contingent",
+    ":preferences", ":time", ":continuous-effects",
+))
+_UNSUPPORTED_REQUIREMENTS = frozenset((
+    ":durative-actions", ":duration-inequalities", ":timed-initial-literals",
+    ":timed-initial-effects", ":hierarchy", ":method-preconditions", ":contingent", ":time",
+    ":continuous-effects",
+))
 _DOMAIN_SECTIONS = (":requirements", ":types", ":constants", ":predicates", ":functions",
                     ":action")
 _PROBLEM_SECTIONS = (":domain", ":requirements", ":objects", ":init", ":goal", ":metric")
-_UNSUPPORTED_SECTIONS = frozenset([":durative-action", ":derived", ":process", ":event", ":task", ":method", ":constraints", ":htn"])
+_UNSUPPORTED_SECTIONS = frozenset((
+    ":durative-action", ":derived", ":process", ":event", ":task", ":method", ":constraints",
+    ":htn",
+))
 _ORDER_HINT = ("PDDL sections go in this order: " + ", ".join(_DOMAIN_SECTIONS[:-1])
                + ", then the actions")
 
@@ -67,10 +82,8 @@ def _read(text: str, path: str, parse: Callable[[list[SExpr]], object]) -> list[
                 nodes = read_sexprs(text + ")" * extra, path=path)
             except SpecError:
                 continue
-            try:
+            with contextlib.suppress(Unsupported):
                 parse(nodes)  # raises the structural error, if there is one
-            except Unsupported:
-                pass
             break
         raise unclosed from None
 
@@ -161,10 +174,10 @@ class _Reader(FormulaReader):
         for f, params in funcs:
             self.claim(f, "function")
             self.functions[f.text] = tuple(self.type_of(t) for names, t in params for _ in names)
-        for names, t in consts:
+        for names, ctype in consts:
             for c in names:
                 self.claim(c, "constant")
-                self.objects[c.text] = self.type_of(t)
+                self.objects[c.text] = self.type_of(ctype)
         constants = dict(self.objects)
         schemas = [self.action(a) for a in actions]
         return Domain(name=name, types=dict(self.types), predicates=dict(self.predicates),
@@ -172,8 +185,8 @@ class _Reader(FormulaReader):
                       path=self.path)
 
     def function_signatures(self, section: SList | None
-                            ) -> list[tuple[Sym, list[tuple[list[Sym], Sym | None]]]]:
-        out = []
+                            ) -> list[tuple[Sym, Groups]]:
+        out: list[tuple[Sym, Groups]] = []
         items = section.items[1:] if section is not None else ()
         i = 0
         while i < len(items):
@@ -181,20 +194,23 @@ class _Reader(FormulaReader):
             if not isinstance(f, SList) or not f.items:
                 raise self.error(f, "expected a function such as (total-cost) - number")
             self.name(f.items[0], "function name")
-            out.append((f.items[0], self.groups(f.items[1:], "variable", variables=True)))
+            head = f.items[0]
+            assert isinstance(head, Sym)  # self.name refuses a list
+            out.append((head, self.groups(f.items[1:], "variable", variables=True)))
             i += 1
-            if i < len(items) and isinstance(items[i], Sym) and items[i].text == "-":
-                t = items[i + 1] if i + 1 < len(items) else items[i]
+            sep = items[i] if i < len(items) else None
+            if isinstance(sep, Sym) and sep.text == "-":
+                t = items[i + 1] if i + 1 < len(items) else sep
                 if not isinstance(t, Sym) or t.text != "number":
                     raise Unsupported("non-numeric function")
                 i += 2
-        return out  # type: ignore[return-value]
+        return out
 
-    def needs_object(self, preds: list[SExpr], funcs: list, consts: list,
-                     actions: list[SList]) -> bool:
+    def needs_object(self, preds: list[SExpr], funcs: list[tuple[Sym, Groups]],
+                     consts: Groups, actions: list[SList]) -> bool:
         """unified-planning declares ``object`` when something in the domain is untyped or
         typed ``object``; top-level types then get it as their parent."""
-        def untyped(groups: list[tuple[list[Sym], Sym | None]]) -> bool:
+        def untyped(groups: Groups) -> bool:
             return any(t is None or t.text == "object" for _, t in groups)
 
         for p in preds:
@@ -241,8 +257,8 @@ class _Reader(FormulaReader):
                 else:
                     self.types[father] = None  # an undeclared parent: a root type
             self.types[t] = father
-        for t, (father, node) in declared.items():
-            declare(t, father, node)
+        for name, (father, node) in declared.items():
+            declare(name, father, node)
         if needs_object:
             self.types.setdefault("object", None)
 
@@ -258,7 +274,7 @@ class _Reader(FormulaReader):
                              hint="write :parameters () for an action without parameters")
         params = self.params(items[3], f"action '{name}'")
         scope = dict(params)
-        parts: dict[str, SExpr] = {}
+        parts: dict[str, SList] = {}
         keys = (":precondition", ":effect")
         i = 4
         while i < len(items):
@@ -277,9 +293,10 @@ class _Reader(FormulaReader):
                 raise self.error(key, f"'{key.text}' out of place in action '{name}'",
                                  hint="write :parameters, :precondition, :effect once each, "
                                  "in this order")
-            if i + 1 >= len(items) or not isinstance(items[i + 1], SList):
+            value = items[i + 1] if i + 1 < len(items) else None
+            if not isinstance(value, SList):
                 raise self.error(key, f"'{key.text}' needs a value in parentheses")
-            parts[key.text] = items[i + 1]
+            parts[key.text] = value
             i += 2
         pre = self.formula(parts[":precondition"], scope) if ":precondition" in parts else TRUE
         effects = self.effects(parts[":effect"], scope) if ":effect" in parts else ()
@@ -288,7 +305,7 @@ class _Reader(FormulaReader):
 
     # --- problem -----------------------------------------------------------------------------
 
-    def problem(self, nodes: list[SExpr]) -> tuple[str, frozenset, Formula]:
+    def problem(self, nodes: list[SExpr]) -> tuple[str, frozenset[GroundAtom], Formula]:
         self.in_problem = True
         name, body = self.header(nodes, "problem")
         sections = self.sections(body, _PROBLEM_SECTIONS, "problem")
@@ -322,7 +339,7 @@ class _Reader(FormulaReader):
         goal = self.formula(goal_items[0], {})
         return name, init, And(()) if goal == TRUE else goal
 
-    def init(self, items: Sequence[SExpr]) -> frozenset:
+    def init(self, items: Sequence[SExpr]) -> frozenset[GroundAtom]:
         first = items[0] if len(items) == 1 else None
         if isinstance(first, SList) and first.items and isinstance(first.items[0], Sym) and \
                 first.items[0].text == "and":
@@ -333,11 +350,11 @@ class _Reader(FormulaReader):
                 raise self.error(item, "expected a fact such as (on a b) in :init")
             head = item.items[0] if item.items else None
             op = head.text if isinstance(head, Sym) else None
-            if op == "=" and len(item.items) == 3:  # type: ignore[union-attr]
-                self.numeric_effect(item, item.items[1:])  # type: ignore[union-attr]
+            if op == "=" and len(item.items) == 3:
+                self.numeric_effect(item, item.items[1:])
                 continue
             if op == "at" and len(item.items) == 3 and isinstance(item.items[1], Sym) and \
-                    item.items[1].text.replace(".", "", 1).isdigit():  # type: ignore
+                    item.items[1].text.replace(".", "", 1).isdigit():
                 raise Unsupported("timed initial literal")
             if op in ("oneof", "or", "unknown"):
                 raise self.error(item, f"'{op}' in :init is not supported",

@@ -68,11 +68,11 @@ def _parse_json(text: str, path: str) -> Plan:
         ids.add(sid)
         steps.append(Step(sid, s.action.lower(), tuple(a.lower() for a in s.args), s.agent,
                           tuple(s.after)))
-    for i, s in enumerate(steps):
-        for dep in s.after:
+    for i, step in enumerate(steps):
+        for dep in step.after:
             if dep not in ids:
                 line, col = _json_position(text, ("steps", i, "after"))
-                raise SpecError(f"step '{s.id}' is after unknown step '{dep}'", path=path,
+                raise SpecError(f"step '{step.id}' is after unknown step '{dep}'", path=path,
                                 line=line, col=col, hint=f"step ids are: {', '.join(sorted(ids))}")
     prov = None
     if model.provenance is not None:
@@ -104,7 +104,7 @@ def _json_position(text: str, loc: tuple[Any, ...]) -> tuple[int, int]:
 
 
 def _parse_text(text: str, path: str) -> Plan:
-    steps = []
+    steps: list[Step] = []
     for node in read_sexprs(text, path=path):
         if isinstance(node, Sym):
             if node.text.rstrip(":").replace(".", "").isdigit():

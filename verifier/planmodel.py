@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from verifier.encoding import Effects, after_value, effects_of, ground_atoms, to_smt
+from verifier.encoding import (
+    Accessor,
+    Effects,
+    after_value,
+    effects_of,
+    ground_atoms,
+    to_smt,
+)
 from verifier.grounding import Task
 from verifier.model import (
     Always,
@@ -186,7 +193,7 @@ def encode_sequential(pm: PlanModel) -> SequentialEncoding:
                               marks, any_name)
 
 
-def _terms(pm: PlanModel, c: Constraint, val, smt: Smt, ci: int, k: int  # noqa: ANN001
+def _terms(pm: PlanModel, c: Constraint, val: Accessor, smt: Smt, ci: int, k: int
            ) -> tuple[str, ...]:
     b = dict(c.binding)
     out = []

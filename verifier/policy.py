@@ -8,7 +8,7 @@ The language: ``always``, ``sometime``, ``at-most-once``, ``sometime-before``,
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,8 +44,10 @@ __all__ = [
 
 PolicyRule = Temporal | And | Forall
 OPERATORS = ("always", "sometime", "at-most-once", "sometime-before", "sometime-after")
-_UNARY = {"always": Always, "sometime": Sometime, "at-most-once": AtMostOnce}
-_BINARY = {"sometime-before": SometimeBefore, "sometime-after": SometimeAfter}
+_UNARY: dict[str, Callable[[Formula], Temporal]] = {
+    "always": Always, "sometime": Sometime, "at-most-once": AtMostOnce}
+_BINARY: dict[str, Callable[[Formula, Formula], Temporal]] = {
+    "sometime-before": SometimeBefore, "sometime-after": SometimeAfter}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +107,8 @@ class _Checker:
                 assert isinstance(t, Sym)
                 if t.text not in self.domain.types and t.text != "object":
                     raise self.fail(t, f"unknown type '{t.text}'",
-                                    hint=did_you_mean(t.text, self.domain.types) or
-                                    f"types are: {', '.join(sorted(self.domain.types)) or 'object'}")
+                                    hint=did_you_mean(t.text, self.domain.types) or "types "
+                                    f"are: {', '.join(sorted(self.domain.types)) or 'object'}")
                 out.extend((p.text, t.text) for p in pending)
                 pending = []
                 i += 2
@@ -117,8 +119,8 @@ class _Checker:
             pending.append(it)
             i += 1
         out.extend((p.text, "object") for p in pending)
-        for v, t in out:
-            scope[v] = t
+        for var, typ in out:
+            scope[var] = typ
         return tuple(out)
 
     def rule(self, node: SExpr, scope: dict[str, str]) -> PolicyRule:
@@ -132,7 +134,8 @@ class _Checker:
             self.arity(node, op, args, 2)
             return _BINARY[op](self.formula(args[0], scope), self.formula(args[1], scope))
         if op == "and":
-            return And(tuple(self.rule(a, scope) for a in args))  # type: ignore[arg-type]
+            # a rule tree reuses And/Forall around temporal operators (PolicyRule)
+            return And(tuple(self.rule(a, scope) for a in args))  # type: ignore[misc]
         if op == "forall":
             self.arity(node, op, args, 2)
             inner = dict(scope)
@@ -196,7 +199,7 @@ class _Checker:
                             f"{'s' if len(sig) != 1 else ''}, got {len(args)}",
                             hint=f"({name.text}{''.join(' ' + t for t in sig)})")
         terms = []
-        for arg, want in zip(args, sig):
+        for arg, want in zip(args, sig, strict=True):
             term, have = self.term(arg, scope)
             if not (self.domain.is_subtype(have, want) or self.domain.is_subtype(want, have)):
                 raise self.fail(arg, f"'{term}' has type {have}, but argument of "
@@ -239,7 +242,8 @@ def parse_policy_rule(text: str, domain: Domain, *, path: str = "spec.yaml", lin
     return _Checker(domain, domain.constants, path).rule(node, {})
 
 
-def ground_policy(policy: Policy, objects_of) -> Iterator[GroundConstraint]:  # noqa: ANN001
+def ground_policy(policy: Policy, objects_of: Callable[[str], Sequence[str]]
+                  ) -> Iterator[GroundConstraint]:
     """Expand ``forall`` and ``and`` at the top of a rule into ground constraints."""
 
     def walk(rule: PolicyRule, binding: dict[str, str]) -> Iterator[GroundConstraint]:
@@ -250,7 +254,7 @@ def ground_policy(policy: Policy, objects_of) -> Iterator[GroundConstraint]:  # 
             pools = [objects_of(t) for _, t in rule.params]
             for combo in itertools.product(*pools):
                 b = dict(binding)
-                b.update(zip((v for v, _ in rule.params), combo))
+                b.update(zip((v for v, _ in rule.params), combo, strict=True))
                 yield from walk(rule.body, b)  # type: ignore[arg-type]
         else:
             yield GroundConstraint(policy, rule, tuple(sorted(binding.items())))

@@ -28,6 +28,7 @@ from verifier.grounding import Task
 from verifier.model import (
     Always,
     AtMostOnce,
+    Formula,
     GroundAtom,
     Sometime,
     SometimeAfter,
@@ -187,7 +188,7 @@ class Interleavings:
     # --- order and state ----------------------------------------------------------------------
 
     def B(self, i: int, j: int) -> str:  # noqa: N802 - the paper's name for "i before j"
-        if i == j or i == END or j == INIT:
+        if i in (j, END) or j == INIT:
             return "false"
         if i == INIT or j == END:
             return "true"
@@ -271,7 +272,7 @@ class Interleavings:
         pm, b = self.pm, dict(c.binding)
         points = [INIT, *_bits(pm.writer_mask(pm.atoms(c)))]
 
-        def at(f, q: int) -> str:  # noqa: ANN001
+        def at(f: Formula, q: int) -> str:
             return self._name("f", to_smt(pm.task, f, b, lambda a: self.after(a, q)))
 
         B, op = self.B, c.op

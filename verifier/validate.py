@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from verifier.access import AccessRules
 from verifier.errors import did_you_mean
-from verifier.grounding import GroundAction, Task
+from verifier.grounding import GroundAction, StateTest, Task
 from verifier.model import (
     Always,
     AtMostOnce,
@@ -31,8 +31,8 @@ __all__ = ["Checker", "validate", "linearize"]
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     constraint: GroundConstraint
-    trigger: object  # StateTest
-    required: object | None
+    trigger: StateTest
+    required: StateTest | None
     mask: int = -1  # bits of every atom the constraint reads (-1: unknown, check every state)
 
 
@@ -146,7 +146,7 @@ class Checker:
             return [Violation("arity", f"step {step.id}: '{step.action}' takes "
                               f"{len(schema.params)} arguments, got {len(step.args)}", step.id)]
         out = []
-        for arg, (var, want) in zip(step.args, schema.params):
+        for arg, (var, want) in zip(step.args, schema.params, strict=True):
             have = self.problem.objects.get(arg)
             if have is None:
                 hint = did_you_mean(arg, self.problem.objects)
@@ -170,8 +170,9 @@ class Checker:
                               + (f" ({hint})" if hint else ""), step.id, rule="access")], step.agent
         if step.agent not in permitted:
             who = ", ".join(permitted) or "no agent"
-            return [Violation("access", f"step {step.id}: agent '{step.agent}' may not perform "
-                              f"{step.call} (permitted: {who})", step.id, rule="access")], step.agent
+            denied = Violation("access", f"step {step.id}: agent '{step.agent}' may not perform "
+                               f"{step.call} (permitted: {who})", step.id, rule="access")
+            return [denied], step.agent
         return [], step.agent
 
     # --- simulation ---------------------------------------------------------------------------
@@ -292,7 +293,10 @@ class Checker:
                           complete: bool) -> Violation | None:
         op = c.constraint.op
         test = c.trigger
-        sid = (lambda i: steps[i - 1].id if i > 0 else None)
+
+        def sid(i: int) -> str | None:
+            return steps[i - 1].id if i > 0 else None
+
         # A constraint's value can change only where one of its atoms does: visit just those
         # states (values in between equal the last visited one, so every operator below gives
         # the same answer as a scan of all states).
@@ -301,18 +305,18 @@ class Checker:
                                      if (states[i] ^ states[i - 1]) & mask]
         if isinstance(op, Always):
             for i, s in points:
-                if not test(s):  # type: ignore[operator]
+                if not test(s):
                     return self._policy_violation(c, sid(i), f"{self._render(op.arg, c)} must "
                                                   "always hold, but it does not"
                                                   + _after(sid(i)), states[i])
         elif isinstance(op, Sometime):
-            if complete and not any(test(s) for _, s in points):  # type: ignore[operator]
+            if complete and not any(test(s) for _, s in points):
                 return self._policy_violation(c, None, f"{self._render(op.arg, c)} must hold at "
                                               "some point, but it never does", states[-1])
         elif isinstance(op, AtMostOnce):
             runs, prev = 0, False
             for i, s in points:
-                cur = bool(test(s))  # type: ignore[operator]
+                cur = bool(test(s))
                 if cur and not prev:
                     runs += 1
                     if runs == 2:
@@ -321,20 +325,24 @@ class Checker:
                                                       + _after(sid(i)), s)
                 prev = cur
         elif isinstance(op, SometimeBefore):
+            required = c.required
+            assert required is not None  # compiled for every binary operator
             seen = False
             for i, s in points:
-                if test(s) and not seen:  # type: ignore[operator]
+                if test(s) and not seen:
                     return self._policy_violation(
                         c, sid(i), f"{self._render(op.trigger, c)}" + _after(sid(i)) +
                         f", but {self._render(op.required, c)} never held before", s)
-                if c.required(s):  # type: ignore[misc]
+                if required(s):
                     seen = True
         elif isinstance(op, SometimeAfter):
+            required = c.required
+            assert required is not None  # compiled for every binary operator
             pending: int | None = None
             for i, s in points:
-                if c.required(s):  # type: ignore[misc]
+                if required(s):
                     pending = None
-                elif pending is None and test(s):  # type: ignore[operator]
+                elif pending is None and test(s):
                     pending = i
             if pending is not None and complete:
                 return self._policy_violation(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from engine.symbolic.ground import fold, ground_constraints, ground_formula
 from verifier.model import (
@@ -120,7 +120,7 @@ def _ground_actions(problem: Problem, access: Any, static: frozenset[str]) -> li
 
 
 def _literals(f: Formula, binding: dict[str, str], task: Any
-              ) -> tuple[frozenset[GroundAtom], frozenset[GroundAtom]] | bool | None:
+              ) -> tuple[frozenset[GroundAtom], frozenset[GroundAtom]] | Literal[False] | None:
     """Positive and negative atoms of a conjunctive precondition; False if an equality
     fails for this binding; None if the precondition is not a conjunction of literals."""
     from verifier.model import Eq
@@ -139,10 +139,12 @@ def _literals(f: Formula, binding: dict[str, str], task: Any
         elif isinstance(g, Const):
             if not g.value:
                 return False
-        elif isinstance(g, Eq) or (isinstance(g, Not) and isinstance(g.arg, Eq)):
-            e = g if isinstance(g, Eq) else g.arg
-            same = binding.get(e.left, e.left) == binding.get(e.right, e.right)
-            if same != isinstance(g, Eq):
+        elif isinstance(g, Eq):
+            if binding.get(g.left, g.left) != binding.get(g.right, g.right):
+                return False
+        elif isinstance(g, Not) and isinstance(g.arg, Eq):
+            e = g.arg
+            if binding.get(e.left, e.left) == binding.get(e.right, e.right):
                 return False
         else:
             return None

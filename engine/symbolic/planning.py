@@ -39,6 +39,7 @@ from verifier.model import (
     SometimeAfter,
     SometimeBefore,
     Step,
+    Temporal,
     Verdict,
 )
 from verifier.policy import Policy
@@ -52,6 +53,13 @@ ENGINES = ("fast-downward", "pyperplan", "up-fast-downward")
 back to unified-planning's compiler for conditional effects); ``pyperplan`` and
 ``up-fast-downward``: unified-planning's ``TrajectoryConstraintsRemover`` and engine."""
 DEFAULT_ENGINE = "fast-downward"
+_STATUSES: tuple[PlanStatus, ...] = ("solved", "unsolvable-proven", "unsolvable-incompletely",
+                                     "timeout", "unsupported", "error")
+
+
+def _plan_status(status: str) -> PlanStatus:
+    """An engine's status as a :data:`PlanStatus` (anything unknown is an error)."""
+    return next((s for s in _STATUSES if s == status), "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +80,7 @@ class PlanResult:
 # --- building the unified-planning problem -----------------------------------------------------
 
 
-def _to_up(f: Formula, up_problem: Any, scope: dict[str, Any]) -> Any:
+def _to_up(f: Formula | Temporal, up_problem: Any, scope: dict[str, Any]) -> Any:
     import unified_planning.shortcuts as up
 
     def term(t: str) -> Any:
@@ -280,13 +288,14 @@ def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[
     try:
         if parent.poll(timeout_s):
             try:
-                return parent.recv()
+                answer: tuple[str, Any, str] = parent.recv()
+                return answer
             except EOFError:
                 return ("error", None, f"{engine} exited without an answer "
                         f"(exit code {proc.exitcode})")
         return ("timeout", None, f"no plan within {timeout_s:g} s")
     finally:
-        if proc.is_alive():
+        if proc.is_alive() and proc.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
         proc.join(timeout=5)
@@ -314,8 +323,8 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
     s0 = checker.task.initial_state
     broken = tuple(dict.fromkeys(
         c.constraint.policy.id for c in checker.constraints()
-        if (isinstance(c.constraint.op, Always) and not c.trigger(s0))  # type: ignore[operator]
-        or (isinstance(c.constraint.op, SometimeBefore) and c.trigger(s0))))  # type: ignore
+        if (isinstance(c.constraint.op, Always) and not c.trigger(s0))
+        or (isinstance(c.constraint.op, SometimeBefore) and c.trigger(s0))))
     if broken:
         return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
                           "policies broken in the initial state: " + ", ".join(broken), broken)
@@ -338,8 +347,8 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
             if blocking:
                 message = ("the goal is unreachable under policies "
                            + ", ".join(blocking) + (f"; {message}" if message else ""))
-        return PlanResult(status, None, None, engine, time.perf_counter() - start, message,
-                          blocking)
+        return PlanResult(_plan_status(status), None, None, engine,
+                          time.perf_counter() - start, message, blocking)
     steps = tuple(Step(f"s{i}", a, args, (access.permitted(a, args) or (None,))[0])
                   for i, (a, args) in enumerate(calls, 1))
     plan = Plan(steps, Provenance("symbolic", 0, 0, seconds, engine))

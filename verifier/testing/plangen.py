@@ -87,9 +87,10 @@ class World:
 
         def mask(f: Any, b: dict[str, str]) -> int | None:
             parts = list(f.args) if isinstance(f, And) else [f]
-            if not all(isinstance(x, Atom) for x in parts):
+            atoms = [x for x in parts if isinstance(x, Atom)]
+            if len(atoms) != len(parts):
                 return None
-            return self.task.mask([self.task.ground_atom(x, b) for x in parts])
+            return self.task.mask([self.task.ground_atom(x, b) for x in atoms])
 
         out = []
         for p in policies:
@@ -188,7 +189,8 @@ def sequential_plans(prob: Problem, *, min_steps: int = 0, max_steps: int = 8,
 
     @st.composite
     def walk(draw: Callable[..., Any]) -> Plan:
-        state, out = world.task.initial_state, []
+        state = world.task.initial_state
+        out: list[GroundAction] = []
         n = draw(st.integers(min_steps, max_steps))
         for _ in range(n):
             options = world.applicable(state)
@@ -232,7 +234,8 @@ def nearly_valid_plans(prob: Problem, *, max_steps: int = 24,
 
     @st.composite
     def build(draw: Callable[..., Any]) -> Plan:
-        state, out = world.task.initial_state, []
+        state = world.task.initial_state
+        out: list[GroundAction] = []
         flags = monitor.start(state) if monitor is not None else ()
         for _ in range(max_steps):
             if world.task.goal_test(state) and settled(out) and draw(st.integers(0, 9)) < 9:
@@ -294,7 +297,8 @@ def partial_order_plans(prob: Problem, *, base: st.SearchStrategy[Plan] | None =
         plan = draw(base)
         p = draw(st.sampled_from(tuple(density)))
         rw = [_reads_writes(world.task, s, rules) for s in plan.steps]
-        needed, other = [], []
+        needed: list[tuple[int, int]] = []
+        other: list[tuple[int, int]] = []
         for j in range(len(plan.steps)):
             for i in range(j):
                 (ri, wi, ci), (rj, wj, cj) = rw[i], rw[j]

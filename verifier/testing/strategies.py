@@ -72,15 +72,16 @@ def verdict(spec: Spec, prob: Problem, plan: Plan, *, policies: Sequence[Policy]
             ) -> Verdict:
     """The verifier's verdict: the fast validator for a sequence, the Z3 checker (every
     schedule) for a partial-order plan."""
-    opts = dict(policies=spec.policies if policies is None else policies, access=spec.access,
-                describe=spec.describe)
+    rules = spec.policies if policies is None else policies
     if plan.is_sequential:
         from verifier.validate import Checker
 
-        return Checker(prob, **opts).check(plan)
+        return Checker(prob, policies=rules, access=spec.access,
+                       describe=spec.describe).check(plan)
     from verifier.z3check import Z3Checker
 
-    return Z3Checker(prob, **opts).check(plan)
+    return Z3Checker(prob, policies=rules, access=spec.access,
+                     describe=spec.describe).check(plan)
 
 
 def violated(v: Verdict) -> set[str]:
