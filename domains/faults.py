@@ -8,6 +8,14 @@ A :class:`FaultPlan` decides, for one tool call, which faults happen:
 - ``external``: before the call, the world changes by itself (a domain-specific drift),
 - ``slow``: the call takes longer than its timeout.
 
+and, scheduled only, ways the world differs from the PDDL model (``WORLD_DIFFERENCES``):
+
+- ``hidden-precondition``: the call is refused for a reason the domain does not name,
+- ``lost-effect``: the call reports its effects but nothing changed,
+- ``late-effect``: the call reports its effects; they happen just before the run's next call,
+- ``side-effect``: the call acts, and the world also changes in a way the action does not say,
+- ``partial-observation``: the call acts but reports nothing of what it saw.
+
 Decisions come from random rates, seeded and keyed by the step, call and attempt (so the
 same plan meets the same faults again), and from an explicit ``schedule`` ("the 1st
 ``deploy`` call is slow"). Rates are bounded so runs stay finite: transient faults and
@@ -25,10 +33,16 @@ from typing import Any, Literal
 
 from verifier.errors import PlansafeError
 
-__all__ = ["FaultKind", "FAULT_KINDS", "ScheduledFault", "FaultPlan"]
+__all__ = ["FaultKind", "FAULT_KINDS", "WORLD_DIFFERENCES", "ScheduledFault", "FaultPlan"]
 
-FaultKind = Literal["transient", "permanent", "wrong-effect", "external", "slow"]
-FAULT_KINDS: tuple[str, ...] = ("transient", "permanent", "wrong-effect", "external", "slow")
+FaultKind = Literal["transient", "permanent", "wrong-effect", "external", "slow",
+                    "hidden-precondition", "lost-effect", "late-effect", "side-effect",
+                    "partial-observation"]
+#: ways the simulated world differs from the PDDL model (scheduled only, see the simulator)
+WORLD_DIFFERENCES: tuple[str, ...] = ("hidden-precondition", "lost-effect", "late-effect",
+                                      "side-effect", "partial-observation")
+FAULT_KINDS: tuple[str, ...] = ("transient", "permanent", "wrong-effect", "external", "slow",
+                                *WORLD_DIFFERENCES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,10 @@ plain language or PDDL, and a failure condition injected through the simulated t
   from the state where the reference plan meets the fault (not only from the start: a
   robot that drained its battery to reach a charger that breaks is stuck there);
 - ``external``: the world changes by itself before a call (the pack's drift), or a tool
-  reports success without acting; replanning from the observed state recovers (a drift
-  that would leave no plan, as the simulator realizes it on the reference run, becomes a
-  silent no-op instead);
+  reports success without acting; replanning from the observed state usually recovers.
+  A drift that leaves no plan is kept: whether the scenario is still solvable after its
+  fault is decided by the independent judge (``benchmarks/eval/judge.py``), and where it
+  is not, the right outcome is a stop;
 - ``unrecoverable``: a resource no route can avoid breaks for good (verified: no plan
   exists without it), or the goal itself is blocked by a policy. The right outcome is a
   stop with an explanation naming the failing call or the blocking policy.
@@ -42,7 +43,7 @@ from domains.generated import phrase_goal, scratch_dir
 from verifier.model import GroundAtom, Problem
 from verifier.pddl_writer import atom_text, problem_parts_text
 
-__all__ = ["Scenario", "FAILURES", "DOMAINS", "generate_scenario", "generate_suite",
+__all__ = ["Scenario", "FAILURES", "DOMAINS", "world_difference", "generate_scenario", "generate_suite",
            "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES", "ScenarioPlanner"]
 
 FAILURES = ("none", "transient", "permanent-alt", "external", "unrecoverable")
@@ -100,6 +101,24 @@ class Scenario:
     def fault_plan(self) -> FaultPlan:
         return FaultPlan.from_json(self.faults)
 
+    @property
+    def world(self) -> str:
+        """How the simulated world differs from the PDDL model in this scenario ("" when it
+        does not): a deterministic function of the scenario's index, one in three scenarios
+        (see :func:`world_difference`)."""
+        return world_difference(self.id)[0]
+
+    def run_faults(self) -> dict[str, Any]:
+        """The fault plan a run meets: the scenario's faults and its world difference."""
+        kind, nth = world_difference(self.id)
+        if not kind:
+            return dict(self.faults)
+        plan = self.fault_plan()
+        extra = ScheduledFault(kind, None, None, nth, 1)
+        return FaultPlan(**{**{k: getattr(plan, k) for k in (
+            "seed", "transient", "permanent", "wrong_effect", "external", "slow", "slow_s")},
+            "schedule": (*plan.schedule, extra)}).to_json()
+
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "id": self.id, "domain": self.domain, "seed": self.seed, "size": self.size,
@@ -136,6 +155,26 @@ class Scenario:
         path = scratch_dir() / f"{self.id}.pddl"
         path.write_text(scenario_pddl(self), encoding="utf-8")
         return read_problem(domain_path, path)
+
+
+WORLD_SHARE = 3  # one scenario in WORLD_SHARE has a world that differs from its model
+
+
+def world_difference(scenario_id: str) -> tuple[str, int]:
+    """``(kind, nth)``: the scenario's world difference (``domains.faults.WORLD_DIFFERENCES``,
+    or "" for none) and the run's call (1-based, retries counted) it strikes. Deterministic
+    in the scenario's index: every third scenario, the kinds in turn, striking one of the
+    first three calls."""
+    from domains.faults import WORLD_DIFFERENCES
+
+    try:
+        index = int(scenario_id.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return "", 0
+    if index % WORLD_SHARE != 1:
+        return "", 0
+    kind = WORLD_DIFFERENCES[(index // WORLD_SHARE) % len(WORLD_DIFFERENCES)]
+    return kind, 1 + (index // (WORLD_SHARE * len(WORLD_DIFFERENCES))) % 3
 
 
 def _compact_faults(plan: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +239,7 @@ def _first_hit(plan: Sequence[Call], calls: Sequence[Call]) -> int | None:
 
 def _faults_for(failure: str, rng: random.Random, seed: int, plan: Sequence[Call],
                 states: Sequence[frozenset[GroundAtom]], drift: Any,
-                blocked: Sequence[Call], recoverable: Any = None) -> dict[str, Any]:
+                blocked: Sequence[Call]) -> dict[str, Any]:
     sched: list[ScheduledFault] = []
     if failure == "transient":
         for i in sorted(rng.sample(range(len(plan)), min(len(plan), rng.randint(1, 3)))):
@@ -214,11 +253,11 @@ def _faults_for(failure: str, rng: random.Random, seed: int, plan: Sequence[Call
             kind = rng.choice(("external", "wrong-effect"))
             if kind == "external" and drift is not None:
                 add, delete = drift(states[i], random.Random(0))
-                if not add and not delete:  # nothing to drift at that point: a silent no-op
-                    kind = "wrong-effect"
-                elif recoverable is not None and not recoverable(i, realized_drift(
-                        drift, seed, f"s{i + 1}", plan[i], states[i])):
-                    kind = "wrong-effect"  # this drift would leave no plan: not recoverable
+                if not add and not delete:  # nothing to drift at that point: the tool
+                    kind = "wrong-effect"  # misreports instead (a fault, never a no-op)
+                # a drift that leaves no plan stays: the independent judge
+                # (benchmarks/eval/judge.py) marks the scenario unsolvable after the fault,
+                # and the right outcome is then a correct stop
             sched.append(ScheduledFault(kind, a, args, 1, 1))
     elif failure in ("permanent-alt", "unrecoverable"):
         sched += [ScheduledFault("permanent", a, args, 1, PERMANENT_TIMES) for a, args in blocked]
@@ -297,13 +336,7 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     drift = getattr(tools.SIMULATOR, "drift", None)
     states = _states(problem, plan)
 
-    def recoverable(i: int, change: tuple[set[GroundAtom], set[GroundAtom]]) -> bool:
-        add, delete = change
-        after = frozenset((states[i] - delete) | add)
-        return planner.solvable_from(spec, problem, states, i, after, (), 60.0)
-
-    faults = _faults_for(failure, rng, seed * 1000 + index, plan, states, drift, blocked,
-                         recoverable)
+    faults = _faults_for(failure, rng, seed * 1000 + index, plan, states, drift, blocked)
     return Scenario(sid, domain, seed, size, steps, gp.objects, gp.init, gp.goal, goal_pddl,
                     phrasing, text, failure, faults, outage, tuple(blocked), blocking)
 

@@ -46,6 +46,17 @@ class _Runtime:
         self.task = Task(problem)
         self.store = store
         self.faults = FaultPlan.from_json(store.faults(info.run_id))
+        # late effects (world differs from the model): (step, add, delete), applied before
+        # the run's next call or observation
+        self.pending: list[tuple[str, set[GroundAtom], set[GroundAtom]]] = []
+        self.lock = threading.Lock()
+
+    def settle(self, run_id: str) -> None:
+        with self.lock:
+            pending, self.pending = self.pending, []
+        for step, add, delete in pending:
+            self.store.change(run_id, step, lambda facts, a=add, d=delete: (
+                set(a) - facts, set(d) & facts))
 
 
 class Simulator:
@@ -71,7 +82,11 @@ class Simulator:
             self._runs[(store.path, info.run_id)] = _Runtime(info, store)
 
     def observe(self, info: RunInfo) -> frozenset[GroundAtom]:
-        return world_store(info.world).atoms(info.run_id)
+        store = world_store(info.world)
+        rt = self._runs.get((store.path, info.run_id))
+        if rt is not None:
+            rt.settle(info.run_id)
+        return store.atoms(info.run_id)
 
     def _runtime(self, ctx: ToolContext) -> _Runtime:
         store = world_store(ctx.world)
@@ -120,6 +135,7 @@ class Simulator:
     def _begin(self, ctx: ToolContext, action: str, args: tuple[str, ...]
                ) -> tuple[frozenset[str], Observation | None]:
         rt = self._runtime(ctx)
+        rt.settle(ctx.run_id)  # a late effect of an earlier call happens now
         call = "(" + " ".join((action, *args)) + ")"
         plan = rt.faults
 
@@ -149,6 +165,12 @@ class Simulator:
             raise TransientToolError(f"{call}: service temporarily unavailable (injected)")
         if "permanent" in faults:
             raise PermanentToolError(f"{call}: failed permanently (injected)")
+        if "hidden-precondition" in faults:  # a reason the domain does not name
+            reasons = ("the service's quota is exhausted", "a change freeze is in effect",
+                       "the credentials for this call have expired",
+                       "a lock is held by another operator")
+            pick = int(hashlib.sha256(f"{rt.faults.seed}|{call}".encode()).hexdigest(), 16)
+            raise PermanentToolError(f"{call}: refused: {reasons[pick % len(reasons)]}")
         if "external" in faults and self.drift is not None:
             seed = int.from_bytes(hashlib.sha256(
                 f"{rt.faults.seed}|{ctx.step_id}|{call}".encode()).digest()[:8], "big")
@@ -161,6 +183,8 @@ class Simulator:
         except KeyError:
             raise PermanentToolError(f"{self.name} simulator: unknown action {call}") from None
         wrong = "wrong-effect" in faults
+        lost, late = "lost-effect" in faults, "late-effect" in faults
+        delayed: list[tuple[set[GroundAtom], set[GroundAtom]]] = []
 
         def decide(facts: frozenset[GroundAtom]) -> tuple[str, Any]:
             state = task.mask(facts)
@@ -176,6 +200,10 @@ class Simulator:
             new = task.atoms_of(ga.apply(state))
             add, delete = set(new - facts), set(facts - new)
             obs = Observation(frozenset(adds | add), frozenset(dels - new))
+            if lost or late:  # the tool reports its effects; the world has not changed (yet)
+                if late:
+                    delayed.append((add, delete))
+                return "applied", (set(), set(), obs.to_json())
             return "applied", (add, delete, obs.to_json())
 
         verdict, payload = rt.store.apply(ctx.run_id, ctx.step_id, ctx.idempotency_key, call,
@@ -188,6 +216,16 @@ class Simulator:
         obs = Observation.from_json(payload[2])
         if obs is None:  # pragma: no cover - payload always carries one
             raise PlansafeError("simulator lost its observation")
+        if delayed:
+            with rt.lock:
+                rt.pending += [(ctx.step_id, a, d) for a, d in delayed]
+        if "side-effect" in faults and self.drift is not None:  # a change the action hides
+            seed = int.from_bytes(hashlib.sha256(
+                f"{rt.faults.seed}|side|{ctx.step_id}|{call}".encode()).digest()[:8], "big")
+            rng, drift = random.Random(seed), self.drift
+            rt.store.change(ctx.run_id, ctx.step_id, lambda facts: drift(facts, rng))
+        if "partial-observation" in faults:
+            return Observation()  # it acted, and says nothing of what it saw
         return obs
 
 

@@ -523,7 +523,10 @@ def bench(
     domains: Annotated[str, typer.Option(help="comma-separated: devops, documents, robotics")
                        ] = "devops,documents,robotics",
     systems: Annotated[str, typer.Option(help="comma-separated: rule-based, single-agent, "
-                                         "plansafe")] = "rule-based,single-agent,plansafe",
+                                         "plansafe, plansafe-no-model, plansafe-no-monitor, "
+                                         "plansafe-no-policy-decoding")] = (
+        "rule-based,single-agent,plansafe,plansafe-no-model,plansafe-no-monitor,"
+        "plansafe-no-policy-decoding"),
     n: Annotated[int | None, typer.Option("--n", help="only the first N scenarios of each "
                                              "domain", min=1)] = None,
     out: Annotated[Path | None, typer.Option(help="result folder (default: "

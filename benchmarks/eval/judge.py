@@ -30,12 +30,14 @@ from typing import Any, Literal
 
 from verifier.model import GroundAtom, Problem
 
-__all__ = ["Judgement", "Verdict", "search", "judge_scenario", "MAX_NODES"]
+__all__ = ["Judgement", "Verdict", "search", "judge_scenario", "drift_of", "MAX_NODES",
+           "JUDGE_MAX_STEPS"]
 
 Verdict = Literal["solvable", "unsolvable", "unknown"]
 Call = tuple[str, tuple[str, ...]]
 MAX_NODES = 20_000  # expanded nodes per search (bench default; tests pass smaller bounds)
 MAX_SECONDS = 10.0  # wall time per search; past it the answer is ``unknown`` too
+JUDGE_MAX_STEPS = 25  # the harness does not search scenarios with longer reference plans
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,14 @@
 Definitions (also printed in report.md):
 
 - completion rate: scenarios whose goal holds in the simulated world at the end, over the
-  solvable scenarios (every failure condition except ``unrecoverable``);
+  solvable scenarios: every scenario except the ``unrecoverable`` ones and those the
+  independent judge (``benchmarks/eval/judge.py``, breadth-first search) finds unsolvable
+  after their fault strikes; for those the right outcome is a stop;
 - recovery rate (error recovery efficiency): recoverable scenarios (``transient``,
   ``permanent-alt``, ``external``) whose goal was reached, over all recoverable scenarios;
-- correct stops: unrecoverable scenarios that ended stopped, goal not reached, with a stop
-  that names a call of the outage or the policy that blocks the goal;
+- correct stops: scenarios whose right outcome is a stop that ended stopped, goal not
+  reached, with a stop that names a call of the outage or the policy that blocks the goal
+  (for a drift the judge finds no plan after: any stop with an explanation);
 - MTTR: mean wall time from the start of a task with an injected failure to its resolution
   (goal reached, or a correct stop), over the resolved ones;
 - messages per task: messages between agents (planner, verifier, executor, monitor, model)
@@ -43,13 +46,20 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def _stop(r: dict[str, Any]) -> bool:
+    """Whether the right outcome is a stop: an unrecoverable scenario, or one the independent
+    judge finds unsolvable after its fault (older outcomes without a judge: the label)."""
+    return bool(r.get("expect_stop", r["failure"] == "unrecoverable"))
+
+
 def summarize(outcomes: Iterable[Any]) -> dict[str, Any]:
     """The metrics of a group of outcomes (dicts or :class:`Outcome`)."""
     rows = [o if isinstance(o, dict) else o.to_json() for o in outcomes]
     n = len(rows)
-    solvable = [r for r in rows if r["failure"] != "unrecoverable"]
-    recoverable = [r for r in rows if r["failure"] in ("transient", "permanent-alt", "external")]
-    unrec = [r for r in rows if r["failure"] == "unrecoverable"]
+    solvable = [r for r in rows if not _stop(r)]
+    recoverable = [r for r in solvable
+                   if r["failure"] in ("transient", "permanent-alt", "external")]
+    unrec = [r for r in rows if _stop(r)]
     done = [r for r in solvable if r["goal_reached"]]
     recovered = [r for r in recoverable if r["goal_reached"]]
     stopped_ok = [r for r in unrec if r.get("explanation_ok")]
@@ -90,6 +100,9 @@ def summarize(outcomes: Iterable[Any]) -> dict[str, Any]:
         "loops": sum(1 for r in rows if r.get("loop")),
         "errors": sum(1 for r in rows if r["status"] == "error"),
         "context_overflows": sum(1 for r in rows if r.get("note") == "context"),
+        "judged_unknown": sum(1 for r in rows if r.get("judged") == "unknown"),
+        "judged_unsolvable_after_fault": sum(1 for r in rows if r.get("judged") == "unsolvable"
+                                             and r["failure"] != "unrecoverable"),
     }
 
 
@@ -100,7 +113,7 @@ def by_failure(outcomes: Iterable[Any]) -> dict[str, dict[str, Any]]:
     for r in rows:
         d = out.setdefault(r["failure"], {"n": 0, "ok": 0})
         d["n"] += 1
-        ok = r.get("explanation_ok") if r["failure"] == "unrecoverable" else r["goal_reached"]
+        ok = r.get("explanation_ok") if _stop(r) else r["goal_reached"]
         d["ok"] += int(bool(ok))
     for d in out.values():
         d["rate"] = _rate(d["ok"], d["n"])

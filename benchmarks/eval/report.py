@@ -12,7 +12,10 @@ from benchmarks.eval.metrics import by_failure, summarize
 
 __all__ = ["build_report", "write_report", "PAPER", "TARGETS", "markdown_table"]
 
-SYSTEM_ORDER = ("rule-based", "single-agent", "plansafe")
+SYSTEM_ORDER = ("rule-based", "single-agent", "plansafe", "plansafe-no-model",
+                "plansafe-no-monitor", "plansafe-no-policy-decoding")
+WORLD_ORDER = ("hidden-precondition", "lost-effect", "late-effect", "side-effect",
+               "partial-observation")
 FAILURE_ORDER = ("none", "transient", "permanent-alt", "external", "unrecoverable")
 PAPER = {"rule-based": {"completion_rate": 0.79}, "single-agent": {"completion_rate": 0.84},
          "plansafe": {"completion_rate": 0.91, "recovery_rate": 0.87}}
@@ -32,6 +35,9 @@ def build_report(outcomes: Sequence[Mapping[str, Any]], *, meta: Mapping[str, An
         d["by_domain"] = {dom: summarize([r for r in mine if r["domain"] == dom])
                           for dom in domains}
         d["by_failure"] = by_failure(mine)
+        d["by_world"] = {w: summarize([r for r in mine if (r.get("world") or "model") == w])
+                         for w in (*WORLD_ORDER, "model")
+                         if any((r.get("world") or "model") == w for r in mine)}
         d["by_phrasing"] = {p: summarize([r for r in mine if r["phrasing"] == p])
                             ["completion_rate"] for p in ("plain", "pddl")}
         out["systems"][name] = d
@@ -111,6 +117,31 @@ def _failure_table(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _world_table(report: Mapping[str, Any]) -> str:
+    kinds = [w for w in (*WORLD_ORDER, "model") if any(w in d.get("by_world", {})
+                                                       for d in report["systems"].values())]
+    lines = ["| system | " + " | ".join(kinds) + " |", "|" + "---|" * (len(kinds) + 1)]
+    for name, d in report["systems"].items():
+        cells = []
+        for w in kinds:
+            x = d.get("by_world", {}).get(w)
+            cells.append("—" if x is None else
+                         f"{_pct(x['completion_rate'])} / {_pct(x['recovery_rate'])} / "
+                         f"{x['violations_executed']} (n={x['scenarios']})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\nEach cell: completion / recovery / violations executed."
+
+
+def _judged(report: Mapping[str, Any]) -> str:
+    d = next(iter(report["systems"].values()), None)
+    if d is None:
+        return "no scenarios."
+    return (f"{d.get('judged_unsolvable_after_fault', 0)} scenario(s) outside `unrecoverable` "
+            f"found unsolvable after their fault (counted as ones where a stop is right); "
+            f"{d.get('judged_unknown', 0)} left unknown at the search bound (their label "
+            f"counts).")
+
+
 def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
     dev = report.get("device", {})
     parts = [f"# Plansafe evaluation — {report.get('date', '')}", "",
@@ -121,9 +152,20 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
         parts += ["Merged from runs made one process per domain: "
                   + ", ".join(f"`{m}`" for m in report["merged_from"]), ""]
     parts += [
-             "Three systems on the same scenarios (benchmarks/scenarios/*.jsonl), the same "
-             "simulated tools and the same seeded fault plan per scenario. " +
+             "The systems (baselines and Plansafe's ablations, one table) on the same scenarios "
+             "(benchmarks/scenarios/*.jsonl), the same simulated tools and the same seeded "
+             "fault plan per scenario. " +
              str(report.get("settings_text", "")), "", markdown_table(report), "",
+             "### Budgets", ""] + [f"- **{n}**: {b}" for n, b in report.get("budgets", {}).items()
+                                   if n in report["systems"]] + ["",
+             "## World differs", "",
+             "In one scenario of three the simulated world differs from the PDDL model "
+             "(a hidden precondition, an effect that does not happen or happens late, an extra "
+             "side effect, a call that reports nothing); `model` is the rest. Completion over "
+             "solvable, recovery over recoverable, violations executed.", "",
+             _world_table(report), "",
+             f"Independent judge (breadth-first search, benchmarks/eval/judge.py): "
+             f"{_judged(report)}", "",
              "## Completion by failure condition", "",
              "Goal reached; for `unrecoverable`, a stop whose explanation names the failing "
              "call or the blocking policy.", "", _failure_table(report), ""]

@@ -1,4 +1,4 @@
-"""The evaluation: three systems on the scenario fixtures, then the report and the scorecard.
+"""The evaluation: the systems on the scenario fixtures, then the report and the scorecard.
 
     plansafe bench [--quick] [--domains devops,documents,robotics] [--n N]
                    [--systems rule-based,single-agent,plansafe] [--out DIR] [--no-scorecard]
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.eval.fixtures import load_fixtures, quick_subset
-from benchmarks.eval.systems import RETRIES, SYSTEMS, Bench, Outcome
+from benchmarks.eval.systems import BUDGETS, RETRIES, SYSTEMS, Bench, Outcome
 from domains.scenarios import DOMAINS, Scenario
 
 __all__ = ["bench", "main", "select", "RESULTS"]
@@ -100,6 +100,7 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
                      "approvals": "auto-granted", "max_replans": 5},
         "settings_text": f"Plansafe plans with {planner_text}; approvals are granted "
                          f"automatically; every system tries a failing step {RETRIES} times.",
+        "budgets": BUDGETS,
         "runs_s": round(runs_s, 1), "scorecard": card, "notes": list(notes),
         "wall_s": round(time.perf_counter() - t0, 1),
     }

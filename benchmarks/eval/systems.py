@@ -1,4 +1,4 @@
-"""The three systems of the evaluation, on the same scenarios, tools and fault plans.
+"""The systems of the evaluation, on the same scenarios, tools and fault plans.
 
 - ``rule-based``: a fixed pipeline per task type (:mod:`benchmarks.eval.rules`), each task
   retried up to three times; no planner, no verifier, no replanning.
@@ -7,6 +7,12 @@
   times; no verifier, no monitor, no replanning.
 - ``plansafe``: :class:`engine.api.Engine`: Planner, Verifier, Executor and Monitor.
   Approvals are granted automatically in the benchmark.
+- Plansafe's ablations (:data:`ABLATIONS`): ``plansafe-no-model`` (symbolic planning only;
+  plain goals are still read by the model), ``plansafe-no-monitor`` (verify once, then run:
+  no replanning) and ``plansafe-no-policy-decoding`` (the model's plans decoded with each
+  step applicable but without the policies in the mask; the verifier still checks them).
+
+Each system's budget is in :data:`BUDGETS` (printed in report.md).
 
 Every run gets the scenario's fault plan, and the :class:`~benchmarks.eval.harness.Audit`
 re-checks the world trajectory it left (goal reached, policy violations executed).
@@ -15,19 +21,48 @@ re-checks the world trajectory it left (goal reached, policy violations executed
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.eval.harness import Audit, audit_run, audited_tools, call_text, explanation_ok
+from domains.faults import FaultPlan
 from domains.scenarios import Scenario
 from domains.world import world_store
 from verifier.errors import PlansafeError
 
-__all__ = ["Outcome", "Bench", "SYSTEMS", "RETRIES"]
+__all__ = ["Outcome", "Bench", "SYSTEMS", "RETRIES", "ABLATIONS", "BUDGETS"]
 
-SYSTEMS = ("rule-based", "single-agent", "plansafe")
+SYSTEMS = ("rule-based", "single-agent", "plansafe", "plansafe-no-model", "plansafe-no-monitor",
+           "plansafe-no-policy-decoding")
+#: Plansafe's ablations: (model plans, Monitor replans, decoding of the model's plans)
+ABLATIONS = {"plansafe": (True, True, "state-aware"),
+             "plansafe-no-model": (False, True, "state-aware"),
+             "plansafe-no-monitor": (True, False, "state-aware"),
+             "plansafe-no-policy-decoding": (True, True, "applicable")}
+MAX_REPLANS = 5
+_MODEL = ("the embedded model where the prompt fits (<= 320 tokens): one proposal, beam search "
+          "of 16 (k=1, 1 round), <= 64 + 8 * (8 + 3 * objects) new tokens, {dec}, checked by "
+          "the verifier; else (or when refused) Fast Downward, 60 s")
+BUDGETS = {
+    "rule-based": "a hand-written pipeline per task type, given the goal atoms and the observed "
+                  "world; no model, no planner, no verifier; 3 attempts per task",
+    "single-agent": "the embedded model, one greedy proposal (no beams) under the plan grammar, "
+                    "<= min(512, context left, 64 + 8 * (8 + 3 * objects)) new tokens; no "
+                    "verifier, no state-aware mask, no symbolic fallback, no replanning; 3 "
+                    "attempts per step",
+    "plansafe": _MODEL.format(dec="state-aware decoding (grammar, applicable steps, policies)")
+                + f"; Monitor: up to {MAX_REPLANS} replans; 3 attempts per step",
+    "plansafe-no-model": "Fast Downward only (60 s per plan; plain goals still read by the "
+                         f"model); Monitor: up to {MAX_REPLANS} replans; 3 attempts per step",
+    "plansafe-no-monitor": _MODEL.format(dec="state-aware decoding") + "; verified once, "
+                           "then run: no replanning; 3 attempts per step",
+    "plansafe-no-policy-decoding": _MODEL.format(dec="decoding with applicable steps but no "
+                                                 "policies in the mask") +
+                                   f"; Monitor: up to {MAX_REPLANS} replans; 3 attempts per step",
+}
 RETRIES = 3  # attempts per step for every system (Plansafe's executor default too)
 LLM_PROMPT_MAX = 320  # Plansafe asks the model for a plan only when the prompt is this short
 SINGLE_MAX_NEW = 512  # the single agent's token budget for one plan (context permitting)
@@ -59,13 +94,16 @@ class Outcome:
     unsafe_blocked: int = 0  # of those, refused for a policy or access rule
     unsafe_plans_executed: int = 0  # plans that ran although the verifier would refuse them
     loop: bool = False  # stopped by a replanning loop (a deadlock by communication loop)
+    world: str = ""  # how the simulated world differs from the PDDL model ("" when it does not)
+    judged: str = ""  # the independent judge, after the fault: solvable | unsolvable | unknown
+    expect_stop: bool = False  # the right outcome is a stop (unrecoverable, or judged so)
     note: str = ""
     cause_calls: list[str] = field(default_factory=list)  # calls the stop names
     cause_blocking: list[str] = field(default_factory=list)  # policies the stop names
 
     @property
     def solvable(self) -> bool:
-        return self.failure != "unrecoverable"
+        return not self.expect_stop
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -84,7 +122,7 @@ class _Run:
         self.spec, self.scenario, self.run_id, self.tools = spec, scenario, run_id, tools
         self.world_path = str(bench.tmp / f"{scenario.domain}-world.sqlite")
         self.info = RunInfo(run_id, spec.domain, dict(problem.objects), frozenset(problem.init),
-                            self.world_path, scenario.faults or None)
+                            self.world_path, scenario.run_faults() or None)
         bench.audit.start(run_id, frozenset(problem.init))
         tools.setup(self.info)
         self.n = 0
@@ -120,7 +158,7 @@ class Bench:
     """Runs scenarios through the systems; specs, tools and the model are loaded once."""
 
     def __init__(self, tmp: str | Path, *, planner: str = "symbolic",
-                 specs_root: str | Path | None = None) -> None:
+                 specs_root: str | Path | None = None, judge_nodes: int = 20_000) -> None:
         self.tmp = Path(tmp)
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.planner = planner
@@ -131,6 +169,8 @@ class Bench:
         self._tools: dict[str, Any] = {}
         self._engines: dict[str, Any] = {}
         self._problems: dict[str, Any] = {}
+        self._judged: dict[str, Any] = {}
+        self.judge_nodes = judge_nodes
         self._backend: Any = None
 
     # --- shared pieces ------------------------------------------------------------------------
@@ -151,6 +191,20 @@ class Bench:
                                           overrides=audited_tools(spec.tools, self.audit))
         return self._tools[domain]
 
+    def judgement(self, s: Scenario) -> Any:
+        """The independent judge's verdict on ``s`` after its fault (computed once)."""
+        if s.id not in self._judged:
+            from benchmarks.eval.judge import JUDGE_MAX_STEPS, Judgement, drift_of, judge_scenario
+
+            if s.steps > JUDGE_MAX_STEPS:  # breadth-first search does not reach that deep
+                self._judged[s.id] = Judgement("unknown", 0, reason=f"{s.steps} steps: past "
+                                               f"the judge's depth ({JUDGE_MAX_STEPS})")
+            else:
+                self._judged[s.id] = judge_scenario(
+                    self.spec(s.domain), s, self.problem(s), drift=drift_of(s.domain),
+                    max_nodes=self.judge_nodes, max_seconds=3.0)
+        return self._judged[s.id]
+
     def problem(self, s: Scenario) -> Any:
         if s.id not in self._problems:
             self._problems[s.id] = s.problem(self.spec(s.domain).domain_path)
@@ -168,9 +222,14 @@ class Bench:
         return self._backend
 
     def run(self, system: str, s: Scenario) -> Outcome:
-        out = Outcome(system, s.id, s.domain, s.failure, s.size, s.steps, s.phrasing)
-        fn = {"rule-based": self._rule_based, "single-agent": self._single_agent,
-              "plansafe": self._plansafe}[system]
+        out = Outcome(system, s.id, s.domain, s.failure, s.size, s.steps, s.phrasing,
+                      world=s.world)
+        j = self.judgement(s)
+        out.judged = j.verdict
+        out.expect_stop = s.failure == "unrecoverable" or j.verdict == "unsolvable"
+        fn = {"rule-based": self._rule_based, "single-agent": self._single_agent}.get(system)
+        if fn is None:
+            fn = functools.partial(self._plansafe, variant=system)
         run_id = f"{s.id}-{system}-{time.time_ns() % 10**9}"
         t0 = time.perf_counter()
         try:
@@ -198,6 +257,9 @@ class Bench:
             out.explanation_ok = out.status == "stopped" and not out.goal_reached and \
                 explanation_ok(s, texts=[out.explanation], calls=out.cause_calls,
                                blocking=out.cause_blocking)
+        elif out.expect_stop:  # a fault the judge finds no plan after: any honest stop
+            out.explanation_ok = out.status == "stopped" and not out.goal_reached and \
+                bool(out.explanation)
 
     # --- rule-based ---------------------------------------------------------------------------
 
@@ -298,8 +360,10 @@ class Bench:
 
     # --- plansafe -----------------------------------------------------------------------------
 
-    def engine(self, domain: str) -> Any:
-        if domain not in self._engines:
+    def engine(self, domain: str, variant: str = "plansafe") -> Any:
+        key = f"{domain}/{variant}"
+        use_model, monitor, decoding = ABLATIONS[variant]
+        if key not in self._engines:
             from engine.api import Engine
             from engine.planners import make_planner
             from engine.runner import RunOptions
@@ -311,20 +375,23 @@ class Bench:
             def planner(problem: Any, **kw: Any) -> Any:
                 t = time.perf_counter()
                 try:
-                    budget = self._llm_budget(problem) if self.planner == "auto" else 0
+                    budget = self._llm_budget(problem) if self.planner == "auto" \
+                        and use_model else 0
                     if budget <= 0:
                         return inner(problem, **kw)
-                    return self._agent_plan(spec, problem, budget, stats, **kw)
+                    return self._agent_plan(spec, problem, budget, stats, decoding=decoding,
+                                            **kw)
                 finally:
                     stats["s"] += time.perf_counter() - t
 
-            eng = Engine(spec, journal=self.tmp / f"{domain}-plansafe.sqlite",
+            eng = Engine(spec, journal=self.tmp / f"{domain}-{variant}.sqlite",
                          world=self.tmp / f"{domain}-world.sqlite",
                          tools=audited_tools(spec.tools, self.audit), planner=planner,
-                         options=RunOptions(approvals="auto", plan_timeout_s=60.0))
+                         options=RunOptions(approvals="auto", plan_timeout_s=60.0,
+                                            max_replans=MAX_REPLANS if monitor else 0))
             eng.bench_stats = stats  # type: ignore[attr-defined]
-            self._engines[domain] = eng
-        return self._engines[domain]
+            self._engines[key] = eng
+        return self._engines[key]
 
     def _llm_budget(self, problem: Any) -> int:
         """New tokens the model may write for this problem (0: its prompt does not fit)."""
@@ -341,7 +408,8 @@ class Bench:
         return budget if budget >= 32 else 0
 
     def _agent_plan(self, spec: Any, problem: Any, budget: int, stats: dict[str, Any], *,
-                    policies: Any, access: Any, describe: Any, timeout_s: float) -> Any:
+                    policies: Any, access: Any, describe: Any, timeout_s: float,
+                    decoding: str = "state-aware") -> Any:
         """Plansafe's Planner agent: one model proposal, verified; else the symbolic planner."""
         from dataclasses import replace as dc_replace
 
@@ -350,7 +418,7 @@ class Bench:
 
         agent = PlannerAgent(dc_replace(spec, policies=tuple(policies), access=access),
                              backend=self.backend, k=1, rounds=1, max_new_tokens=budget,
-                             timeout_s=timeout_s)
+                             timeout_s=timeout_s, decoding=decoding)
         from engine.pddl_text import problem_on_disk
 
         with problem_on_disk(problem) as on_disk:  # the fallback planner reads the file
@@ -367,11 +435,12 @@ class Bench:
                               rep.seconds, rep.message, tuple(rep.blocking))
         return PlanResult("solved", plan, verdict, "fast-downward", rep.seconds)
 
-    def _plansafe(self, s: Scenario, out: Outcome, run_id: str) -> bool:
+    def _plansafe(self, s: Scenario, out: Outcome, run_id: str, *,
+                  variant: str = "plansafe") -> bool:
         from engine.goals import translate_goal, with_goal
 
         spec, problem = self.spec(s.domain), self.problem(s)
-        eng = self.engine(s.domain)
+        eng = self.engine(s.domain, variant)
         t0 = time.perf_counter()
         target = problem
         if s.phrasing == "plain":
@@ -388,7 +457,7 @@ class Bench:
         stats = eng.bench_stats
         stats.update(s=0.0, tokens=0, proposals=0, blocked=0, unsafe=0)
         self.audit.start(run_id, frozenset(problem.init))
-        result = eng.run(target, faults=s.fault_plan(), run_id=run_id)
+        result = eng.run(target, faults=FaultPlan.from_json(s.run_faults()), run_id=run_id)
         out.planning_s += stats["s"]
         out.tokens += int(stats["tokens"])
         out.plans_blocked, out.unsafe_blocked = int(stats["blocked"]), int(stats["unsafe"])

@@ -59,7 +59,7 @@ def test_quick_subset_has_every_failure(domain: str) -> None:
 
 def _smallest(domain: str, failure: str, phrasing: str = "pddl") -> Scenario:
     pool = [s for s in load_fixtures(domain) if s.failure == failure and s.phrasing == phrasing
-            and (s.steps or failure == "unrecoverable")]
+            and (s.steps or failure == "unrecoverable") and not s.world]  # the model's world
     return min(pool, key=lambda s: (s.steps, s.id))
 
 
@@ -174,3 +174,43 @@ def test_cli_bench_tiny_run(tmp_path: Path) -> None:
     assert set(out["systems"]) == {"rule-based", "plansafe"}
     assert (tmp_path / "report.json").is_file() and (tmp_path / "report.md").is_file()
     assert (tmp_path / "latency.png").is_file()
+
+
+def test_ablation_without_monitor_stops_where_plansafe_replans(  # type: ignore[no-untyped-def]
+        bench) -> None:
+    s = _smallest("documents", "permanent-alt")
+    o = bench.run("plansafe-no-monitor", s)
+    assert o.system == "plansafe-no-monitor" and o.replans == 0
+    assert o.status == "stopped" and not o.goal_reached and o.violations == 0
+    assert o.judged == "solvable" and not o.expect_stop  # the judge: a route exists
+
+
+def test_outcomes_carry_the_judge_and_the_world(bench) -> None:  # type: ignore[no-untyped-def]
+    from benchmarks.eval.run import select
+
+    s = next(x for x in select("documents", quick=True, n=None) if x.failure == "unrecoverable")
+    o = bench.run("rule-based", s)
+    assert o.judged == "unsolvable" and o.expect_stop and o.world == s.world
+    assert o.explanation_ok is not None
+
+
+def test_report_has_the_world_differs_table_and_budgets(tmp_path: Path) -> None:
+    from benchmarks.eval.report import write_report
+    from benchmarks.eval.systems import BUDGETS
+
+    rows = _synthetic()
+    for i, r in enumerate(rows):
+        r["world"] = ("lost-effect", "", "hidden-precondition", "")[i % 4]
+        r["expect_stop"] = r["failure"] == "unrecoverable"
+        r["judged"] = "unsolvable" if r["expect_stop"] else "solvable"
+    abl = [dict(r, system="plansafe-no-monitor") for r in rows if r["system"] == "plansafe"]
+    write_report(rows + abl, tmp_path, meta={"date": "2026-01-01", "device": {"summary": "x"},
+                                             "wall_s": 1.0, "command": "test",
+                                             "budgets": BUDGETS}, with_charts=False)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert set(report["systems"]["plansafe"]["by_world"]) == {"lost-effect",
+                                                              "hidden-precondition", "model"}
+    md = (tmp_path / "report.md").read_text()
+    assert "## World differs" in md and "| plansafe-no-monitor |" in md
+    assert "| **plansafe-no-monitor** |" in md and "### Budgets" in md
+    assert BUDGETS["single-agent"] in md
