@@ -95,6 +95,31 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
                          "the goal is reachable without the policies but not under "
                          + ", ".join(names or tuple(p.id for p in policies)),
                          tuple(names))
+    # 3b. action rules (compiled into the domain, so still in force above) block it
+    rules = [p for p in spec.policies if p.action is not None]
+    source = getattr(spec, "source_domain_path", None)
+    if rules and source is not None:
+        state_rules = tuple(p for p in policies if p.action is None)
+
+        def reachable_with(kept: Sequence[Any]) -> bool | None:
+            on = _with_action_rules(problem, source, kept)
+            if on is None:
+                return None
+            result = replanner.planner(on, policies=state_rules, access=access,
+                                       describe=spec.describe, timeout_s=limit)
+            if result.plan is not None:
+                return True
+            return False if str(result.status).startswith("unsolvable") else None
+
+        if reachable_with([]):
+            core = list(rules)
+            for r in list(rules):  # deletion filter: a minimal set of action rules
+                trial = [q for q in core if q is not r]
+                if reachable_with(trial) is False:
+                    core = trial
+            names = tuple(p.id for p in core)
+            return Diagnosis("broken-policy", "the goal is reachable without the action rules "
+                             f"but not under {', '.join(names)}", names)
     # 4. a step's precondition no longer holds and nothing restores it
     if failure is not None and failure.kind in ("world-changed", "effect-mismatch") \
             and failure.missing:
@@ -117,3 +142,35 @@ def _minimal_blocking(policies: Sequence[Any], solvable: Any, access: Any
         if solvable(trial, access) is False:
             core = trial
     return tuple(p.id for p in core)
+
+
+def _with_action_rules(problem: Any, source: Any, kept: Sequence[Any]) -> Any:
+    """``problem`` (its state without auxiliary atoms) on the author's domain with only the
+    action rules ``kept`` compiled in; None when it cannot be built."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from engine.pddl_text import problem_from_pddl, problem_to_pddl
+    from verifier.action_rules import (
+        AUX_PREFIX,
+        aux_predicate,
+        compile_domain_text,
+        compiled_domain_path,
+    )
+    from verifier.errors import PlansafeError
+    from verifier.pddl import read_domain
+
+    try:
+        src = Path(source)
+        path = src
+        keep = {aux_predicate(p.id) for p in kept}
+        if kept:
+            text = compile_domain_text(src.read_text(encoding="utf-8"), read_domain(src),
+                                       [(p.id, p.action) for p in kept], path=str(src))
+            path = compiled_domain_path(src, text)
+        init = frozenset(a for a in problem.init
+                         if not a[0].startswith(AUX_PREFIX) or a[0] in keep)
+        text = problem_to_pddl(replace(problem, init=init, up_problem=None))
+        return problem_from_pddl(path, text, name=f"{problem.name}-rules")
+    except (PlansafeError, OSError):
+        return None

@@ -104,3 +104,20 @@ def test_unreachable_goal_is_named(ward: Path, tmp_path: Path) -> None:
         e.close()
     assert stop["cause"] == "unreachable-goal"
     assert stop["blocking"] == []
+
+
+def test_an_action_rule_that_blocks_the_goal_is_named(ward: Path, tmp_path: Path) -> None:
+    """Action rules are compiled into the domain; the diagnosis plans on the author's domain
+    to see whether they are the cause, and names a minimal set (four-eyes, not one-dose)."""
+    (ward / "problems" / "p04.pddl").write_text(
+        "(define (problem p04) (:domain hospital)\n"
+        "  (:objects amox1 - dose alice - patient drhouse - doctor phil - pharmacist\n"
+        "            nina - nurse)\n"
+        "  (:init (for amox1 alice)) (:goal (and (charted amox1))))\n")  # one pharmacist
+    e = _engine(ward, tmp_path, approvals="auto")
+    try:
+        stop = _stop(e.run("p04", faults="none"))
+    finally:
+        e.close()
+    assert stop["cause"] == "broken-policy"
+    assert stop["blocking"] == ["four-eyes"]
