@@ -235,10 +235,15 @@ class Recorder:
                  on_event: Callable[[Event], Any] | None = None) -> None:
         self.journal, self.state, self.on_event = journal, state, on_event
         self._watermark = state.last_id
+        from engine.telemetry import observer
+
+        self.telemetry = observer()  # OpenTelemetry spans and metrics; None when off
 
     def emit(self, kind: str, payload: dict[str, Any]) -> Event:
         e = self.journal.append(self.state.run_id, kind, payload)
         self.state.apply(e)
+        if self.telemetry is not None:
+            self.telemetry(self.state, e)
         if self.on_event is not None:
             try:
                 self.on_event(e)
