@@ -65,10 +65,12 @@ def check(
 ) -> None:
     """Lint a spec: PDDL, spec.yaml, policies, access rules and every problem; then analyse
     the policies: conflicts, vacuous rules, goals they make unreachable (bounded)."""
-    from engine.commands import check_spec
+    from engine.api import Engine
 
     try:
-        report = check_spec(spec, problem=problem, horizon=horizon)
+        eng = Engine.from_spec(spec, journal=None)
+        report = eng.check(problem=problem, horizon=horizon).to_json()
+        eng.close()
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -81,8 +83,8 @@ def check(
                   f"{len(report['agents'])} agents, {len(report['problems'])} problems")
         for w in report["warnings"]:
             out.print(f"  [yellow]warning[/]: {w}")
-        for e in report["errors"]:
-            out.print(f"  [red]error[/]: {e}")
+        for err in report["errors"]:
+            out.print(f"  [red]error[/]: {err}")
         for a in report.get("analysis", []):
             for note in a["notes"]:
                 out.print(f"  [dim]note[/]: {a['problem']}: {note}")
@@ -98,7 +100,8 @@ def plan(
     goal: Annotated[str | None, typer.Option(help="goal in plain words or as PDDL "
                                                 "(and (p a) ...)")] = None,
     planner: Annotated[str, typer.Option(help="llm | symbolic | auto (language model first, "
-                                         "symbolic fallback)")] = "symbolic",
+                                         "symbolic fallback) | fast-downward | pyperplan")
+                       ] = "symbolic",
     engine: Annotated[str, typer.Option(help="symbolic engine: fast-downward | pyperplan")
                       ] = "fast-downward",
     timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
@@ -123,14 +126,16 @@ def plan(
                                        "greedy); the other k-1 are sampled if it fails")] = 16,
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
-    from engine.commands import make_plan
+    from engine.plan_commands import make_plan
+    from engine.results import plan_exit_code
 
     try:
-        result = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
+        report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
                            decoding=decoding, beams=beams)
     except PlansafeError as e:
         _fail(e, as_json)
+    result = report.to_json()
     if output is not None and result.get("steps") is not None:
         output.write_text(json.dumps({k: result[k] for k in ("steps", "provenance", "goal")
                                       if k in result}, indent=2) + "\n")
@@ -142,14 +147,16 @@ def plan(
         out = console()
         if result.get("goal"):
             how = {"words": " (read from its words: the model's readings did not pass)",
-                   "llm+words": " (partly read from its words)"}.get(result.get("goal_source"), "")
+                   "llm+words": " (partly read from its words)"
+                   }.get(str(result.get("goal_source")), "")
             out.print(f"goal: {result['goal']}{how}")
         if result["status"] == "solved":
             print_plan(result, title="verified plan")
+            if result.get("certificate_id"):
+                out.print(f"certificate {result['certificate_id']}")
         else:
             out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
-    raise typer.Exit(0 if result["status"] == "solved" else
-                     2 if result["status"] in ("unsupported", "error") else 1)
+    raise typer.Exit(plan_exit_code(report.status))
 
 
 @app.command()
@@ -168,14 +175,15 @@ def validate(
 ) -> None:
     """Check a plan: well-formedness, access, preconditions, goal and every policy; for a
     partial-order plan, in every schedule it allows."""
-    from engine.commands import validate_plan
+    from engine.plan_commands import validate_plan
 
     try:
-        verdict_json = validate_plan(spec, problem, plan_file,
-                                     stdin_text=sys.stdin.read() if plan_file == "-" else None,
-                                     z3=z3, certificate_file=certificate)
+        validation = validate_plan(spec, problem, plan_file,
+                                   stdin_text=sys.stdin.read() if plan_file == "-" else None,
+                                   z3=z3, certificate_file=certificate)
     except PlansafeError as e:
         _fail(e, as_json)
+    verdict_json = validation.to_json()
     if as_json:
         _emit(verdict_json)
     else:
@@ -202,10 +210,7 @@ def validate(
             out.print(f"certificate {checked['id']} from {checked['file']}: "
                       + ("[green]matches[/]" if checked["matches"] else
                          "[red]does not match[/] the spec, problem or plan"))
-    code = {"valid": 0, "invalid": 1}.get(verdict_json["status"], 1)
-    if not verdict_json.get("certificate_check", {"matches": True})["matches"]:
-        code = 1
-    raise typer.Exit(code)
+    raise typer.Exit(validation.exit_code)
 
 
 @app.command()
@@ -388,7 +393,7 @@ def run(
                               approve_all=approve_all, concurrency=concurrency,
                               max_replans=max_replans, plan_file=plan_file,
                               certificate_file=certificate, progress=not as_json,
-                              planner=planner)
+                              planner=planner).to_json()
     except PlansafeError as e:
         if type(e).__name__ == "CertificateError":
             if as_json:
@@ -406,7 +411,7 @@ def runs(journal: JournalOpt = None, as_json: JsonOpt = False) -> None:
     from engine.run_commands import journal_path, list_runs
 
     try:
-        rows = list_runs(journal=journal_path(journal))
+        rows = [r.to_json() for r in list_runs(journal=journal_path(journal))]
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -442,7 +447,7 @@ def show(
     from engine.run_commands import journal_path, show_run
 
     try:
-        data = show_run(run_id, journal=journal_path(journal))
+        data = show_run(run_id, journal=journal_path(journal)).to_json()
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -459,8 +464,8 @@ def show(
     for line in data["timeline"]:
         out.print(line, markup=False)
     c = data["chain"]
-    out.print(f"journal chain: {'[green]intact[/]' if c['ok'] else '[red]BROKEN[/] ' + c['message']}"
-              f" ({c['checked']} events)")
+    state = "[green]intact[/]" if c["ok"] else "[red]BROKEN[/] " + c["message"]
+    out.print(f"journal chain: {state} ({c['checked']} events)")
     if not c["ok"]:
         raise typer.Exit(2)
 
@@ -480,7 +485,7 @@ def approve(
 
     try:
         data = approve_step(run_id, step, journal=journal_path(journal), reject=reject, by=by,
-                            reason=reason)
+                            reason=reason).to_json()
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:
@@ -500,7 +505,8 @@ def resume(
     from engine.run_commands import journal_path, resume_run
 
     try:
-        result = resume_run(run_id, journal=journal_path(journal), progress=not as_json)
+        result = resume_run(run_id, journal=journal_path(journal),
+                            progress=not as_json).to_json()
     except PlansafeError as e:
         if type(e).__name__ == "CertificateError":
             if as_json:
@@ -510,6 +516,53 @@ def resume(
             raise typer.Exit(1) from None
         _fail(e, as_json)
     _run_output(result, as_json)
+
+
+@app.command()
+def worker(
+    journal: JournalOpt = None,
+    idle_exit: Annotated[float | None, typer.Option(
+        "--idle-exit", help="exit after this many seconds with no ready run (default: run "
+        "until stopped)", min=0)] = None,
+    max_runs: Annotated[int | None, typer.Option("--max-runs", min=1)] = None,
+    lease_s: Annotated[float | None, typer.Option(
+        "--lease-s", help="PostgreSQL lease time; renewed every third of it (default 30, or "
+        "$PLANSAFE_LEASE_S)", min=0.1)] = None,
+    planner: Annotated[str | None, typer.Option(
+        help="planner for the runs it takes (default: the one each run recorded: symbolic, "
+        "llm or auto)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take ready runs (submitted, resumed, approved) from a shared journal, with leases,
+    and drive them; many workers may share one journal (PostgreSQL: postgresql://...)."""
+    from engine.journal import journal_url, open_journal
+    from engine.run_commands import journal_path
+    from engine.worker import Worker
+
+    where = journal_path(journal)
+    if lease_s is not None:
+        os.environ["PLANSAFE_LEASE_S"] = str(lease_s)
+    try:
+        j = open_journal(journal_url(where) or where)
+    except PlansafeError as e:
+        _fail(e, as_json)
+
+    def said(r: Any) -> None:
+        if not as_json:
+            note = f" {r.message}" if r.message else ""
+            typer.echo(f"{r.run_id}: {r.status} ({r.seconds:.2f} s){note}", err=True)
+
+    try:
+        report = Worker(j, planner=planner, on_run=said).run(idle_exit_s=idle_exit,
+                                                             max_runs=max_runs)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    finally:
+        j.close()
+    if as_json:
+        _emit(report.to_json())
+    else:
+        typer.echo(f"{len(report.runs)} runs driven by {report.owner}")
 
 
 # --- evaluation (benchmarks/eval) -----------------------------------------------------------------
