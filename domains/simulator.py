@@ -176,13 +176,18 @@ class Simulator:
                 f"{rt.faults.seed}|{ctx.step_id}|{call}".encode()).digest()[:8], "big")
             rng = random.Random(seed)
             drift = self.drift
-            rt.store.change(ctx.run_id, ctx.step_id, lambda facts: drift(facts, rng))
+            add, delete = rt.store.change(ctx.run_id, ctx.step_id,
+                                          lambda facts: drift(facts, rng))
+            # nothing to drift in this world: the fault is not dropped, the tool misreports
+            drifted_nothing = not add and not delete
+        else:
+            drifted_nothing = False
         task = rt.task
         try:
             ga = task.action(action, tuple(args))
         except KeyError:
             raise PermanentToolError(f"{self.name} simulator: unknown action {call}") from None
-        wrong = "wrong-effect" in faults
+        wrong = "wrong-effect" in faults or drifted_nothing
         lost, late = "lost-effect" in faults, "late-effect" in faults
         delayed: list[tuple[set[GroundAtom], set[GroundAtom]]] = []
 
