@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from engine.progress import with_progress
 from verifier.errors import PlansafeError, SpecError
 
 app = typer.Typer(
@@ -93,6 +94,7 @@ def check(
 
 
 @app.command()
+@with_progress("planning")
 def plan(
     spec: SpecArg,
     problem: Annotated[str | None, typer.Argument(help="PDDL problem file, or the name of "
@@ -214,6 +216,7 @@ def validate(
 
 
 @app.command()
+@with_progress("training")
 def train(
     specs: Annotated[list[Path] | None, typer.Argument(
         metavar="[SPEC]...", help="spec folders or bare PDDL domains (with example problems) "
@@ -569,6 +572,7 @@ def worker(
 
 
 @app.command()
+@with_progress("evaluating")
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="a fixed small subset (every failure "
                                         "condition, small sizes) and quick versions of the "
