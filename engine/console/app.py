@@ -59,6 +59,8 @@ class Console:
         from verifier.spec import load_spec
 
         p = Path(path)
+        if not p.exists():
+            raise PlansafeError(f"{p}: no such spec folder or domain file")
         key = str(p.resolve())
         stamp = max((f.stat().st_mtime for f in p.glob("*") if f.is_file()), default=0.0) \
             if p.is_dir() else p.stat().st_mtime

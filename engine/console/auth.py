@@ -75,7 +75,7 @@ def load_users(path: Path) -> dict[str, _Entry]:
     users = data.get("users") if isinstance(data, Mapping) else None
     if not isinstance(users, Mapping):
         raise PlansafeError(f"{path}:1:1: a users file is a mapping 'users: {{name: "
-                            "{token_sha256: HEX, roles: [AGENT, ...]}}}'")
+                            "{token_sha256: HEX, roles: [AGENT, ...]}}'")
     out: dict[str, _Entry] = {}
     for name, entry in users.items():
         if not isinstance(entry, Mapping) or not isinstance(entry.get("token_sha256"), str):

@@ -36,7 +36,7 @@ def serve(
         app = create_app(journal_path(journal), specs=tuple(spec or ()), users=users)
         for s in spec or ():
             app.state.console.spec(s)  # a bad spec folder is an error now, not on a page
-    except PlansafeError as e:
+    except (PlansafeError, OSError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
     import uvicorn

@@ -143,3 +143,16 @@ def test_read_only_without_users(waiting_run: WaitingRun, tmp_path: Path) -> Non
     assert "read-only" in html and "Approve" not in html
     empty = TestClient(create_app(tmp_path / "none.sqlite"))
     assert "No runs" in empty.get("/runs").text
+
+
+def test_serve_bad_input_exits_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    bad_users = tmp_path / "users.json"
+    bad_users.write_text('{"users": 3}')
+    for args in (["--spec", str(tmp_path / "nope")], ["--users", str(bad_users)]):
+        r = CliRunner().invoke(app, ["serve", "--journal", str(tmp_path / "j.sqlite"), *args])
+        assert r.exit_code == 2, r.output
+        assert "Traceback" not in r.output and "error:" in r.output
