@@ -22,21 +22,33 @@ class WaitingRun:
     run_id: str
 
 
-@pytest.fixture
-def waiting_run(tmp_path: Path) -> WaitingRun:
+@pytest.fixture(scope="session")
+def _waiting_template(tmp_path_factory: pytest.TempPathFactory) -> WaitingRun:
     """specs/devops p02, run by the symbolic planner, waiting for approval of s5
-    ``(deploy api prod)`` (its agent ``lead`` may approve; ``ci`` may not)."""
+    ``(deploy api prod)`` (its agent ``lead`` may approve; ``ci`` may not); made once."""
     from engine.api import Engine
 
-    journal = tmp_path / "journal.sqlite"
+    folder = tmp_path_factory.mktemp("waiting")
+    journal = folder / "journal.sqlite"
     eng = Engine.from_spec(SPECS / "devops", journal=journal)
     try:
         result = eng.run("p02")
     finally:
         eng.close()
     assert result.status == "waiting-approval" and result.waiting == ("s5",)
-    users = tmp_path / "users.json"
+    users = folder / "users.json"
     users.write_text(json.dumps({"users": {name: {"token_sha256": token_digest(tok),
                                                   "roles": roles}
                                            for name, (tok, roles) in USERS.items()}}))
     return WaitingRun(journal, users, result.run_id)
+
+
+@pytest.fixture
+def waiting_run(_waiting_template: WaitingRun, tmp_path: Path) -> WaitingRun:
+    """A fresh copy of the waiting run's folder (journal, its key and head, the world)."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(_waiting_template.journal.parent, folder)
+    return WaitingRun(folder / "journal.sqlite", folder / "users.json",
+                      _waiting_template.run_id)
