@@ -29,6 +29,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
+async def sleepy_do(ctx: Any, t: str) -> dict[str, Any]:
+    """A no-op tool that takes 0.3 s and a whole CPU (the Ray executor's test spreads such
+    steps over nodes)."""
+    import asyncio
+
+    await asyncio.sleep(0.3)
+    return {"holds": [("done", t)]}
+
+
+sleepy_do.ray = {"num_cpus": 1}  # type: ignore[attr-defined]
+
+
 def chain_planner(problem: Any, *, policies: Any = (), access: Any = None, describe: Any = None,
                   timeout_s: float = 30.0) -> Any:
     """The obvious plan (``do`` every task not done yet), checked like any planner's."""

@@ -11,10 +11,10 @@ A run ends ``completed``, ``stopped`` (with explanations) or ``waiting-approval`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from engine.journal import Event, Journal, open_journal
 from engine.planners import AgentPlanner, Planner, PlannerSettings, make_planner
@@ -40,6 +40,7 @@ __all__ = ["Engine", "RunResult", "RunStatus", "CertifiedPlan", "NoPlanError",
 #: how a run stands: ``refused`` (a plan or certificate that does not check), ``running``
 #: (a run that died mid-way; ``plansafe resume`` goes on)
 RunStatus = Literal["completed", "stopped", "waiting-approval", "refused", "running"]
+T = TypeVar("T")
 RUN_STATUSES: tuple[RunStatus, ...] = ("completed", "stopped", "waiting-approval", "refused",
                                        "running")
 
@@ -96,9 +97,10 @@ class RunResult:
 
 def run_status(status: str) -> RunStatus:
     """A journal's run status as a :data:`RunStatus` (an unknown one is a PlansafeError)."""
-    if status not in RUN_STATUSES:
-        raise PlansafeError(f"unknown run status {status!r} in the journal")
-    return cast(RunStatus, status)
+    for known in RUN_STATUSES:
+        if status == known:
+            return known
+    raise PlansafeError(f"unknown run status {status!r} in the journal")
 
 
 def result_of(state: RunState, spec: Spec, journal: Journal, *,
@@ -158,7 +160,9 @@ class Engine:
                  planning_engine: str = "fast-downward",
                  options: RunOptions | None = None, faults: Any = None,
                  settings: PlannerSettings | None = None,
-                 backend: ModelBackend | None = None) -> None:
+                 backend: ModelBackend | None = None,
+                 executor: Literal["local", "ray"] = "local",
+                 ray_address: str | None = None) -> None:
         """``planner``: a name in :data:`engine.planners.PLANNERS`, ``"module:callable"`` or
         a callable; ``settings`` its options (``planning_engine`` and ``backend`` fill
         theirs); ``backend`` also reads goals given in words."""
@@ -170,6 +174,10 @@ class Engine:
             world = jp.with_name(jp.stem + ".world.sqlite")
         self.world = None if world is None else str(world)
         self.options = options or RunOptions()
+        if executor == "ray":  # steps as Ray tasks (engine/ray_executor.py)
+            from engine.ray_executor import ray_tools
+
+            tools = {**ray_tools(spec.tools, address=ray_address), **(tools or {})}
         self.tools = ToolSet(spec.tools, overrides=tools,
                              default_timeout_s=self.options.tool_timeout_s,
                              adapters=getattr(spec, "adapters", None),
@@ -426,7 +434,7 @@ class Engine:
         return ShowReport(run_id, result, tuple(timeline(events)), tuple(events), chain)
 
 
-def _sync(coro: Any) -> Any:
+def _sync(coro: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -534,6 +534,8 @@ def worker(
     planner: Annotated[str | None, typer.Option(
         help="planner for the runs it takes (default: the one each run recorded: symbolic, "
         "llm or auto)")] = None,
+    ray: Annotated[str | None, typer.Option(
+        "--ray", help="run steps as Ray tasks on this cluster (ADDRESS, or 'auto')")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Take ready runs (submitted, resumed, approved) from a shared journal, with leases,
@@ -556,7 +558,7 @@ def worker(
             typer.echo(f"{r.run_id}: {r.status} ({r.seconds:.2f} s){note}", err=True)
 
     try:
-        report = Worker(j, planner=planner, on_run=said).run(idle_exit_s=idle_exit,
+        report = Worker(j, planner=planner, on_run=said, ray_address=ray).run(idle_exit_s=idle_exit,
                                                              max_runs=max_runs)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

@@ -109,18 +109,21 @@ class WorkerReport:
 class Worker:
     """Takes ready runs from ``journal`` until stopped, idle for ``idle_exit_s`` or after
     ``max_runs``. ``planner`` / ``tools`` / ``executor`` override what runs are resumed with
-    (default: the planner name the run recorded, the spec's tools, in-process steps)."""
+    (default: the planner name the run recorded, the spec's tools, in-process steps;
+    ``ray_address``: steps as Ray tasks, ``"auto"`` or ``""`` for $RAY_ADDRESS / local)."""
 
     def __init__(self, journal: Journal, *, owner: str | None = None,
                  planner: str | Callable[..., Any] | None = None,
                  tools: Mapping[str, Callable[..., Any]] | None = None,
-                 poll_s: float = 0.2, on_run: Callable[[RunDone], Any] | None = None) -> None:
+                 poll_s: float = 0.2, on_run: Callable[[RunDone], Any] | None = None,
+                 ray_address: str | None = None) -> None:
         self.journal = journal
         self.owner = owner or f"worker-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.planner, self.tools, self.poll_s, self.on_run = planner, tools, poll_s, on_run
         self._engines: dict[tuple[str, str, str | None], Engine] = {}
         self._index = _ReadyIndex()
         self._failed: set[str] = set()
+        self.ray_address = ray_address
 
     def _engine(self, started: Mapping[str, Any]) -> Engine:
         from engine.api import Engine
@@ -134,7 +137,9 @@ class Worker:
         eng = self._engines.get(key)
         if eng is None:
             eng = Engine(load_spec(started["spec"]), journal=self.journal, planner=planner,
-                         tools=self.tools, world=started.get("world"))
+                         tools=self.tools, world=started.get("world"),
+                         executor="local" if self.ray_address is None else "ray",
+                         ray_address=self.ray_address or None)
             self._engines[key] = eng
         return eng
 
