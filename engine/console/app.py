@@ -261,7 +261,7 @@ def _decide(console: Console, user: ConsoleUser, run_id: str, step: str, approve
                 "step": step, "call": rec.call, "generation": rec.gen, "by": user.name,
                 "approved": approved, "reason": verdict.reason})
             return _back(run_id, f"refused: {verdict.reason}", "error")
-        eng = Engine(spec, journal=j, planner=_planner_of(state))
+        eng = Engine(spec, journal=j)  # approving plans nothing: the default planner
         try:
             eng.approve(run_id, step, approved=approved, by=user.name, reason=reason,
                         call=call, generation=gen)
@@ -275,11 +275,6 @@ def _decide(console: Console, user: ConsoleUser, run_id: str, step: str, approve
     resp = _back(run_id, f"{step} {word} by {user.name}; the run goes on")
     resp.background = BackgroundTask(_resume, console, run_id)
     return resp
-
-
-def _planner_of(state: RunState) -> str:
-    p = state.started.get("planner") or "symbolic"
-    return p if p in ("symbolic", "llm", "auto") else "symbolic"
 
 
 def specs_page(request: Request) -> Response:
