@@ -142,3 +142,49 @@ def test_otlp_when_the_environment_asks(monkeypatch: pytest.MonkeyPatch) -> None
     assert telemetry.observer() is not None
     tp.shutdown()
     mp.shutdown(timeout_millis=100)
+
+
+def test_model_plans_and_fallback_are_marked(otel: Any) -> None:
+    """The Planner's provenance: a model plan carries its rounds and tokens; a symbolic plan
+    under the auto planner is a fallback (an event on the plan span)."""
+    from engine.journal import Event
+    from engine.runstate import RunState
+
+    exporter, reader = otel
+    obs = telemetry.observer()
+    assert obs is not None
+    state = RunState("run-x")
+    n = 0
+
+    def emit(kind: str, payload: dict[str, Any]) -> None:
+        nonlocal n
+        n += 1
+        e = Event(n, "run-x", kind, payload, 1000.0 + n, "", "")
+        state.apply(e)
+        obs(state, e)
+
+    def certified(gen: int, source: str, tokens: int) -> None:
+        emit("plan-certified", {"generation": gen, "reason": "initial", "init": [],
+                                "certificate": {"id": f"cert{gen}"},
+                                "plan": {"steps": [], "provenance": {
+                                    "source": source, "engine": "fast-downward",
+                                    "rounds": 3, "tokens": tokens}}})
+
+    emit("run-started", {"spec_name": "devops", "planner": "auto", "problem": "p01"})
+    emit("message", {"from": "executor", "to": "planner", "about": "plan"})
+    emit("message", {"from": "planner", "to": "verifier", "about": "plan", "steps": 0})
+    emit("message", {"from": "verifier", "to": "executor", "about": "certificate",
+                     "certificate": "cert0", "checks": ["goal"]})
+    certified(0, "llm", 420)
+    emit("message", {"from": "monitor", "to": "planner", "about": "replan",
+                     "kind": "world-changed"})
+    certified(1, "symbolic", 0)
+    emit("run-finished", {"status": "completed"})
+    plans = by_name(exporter.get_finished_spans(), "plansafe.plan")
+    assert [(p.attributes["plansafe.plan.source"], p.attributes["plansafe.plan.fallback"],
+             p.attributes["plansafe.tokens"]) for p in plans] == \
+        [("llm", False, 420), ("symbolic", True, 0)]
+    assert [ev.name for ev in plans[1].events] == ["fallback"]
+    (run,) = by_name(exporter.get_finished_spans(), "plansafe.run")
+    assert run.attributes["plansafe.tokens"] == 420
+    assert sum(p.value for p in metric_points(reader)["plansafe.plan.tokens"]) == 420
