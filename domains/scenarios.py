@@ -33,7 +33,7 @@ import importlib
 import json
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -143,7 +143,7 @@ class Scenario:
 
         calls = tuple((c.split()[0], tuple(c.split()[1:])) for c in d.get("blocked_calls", ()))
         return Scenario(d["id"], d["domain"], int(d["seed"]), int(d["size"]), int(d["steps"]),
-                        tuple(tuple(x.split(":", 1)) for x in d["objects"]),  # type: ignore
+                        tuple(_pair(x) for x in d["objects"]),
                         atoms(d["init"]), atoms(d["goal"]), d["goal_pddl"], d["phrasing"],
                         d["goal_text"], d["failure"], _expand_faults(d.get("faults", {})),
                         d.get("outage", ""), calls, d.get("blocking", ""))
@@ -175,6 +175,12 @@ def world_difference(scenario_id: str) -> tuple[str, int]:
         return "", 0
     kind = WORLD_DIFFERENCES[(index // WORLD_SHARE) % len(WORLD_DIFFERENCES)]
     return kind, 1 + (index // (WORLD_SHARE * len(WORLD_DIFFERENCES))) % 3
+
+
+def _pair(text: str) -> tuple[str, str]:
+    """``"name:type"`` as ``(name, type)``."""
+    name, _, typ = text.partition(":")
+    return name, typ
 
 
 def _compact_faults(plan: dict[str, Any]) -> dict[str, Any]:
@@ -219,7 +225,10 @@ def _states(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom
     return out
 
 
-def realized_drift(drift: Any, fault_seed: int, step_id: str, call: Call,
+Drift = Callable[[frozenset[GroundAtom], random.Random], tuple[set[GroundAtom], set[GroundAtom]]]
+
+
+def realized_drift(drift: Drift, fault_seed: int, step_id: str, call: Call,
                    state: frozenset[GroundAtom]) -> tuple[set[GroundAtom], set[GroundAtom]]:
     """The change an ``external`` fault makes before ``call`` runs as step ``step_id``,
     seeded exactly as :class:`domains.simulator.Simulator` seeds it."""

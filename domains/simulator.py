@@ -55,8 +55,15 @@ class _Runtime:
         with self.lock:
             pending, self.pending = self.pending, []
         for step, add, delete in pending:
-            self.store.change(run_id, step, lambda facts, a=add, d=delete: (
-                set(a) - facts, set(d) & facts))
+            self.store.change(run_id, step, _undrifted(add, delete))
+
+
+def _undrifted(add: set[GroundAtom], delete: set[GroundAtom]
+               ) -> Callable[[frozenset[GroundAtom]], tuple[set[GroundAtom], set[GroundAtom]]]:
+    """A pending change as a world-store decision: what of it is not so already."""
+    def decide(facts: frozenset[GroundAtom]) -> tuple[set[GroundAtom], set[GroundAtom]]:
+        return set(add) - facts, set(delete) & facts
+    return decide
 
 
 class Simulator:

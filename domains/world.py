@@ -14,11 +14,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from verifier.model import GroundAtom
 
 __all__ = ["WorldStore", "world_store", "ApplyOutcome"]
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, objects TEXT NOT NULL,
@@ -65,7 +67,7 @@ class WorldStore:
         with self._lock:
             self._conn.close()
 
-    def _tx(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+    def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
             c = self._conn
             c.execute("BEGIN IMMEDIATE")

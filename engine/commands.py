@@ -40,11 +40,11 @@ def check_report(spec: Spec, *, problem: str | None = None, horizon: int | None 
     names = list(spec.problems) if problem is None else [problem]
     for name in names:
         try:
-            problem = load_problem(spec, name)
+            prob = load_problem(spec, name)
         except SpecError as e:
             errors.append(str(e))
             continue
-        checker = Checker(problem, policies=spec.policies, access=spec.access,
+        checker = Checker(prob, policies=spec.policies, access=spec.access,
                           describe=spec.describe)
         # A policy already broken in the initial state makes every plan invalid.
         from verifier.model import Plan
@@ -53,11 +53,11 @@ def check_report(spec: Spec, *, problem: str | None = None, horizon: int | None 
         broken = [x for x in v.violations if x.kind == "policy" and x.step is None
                   and "initial state" in x.message]
         for b in broken:
-            errors.append(f"{problem.path}: {b.message}")
-        problems.append(ProblemSummary(name, str(problem.path), len(problem.objects),
-                                       len(problem.init)))
+            errors.append(f"{prob.path}: {b.message}")
+        problems.append(ProblemSummary(name, str(prob.path), len(prob.objects),
+                                       len(prob.init)))
         if spec.policies:
-            analyses.append(_analyse(spec, problem, broken, horizon, analysis_timeout_s,
+            analyses.append(_analyse(spec, prob, broken, horizon, analysis_timeout_s,
                                      errors))
     for action in spec.domain.actions:
         if spec.spec_path is not None and not any(a.permits(action, ()) or any(

@@ -186,10 +186,10 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
         reads.append(r)
     atoms: dict[str, None] = {}
     sources: set[str] = set()  # how the readings kept were made
-    for i, r in enumerate(reads):
-        if r is not None:
-            atoms.update(dict.fromkeys(_atoms(r.goal)))
-            sources.add(r.source)
+    for i, read in enumerate(reads):
+        if read is not None:
+            atoms.update(dict.fromkeys(_atoms(read.goal)))
+            sources.add(read.source)
             continue
         pair = _read_with_neighbour(spec, problem_or_objects, parts, reads, i, backend=backend,
                                     spent=spent, repeats=repeats)

@@ -185,11 +185,11 @@ class RunState:
             if add or delete:
                 self._change(EXTERNAL, add, delete)
         elif k == "approval-requested":
-            s = self.steps.get(p["step"])
-            if s is not None:
-                self.requested.add(s.binding)
-            if s is not None and s.status == "pending":
-                s.status = "waiting-approval"
+            asked = self.steps.get(p["step"])
+            if asked is not None:
+                self.requested.add(asked.binding)
+            if asked is not None and asked.status == "pending":
+                asked.status = "waiting-approval"
         elif k == "approval":
             if "generation" not in p or "action" not in p:
                 return  # an approval that names no exact call (an older format) binds nothing
@@ -197,17 +197,18 @@ class RunState:
                                    [str(a) for a in p.get("args", [])])
             self.approvals[key] = (bool(p["approved"]), str(p.get("by", "")),
                                    str(p.get("reason", "")))
-            s = self.steps.get(p["step"])
-            if s is not None and s.binding == key and s.status == "waiting-approval":
-                s.status = "pending" if p["approved"] else "rejected"
+            decided = self.steps.get(p["step"])
+            if decided is not None and decided.binding == key \
+                    and decided.status == "waiting-approval":
+                decided.status = "pending" if p["approved"] else "rejected"
         elif k == "failure":
             self.open_failure = p
-            s = self.steps.get(p.get("step") or "")
-            if s is not None and s.status not in ("completed",):
-                s.status = "rejected" if p.get("kind") == "approval-rejected" else "failed"
-            if s is not None:
-                s.error = p.get("message")
-                s.fail_kind = p.get("kind")
+            failed = self.steps.get(p.get("step") or "")
+            if failed is not None and failed.status not in ("completed",):
+                failed.status = "rejected" if p.get("kind") == "approval-rejected" else "failed"
+            if failed is not None:
+                failed.error = p.get("message")
+                failed.fail_kind = p.get("kind")
         elif k == "explanation":
             self.explanations.append(p)
         elif k == "message" and p.get("about") == "schedule":

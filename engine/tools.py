@@ -68,7 +68,7 @@ class ToolAdapter(Protocol):
     (sync or async, the contract of :mod:`domains.base`; optional ``timeout_s`` and
     ``idempotent`` attributes)."""
 
-    def __call__(self, binding: str) -> Callable[..., Any]: ...
+    def __call__(self, binding: str, /) -> Callable[..., Any]: ...
 
 
 #: tool adapters by the scheme before a binding's first ':'. A binding whose scheme is not

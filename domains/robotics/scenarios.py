@@ -68,6 +68,7 @@ def outages(problem: GeneratedProblem, plan: Sequence[Call]) -> list[tuple[str, 
     out: list[tuple[str, list[Call]]] = []
     seen: set[str] = set()
     for action, args in dict.fromkeys(plan):
+        calls: list[tuple[str, tuple[str, ...]]]
         if action == "navigate":
             a, b = sorted(args[1:3])
             label = f"the corridor between {a} and {b} is blocked"

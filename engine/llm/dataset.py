@@ -16,10 +16,10 @@ import importlib
 import json
 import os
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, feedback_prompt, goal_prompt, plan_prompt
 from verifier.errors import PlansafeError
@@ -208,8 +208,8 @@ def generate_records(spec_name: str, n: int, *, seed: int = 0, workers: int = 2,
             futures = {ex.submit(_worker, c): c for c in chunks}
             for fut in as_completed(futures):
                 keep(fut.result(), futures[fut][1])
-    return [done[s] for s in sorted(done) if done[s] is not None
-            and base <= s < base + n]  # type: ignore[misc]
+    kept = [done[s] for s in sorted(done) if base <= s < base + n]
+    return [r for r in kept if r is not None]
 
 
 def build_dataset(folder: Path, counts: dict[str, int], *, seed: int = 0, workers: int = 2,
@@ -399,7 +399,8 @@ def name_pool(spec_name: str) -> dict[str, list[str]]:
     import re
 
     pack = _pack(spec_name)
-    builders = [lambda r: _generate(spec_name, r)]
+    builders: list[Callable[[random.Random], GeneratedProblem]] = [
+        lambda r: _generate(spec_name, r)]
     if pack.scenarios is not None:
         scen = importlib.import_module(pack.scenarios)
         builders.append(lambda r: scen.build(r, r.randint(1, 30), name="pool"))
@@ -413,9 +414,9 @@ def name_pool(spec_name: str) -> dict[str, list[str]]:
     prefix = {re.sub(r"\d+$", "", o): t for t, names in pool.items() for o in names
               if re.search(r"\d$", o)}
     for o in pack.aliases:
-        t = prefix.get(re.sub(r"\d+$", "", o))
-        if o not in consts and t is not None and re.search(r"\d$", o):
-            pool[t].add(o)
+        ty = prefix.get(re.sub(r"\d+$", "", o))
+        if o not in consts and ty is not None and re.search(r"\d$", o):
+            pool[ty].add(o)
     _POOLS[spec_name] = {t: sorted(names) for t, names in pool.items()}
     return _POOLS[spec_name]
 
@@ -515,7 +516,7 @@ def detour_records(rec: dict[str, Any], n: int, *, seed: int, timeout_s: float =
         gp = GeneratedProblem(
             f"d{rec['seed']}", spec.domain.name,
             tuple((o, t) for o, t in sorted(rec["types"].items()) if o not in consts),
-            tuple(sorted(checker.task.atoms_of(node[0]))),
+            tuple(sorted(checker.task.atoms_of(cast(Any, node)[0]))),  # (state, memory)
             tuple(tuple(a.strip("()").split()) for a in rec["goal"]))
         sub = load_generated(spec.domain_path, gp)  # read as user files are (for the planners)
         rest = None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from engine.llm.backend import Generation, ModelBackend
 from engine.llm.prompts import atom_text, goal_parts, plan_prompt
@@ -73,7 +73,7 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
             return done("valid")
         if len(lines) >= max_steps:
             return done("step-limit")
-        state = node[0]
+        state = cast(Any, node)[0]  # nodes are (state, policy memory) pairs
         allowed = {call: nxt for call, nxt in options.items() if (state, call) not in taken}
         if not allowed:
             return done("dead-end")

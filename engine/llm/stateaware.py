@@ -93,7 +93,7 @@ class Safe:
         """The nodes a plan passes through taking ground ``actions`` from the initial
         node: one per step that is applicable and leaves every policy repairable (the
         walk stops at the first that is not), the initial node first."""
-        nodes = [self.initial()]
+        nodes: list[Any] = [self.initial()]  # (state, policy memory) pairs
         for ga in actions:
             state, memory = nodes[-1]
             if memory is None or not ga.applicable(state):
@@ -259,6 +259,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
         #: tests: compare every mask computed with the one an llguidance matcher of the
         #: node's grammar computes
         _check_llguidance = False
+        is_first_token: bool  # GrammarMasks (engine/llm/grammar_processor.py) sets it
 
         def __init__(self) -> None:
             self._root = rules.initial()
@@ -287,7 +288,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
             self.visited = [{self._root} for _ in range(batch_size)]
             self.allowed = [self._step_grammar(self._root, self.visited[0])[1]] * batch_size
             self.pending: list[list[int]] = [[] for _ in range(batch_size)]
-            self._tails = [(self._root_gid,)] * batch_size
+            self._tails: list[tuple[int, ...] | None] = [(self._root_gid,)] * batch_size
             self.gids = [self._root_gid] * batch_size
 
         def _row_mask(self, i: int, vocab: int) -> Any:
