@@ -66,6 +66,7 @@ class AgentReport:
     proposals: int = 0
     unparseable: int = 0
     truncated: int = 0  # proposals cut by the token budget (their whole steps are verified)
+    budget_spent: bool = False  # the model's time budget ran out (fail fast)
     fallback_status: str | None = None
     context_overflow: bool = False  # the plan prompt did not fit in the model's context
     message: str = ""
@@ -83,6 +84,7 @@ class AgentReport:
         return {"source": self.source, "rounds": [r.to_json() for r in self.rounds],
                 "first_proposal_valid": self.first_proposal_valid, "proposals": self.proposals,
                 "unparseable": self.unparseable, "truncated": self.truncated,
+                "budget_spent": self.budget_spent,
                 "fallback_status": self.fallback_status,
                 "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
@@ -100,7 +102,8 @@ class PlannerAgent:
                  engine: str = "fast-downward", timeout_s: float = 60.0,
                  state_aware: bool | None = None, guided: bool = False,
                  decoding: str | None = None, shorten: bool = True,
-                 beams: int | None = None, resume: bool = True) -> None:
+                 beams: int | None = None, resume: bool = True,
+                 llm_seconds: float | None = None) -> None:
         beams = DEFAULT_BEAMS if beams is None else beams
         if k < 1 or rounds < 0 or beams < 1:
             raise PlansafeError(f"k and beams must be at least 1 and rounds at least 0 (k={k}, "
@@ -133,6 +136,10 @@ class PlannerAgent:
         self.shorten = shorten  # drop steps an accepted model plan does not need
         # feedback rounds go on from where the best rejected plan came closest to the goal
         self.resume = resume
+        #: wall-clock seconds the model may spend on one problem (None: scaled to the
+        #: problem, :meth:`_budget`); past it no new proposal starts and a running one stops
+        self.llm_seconds = llm_seconds
+        self._deadline: float | None = None
         self.state_aware = self.rules_of.state_aware
         self.guided = self.rules_of.walks
         self.last = AgentReport()
@@ -171,11 +178,40 @@ class PlannerAgent:
                 return found
         if not self.fallback:
             report.seconds = time.perf_counter() - start
-            report.message = (report.message if report.context_overflow else
+            report.message = (report.message if report.context_overflow
+                              or report.budget_spent else
                               f"no proposal passed the verifier in {len(report.rounds)} "
                               "round(s)") + "; the symbolic fallback is off"
             return None, last_verdict
         return self._symbolic(problem, checker, report, start)
+
+    def _budget(self, problem: Problem) -> float:
+        """Seconds the model gets for one problem: ``llm_seconds``, else 3 s and a quarter
+        second per object, at most 12 s (a failing ``--planner llm`` run ends in about
+        that; ``auto`` then falls back). ``$PLANSAFE_LLM_SECONDS`` replaces the default."""
+        import os
+
+        if self.llm_seconds is not None:
+            return self.llm_seconds
+        env = os.environ.get("PLANSAFE_LLM_SECONDS")
+        if env:
+            try:
+                return float(env)
+            except ValueError:
+                raise PlansafeError(f"PLANSAFE_LLM_SECONDS={env!r} is not a number of "
+                                    "seconds") from None
+        return min(12.0, 3.0 + 0.25 * len(problem.objects))
+
+    def _time_left(self) -> float:
+        return float("inf") if self._deadline is None else self._deadline - time.perf_counter()
+
+    def _timed(self, *, clear: bool = False) -> None:
+        """Bound the next generate call by the time left (backends with ``max_time``);
+        ``clear``: unbound it again (the backend may be shared)."""
+        if hasattr(self.backend, "max_time"):
+            left = self._time_left()
+            self.backend.max_time = (None if clear or left == float("inf")
+                                     else max(0.05, left))
 
     def _max_tokens(self, problem: Problem) -> int:
         if self.max_new_tokens is not None:
@@ -198,7 +234,14 @@ class PlannerAgent:
         # as plan text), from the node they reach (``start``: state and policy memory)
         keep, start = "", None
         last: Verdict | None = None
+        budget = self._budget(problem)
+        self._deadline = time.perf_counter() + budget
         for r in range(1, self.rounds + 1):
+            if r > 1 and self._time_left() <= 0:  # fail fast: the fallback (auto) decides
+                report.budget_spent = True
+                report.message = (f"the model's time budget ({budget:.1f} s) ran out after "
+                                  f"{r - 1} round(s)")
+                break
             _progress_log.info("the model is planning: round %d of %d (%d beams, up to %d "
                                "proposals)...", r, self.rounds, self.beams, self.k)
             t0 = time.perf_counter()
@@ -232,7 +275,8 @@ class PlannerAgent:
                         if best is None or score > best[0]:
                             best = (score, text, verdict, plan)
                         last = verdict
-                if i == 0 and winner is None and not self.guided and len(gens) < self.k:
+                if i == 0 and winner is None and not self.guided and len(gens) < self.k \
+                        and self._time_left() > 0:
                     # the first proposal failed: now the other k - 1, sampled
                     gens.extend(_after(keep, self._sample(prompt, grammar, problem, checker,
                                                           start)))
@@ -277,7 +321,9 @@ class PlannerAgent:
 
         report.proposals += 1
         text = g.text
-        if not self.guided and g.tokens >= self._max_tokens(problem):
+        if not self.guided and (g.tokens >= self._max_tokens(problem) or (
+                self.fmt == "text" and text and not text.endswith("\n")
+                and hasattr(self.backend, "max_time"))):  # cut by the time budget
             # the budget ran out, maybe inside a step: the grammar made every whole step
             # before it well-formed, so those are what the verifier judges
             report.truncated += 1
@@ -323,10 +369,14 @@ class PlannerAgent:
                 report.walks.extend(w.status for w in walks)
             return [w.generation() for w in walks]
         # the first proposal alone: the other k - 1 are sampled only if it fails
-        return self.backend.generate(prompt, grammar=grammar, k=1,
-                                     max_new_tokens=self._max_tokens(problem),
-                                     temperature=self.temperature,
-                                     state=self._rules(checker, start), beams=self.beams)
+        self._timed()
+        try:
+            return self.backend.generate(prompt, grammar=grammar, k=1,
+                                         max_new_tokens=self._max_tokens(problem),
+                                         temperature=self.temperature,
+                                         state=self._rules(checker, start), beams=self.beams)
+        finally:
+            self._timed(clear=True)
 
     def _rules(self, checker: Any, start: Any = None) -> Any:
         """What the backend's ``state=`` takes for this decoding; ``start``: the node
@@ -335,10 +385,14 @@ class PlannerAgent:
 
     def _sample(self, prompt: str, grammar: str, problem: Problem, checker: Any,
                 start: Any = None) -> list[Any]:
-        return self.backend.sample(prompt, self.k - 1, grammar=grammar,
-                                   max_new_tokens=self._max_tokens(problem),
-                                   temperature=self.temperature,
-                                   state=self._rules(checker, start))
+        self._timed()
+        try:
+            return self.backend.sample(prompt, self.k - 1, grammar=grammar,
+                                       max_new_tokens=self._max_tokens(problem),
+                                       temperature=self.temperature,
+                                       state=self._rules(checker, start))
+        finally:
+            self._timed(clear=True)
 
     def _symbolic(self, problem: Problem, checker: Any, report: AgentReport, start: float
                   ) -> tuple[Plan | None, Verdict | None]:

@@ -128,6 +128,8 @@ class TransformersBackend(ModelBackend):
         self._llg_tokenizer: Any = None
         self._state_processors: list[tuple[Any, Any]] = []
         self.state_cache_size = 4  # state-aware processors kept (one per checker or task)
+        #: seconds the next generate call may take (set by the planner's time budget)
+        self.max_time: float | None = None
         cfg = self.model.config
         #: positions the model can attend to (None: no fixed limit known)
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
@@ -194,6 +196,8 @@ class TransformersBackend(ModelBackend):
                                       eos_token_id=self.tokenizer.eos_token_id)
         if min_new_tokens:
             kwargs["min_new_tokens"] = min_new_tokens
+        if self.max_time is not None:  # stop at the time budget (the whole steps count)
+            kwargs["max_time"] = self.max_time
         if sample:
             kwargs.update(do_sample=True, temperature=temperature, top_k=0, top_p=1.0)
         else:

@@ -56,7 +56,8 @@ def test_train_writes_the_spec_model_and_card(trained):
     assert "library" in card and "final loss" in card
 
 
-def test_plan_uses_the_spec_model_and_verifies_its_plan(trained):
+def test_plan_uses_the_spec_model_and_verifies_its_plan(trained, monkeypatch):
+    monkeypatch.setenv("PLANSAFE_LLM_SECONDS", "120")  # a loaded CI machine is slow
     code, out = _cli("plan", str(trained), "--planner", "llm", "--goal",
                      "(and (shelved dune fiction))", "--beams", "1", "--k", "2",
                      "--rounds", "2", "--json")
