@@ -51,6 +51,8 @@ def embedded_backend(model_dir: Path | None = None, *, device: str = "auto") -> 
 MODEL_BACKENDS: Registry[BackendFactory] = Registry("model backend", {
     "transformers": transformers_backend,
     "embedded": embedded_backend,
+    # model_dir is the server's base URL (http://host:port/v1); engine/llm/openai_backend.py
+    "openai": "engine.llm.openai_backend:openai_backend",
 })
 
 
