@@ -76,14 +76,14 @@ def _plan_grammar(domain: Domain, objects_t: tuple[tuple[str, str], ...], fmt: P
             continue  # no objects for some parameter: the action cannot appear
         parts = []
         for i, t in enumerate(params):
-            last = i == len(params) - 1
-            parts.append(f"o_{_rule(t)}_{int(last)}")
-            used.add((t, int(last)))
+            is_last = i == len(params) - 1
+            parts.append(f"o_{_rule(t)}_{int(is_last)}")
+            used.add((t, int(is_last)))
         if fmt == "text":
-            head = _lit(f"({a}" + (" " if params else ")\n"))
+            first = _lit(f"({a}" + (" " if params else ")\n"))
         else:
-            head = _lit('{"action": "' + a + '", "args": [' + ('"' if params else "]}"))
-        alts.append(" ".join([head, *parts]))
+            first = _lit('{"action": "' + a + '", "args": [' + ('"' if params else "]}"))
+        alts.append(" ".join([first, *parts]))
     if not alts:
         raise PlansafeError("no action of the domain can be written with these objects")
     for t, last in sorted(used):
@@ -117,9 +117,9 @@ def _goal_grammar(domain: Domain, objects_t: tuple[tuple[str, str], ...], unknow
             continue
         parts = []
         for i, t in enumerate(params):
-            last = i == len(params) - 1
-            parts.append(f"o_{_rule(t)}_{int(last)}")
-            used.add((t, int(last)))
+            is_last = i == len(params) - 1
+            parts.append(f"o_{_rule(t)}_{int(is_last)}")
+            used.add((t, int(is_last)))
         alts.append(" ".join([_lit(f"({pred}" + (" " if params else ")")), *parts]))
     if not alts:
         if not unknown:

@@ -68,11 +68,12 @@ class LineMasks:
         out = [self.eos] if end else []
         seen: set[int] = set()
         for rest in rests:
-            node = self.root
+            node: dict[int, Any] = self.root
             for byte in rest:
-                node = node.get(byte)
-                if node is None:
+                child: dict[int, Any] | None = node.get(byte)
+                if child is None:
                     break
+                node = child
                 for tok in node.get(_IDS, ()):
                     if tok not in seen:
                         seen.add(tok)
@@ -92,12 +93,12 @@ class LineMasks:
                        ) -> list[int]:
         """The tokenizer's tokens of ``forced``, less the last ones a longer allowed token
         could replace."""
-        toks = self._tokenized.get(forced)
-        if toks is None:
+        kept = self._tokenized.get(forced)
+        if kept is None:
             if len(self._tokenized) > 65536:
                 self._tokenized.clear()
-            toks = self._tokenized[forced] = tuple(self.tokenizer.tokenize_bytes(forced))
-        toks = list(toks)
+            kept = self._tokenized[forced] = tuple(self.tokenizer.tokenize_bytes(forced))
+        toks = list(kept)
         while toks:
             before = prefix + self.text(toks[:-1])
             if not self._extends(lines, before, self.bytes[toks[-1]]):
