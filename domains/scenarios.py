@@ -43,8 +43,9 @@ from domains.generated import phrase_goal, scratch_dir
 from verifier.model import GroundAtom, Problem
 from verifier.pddl_writer import atom_text, problem_parts_text
 
-__all__ = ["Scenario", "FAILURES", "DOMAINS", "world_difference", "generate_scenario", "generate_suite",
-           "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES", "ScenarioPlanner"]
+__all__ = ["Scenario", "FAILURES", "DOMAINS", "world_difference", "generate_scenario",
+           "generate_suite", "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES",
+           "ScenarioPlanner"]
 
 FAILURES = ("none", "transient", "permanent-alt", "external", "unrecoverable")
 DOMAINS = ("devops", "documents", "robotics")
