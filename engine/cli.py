@@ -114,8 +114,12 @@ def plan(
     k: Annotated[int, typer.Option("--k", help="language-model candidates per round")] = 4,
     rounds: Annotated[int, typer.Option(help="language-model rounds with verifier feedback "
                                         "before the symbolic fallback")] = 3,
-    model: Annotated[Path | None, typer.Option(help="local Hugging Face checkpoint folder "
-                                                  "(default: the embedded model)")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="local Hugging Face checkpoint folder, or the base URL of an OpenAI-compatible "
+        "server (http://127.0.0.1:8000/v1; with --model-name) (default: the spec's own model "
+        "from plansafe train SPEC, else the embedded model)")] = None,
+    model_name: Annotated[str | None, typer.Option(
+        help="with a server URL as --model: the model name the server serves")] = None,
     decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
                                           "(the plan grammar; each step applicable where it is "
                                           "taken, with an allowed agent, breaking no policy; the "
@@ -134,7 +138,7 @@ def plan(
     try:
         report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
-                           decoding=decoding, beams=beams)
+                           decoding=decoding, beams=beams, model_name=model_name)
     except PlansafeError as e:
         _fail(e, as_json)
     result = report.to_json()

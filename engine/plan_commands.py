@@ -30,8 +30,8 @@ def _engine(spec_path: Path, **options: object) -> Engine:
 
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
-              model: Path | None = None, decoding: str = "state-aware",
-              beams: int | None = None) -> PlanReport:
+              model: Path | str | None = None, decoding: str = "state-aware",
+              beams: int | None = None, model_name: str | None = None) -> PlanReport:
     """:meth:`Engine.plan` with the planner ``planner`` (see :data:`engine.planners.PLANNERS`:
     symbolic, fast-downward, pyperplan, llm, auto).
 
@@ -49,10 +49,15 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
 
     DECODINGS.get(decoding)  # an unknown decoding is bad input whatever the planner
     backend = None
-    if model is not None:
+    if model is not None and str(model).startswith(("http://", "https://")):
+        from engine.llm.openai_backend import OpenAICompatibleBackend
+
+        # an OpenAI-compatible server (engine/llm/openai_backend.py)
+        backend = OpenAICompatibleBackend(str(model), model_name=model_name or "default")
+    elif model is not None:
         from engine.llm.backends import make_backend
 
-        backend = make_backend("transformers", model)
+        backend = make_backend("transformers", Path(model))
     settings = PlannerSettings(engine=engine, backend=backend, k=k, rounds=rounds,
                                decoding=decoding, beams=beams)
     eng = _engine(spec_path, planner=planner, settings=settings, backend=backend,

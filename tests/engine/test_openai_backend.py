@@ -108,3 +108,18 @@ def test_a_dead_server_is_a_plansafe_error():
     backend = OpenAICompatibleBackend("http://127.0.0.1:9/v1", model_name="x", timeout_s=2)
     with pytest.raises(PlansafeError, match="did not answer"):
         backend.generate("plan\n", grammar=None)
+
+
+def test_plan_command_takes_a_server_url(server, specs_dir):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    url, seen = server
+    before = len(seen)
+    res = CliRunner().invoke(app, ["plan", str(specs_dir / "blocksworld"), "p01", "--planner",
+                                   "auto", "--model", url, "--model-name", "served", "--k", "1",
+                                   "--rounds", "1", "--json"])
+    assert res.exit_code == 0, res.stdout
+    assert json.loads(res.stdout)["status"] == "solved"
+    assert [b["model"] for b in seen[before:]][:1] == ["served"]
