@@ -281,8 +281,11 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
         for batch in _batches(rng, data, cfg.batch_tokens):
             if step >= cfg.steps:
                 break
-            if cfg.max_minutes is not None and \
-                    time.perf_counter() - t_train > cfg.max_minutes * 60:
+            # with specs the bound covers the whole run (data made from them included)
+            limit = (None if cfg.max_minutes is None else cfg.max_minutes * 60
+                     - (t_train - t0 if cfg.specs else 0.0))
+            if limit is not None and time.perf_counter() - t_train > (
+                    max(30.0, limit) if cfg.specs else limit):
                 log(f"time budget of {cfg.max_minutes} min reached at step {step}")
                 stopped_at = step
                 step = cfg.steps
