@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domains.base import RunInfo
-from engine.executor import Executor, Generation, sequential_deps
+from engine.executor import Executor, Generation, order_deps, sequential_deps
 from engine.journal import Event, Journal
 from engine.monitor import Failure, Replanner, RetryPolicy, explain, state_key
 from engine.pddl_text import formula_pddl as _formula_pddl
@@ -94,8 +94,6 @@ class RunDriver:
                     certificate: Certificate | None = None, goal_text: str | None = None,
                     faults: dict[str, Any] | None = None, run_id: str | None = None,
                     faults_label: str = "") -> RunState:
-        from verifier.validate import Checker
-
         run_id = run_id or new_run_id()
         state = RunState(run_id)
         self._base_problem = (run_id, problem)
@@ -118,8 +116,11 @@ class RunDriver:
             if plan is not None:
                 if certificate is None:
                     self._refuse(rec, "no certificate: only certified plans run")
-                verdict = Checker(problem, policies=self.spec.policies, access=self.spec.access,
-                                  describe=self.spec.describe).check(plan)
+                from verifier.verify import check_plan
+
+                # one verdict everywhere: a partial-order plan is checked (as ``validate``
+                # certified it) by the Z3 checker, over every schedule it allows
+                verdict = check_plan(self.spec, problem, plan)
                 # The plan must be the certified one. A plan that names no agent at all
                 # leaves the choice to the verifier; then the certificate binds the plan
                 # with the agents the verifier chose (as ``plansafe validate`` issues it).
@@ -130,8 +131,9 @@ class RunDriver:
                     self._refuse(rec, "the certificate does not match this plan, spec and "
                                  "problem (changed after certification?)")
                 if not verdict.valid:
-                    self._refuse(rec, "the plan fails verification: " + "; ".join(
-                        v.message for v in verdict.violations[:3]))
+                    self._refuse(rec, "the plan fails verification: " + (
+                        "; ".join(v.message for v in verdict.violations[:3])
+                        or f"{verdict.status}: {verdict.reason or 'no verdict'}"))
                 replanner.seen[state_key(problem.init, [])] = 1
                 self._certified(rec, 0, checked, certificate, problem.init, [], reason="given")
             else:
@@ -199,6 +201,22 @@ class RunDriver:
             return await self._drive(rec, replanner)
         finally:
             self.journal.release(run_id, self.owner)
+
+    def _check_spec(self, state: RunState) -> None:
+        """The spec's files must be those the run's latest plan was certified against (a
+        swapped or edited spec folder is refused before any of its tools is loaded)."""
+        from verifier.certificate import files_digest
+
+        if state.gen < 0 or state.gen not in state.plans:
+            return
+        cert = state.plans[state.gen].get("certificate") or {}
+        want = cert.get("spec_sha256")
+        have = files_digest(self.spec.files())
+        if want != have:
+            raise CertificateError(f"run {state.run_id}: the spec's files ({self.spec.root}) "
+                                   f"differ from those generation {state.gen} was certified "
+                                   f"against (spec sha256 {str(want)[:12]}…, now "
+                                   f"{have[:12]}…); refusing to resume")
 
     def _check_spec(self, state: RunState) -> None:
         """The spec's files must be those the run's latest plan was certified against (a
@@ -404,13 +422,23 @@ class RunDriver:
             raise CertificateError(f"run {state.run_id}: generation {state.gen}'s plan does not "
                                    "match its certificate; refusing to run it")
         checker = Checker(problem, policies=policies, access=access, describe=self.spec.describe)
-        verdict = checker.check(plan)
+        if plan.is_sequential:
+            verdict = checker.check(plan)
+        else:  # a certified partial order runs as such, checked again by the Z3 checker
+            from verifier.z3check import Z3Checker
+
+            verdict = Z3Checker(problem, policies=policies, access=access,
+                                describe=self.spec.describe).check(plan)
         if not verdict.valid:
             raise CertificateError(f"run {state.run_id}: generation {state.gen}'s plan fails "
-                                   "verification: " + "; ".join(v.message for v in
-                                                                verdict.violations[:3]))
+                                   "verification: " + ("; ".join(v.message for v in
+                                                                 verdict.violations[:3])
+                                                       or f"{verdict.status}: {verdict.reason}"))
         deps, order, po = sequential_deps(plan), "sequential", None
-        if self.options.parallel and self.z3check is not None and len(plan.steps) > 1:
+        if not plan.is_sequential:
+            deps, order = order_deps(plan), "partial order (as certified; Z3 checked every " \
+                "schedule)"
+        elif self.options.parallel and self.z3check is not None and len(plan.steps) > 1:
             try:
                 deps, order, po = self.z3check(plan, problem, policies, access, checker.task)
             except Exception as e:  # noqa: BLE001 - fall back to the verified sequence

@@ -70,6 +70,7 @@ class Analysis:
 
 
 def _ground_actions(task: Task, access: AccessRules) -> list[tuple[str, tuple[str, ...]]]:
+    task.check_grounding_size()
     out = []
     for schema in task.domain.actions.values():
         pools = [task.objects_of(t) for t in schema.param_types]

@@ -62,6 +62,10 @@ class GroundAction:
         return (state & ~delete) | add
 
 
+# The default bound on enumerated groundings (every parameter over every object of its type).
+MAX_GROUND_ACTIONS = 2_000_000
+
+
 class Task:
     """A grounded problem: interned atoms, the initial state, the goal and ground actions."""
 
@@ -224,8 +228,38 @@ class Task:
         return GroundAction(schema.name, args, pre_pos, pre_neg, pre_test, add, delete,
                             tuple(conditional))
 
+    def grounding_size(self) -> int:
+        """How many ground actions enumerating every grounding would make."""
+        total = 0
+        for schema in self.domain.actions.values():
+            n = 1
+            for t in schema.param_types:
+                n *= len(self.objects_of(t))
+            total += n
+        return total
+
+    def check_grounding_size(self, limit: int | None = None) -> int:
+        """Refuse (a :class:`PlansafeError` naming the limit) to enumerate more ground actions
+        than ``limit`` (default :data:`MAX_GROUND_ACTIONS`, or ``$PLANSAFE_MAX_GROUND_ACTIONS``)."""
+        import os
+
+        from verifier.errors import PlansafeError
+
+        if limit is None:
+            try:
+                limit = int(os.environ.get("PLANSAFE_MAX_GROUND_ACTIONS", MAX_GROUND_ACTIONS))
+            except ValueError:
+                limit = MAX_GROUND_ACTIONS
+        size = self.grounding_size()
+        if size > limit:
+            raise PlansafeError(f"grounding {self.problem.name} would make {size:,} ground "
+                                f"actions, over the limit of {limit:,} (set "
+                                "PLANSAFE_MAX_GROUND_ACTIONS to raise it)")
+        return size
+
     def applicable_actions(self, state: int) -> Iterator[GroundAction]:
         """Every applicable ground action (enumerates all groundings: small problems only)."""
+        self.check_grounding_size()
         for schema in self.domain.actions.values():
             pools = [self.objects_of(t) for t in schema.param_types]
             for combo in itertools.product(*pools):

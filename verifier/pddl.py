@@ -205,16 +205,9 @@ def _blame(error: Exception, reader: Any, domain_path: Path, domain_text: str,
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("file not found", path=str(path), hint="check the path") from None
-    except IsADirectoryError:
-        raise SpecError("expected a file, found a directory", path=str(path),
-                        hint="name a .pddl file") from None
-    except UnicodeDecodeError as e:
-        raise SpecError(f"not UTF-8 text: {e.reason}", path=str(path),
-                        hint="save the file as UTF-8") from None
+    from verifier.inputs import read_input_text
+
+    return read_input_text(path, what="PDDL file")
 
 
 # --- conversion from unified-planning objects ---------------------------------------------------

@@ -59,6 +59,7 @@ def read_native(domain_text: str, problem_text: str | None, *, domain_path: str,
     """
     reader = _Reader(domain_path)
     domain = reader.domain(_read(domain_text, domain_path, reader.domain))
+    reader.domain_name = domain.name
     if problem_text is None:
         return Problem(name=domain.name, domain=domain, objects=dict(reader.objects),
                        init=frozenset(), goal=And(()), path=domain_path, up_problem=up_problem)
@@ -90,6 +91,8 @@ def _read(text: str, path: str, parse: Callable[[list[SExpr]], object]) -> list[
 
 class _Reader(FormulaReader):
     """Domain and problem structure: sections, declarations, actions, initial state, goal."""
+
+    domain_name: str | None = None  # set once the domain is read: a problem must name it
 
     def sections(self, items: Sequence[SExpr], order: tuple[str, ...], what: str
                  ) -> list[tuple[str, SList]]:
@@ -316,6 +319,11 @@ class _Reader(FormulaReader):
         if len(parts[":domain"].items) != 2:
             raise self.error(parts[":domain"], "expected (:domain NAME)")
         self.name(parts[":domain"].items[1], "domain name")
+        named = parts[":domain"].items[1]
+        want = self.domain_name
+        if want is not None and isinstance(named, Sym) and named.text != want.lower():
+            raise self.error(named, f"this problem is for domain '{named.text}', not "
+                             f"'{want}'", hint="check that the problem belongs to this spec")
         if ":requirements" in parts:
             self.requirements(parts[":requirements"])
         for names, t in self.groups(parts[":objects"].items[1:], "object") \
@@ -362,6 +370,10 @@ class _Reader(FormulaReader):
             f = self.formula(item, {})
             if isinstance(f, Atom):
                 facts.add((f.pred, *f.args))
-            elif not (isinstance(f, Not) and isinstance(f.arg, Atom)):
+            elif isinstance(f, Not):
+                raise self.error(item, "(not ...) in :init: the initial state lists only the "
+                                 "facts that hold (everything else is false)",
+                                 hint="remove it")
+            else:
                 raise self.error(item, "expected a fact such as (on a b) in :init")
         return frozenset(facts)

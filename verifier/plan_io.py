@@ -23,25 +23,31 @@ def parse_plan(text: str, *, path: str = "<plan>") -> Plan:
 
 def read_plan(path: str | Path, *, stdin_text: str | None = None) -> Plan:
     """Read a plan file, or standard input when ``path`` is ``-``."""
+    from verifier.inputs import check_text, read_input_text
+
     if str(path) == "-":
-        return parse_plan(stdin_text or "", path="<stdin>")
+        return parse_plan(check_text(stdin_text or "", "<stdin>"), path="<stdin>")
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not p.exists():
         raise SpecError("plan file not found", path=str(p), hint="check the path, or use - "
-                        "to read the plan from standard input") from None
-    except (IsADirectoryError, UnicodeDecodeError) as e:
-        raise SpecError(f"cannot read plan: {e}", path=str(p), hint=None) from None
-    return parse_plan(text, path=str(p))
+                        "to read the plan from standard input")
+    return parse_plan(read_input_text(p, what="plan file"), path=str(p))
 
 
 def _parse_json(text: str, path: str) -> Plan:
+    from verifier.inputs import json_depth_error
+
+    deep = json_depth_error(text, path)
+    if deep is not None:
+        raise deep
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise SpecError(f"invalid JSON: {e.msg}", path=path, line=e.lineno, col=e.colno,
                         hint="a plan is {\"steps\": [{\"action\": ..., \"args\": [...]}]}") from None
+    except ValueError as e:  # e.g. a number too long to convert
+        raise SpecError(f"invalid JSON: {e}", path=path,
+                        hint="step ids and names are strings; numbers stay short") from None
     if isinstance(data, list):
         data = {"steps": data}
     from pydantic import ValidationError
@@ -105,10 +111,15 @@ def _json_position(text: str, loc: tuple[Any, ...]) -> tuple[int, int]:
 
 def _parse_text(text: str, path: str) -> Plan:
     steps: list[Step] = []
-    for node in read_sexprs(text, path=path):
+    nodes = read_sexprs(text, path=path)
+    for k, node in enumerate(nodes):
         if isinstance(node, Sym):
             if node.text.rstrip(":").replace(".", "").isdigit():
-                continue  # "0: (action ...)" or "0.001: (...)" prefixes of timed plans
+                if k + 1 < len(nodes) and not isinstance(nodes[k + 1], Sym):
+                    continue  # "0: (action ...)" or "0.001: (...)" prefixes of timed plans
+                raise SpecError(f"'{node.text}' is not a plan", path=path, line=node.line,
+                                col=node.col, hint="a step number must be followed by its "
+                                "step, e.g. 0: (pick-up a); a JSON plan is {\"steps\": [...]}")
             if node.text.startswith("[") and node.text.endswith("]"):
                 continue  # durations
             raise SpecError(f"unexpected '{node.text}' in plan text", path=path, line=node.line,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from verifier.errors import SpecError
 
-__all__ = ["Sym", "SList", "SExpr", "read_sexprs", "read_sexpr"]
+__all__ = ["Sym", "SList", "SExpr", "read_sexprs", "read_sexpr", "MAX_DEPTH"]
+
+# Deeper nesting than this is refused with its own message (the readers of the parsed
+# expressions recurse; no real domain, problem, plan or policy nests beyond a few dozen).
+MAX_DEPTH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +35,30 @@ class SList:
 SExpr = Sym | SList
 
 
+class _Lines:
+    """Positions of indexes in a text: line starts found once, then a bisection per lookup
+    (reading is linear in the text; recounting newlines per token made it quadratic)."""
+
+    __slots__ = ("starts", "line0", "col0")
+
+    def __init__(self, text: str, line0: int, col0: int) -> None:
+        starts = [0]
+        find = text.find
+        k = find("\n")
+        while k >= 0:
+            starts.append(k + 1)
+            k = find("\n", k + 1)
+        self.starts, self.line0, self.col0 = starts, line0, col0
+
+    def at(self, index: int) -> tuple[int, int]:
+        nl = bisect_right(self.starts, index) - 1
+        if nl == 0:
+            return self.line0, self.col0 + index
+        return self.line0 + nl, index - self.starts[nl] + 1
+
+
 def _position(text: str, index: int, line0: int, col0: int) -> tuple[int, int]:
-    before = text[:index]
-    nl = before.count("\n")
-    if nl == 0:
-        return line0, col0 + index
-    return line0 + nl, index - before.rfind("\n")
+    return _Lines(text, line0, col0).at(index)
 
 
 def read_sexprs(
@@ -49,6 +72,7 @@ def read_sexprs(
     stack: list[tuple[list[SExpr], int, int]] = []
     top: list[SExpr] = []
     i, n = 0, len(text)
+    pos = _Lines(text, line, col).at
     while i < n:
         ch = text[i]
         if ch in " \t\r\n":
@@ -57,12 +81,16 @@ def read_sexprs(
             while i < n and text[i] != "\n":
                 i += 1
         elif ch == "(":
-            ln, cl = _position(text, i, line, col)
+            ln, cl = pos(i)
+            if len(stack) >= MAX_DEPTH:
+                raise SpecError(f"expressions nested deeper than {MAX_DEPTH} levels", path=path,
+                                line=ln, col=cl, hint="no domain, problem, plan or rule needs "
+                                "this; is the file generated wrongly?")
             stack.append(([], ln, cl))
             i += 1
         elif ch == ")":
             if not stack:
-                ln, cl = _position(text, i, line, col)
+                ln, cl = pos(i)
                 raise SpecError("unexpected ')'", path=path, line=ln, col=cl,
                                 hint="remove it or add the matching '('")
             items, ln, cl = stack.pop()
@@ -73,7 +101,7 @@ def read_sexprs(
             j = i
             while j < n and text[j] not in " \t\r\n();":
                 j += 1
-            ln, cl = _position(text, i, line, col)
+            ln, cl = pos(i)
             (stack[-1][0] if stack else top).append(Sym(text[i:j].lower(), ln, cl))
             i = j
     if stack:

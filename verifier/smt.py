@@ -148,8 +148,11 @@ class Solver:
         if r == z3.unsat:
             return "unsat"
         why = self.solver.reason_unknown()
-        if "resource" in why or "rlimit" in why:
-            self.reason = f"resource limit reached (rlimit={self.rlimit})"
+        # Z3 says "canceled" for both limits: before the deadline it was the resource limit
+        early = time.perf_counter() < self._deadline - 0.05
+        if "resource" in why or "rlimit" in why or ("canceled" in why and early):
+            self.reason = f"resource limit reached (rlimit={self.rlimit}), not the " \
+                          f"{self.timeout_s:g} s timeout"
         elif "timeout" in why or "canceled" in why:
             self.reason = f"timeout: no answer within {self.timeout_s:g} s"
         else:

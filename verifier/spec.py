@@ -67,17 +67,28 @@ class Spec:
 
 
 def _compose(text: str, path: str) -> Any:
-    import yaml
+    """Strict YAML (no duplicate keys, tags, complex keys, aliases; bounded depth)."""
+    from verifier.yaml_strict import compose_strict
 
-    try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise SpecError(
-            f"YAML syntax: {e.problem or e.context}", path=path,
-            line=(mark.line + 1) if mark else 1, col=(mark.column + 1) if mark else 1,
-            hint="check indentation and quoting; quote values that start with '(' or ':'",
-        ) from None
+    return compose_strict(text, path)
+
+
+def _confined(root: Path, rel: str, key_node: Any, sp: str, *, what: str) -> Path:
+    """``root / rel``, refused when it leaves the spec folder (unless
+    ``$PLANSAFE_ALLOW_OUTSIDE_SPEC=1``: the user's choice, never the spec's)."""
+    import os
+
+    target = root / rel
+    if os.environ.get("PLANSAFE_ALLOW_OUTSIDE_SPEC") == "1":
+        return target
+    base = root.resolve()
+    resolved = target.resolve()
+    if resolved != base and base not in resolved.parents:
+        line, col = (_scalar_position(key_node) if key_node is not None else (1, 1))
+        raise SpecError(f"{what} '{rel}' is outside the spec folder", path=sp, line=line,
+                        col=col, hint="keep the spec's files in its folder (or set "
+                        "PLANSAFE_ALLOW_OUTSIDE_SPEC=1 to allow this on purpose)")
+    return target
 
 
 def _to_data(node: Any) -> Any:
@@ -172,7 +183,9 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError("no spec.yaml or domain.pddl here", path=str(path),
                         hint="a spec directory holds domain.pddl and spec.yaml")
     sp = str(spec_path)
-    text = spec_path.read_text(encoding="utf-8")
+    from verifier.inputs import read_input_text
+
+    text = read_input_text(spec_path, what="spec.yaml")
     node = _compose(text, sp)
     if node is None or not isinstance(node.value, list) or (node.value and
                                                              not isinstance(node.value[0], tuple)):
@@ -200,7 +213,16 @@ def load_spec(path: str | Path) -> Spec:
                         col=at.start_mark.column + 1, hint=hint) from None
 
     top = _mapping_items(node)
-    domain_path = root / model.domain
+    domain_path = _confined(root, model.domain, top.get("domain", (None, None))[1], sp,
+                            what="domain")
+    problems_dir = None
+    if model.problems:
+        problems_dir = _confined(root, model.problems, top.get("problems", (None, None))[1],
+                                 sp, what="problems")
+        if problems_dir.exists() and not problems_dir.is_dir():
+            line, col = _scalar_position(top["problems"][1]) if "problems" in top else (1, 1)
+            raise SpecError(f"problems '{model.problems}' is not a folder", path=sp, line=line,
+                            col=col, hint="name the folder that holds the problem .pddl files")
     domain = read_domain(domain_path)
 
     def where(n: Any) -> dict[str, Any]:
@@ -285,7 +307,7 @@ def load_spec(path: str | Path) -> Spec:
         tools={a: (t if isinstance(t, str) else adapters[a].ref)
                for a, t in model.tools.items()},
         adapters=adapters, describe=dict(model.describe),
-        problems=_problems(root / model.problems) if model.problems else {},
+        problems=_problems(problems_dir) if problems_dir is not None else {},
     )
 
 
