@@ -186,9 +186,10 @@ class PlannerAgent:
         return self._symbolic(problem, checker, report, start)
 
     def _budget(self, problem: Problem) -> float:
-        """Seconds the model gets for one problem: ``llm_seconds``, else 3 s and a quarter
-        second per object, at most 12 s (a failing ``--planner llm`` run ends in about
-        that; ``auto`` then falls back). ``$PLANSAFE_LLM_SECONDS`` replaces the default."""
+        """Seconds the model gets for one problem after its first proposal (which runs to
+        its token budget): ``llm_seconds``, else 3 s and a quarter second per object, at
+        most 12 s (a failing ``--planner llm`` run ends about then; ``auto`` falls back).
+        ``$PLANSAFE_LLM_SECONDS`` replaces the default."""
         import os
 
         if self.llm_seconds is not None:
@@ -235,7 +236,7 @@ class PlannerAgent:
         keep, start = "", None
         last: Verdict | None = None
         budget = self._budget(problem)
-        self._deadline = time.perf_counter() + budget
+        self._deadline = None  # set when the first proposal is written
         for r in range(1, self.rounds + 1):
             if r > 1 and self._time_left() <= 0:  # fail fast: the fallback (auto) decides
                 report.budget_spent = True
@@ -255,6 +256,8 @@ class PlannerAgent:
                 # the rejected attempt made it too long: plain prompt again
                 prompt, keep, start = base, "", None
                 gens = self._generate(prompt, grammar, problem, checker, r, report)
+            if self._deadline is None:
+                self._deadline = time.perf_counter() + budget
             valid = unparseable = 0
             best: tuple[int, str, Verdict, Plan] | None = None
             winner: tuple[Plan, Verdict] | None = None
@@ -368,7 +371,10 @@ class PlannerAgent:
             if report is not None:
                 report.walks.extend(w.status for w in walks)
             return [w.generation() for w in walks]
-        # the first proposal alone: the other k - 1 are sampled only if it fails
+        # the first proposal alone: the other k - 1 are sampled only if it fails. The very
+        # first proposal runs to its token budget whatever the time (on a slow or busy
+        # machine a time bound would cut proposals that would pass: the budget starts
+        # after it); the rest are timed
         self._timed()
         try:
             return self.backend.generate(prompt, grammar=grammar, k=1,
