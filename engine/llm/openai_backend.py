@@ -102,9 +102,11 @@ class OpenAICompatibleBackend(ModelBackend):
         self.requests.append(body)
         t0 = time.perf_counter()
         try:
-            timeout = self.max_time if self.max_time is not None else None
-            resp = self._client.post(f"{self.base_url}/completions", json=body,
-                                     **({"timeout": timeout} if timeout else {}))
+            if self.max_time is not None:  # the planner's time budget
+                resp = self._client.post(f"{self.base_url}/completions", json=body,
+                                         timeout=self.max_time)
+            else:
+                resp = self._client.post(f"{self.base_url}/completions", json=body)
         except httpx.TimeoutException:
             return [Generation("", max_new_tokens, time.perf_counter() - t0)]
         except httpx.HTTPError as e:
