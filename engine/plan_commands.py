@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.api import Engine, NoPlanError
 from engine.planners import PlannerSettings
@@ -17,6 +18,9 @@ from engine.results import CertificateCheck, PlanReport, ValidationReport
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Plan, Problem
 from verifier.spec import Spec
+
+if TYPE_CHECKING:
+    from engine.llm.backend import ModelBackend
 
 __all__ = ["make_plan", "validate_plan"]
 
@@ -48,7 +52,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
     from engine.runner import RunOptions
 
     DECODINGS.get(decoding)  # an unknown decoding is bad input whatever the planner
-    backend = None
+    backend: ModelBackend | None = None
     if model is not None and str(model).startswith(("http://", "https://")):
         from engine.llm.openai_backend import OpenAICompatibleBackend
 

@@ -393,10 +393,10 @@ class PlannerAgent:
                 start: Any = None) -> list[Any]:
         self._timed()
         try:
-            return self.backend.sample(prompt, self.k - 1, grammar=grammar,
-                                       max_new_tokens=self._max_tokens(problem),
-                                       temperature=self.temperature,
-                                       state=self._rules(checker, start))
+            samples: list[Any] = self.backend.sample(
+                prompt, self.k - 1, grammar=grammar, max_new_tokens=self._max_tokens(problem),
+                temperature=self.temperature, state=self._rules(checker, start))
+            return samples
         finally:
             self._timed(clear=True)
 
@@ -455,7 +455,7 @@ def _resume_point(plan: Plan, verdict: Verdict, checker: Any) -> tuple[int, Any]
             actions.append(task.action(step.action, step.args))
         except (KeyError, ValueError, IndexError):  # not a ground action here: stop
             break
-    nodes = Safe(checker).after(actions)
+    nodes: list[Any] = Safe(checker).after(actions)  # (state, policy memory) pairs
     holding = [(pos & state).bit_count() + (neg & ~state).bit_count() for state, _ in nodes]
     at = max(range(len(nodes)), key=lambda i: (holding[i], -i))
     return (at, nodes[at]) if holding[at] > holding[0] else None
