@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from engine.llm.grammar_processor import grammar_processor_class
 from verifier.errors import PlansafeError
@@ -106,8 +106,9 @@ class TransformersBackend(ModelBackend):
 
         # stdout/stderr belong to the command (``--json``): no weight-loading bars, no
         # padding advice (pad == eos here and the mask is always passed)
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
+        log: Any = hf_logging  # (transformers' logging functions are untyped)
+        log.set_verbosity_error()
+        log.disable_progress_bar()
         path = Path(model_dir)
         if not (path / "config.json").is_file():
             raise PlansafeError(f"no model checkpoint in {path} (config.json missing); train one "
@@ -115,12 +116,14 @@ class TransformersBackend(ModelBackend):
         if threads:
             torch.set_num_threads(threads)
         self.device, self.dtype = _device(device)
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype).to(self.device)
+        # transformers' stubs do not follow from_pretrained's results: kept untyped here
+        self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
+        loaded: Any = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype)
+        self.model: Any = loaded.to(self.device)
         self.model.eval()
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.outlines_model = outlines.from_transformers(self.model, self.tokenizer)
+        self.outlines_model = outlines.from_transformers(self.model, cast(Any, self.tokenizer))
         self.name = path.name
         self.model_dir = path
         self._processors: OrderedDict[str, Any] = OrderedDict()
@@ -174,8 +177,8 @@ class TransformersBackend(ModelBackend):
 
     def format_prompt(self, prompt: str) -> str:
         if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
+            return str(self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True))
         return prompt
 
     def _run(self, prompt: str, grammar: str | None, n: int, sample: bool,

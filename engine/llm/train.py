@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from engine.llm.dataset import Example
 
@@ -71,8 +71,9 @@ def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
                                   show_progress=False)
     tok.train_from_iterator(texts, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=SPECIAL, bos_token=SPECIAL,
-                                   pad_token=SPECIAL, unk_token=None)
+    fast: Any = cast(Any, PreTrainedTokenizerFast)(
+        tokenizer_object=tok, eos_token=SPECIAL, bos_token=SPECIAL, pad_token=SPECIAL,
+        unk_token=None)
     fast.model_max_length = 1024
     return fast
 
@@ -104,7 +105,9 @@ def _batches(rng: random.Random, data: list[tuple[list[int], int]], batch_tokens
              ) -> list[list[tuple[list[int], int]]]:
     """Length-bucketed batches of about ``batch_tokens`` tokens each (padding kept low)."""
     order = sorted(data, key=lambda x: len(x[0]) + rng.random())
-    batches, cur, longest = [], [], 0
+    batches: list[list[tuple[list[int], int]]] = []
+    cur: list[tuple[list[int], int]] = []
+    longest = 0
     for item in order:
         longest2 = max(longest, len(item[0]))
         if cur and longest2 * (len(cur) + 1) > batch_tokens:
@@ -257,7 +260,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
                           n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
                           eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
                           resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
-        model = GPT2LMHeadModel(mcfg).to(device)
+        model = cast(Any, GPT2LMHeadModel(mcfg)).to(device)
         size = cfg.size
     data = _encode(tok, examples, cfg.max_len)
     n_params = sum(p.numel() for p in model.parameters())
