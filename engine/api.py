@@ -20,7 +20,7 @@ from engine.journal import Event, Journal, open_journal
 from engine.planners import AgentPlanner, Planner, PlannerSettings, make_planner
 from engine.results import Planning, PlanStatus, ShowReport
 from engine.runner import RunDriver, RunOptions, problem_from_pddl
-from engine.runstate import EXTERNAL, RunState, atoms_json
+from engine.runstate import EXTERNAL, RunState, StepRecord, atoms_json
 from engine.tools import ToolSet
 from verifier.certificate import Certificate
 from verifier.errors import PlansafeError
@@ -31,6 +31,7 @@ from verifier.verify import Verification
 if TYPE_CHECKING:
     from domains.faults import FaultPlan
     from engine.goals import GoalTranslation
+    from engine.identity import User
     from engine.llm.backend import ModelBackend
     from engine.results import CheckReport
 
@@ -162,12 +163,17 @@ class Engine:
                  settings: PlannerSettings | None = None,
                  backend: ModelBackend | None = None,
                  executor: Literal["local", "ray"] = "local",
-                 ray_address: str | None = None) -> None:
+                 ray_address: str | None = None,
+                 users: str | Path | None = None) -> None:
         """``planner``: a name in :data:`engine.planners.PLANNERS`, ``"module:callable"`` or
         a callable; ``settings`` its options (``planning_engine`` and ``backend`` fill
         theirs); ``backend`` also reads goals given in words."""
         self.spec = spec
         self.backend = backend
+        from engine.identity import Users, users_file
+
+        # who may approve (engine/identity.py); empty: approvals are not authenticated
+        self.users = Users.from_file(users_file(users))
         self.journal = journal if isinstance(journal, Journal) else open_journal(journal)
         if world is None and self.journal.path is not None and "://" not in self.journal.path:
             jp = Path(self.journal.path)
@@ -378,14 +384,20 @@ class Engine:
         return _sync(self.aresume(run_id, **kw))
 
     def approve(self, run_id: str, step: str, *, approved: bool = True, by: str = "api",
-                reason: str = "", call: str | None = None, generation: int | None = None
-                ) -> Event:
+                reason: str = "", call: str | None = None, generation: int | None = None,
+                token: str | None = None, user: User | None = None) -> Event:
         """Approve (or reject) a step of a run; ``resume`` then goes on.
 
         The approval binds to the step's exact ground action, agent and plan generation (a
         replan that reuses the id for another call waits for a new approval). ``call`` (e.g.
         ``"(deploy web prod)"``) and ``generation``, when given, must match the step as the
         journal has it now, so an approver never authorises a call they did not see.
+
+        With a users file (``Engine(users=...)`` or ``$PLANSAFE_USERS``) the approver is the
+        user whose ``token`` this is (``by`` is then their name), and one of their roles must
+        be an agent the spec allows to perform the step's action; a refusal is journaled and
+        raises :class:`engine.identity.ApprovalRefused`. In-process callers that signed the
+        user in themselves (the console) pass ``user=`` instead of a token.
         """
         self.journal.require_intact(run_id)  # never approve on a forged or broken journal
         state = RunState.fold(run_id, self.journal.events(run_id))
@@ -406,9 +418,32 @@ class Engine:
         if generation is not None and generation != s.gen:
             raise PlansafeError(f"step {step} of run {run_id} belongs to generation {s.gen}, "
                                 f"not {generation}; nothing approved")
+        if self.users:
+            by = self._approver(run_id, s, token=token, user=user, approved=approved).name
         return self.journal.append(run_id, "approval", {
             "step": step, "approved": approved, "by": by, "reason": reason,
             "generation": s.gen, "action": s.action, "args": list(s.args), "agent": s.agent})
+
+    def _approver(self, run_id: str, s: StepRecord, *, token: str | None,
+                  user: User | None, approved: bool) -> User:
+        """The signed-in user allowed to decide step ``s``; a refusal is journaled."""
+        from engine.identity import ApprovalRefused, may_approve
+
+        who = user if user is not None else (self.users.by_token(token) if token else None)
+        if who is None:
+            why = ("a token is required: this journal's approvals are authenticated (plansafe "
+                   "approve --token or $PLANSAFE_TOKEN)" if not token else
+                   "the token matches no user in the users file")
+        else:
+            decision = may_approve(who, self.spec, s.action, s.args)
+            if decision.allowed:
+                return who
+            why = decision.reason
+        self.journal.append(run_id, "message", {
+            "from": "api", "to": "executor", "about": "approval-refused", "step": s.id,
+            "call": s.call, "generation": s.gen, "by": who.name if who else None,
+            "approved": approved, "reason": why})
+        raise ApprovalRefused(f"approval of {s.id} {s.call} refused: {why}")
 
     def result(self, run_id: str) -> RunResult:
         state = RunState.fold(run_id, self.journal.events(run_id))

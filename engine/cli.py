@@ -484,6 +484,13 @@ def approve(
     reject: Annotated[bool, typer.Option("--reject", help="reject instead of approve")] = False,
     by: Annotated[str, typer.Option(help="who decides")] = os.environ.get("USER", "cli"),
     reason: Annotated[str, typer.Option(help="why")] = "",
+    token: Annotated[str | None, typer.Option(
+        envvar="PLANSAFE_TOKEN", help="your token, when approvals are authenticated (a users "
+        "file: --users or $PLANSAFE_USERS); you are then the approver, whatever --by says")
+    ] = None,
+    users: Annotated[Path | None, typer.Option(
+        help="users file (name, token digest, roles = the spec's agents); default "
+        "$PLANSAFE_USERS")] = None,
     journal: JournalOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -492,7 +499,7 @@ def approve(
 
     try:
         data = approve_step(run_id, step, journal=journal_path(journal), reject=reject, by=by,
-                            reason=reason).to_json()
+                            reason=reason, token=token, users=users).to_json()
     except PlansafeError as e:
         _fail(e, as_json)
     if as_json:

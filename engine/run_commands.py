@@ -196,12 +196,13 @@ def resume_run(run_id: str, *, journal: Path, progress: bool) -> RunResult:
 
 
 def approve_step(run_id: str, step: str, *, journal: Path, reject: bool, by: str,
-                 reason: str) -> ApprovalReport:
+                 reason: str, token: str | None = None, users: Path | None = None
+                 ) -> ApprovalReport:
     started = _started(journal, run_id)
-    eng = _engine(Path(started["spec"]), journal)
+    eng = _engine(Path(started["spec"]), journal, users=users)
     try:
-        e = eng.approve(run_id, step, approved=not reject, by=by, reason=reason)
-        return ApprovalReport(run_id, step, not reject, by, e.id)
+        e = eng.approve(run_id, step, approved=not reject, by=by, reason=reason, token=token)
+        return ApprovalReport(run_id, step, not reject, str(e.payload.get("by", by)), e.id)
     finally:
         eng.close()
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from domains.base import RunInfo
 from engine.executor import Executor, Generation, order_deps, sequential_deps
@@ -146,7 +146,7 @@ class RunDriver:
         finally:
             self.journal.release(run_id, self.owner)
 
-    def _refuse(self, rec: Recorder, why: str) -> None:
+    def _refuse(self, rec: Recorder, why: str) -> NoReturn:
         rec.emit("refused", {"reason": why})
         rec.emit("run-finished", {"status": "refused", "reason": why})
         raise CertificateError(f"refused to run: {why}")
@@ -218,22 +218,6 @@ class RunDriver:
                                    f"against (spec sha256 {str(want)[:12]}…, now "
                                    f"{have[:12]}…); refusing to resume")
 
-    def _check_spec(self, state: RunState) -> None:
-        """The spec's files must be those the run's latest plan was certified against (a
-        swapped or edited spec folder is refused before any of its tools is loaded)."""
-        from verifier.certificate import files_digest
-
-        if state.gen < 0 or state.gen not in state.plans:
-            return
-        cert = state.plans[state.gen].get("certificate") or {}
-        want = cert.get("spec_sha256")
-        have = files_digest(self.spec.files())
-        if want != have:
-            raise CertificateError(f"run {state.run_id}: the spec's files ({self.spec.root}) "
-                                   f"differ from those generation {state.gen} was certified "
-                                   f"against (spec sha256 {str(want)[:12]}…, now "
-                                   f"{have[:12]}…); refusing to resume")
-
     # --- the loop -----------------------------------------------------------------------------
 
     async def _drive(self, rec: Recorder, replanner: Replanner) -> RunState:
@@ -244,6 +228,7 @@ class RunDriver:
                       self.options.retry, self.options.approvals, self.options.approval_wait_s)
         while True:
             others: tuple[Failure, ...] = ()
+            failure: Failure | None
             if state.open_failure is not None:
                 failure = _failure_from(state.open_failure, state)
             else:

@@ -264,7 +264,7 @@ def _decide(console: Console, user: ConsoleUser, run_id: str, step: str, approve
         eng = Engine(spec, journal=j)  # approving plans nothing: the default planner
         try:
             eng.approve(run_id, step, approved=approved, by=user.name, reason=reason,
-                        call=call, generation=gen)
+                        call=call, generation=gen, user=user)
         except PlansafeError as e:
             return _back(run_id, str(e), "error")
         state = RunState.fold(run_id, j.events(run_id))
