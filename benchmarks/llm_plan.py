@@ -13,7 +13,8 @@ token budget (their whole steps are verified) and prompts past the model's conte
 grammar only), ``applicable`` (each step applicable where it is taken), ``state-aware``
 (the Planner's default: also an allowed agent, no policy broken beyond repair, the plan
 ends only where the goal and every owed rule hold) and ``guided`` (one step at a time
-from the simulated state), each labelled as such; accepted model plans are compared in length with Fast Downward's plan
+from the simulated state), each labelled as such; accepted model plans are compared in length
+with Fast Downward's plan
 for the same problem. Then decoding speed: tokens per second with and without the
 grammar, same model, same prompts, same run.
 

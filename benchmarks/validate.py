@@ -139,11 +139,12 @@ def run(problem_ref: str, *, seed: int) -> list[dict[str, Any]]:
             warnings.simplefilter("ignore", UserWarning)
             with up.PlanValidator(name="sequential_plan_validator") as validator:
                 assert validator.validate(upp, up_plan).status == ValidationResultStatus.VALID
-                up_t = times_s(lambda: validator.validate(upp, up_plan), repeat=7, budget_s=4)
+                up_t = times_s(lambda v=validator, u=upp, pl=up_plan: v.validate(u, pl), repeat=7,
+                               budget_s=4)
         checker = Checker(problem)
         assert checker.check(plan).valid  # also warms the grounding cache
-        warm_t = times_s(lambda: checker.check(plan), repeat=200)
-        cold_t = times_s(lambda: Checker(problem).check(plan), repeat=100)
+        warm_t = times_s(lambda c=checker, pl=plan: c.check(pl), repeat=200)
+        cold_t = times_s(lambda pr=problem, pl=plan: Checker(pr).check(pl), repeat=100)
         bitset_sim, frozenset_sim = simulators(problem, plan)
         assert bitset_sim() and frozenset_sim()
         bitset_t = times_s(bitset_sim, repeat=200)

@@ -115,14 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     for kind, spec, make, n, broken in cases:
         problem, plan = make(spec, n, broken=broken)
         opts = dict(policies=spec.policies, access=spec.access, describe=spec.describe)
-        fast_s, fast = _time(lambda: Checker(problem, **opts).check(plan), repeat)
+        fast_s, fast = _time(lambda pr=problem, o=opts, pl=plan: Checker(pr, **o).check(pl), repeat)
         row = [kind, str(len(plan.steps)), broken or "-", f"{fast_s * 1000:.1f}"]
         if kind == "partial order":
             variants = [dict(method="auto"), dict(method="z3")]
         else:
             variants = [dict(cross_check=False), dict(cross_check=True)]
         for extra in variants:
-            secs, v = _time(lambda: Z3Checker(problem, **opts, **extra).check(plan), repeat)
+            secs, v = _time(lambda pr=problem, o=opts, x=extra, pl=plan:
+                            Z3Checker(pr, **o, **x).check(pl), repeat)
             rules = sorted({x.rule or x.kind for x in v.violations})  # type: ignore[attr-defined]
             row.append(f"{secs * 1000:.0f} ms {v.status}"  # type: ignore[attr-defined]
                        + (f" ({', '.join(rules)})" if rules else ""))
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             "all through Z3 / + validator"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, ["-" * w for w in widths], *rows]:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + " |")
     print("\nPartial orders: default = graph checks + Z3 where interleavings decide; last column "
           "= every rule through Z3.\nSequences: default = the Z3 encoding alone (the validator "
           "runs only to word a refutation); last column = also cross-checked by the fast "

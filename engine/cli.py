@@ -293,7 +293,8 @@ def train(
     spec_paths = [str(p) for p in specs or []]
     if spec_paths:
         from engine.llm import DEFAULT_MODEL_DIR
-        from engine.llm.specgen import load_source, spec_model_dir
+        from engine.llm.spec_models import spec_model_dir
+        from engine.llm.specgen import load_source
 
         for p in spec_paths:
             try:

@@ -23,12 +23,21 @@ from typing import Any
 __all__ = ["predicate_words", "spoken_of", "vocabulary", "unknown_words", "negations"]
 
 #: words that carry no predicate: English glue and the openers of goal texts
-STOP = frozenset(["a", "an", "the", "and", "or", "then", "also", "please", "want", "need", "goal", "can", "you", "we", "i", "let", "let's", "make", "sure", "have", "get", "got", "ensure", "to", "on", "in", "at", "of", "for", "from", "into", "onto", "over", "with", "its", "it", "is", "are", "be", "been", "this", "that", "there", "these", "those", "up", "out", "off", "done", "some", "all", "by", "as", "so", "do", "does"])
+STOP = frozenset([
+    "a", "an", "the", "and", "or", "then", "also", "please", "want", "need", "goal", "can",
+    "you", "we", "i", "let", "let's", "make", "sure", "have", "get", "got", "ensure", "to",
+    "on", "in", "at", "of", "for", "from", "into", "onto", "over", "with", "its", "it", "is",
+    "are", "be", "been", "this", "that", "there", "these", "those", "up", "out", "off", "done",
+    "some", "all", "by", "as", "so", "do", "does"
+])
 
 
 #: words that negate: a goal in plain words is a conjunction of atoms that must hold, so
 #: "do not deploy api" has no reading (PDDL goals can say ``(not ...)``)
-NEGATIONS = frozenset(["not", "never", "don", "dont", "doesn", "isn", "aren", "won", "without", "avoid", "prevent", "neither", "nor"])
+NEGATIONS = frozenset([
+    "not", "never", "don", "dont", "doesn", "isn", "aren", "won", "without", "avoid",
+    "prevent", "neither", "nor"
+])
 
 
 def negations(text: str) -> list[str]:

@@ -415,7 +415,7 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     from engine.llm.prompts import goal_prompt
 
     if backend is None:
-        from engine.llm.specgen import backend_for_spec
+        from engine.llm.spec_models import backend_for_spec
 
         backend = backend_for_spec(spec)  # the spec's own model when it has one
     t0 = time.perf_counter()

@@ -532,13 +532,6 @@ def _open_sqlite(target: str, *, durability: Literal["process", "full"] = "proce
     return SQLiteJournal(target, durability=durability)
 
 
-def _open_postgres(target: str, *, durability: Literal["process", "full"] = "process"
-                   ) -> Journal:
-    from engine.journal_postgres import PostgresJournal
-
-    return PostgresJournal(target)
-
-
 class JournalOpener(Protocol):
     """Opens a journal backend: ``target`` is the path or URL after the scheme is chosen."""
 
@@ -551,7 +544,7 @@ class JournalOpener(Protocol):
 JOURNALS: Registry[JournalOpener] = Registry("journal backend", {
     "sqlite": _open_sqlite,
     "memory": _open_memory,
-    "postgresql": _open_postgres,
+    "postgresql": "engine.journal_postgres:open_postgres",
 })
 
 

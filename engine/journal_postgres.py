@@ -27,12 +27,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from engine.journal import FORMAT_VERSION, GENESIS, Event, Journal, JournalError, _canon, _pid_alive
 
-__all__ = ["PostgresJournal", "MIGRATIONS", "SCHEMA_VERSION", "RUN_STATUS_OF", "is_postgres_url"]
+__all__ = ["PostgresJournal", "open_postgres", "MIGRATIONS", "SCHEMA_VERSION", "RUN_STATUS_OF",
+           "is_postgres_url"]
 
 _APPEND_LOCK = 0x706C616E73616665  # "plansafe": one chain, one writer at a time
 _MIGRATE_LOCK = _APPEND_LOCK + 1
@@ -289,3 +290,10 @@ class PostgresJournal(Journal):
                             (self.lease_s, run_id, owner))
             except Exception:  # noqa: BLE001 - a lost connection: the lease expires
                 return
+
+
+def open_postgres(target: str, *, durability: Literal["process", "full"] = "process"
+                  ) -> Journal:
+    """The ``postgresql`` entry of :data:`engine.journal.JOURNALS` (PostgreSQL commits are
+    durable whatever ``durability`` says)."""
+    return PostgresJournal(target)

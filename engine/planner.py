@@ -154,7 +154,7 @@ class PlannerAgent:
     @property
     def backend(self) -> Any:
         if self._backend is None:
-            from engine.llm.specgen import backend_for_spec
+            from engine.llm.spec_models import backend_for_spec
 
             # the spec's own model (plansafe train SPEC) when it has one, else the embedded one
             self._backend = backend_for_spec(self.spec)

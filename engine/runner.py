@@ -194,9 +194,9 @@ class RunDriver:
                 k = state_key(atoms_from_json(st["init"]),
                               [(a, tuple(b)) for a, b in st.get("forbidden", [])])
                 replanner.seen[k] = replanner.seen.get(k, 0) + 1
-            if state.gen < 0:  # died before the first plan was certified
-                if not self._replan(rec, replanner, reason="initial"):
-                    return state
+            # died before the first plan was certified: plan now
+            if state.gen < 0 and not self._replan(rec, replanner, reason="initial"):
+                return state
             self._setup(state)
             return await self._drive(rec, replanner)
         finally:

@@ -10,6 +10,7 @@ tools observed but no step made).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -246,10 +247,8 @@ class Recorder:
         if self.telemetry is not None:
             self.telemetry(self.state, e)
         if self.on_event is not None:
-            try:
+            with contextlib.suppress(Exception):  # a broken callback must not break the run
                 self.on_event(e)
-            except Exception:  # noqa: BLE001 - a broken callback must not break the run
-                pass
         return e
 
     def refresh_approvals(self) -> int:

@@ -31,6 +31,7 @@ from domains.base import (
 from engine.registry import Registry
 from verifier.errors import PlansafeError
 from verifier.model import GroundAtom
+from verifier.tool_binding import ToolBinding
 
 __all__ = [
     "ToolSet", "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
@@ -64,23 +65,44 @@ def load_callable(ref: str) -> Callable[..., Any]:
 
 
 class ToolAdapter(Protocol):
-    """Turns a tool binding string from ``spec.yaml`` into a tool ``tool(ctx, *args)``
-    (sync or async, the contract of :mod:`domains.base`; optional ``timeout_s`` and
-    ``idempotent`` attributes)."""
+    """Turns a tool binding from ``spec.yaml`` into a tool ``tool(ctx, *args)`` (sync or
+    async, the contract of :mod:`domains.base`; optional ``timeout_s`` and ``idempotent``
+    attributes). A binding is a string (``module:callable``, or ``scheme:...`` for an
+    adapter registered under that scheme) or, for the mapping form ``{adapter: NAME, ...}``,
+    a :class:`verifier.tool_binding.ToolBinding`."""
 
-    def __call__(self, binding: str, /) -> Callable[..., Any]: ...
-
-
-#: tool adapters by the scheme before a binding's first ':'. A binding whose scheme is not
-#: registered is a Python ``module:callable`` (the ``python`` adapter). Add one: a function
-#: (or class) taking the whole binding string, and ``TOOL_ADAPTERS.register("scheme", ...)``.
-TOOL_ADAPTERS: Registry[ToolAdapter] = Registry("tool adapter", {"python": load_callable})
+    def __call__(self, binding: Any, /) -> Callable[..., Any]: ...
 
 
-def tool_from_binding(binding: str) -> Callable[..., Any]:
-    """The tool a binding string names, made by the adapter its scheme chooses."""
+#: The one registry of tool adapters. ``python`` takes a ``module:callable`` string; the
+#: others take the mapping form (``adapter: shell`` ...; docs/TOOLS_ADAPTERS.md). A string
+#: whose scheme (before the first ':') is a registered string adapter uses it, any other
+#: string is a Python ``module:callable``. Add one: a function or class taking the binding,
+#: and ``TOOL_ADAPTERS.register("name", "package.module:Factory")``.
+TOOL_ADAPTERS: Registry[ToolAdapter] = Registry("tool adapter", {
+    "python": load_callable,
+    "shell": "engine.adapters.shell:ShellTool",
+    "http": "engine.adapters.http:HttpTool",
+    "mcp": "engine.adapters.mcp:McpTool",
+    "event": "engine.adapters.event:EventWait",
+    "workflow": "engine.adapters.workflow:ChildRun",
+})
+#: adapters that take only the mapping form (a string binding never reaches them)
+MAPPING_ADAPTERS = frozenset({"shell", "http", "mcp", "event", "workflow"})
+
+
+def tool_from_binding(binding: str | ToolBinding) -> Callable[..., Any]:
+    """The tool a binding names, made by the adapter it chooses."""
+    if not isinstance(binding, str):
+        try:
+            factory = TOOL_ADAPTERS.get(binding.adapter)
+        except PlansafeError as e:
+            raise binding.error(str(e)) from None
+        return factory(binding)
     scheme = binding.partition(":")[0]
-    return TOOL_ADAPTERS.get(scheme if scheme in TOOL_ADAPTERS else "python")(binding)
+    if scheme not in TOOL_ADAPTERS or scheme in MAPPING_ADAPTERS:
+        scheme = "python"
+    return TOOL_ADAPTERS.get(scheme)(binding)
 
 
 class ToolSet:
@@ -109,9 +131,7 @@ class ToolSet:
             if action in self.overrides:
                 fn = self.overrides[action]
             elif action in self.adapters:
-                from engine.adapters import make_tool
-
-                fn = make_tool(self.adapters[action])
+                fn = tool_from_binding(self.adapters[action])
             elif action in self.bindings:
                 fn = tool_from_binding(self.bindings[action])
             else:

@@ -77,7 +77,8 @@ def _eval(f: Formula, b: dict[str, str], known: dict[GroundAtom, bool], static: 
             import itertools
 
             pools = [problem.objects_of(t) for _, t in f.params]
-            vals = (_eval(f.body, {**b, **dict(zip((v for v, _ in f.params), combo))}, known,
+            names = tuple(v for v, _ in f.params)
+            vals = (_eval(f.body, {**b, **dict(zip(names, combo, strict=False))}, known,
                           static, init, problem) for combo in itertools.product(*pools))
         conj = isinstance(f, (And, Forall))
         unknown = False

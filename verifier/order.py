@@ -62,7 +62,7 @@ class PartialOrder:
     def is_chain(self, idx: Iterable[int]) -> bool:
         """Whether the steps are totally ordered (then every schedule runs them in one order)."""
         s = sorted(set(idx))
-        return all(self.prec(a, b) for a, b in zip(s, s[1:]))
+        return all(self.prec(a, b) for a, b in zip(s, s[1:], strict=False))
 
     def down_closure(self, mask: int) -> int:
         out = mask
@@ -124,7 +124,7 @@ class PartialOrder:
         ``order`` must be consistent with the partial order (then one always exists).
         """
         n = len(self.steps)
-        extra: dict[int, int] = {a: b for a, b in zip(order, order[1:])}
+        extra: dict[int, int] = {a: b for a, b in zip(order, order[1:], strict=False)}
         indeg = [0] * n
         succ: list[list[int]] = [[] for _ in range(n)]
         for j, s in enumerate(self.steps):

@@ -168,7 +168,7 @@ class FormulaReader:
                              f"{'' if len(sig) == 1 else 's'}, got {len(args)}",
                              hint="(" + " ".join((pred, *sig)) + ")")
         names = []
-        for i, (arg, want) in enumerate(zip(args, sig), 1):
+        for i, (arg, want) in enumerate(zip(args, sig, strict=False), 1):
             name, have = self.term(arg, scope)
             if not self.fits(want, have):
                 raise self.error(arg, f"'{name}' has type '{have}', but argument {i} of "

@@ -44,7 +44,8 @@ def _parse_json(text: str, path: str) -> Plan:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise SpecError(f"invalid JSON: {e.msg}", path=path, line=e.lineno, col=e.colno,
-                        hint="a plan is {\"steps\": [{\"action\": ..., \"args\": [...]}]}") from None
+                        hint="a plan is {\"steps\": [{\"action\": ..., \"args\": [...]}]}"
+                        ) from None
     except ValueError as e:  # e.g. a number too long to convert
         raise SpecError(f"invalid JSON: {e}", path=path,
                         hint="step ids and names are strings; numbers stay short") from None

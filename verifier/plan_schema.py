@@ -1,4 +1,5 @@
-"""The JSON plan format's schema (pydantic models, validated at the edge by ``verifier.plan_io``)."""
+"""The JSON plan format's schema (pydantic models, validated at the edge by
+``verifier.plan_io``)."""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ class PolicyProgress:
     def may_end(self, memory: Memory) -> bool:
         """Whether a plan may end with this memory as far as the policies go: every
         ``sometime`` rule has held and no ``sometime-after`` trigger is still waiting."""
-        for (kind, _, _, _), m in zip(self._rules, memory):
+        for (kind, _, _, _), m in zip(self._rules, memory, strict=False):
             if (kind == _SOMETIME and not m) or (kind == _AFTER and m):
                 return False
         return True

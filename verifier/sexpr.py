@@ -121,6 +121,7 @@ def read_sexpr(text: str, *, path: str = "<input>", line: int = 1, col: int = 1)
             path=path,
             line=where.line if where else line,
             col=where.col if where else col,
-            hint="wrap several rules in (and ...)" if nodes else "write a rule such as (always ...)",
+            hint=("wrap several rules in (and ...)" if nodes
+                  else "write a rule such as (always ...)"),
         )
     return nodes[0]

@@ -23,7 +23,8 @@ from verifier.model import And, Domain, Problem
 from verifier.policy import Policy, parse_policy_rule
 from verifier.tool_binding import ToolBinding, read_binding
 
-__all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]
+# SpecFile is exported lazily by __getattr__ below (pydantic loads only when a spec is read)
+__all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]  # noqa: F822
 
 
 def __getattr__(name: str) -> Any:
@@ -262,19 +263,21 @@ def load_spec(path: str | Path) -> Spec:
         for name, am in model.agents.items():
             a_items = _mapping_items(agents_node[name][1])
             may = tuple(pattern(t, n) for t, n in
-                        zip(am.may, a_items["may"][1].value if "may" in a_items else []))
+                        zip(am.may, a_items["may"][1].value if "may" in a_items else [],
+                            strict=False))
             may_not = tuple(pattern(t, n) for t, n in
                             zip(am.may_not, a_items["may_not"][1].value
-                                if "may_not" in a_items else []))
+                                if "may_not" in a_items else [], strict=False))
             agents.append(Agent(name, may, may_not))
         access = AccessRules(tuple(agents))
     approval = tuple(pattern(t, n) for t, n in
-                     zip(model.approval, top["approval"][1].value if "approval" in top else []))
+                     zip(model.approval, top["approval"][1].value if "approval" in top else [],
+                         strict=False))
 
     policies: list[Policy] = []
     seen: set[str] = set()
     pol_nodes = top["policies"][1].value if "policies" in top else []
-    for pm, pn in zip(model.policies, pol_nodes):
+    for pm, pn in zip(model.policies, pol_nodes, strict=False):
         items = _mapping_items(pn)
         if pm.id in seen:
             raise SpecError(f"duplicate policy id '{pm.id}'", **where(items["id"][1]),

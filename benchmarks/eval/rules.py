@@ -208,7 +208,7 @@ class _Robot:
                 cpath = _path(self.g, here, best)
                 if cpath is None or len(cpath) - 1 > lv:
                     raise TaskFailed(f"{self.name} is stranded at {here}")
-                for x, y in zip(cpath, cpath[1:]):
+                for x, y in zip(cpath, cpath[1:], strict=False):
                     await self.move(x, y)
                 await self.charge()
                 continue

@@ -64,7 +64,7 @@ def build(rng: random.Random, n: int, *, name: str) -> GeneratedProblem:
 def outages(problem: GeneratedProblem, plan: Sequence[Call]) -> list[tuple[str, list[Call]]]:
     robots = [o for o, t in problem.objects if t == "robot"]
     locations = [o for o, t in problem.objects if t == "location"]
-    steps = list(zip(LEVELS[1:], LEVELS[:-1]))  # (from level, to level)
+    steps = list(zip(LEVELS[1:], LEVELS[:-1], strict=False))  # (from level, to level)
     out: list[tuple[str, list[Call]]] = []
     seen: set[str] = set()
     for action, args in dict.fromkeys(plan):

@@ -11,30 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.registry import Registry
+from engine.tools import TOOL_ADAPTERS, tool_from_binding
 from verifier.errors import PlansafeError
 from verifier.tool_binding import ToolBinding
 
 __all__ = ["ADAPTERS", "make_tool", "check_bindings"]
 
-#: adapter name -> the class (lazily imported ``"module:Class"``) that turns a
-#: :class:`~verifier.tool_binding.ToolBinding` into a tool (engine.registry.Registry; the
-#: names a spec may use are the ``adapter`` Literal of verifier/spec_schema.py).
-ADAPTERS: Registry[Callable[[ToolBinding], Callable[..., Any]]] = Registry("tool adapter", {
-    "shell": "engine.adapters.shell:ShellTool",
-    "http": "engine.adapters.http:HttpTool",
-    "mcp": "engine.adapters.mcp:McpTool",
-    "event": "engine.adapters.event:EventWait",
-    "workflow": "engine.adapters.workflow:ChildRun",
-})
+#: the adapters live in the one tool-adapter registry, :data:`engine.tools.TOOL_ADAPTERS`
+#: (the names a spec may use are the ``adapter`` Literal of verifier/spec_schema.py)
+ADAPTERS = TOOL_ADAPTERS
 
 
 def make_tool(binding: ToolBinding) -> Callable[..., Any]:
-    try:
-        factory = ADAPTERS.get(binding.adapter)
-    except PlansafeError as e:
-        raise binding.error(str(e)) from None
-    return factory(binding)
+    return tool_from_binding(binding)
 
 
 def check_bindings(bindings: dict[str, ToolBinding]) -> list[str]:

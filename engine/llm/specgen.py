@@ -33,49 +33,13 @@ from typing import Any
 
 from engine.llm.dataset import Example
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, goal_prompt, plan_prompt
+from engine.llm.spec_models import backend_for_spec, spec_model_dir, spec_model_of
 
 __all__ = ["SCALES", "SpecSource", "load_source", "spec_records", "spec_examples",
            "spec_model_dir", "spec_model_of", "backend_for_spec", "random_names"]
 
 #: the size curriculum: objects per type as multiples of the example problem's
 SCALES = (1.0, 1.0, 1.5, 2.0, 3.0)
-MODEL_FOLDER = ".plansafe-model"
-
-
-def spec_model_dir(spec_path: str | Path) -> Path:
-    """Where ``plansafe train SPEC`` puts the spec's own model and where ``plan`` / ``run``
-    look for it: ``<spec folder>/.plansafe-model`` (``<folder>/.plansafe-model-<stem>`` for a
-    bare PDDL domain file, so two domains in one folder keep their models apart)."""
-    p = Path(spec_path)
-    if p.is_dir():
-        return p / MODEL_FOLDER
-    if p.suffix in (".yaml", ".yml"):
-        return p.parent / MODEL_FOLDER
-    return p.parent / f"{MODEL_FOLDER}-{p.stem}"
-
-
-def spec_model_of(spec: Any) -> Path | None:
-    """The model ``plansafe train`` made for a loaded spec, if there is one."""
-    where = spec.spec_path or getattr(spec, "source_domain_path", None) or spec.domain_path
-    folder = spec_model_dir(where)
-    return folder if (folder / "config.json").is_file() else None
-
-
-def backend_for_spec(spec: Any) -> Any:
-    """The spec's own model (:func:`spec_model_of`) when it has one, else the embedded
-    model (or ``$PLANSAFE_MODEL``); each loaded once per process."""
-    from engine.llm.backend import TransformersBackend, load_default_backend
-
-    folder = spec_model_of(spec)
-    if folder is None:
-        return load_default_backend()
-    key = str(folder.resolve())
-    if key not in _SPEC_BACKENDS:
-        _SPEC_BACKENDS[key] = TransformersBackend(folder)
-    return _SPEC_BACKENDS[key]
-
-
-_SPEC_BACKENDS: dict[str, Any] = {}
 
 
 @dataclass(frozen=True, slots=True)

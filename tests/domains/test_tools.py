@@ -51,7 +51,7 @@ def _call(tools: ToolSet, info: RunInfo, step: str, action: str, *args: str,
 def test_every_action_has_a_loadable_tool_and_hooks(specs, name: str) -> None:  # noqa: ANN001
     spec = specs[name]
     assert set(spec.tools) == set(spec.domain.actions)
-    for action, ref in spec.tools.items():
+    for ref in spec.tools.values():
         fn = load_callable(ref)
         assert callable(fn) and getattr(fn, "timeout_s", None)
     tools = ToolSet(spec.tools)

@@ -35,7 +35,7 @@ def _monitor_step(cs: Sequence[Any], mon: tuple[Any, ...], state: int, first: bo
                   ) -> tuple[Any, ...] | None:
     """Advance every constraint's monitor by one state; None if one is violated for good."""
     out = []
-    for c, m in zip(cs, mon):
+    for c, m in zip(cs, mon, strict=False):
         op = c.constraint.op
         t = bool(c.trigger(state))
         if isinstance(op, Always):
@@ -71,7 +71,7 @@ def _initial(cs: Sequence[Any]) -> tuple[Any, ...]:
 
 
 def _accepting(cs: Sequence[Any], mon: tuple[Any, ...]) -> bool:
-    for c, m in zip(cs, mon):
+    for c, m in zip(cs, mon, strict=False):
         op = c.constraint.op
         if isinstance(op, Sometime) and not m:
             return False

@@ -104,7 +104,7 @@ def test_plan_piped_into_validate_through_the_shell() -> None:
     assert "valid" in proc.stdout and "Traceback" not in proc.stderr
 
 
-# --- invalid plans: exit 1 -------------------------------------------------------------------------
+# --- invalid plans: exit 1 ------------------------------------------------------------------------
 
 DEPLOY_UNTESTED = json.dumps({"steps": [
     {"id": "b", "action": "build", "args": ["api"], "agent": "ci"},
@@ -176,7 +176,8 @@ def _bad_spec(root: Path) -> Path:
     root.mkdir()
     (root / "domain.pddl").write_text((DEVOPS / "domain.pddl").read_text())
     (root / "spec.yaml").write_text(
-        "name: bad\npolicies:\n  - id: p\n    rule: (forall (?s - service) (sometime (testd ?s)))\n")
+        "name: bad\npolicies:\n  - id: p\n"
+        "    rule: (forall (?s - service) (sometime (testd ?s)))\n")
     return root
 
 

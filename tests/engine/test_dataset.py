@@ -38,7 +38,8 @@ def test_goal_examples_list_only_the_objects_their_text_names() -> None:
             assert listed == goal_objects(listed, text, aliases) or ex.completion == UNKNOWN_GOAL
             if ex.completion != UNKNOWN_GOAL:
                 n += 1
-                used = {w for a in re.findall(r"\(([^()]*)\)", ex.completion) for w in a.split()[1:]}
+                used = {w for a in re.findall(r"\(([^()]*)\)", ex.completion)
+                        for w in a.split()[1:]}
                 assert used <= set(listed), (ex.prompt, ex.completion)
                 seen |= used
     assert n >= 60
@@ -137,7 +138,8 @@ def test_detour_records_stray_then_recover_and_verify_as_a_whole() -> None:
     for d in got:
         rec = by_seed[d["seed"]]
         assert (d["goal"], d["init"]) == (rec["goal"], rec["init"])
-        cut = next(i for i, (a, b) in enumerate(zip(d["prefix"] + [None] * 99, rec["plan"]))
+        pairs = zip(d["prefix"] + [None] * 99, rec["plan"], strict=False)
+        cut = next(i for i, (a, b) in enumerate(pairs)
                    if a != b)
         assert cut < len(d["prefix"])  # the prefix leaves the teacher plan somewhere
         checker = Checker(_problem_of(rec, spec.domain), policies=spec.policies,

@@ -78,7 +78,7 @@ def test_every_ground_call_accepted_iff_well_typed(lltok, specs_dir):
             for args in itertools.product(objs, repeat=n):
                 typed = n == len(schema.params) and all(
                     domain.is_subtype(problem.objects[a], t)
-                    for a, t in zip(args, schema.param_types))
+                    for a, t in zip(args, schema.param_types, strict=False))
                 text = "(" + " ".join((name, *args)) + ")\n"
                 assert accepts(lltok, grammar, text) is typed, text
 

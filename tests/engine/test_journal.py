@@ -68,7 +68,7 @@ def test_ids_increase_and_payloads_round_trip(backend) -> None:  # noqa: ANN001
     assert [e.payload for e in j.events()] == payloads
     assert all(e.version == FORMAT_VERSION for e in j.events())
     assert events[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
 
 
 def test_filters(backend) -> None:  # noqa: ANN001

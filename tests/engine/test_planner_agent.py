@@ -1,4 +1,5 @@
-"""The Planner agent: the LLM-Modulo loop fails closed, repairs with feedback, records provenance."""
+"""The Planner agent: the LLM-Modulo loop fails closed, repairs with feedback, records
+provenance."""
 
 from __future__ import annotations
 
@@ -515,7 +516,8 @@ def _tails_step_by_step(proc, tokens):  # noqa: ANN001, ANN202
 def test_a_rows_tail_read_off_its_tokens_is_the_tail_kept_step_by_step(embedded, specs_dir):
     """Under the line-cached plan grammar each row's tail is read back from its last tokens
     (no matcher follows the row): over hypothesis-chosen token sequences with line ends,
-    newlines inside tokens and EOS with padding, the tail read back from any window that reaches a line
+    newlines inside tokens and EOS with padding, the tail read back from any window that reaches a
+    line
     end (or from the whole row) is the tail kept token by token."""
     from engine.llm.grammar import plan_grammar
 

@@ -171,7 +171,7 @@ def test_a_step_that_strands_an_item_is_not_offered() -> None:
 
     spec = load_spec(SPECS / "robotics")
     levels = ("level0", "level1", "level2", "level3", "level4")
-    init = [("next", a, b) for a, b in zip(levels, levels[1:])] + [
+    init = [("next", a, b) for a, b in zip(levels, levels[1:], strict=False)] + [
         ("charger", "dock"), ("connected", "dock", "bay"), ("connected", "bay", "dock"),
         ("connected", "dock", "b1"), ("connected", "b1", "dock"),
         ("item-at", "box1", "dock")]

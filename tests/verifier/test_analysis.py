@@ -34,7 +34,8 @@ FREEZE = """
 """
 VACUOUS = """
   - id: rolled-back-prod-is-healthy
-    rule: (forall (?s - service) (always (imply (and (deployed ?s prod) (rolled-back ?s prod)) (healthy ?s prod))))
+    rule: (forall (?s - service) (always (imply (and (deployed ?s prod) (rolled-back ?s prod))
+          (healthy ?s prod))))
 """
 
 

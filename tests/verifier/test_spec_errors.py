@@ -141,13 +141,15 @@ CASES = [
     pytest.param((S, "  ci: {may: [build, test]}", "  ci: {may: [build, tset]}"),
                  S, 5, "tset", "unknown action 'tset'", "did you mean 'test'?",
                  id="pattern-unknown-action"),
-    pytest.param((S, "  lead: {may: [\"(deploy ?s prod)\"]}", "  lead: {may: [\"(deplo ?s prod)\"]}"),
+    pytest.param((S, "  lead: {may: [\"(deploy ?s prod)\"]}",
+                  "  lead: {may: [\"(deplo ?s prod)\"]}"),
                  S, 9, "deplo", "unknown action 'deplo'", "did you mean 'deploy'?",
                  id="pattern-unknown-action-quoted"),
     pytest.param((S, "  lead: {may: [\"(deploy ?s prod)\"]}", "  lead: {may: [\"(deploy prod)\"]}"),
                  S, 9, "(deploy prod)", "'deploy' takes 2 arguments, got 1", "(deploy ?s ?e)",
                  id="pattern-wrong-arity"),
-    pytest.param((S, "  lead: {may: [\"(deploy ?s prod)\"]}", "  lead: {may: [\"(deploy ?s prd)\"]}"),
+    pytest.param((S, "  lead: {may: [\"(deploy ?s prod)\"]}",
+                  "  lead: {may: [\"(deploy ?s prd)\"]}"),
                  S, 9, "prd", "unknown constant 'prd'", "did you mean 'prod'?",
                  id="pattern-unknown-constant"),
     pytest.param((S, "  deployed: \"{0}", "  deployd: \"{0}"), S, 3, "deployd",
@@ -216,7 +218,8 @@ def test_unknown_problem_name_hints_close_name(tmp_path: Path) -> None:
 
 def test_acceptance_misspelled_policy_predicate_through_cli(tmp_path: Path) -> None:
     """Issue acceptance: exit 2, spec.yaml:line:col, a did-you-mean hint, no traceback."""
-    root = write_spec(tmp_path, (S, "(tested ?s)))\n  - id: quoted", "(testd ?s)))\n  - id: quoted"))
+    root = write_spec(tmp_path, (S, "(tested ?s)))\n  - id: quoted",
+                                 "(testd ?s)))\n  - id: quoted"))
     col = SPEC.splitlines()[14].index("(tested") + 2
     proc = subprocess.run([sys.executable, "-m", "engine.cli", "check", str(root)],
                           capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"},

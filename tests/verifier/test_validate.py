@@ -90,7 +90,8 @@ def test_good_plan_is_valid(yard) -> None:  # noqa: ANN001
 
 
 def test_every_well_formedness_violation_is_listed(yard) -> None:  # noqa: ANN001
-    verdict = check(yard(), "(mvoe box home shed) (unbar) (seal box) (unbar shde) (move box home home)")
+    verdict = check(yard(), "(mvoe box home shed) (unbar) (seal box) (unbar shde) "
+                            "(move box home home)")
     assert verdict.status == "invalid"
     got = [(v.kind, v.step) for v in verdict.violations]
     assert got == [("unknown-action", "s1"), ("arity", "s2"), ("type", "s3"),
@@ -114,7 +115,7 @@ def test_subtype_is_accepted(yard) -> None:  # noqa: ANN001
     assert check(yard("(at c1 shed)"), "(unbar shed) (move c1 home shed)").status == "valid"
 
 
-# --- access -----------------------------------------------------------------------------------------
+# --- access ---------------------------------------------------------------------------------------
 
 
 def test_agent_not_permitted(yard) -> None:  # noqa: ANN001
@@ -167,7 +168,7 @@ def test_without_agents_one_default_agent_may_do_everything(yard) -> None:  # no
     assert verdict.plan.steps[0].agent == "default"
 
 
-# --- executability and goals --------------------------------------------------------------------------
+# --- executability and goals ----------------------------------------------------------------------
 
 
 def test_precondition_violation_lists_missing_atoms(yard) -> None:  # noqa: ANN001
@@ -235,7 +236,7 @@ def test_universal_conditional_effect(yard) -> None:  # noqa: ANN001
     assert v.kind == "goal" and v.atoms == (("clean", "box"),)
 
 
-# --- partial orders ---------------------------------------------------------------------------------
+# --- partial orders -------------------------------------------------------------------------------
 
 
 def test_partial_order_plan_is_unknown_not_valid(yard) -> None:  # noqa: ANN001
