@@ -92,7 +92,7 @@ def test_a_worker_killed_with_kill_9_loses_its_lease(
     where, world = _journal(kind, tmp_path, request), tmp_path / "world.sqlite"
     j = open_journal(where)
     runs = _submit(devops_spec, j, world, 4, problems=("p03",))
-    victim = _spawn(where, 30.0, 0.02)
+    victim = _spawn(where, 30.0, 0.5)  # slow steps: the kill lands in the middle of a run
     deadline = time.monotonic() + 120
     while not j.events(kinds=("step-intent",)) and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -98,7 +98,7 @@ ADL_DOMAIN = """\
 ADL_PROBLEM = """\
 (define (problem corners-1) (:domain corners)
   (:objects t1 - truck v1 - van home - place g1 - gadget)
-  (:init (and (at t1 home) (free depot) (not (seen))))
+  (:init (and (at t1 home) (free depot)))
   (:goal (and (at t1 depot) (or (seen) (mark g1)))))
 """
 UNTYPED_DOMAIN = """\
@@ -280,3 +280,15 @@ def test_loading_and_planning_path_imports_no_unified_planning() -> None:
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_negated_init_literal_is_refused_with_its_position(tmp_path: Path) -> None:
+    """``(:init (not ...))`` says nothing (the initial state lists what holds): refused."""
+    from verifier.errors import SpecError
+
+    text = ADL_PROBLEM.replace("(:init (and (at t1 home) (free depot)))",
+                               "(:init (and (at t1 home) (free depot) (not (seen))))")
+    assert text != ADL_PROBLEM
+    with pytest.raises(SpecError, match=r"p\.pddl:\d+:\d+: \(not \.\.\.\) in :init"):
+        read_native(ADL_DOMAIN, text, domain_path=str(tmp_path / "d.pddl"),
+                    problem_path=str(tmp_path / "p.pddl"))
