@@ -10,7 +10,6 @@ import pytest
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'plansafe[scale]')")
 
 
-@pytest.mark.slow
 def test_steps_of_one_run_execute_on_both_nodes(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from ray.cluster_utils import Cluster
 
