@@ -49,6 +49,10 @@ class Judgement:
     reason: str = ""
 
 
+def _call_key(ga: Any) -> tuple[str, tuple[str, ...]]:
+    return (ga.name, tuple(ga.args))
+
+
 def _ground_all(task: Any, access: Any, forbidden: frozenset[Call]) -> list[Any]:
     import itertools
 
@@ -121,7 +125,9 @@ def search(spec: Any, problem: Problem, *, start: frozenset[GroundAtom] | None =
             low = rest & -rest
             cands += by_bit.get(low.bit_length() - 1, ())
             rest ^= low
-        for ga in cands:
+        # a fixed order (bit positions follow the grounding, which may follow hash order):
+        # the same scenario gets the same reference route in every process
+        for ga in sorted(cands, key=_call_key):
             if not ga.applicable(state):
                 continue
             nxt = ga.apply(state)
