@@ -1,0 +1,176 @@
+"""``plansafe check``, ``plan`` and ``validate``: a spec and its plans (engine/plan_commands.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.cli_common import JsonOpt, SpecArg, emit, fail
+from engine.progress import with_progress
+from verifier.errors import PlansafeError
+
+
+def check(
+    spec: SpecArg,
+    as_json: JsonOpt = False,
+    problem: Annotated[str | None, typer.Option(help="analyse only this problem (a file "
+                                                   "or a name in the spec's problems/)")
+                       ] = None,
+    horizon: Annotated[int | None, typer.Option(help="steps the policy analysis looks "
+                                                   "ahead (default 12)", min=1)] = None,
+) -> None:
+    """Lint a spec: PDDL, spec.yaml, policies, access rules and every problem; then analyse
+    the policies: conflicts, vacuous rules, goals they make unreachable (bounded)."""
+    from engine.api import Engine
+
+    try:
+        eng = Engine.from_spec(spec, journal=None)
+        report = eng.check(problem=problem, horizon=horizon).to_json()
+        eng.close()
+    except PlansafeError as e:
+        fail(e, as_json)
+    if as_json:
+        emit(report)
+    else:
+        from engine.render import console
+
+        out = console()
+        out.print(f"[bold]{report['spec']}[/]: {len(report['policies'])} policies, "
+                  f"{len(report['agents'])} agents, {len(report['problems'])} problems")
+        for w in report["warnings"]:
+            out.print(f"  [yellow]warning[/]: {w}")
+        for err in report["errors"]:
+            out.print(f"  [red]error[/]: {err}")
+        for a in report.get("analysis", []):
+            for note in a["notes"]:
+                out.print(f"  [dim]note[/]: {a['problem']}: {note}")
+        out.print("[green]ok[/]" if report["status"] == "ok" else "[red]errors[/]")
+    raise typer.Exit(0 if report["status"] == "ok" else 2)
+
+
+@with_progress("planning")
+def plan(
+    spec: SpecArg,
+    problem: Annotated[str | None, typer.Argument(help="PDDL problem file, or the name of "
+                                                     "one in the spec's problems/")] = None,
+    goal: Annotated[str | None, typer.Option(help="goal in plain words or as PDDL "
+                                                "(and (p a) ...)")] = None,
+    planner: Annotated[str, typer.Option(help="llm | symbolic | auto (language model first, "
+                                         "symbolic fallback) | fast-downward | pyperplan")
+                       ] = "symbolic",
+    engine: Annotated[str, typer.Option(help="symbolic engine: fast-downward | pyperplan")
+                      ] = "fast-downward",
+    timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
+                         ] = 60.0,
+    as_json: JsonOpt = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="also write the plan "
+                                                   "JSON to this file")] = None,
+    k: Annotated[int, typer.Option("--k", help="language-model candidates per round")] = 4,
+    rounds: Annotated[int, typer.Option(help="language-model rounds with verifier feedback "
+                                        "before the symbolic fallback")] = 3,
+    model: Annotated[str | None, typer.Option(
+        help="local Hugging Face checkpoint folder, or the base URL of an OpenAI-compatible "
+        "server (http://127.0.0.1:8000/v1; with --model-name) (default: the spec's own model "
+        "from plansafe train SPEC, else the embedded model)")] = None,
+    model_name: Annotated[str | None, typer.Option(
+        help="with a server URL as --model: the model name the server serves")] = None,
+    decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
+                                          "(the plan grammar; each step applicable where it is "
+                                          "taken, with an allowed agent, breaking no policy; the "
+                                          "plan ends only at the goal), applicable (each step "
+                                          "applicable only), grammar (the plan grammar only), "
+                                          "guided (one step at a time from the simulated state)")
+                        ] = "state-aware",
+    beams: Annotated[int, typer.Option(help="beam width of each round's first proposal (the "
+                                       "most likely plan by the model's probabilities; 1: "
+                                       "greedy); the other k-1 are sampled if it fails")] = 16,
+) -> None:
+    """Find a plan that satisfies every policy and access rule, verified before it is printed."""
+    from engine.plan_commands import make_plan
+    from engine.results import plan_exit_code
+
+    try:
+        report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
+                           timeout_s=timeout_s, k=k, rounds=rounds, model=model,
+                           decoding=decoding, beams=beams, model_name=model_name)
+    except PlansafeError as e:
+        fail(e, as_json)
+    result = report.to_json()
+    if output is not None and result.get("steps") is not None:
+        output.write_text(json.dumps({k: result[k] for k in ("steps", "provenance", "goal")
+                                      if k in result}, indent=2) + "\n")
+    if as_json:
+        emit(result)
+    else:
+        from engine.render import console, print_plan
+
+        out = console()
+        if result.get("goal"):
+            how = {"words": " (read from its words: the model's readings did not pass)",
+                   "llm+words": " (partly read from its words)"
+                   }.get(str(result.get("goal_source")), "")
+            out.print(f"goal: {result['goal']}{how}")
+        if result["status"] == "solved":
+            print_plan(result, title="verified plan")
+            if result.get("certificate_id"):
+                out.print(f"certificate {result['certificate_id']}")
+        else:
+            out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
+    raise typer.Exit(plan_exit_code(report.status))
+
+
+def validate(
+    spec: SpecArg,
+    problem: Annotated[str, typer.Argument(help="PDDL problem file or a problem name")],
+    plan_file: Annotated[str, typer.Argument(metavar="PLAN", help="plan file (JSON or IPC "
+                                             "text), or - for standard input")],
+    as_json: JsonOpt = False,
+    z3: Annotated[bool, typer.Option("--z3", help="decide with the Z3 encoding, cross-checked "
+                                     "by the fast validator (partial-order plans always are)")
+                  ] = False,
+    certificate: Annotated[Path | None, typer.Option(
+        help="check that this certificate (JSON, or validate --json output) matches the "
+        "spec, problem and plan; exit 1 if it does not")] = None,
+) -> None:
+    """Check a plan: well-formedness, access, preconditions, goal and every policy; for a
+    partial-order plan, in every schedule it allows."""
+    from engine.plan_commands import validate_plan
+
+    try:
+        validation = validate_plan(spec, problem, plan_file,
+                                   stdin_text=sys.stdin.read() if plan_file == "-" else None,
+                                   z3=z3, certificate_file=certificate)
+    except PlansafeError as e:
+        fail(e, as_json)
+    verdict_json = validation.to_json()
+    if as_json:
+        emit(verdict_json)
+    else:
+        from engine.render import console
+
+        out = console()
+        colour = {"valid": "green", "invalid": "red", "unknown": "yellow"}[verdict_json["status"]]
+        out.print(f"[bold {colour}]{verdict_json['status']}[/] "
+                  f"(checks: {', '.join(verdict_json['checks'])})")
+        if verdict_json.get("reason"):
+            out.print(f"  {verdict_json['reason']}")
+        for v in verdict_json["violations"]:
+            tag = v["kind"] + (f" \\[{v['rule']}]" if v.get("rule") and v["rule"] != "access"
+                               else "")
+            out.print(f"  [red]✗[/] {tag}: {v['message']}")
+        cert = verdict_json.get("certificate")
+        if cert:
+            out.print(f"certificate {cert['id']} (issued {cert['issued_at']}): spec "
+                      f"{cert['spec_sha256'][:12]}, problem {cert['problem_sha256'][:12]}, "
+                      f"plan {cert['plan_sha256'][:12]}; checks: {', '.join(cert['checks'])}; "
+                      + ", ".join(f"{k} {v}" for k, v in cert["tools"].items()))
+        checked = verdict_json.get("certificate_check")
+        if checked:
+            out.print(f"certificate {checked['id']} from {checked['file']}: "
+                      + ("[green]matches[/]" if checked["matches"] else
+                         "[red]does not match[/] the spec, problem or plan"))
+    raise typer.Exit(validation.exit_code)

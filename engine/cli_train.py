@@ -1,0 +1,193 @@
+"""``plansafe train`` (engine/llm/train.py) and ``plansafe bench`` (benchmarks/eval, through the
+``plansafe.bench`` entry point: engine never imports benchmarks)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from engine.cli_common import JsonOpt, emit, fail
+from engine.progress import with_progress
+from verifier.errors import PlansafeError
+
+
+@with_progress("training")
+def train(
+    specs: Annotated[list[Path] | None, typer.Argument(
+        metavar="[SPEC]...", help="spec folders or bare PDDL domains (with example problems) "
+        "to fine-tune the shipped model on; none: train the embedded model on the built-in "
+        "specs", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for the checkpoint (default: build/llm/model; with SPEC, the spec's "
+        "own model folder <spec>/.plansafe-model, where plan and run find it)")] = None,
+    steps: Annotated[int | None, typer.Option(help="optimiser steps (default 5000; 1000 "
+                                              "with SPEC)")] = None,
+    size: Annotated[str, typer.Option(help="tiny | small | base | large (a new model: "
+                                      "without SPEC, or with --scratch)")] = "small",
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
+    seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
+    data_dir: Annotated[Path, typer.Option(help="cache of generated training problems")
+                        ] = Path("build/llm/data"),
+    max_minutes: Annotated[float | None, typer.Option(
+        "--max-minutes", "--minutes", help="bound the run: data from SPEC gets up to 40% "
+        "of it, training stops at it")] = None,
+    suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
+                                          "state after a teacher prefix, the rest of its plan)")
+                        ] = 3,
+    goal_examples: Annotated[int, typer.Option(help="plain-language goal examples per solved "
+                                               "problem")] = 4,
+    detours: Annotated[int | None, typer.Option(
+        help="recovery examples tried per solved problem (teacher steps, a detour, a new "
+        "plan from there; default 2, 0 with SPEC)")] = None,
+    lr: Annotated[float | None, typer.Option(
+        help="peak learning rate (warm-up, then cosine decay to 5% of it; default 1.5e-3, "
+        "5e-4 when fine-tuning)")] = None,
+    init: Annotated[Path | None, typer.Option(help="continue training this checkpoint folder "
+                                                 "(its weights and tokenizer; --size is then "
+                                                 "ignored; with SPEC the shipped model unless "
+                                                 "--scratch)")] = None,
+    scratch: Annotated[bool, typer.Option("--scratch", help="with SPEC: a new model of "
+                                          "--size instead of the shipped one")] = False,
+    count: Annotated[list[str] | None, typer.Option(
+        help="random problems of one built-in spec, SPEC=N (repeatable; default "
+             "devops=600 documents=400 blocksworld=1200 robotics=800; with SPEC, the replay "
+             "of built-in data: --replay each)")] = None,
+    replay: Annotated[int, typer.Option(help="with SPEC: built-in problems per built-in "
+                                        "spec replayed so they do not get worse (0: none)")
+                      ] = 40,
+    problems: Annotated[int, typer.Option(help="with SPEC: problems made per spec")] = 200,
+    eval_problems: Annotated[int, typer.Option(
+        "--eval", help="with SPEC: held-out problems per spec whose first proposals are "
+        "measured after training (in the model card)")] = 10,
+    batch_tokens: Annotated[int, typer.Option(help="tokens per optimiser step")] = 4096,
+) -> None:
+    """Train a model: on SPEC folders (problems made from each spec's own examples,
+    fine-tuning the shipped model), or the embedded model on the built-in specs."""
+    from engine.llm.train import SIZES, TrainConfig
+    from engine.llm.train import train as run_training
+
+    if size not in SIZES:
+        fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
+    for name, v in (("--suffixes", suffixes), ("--goal-examples", goal_examples),
+                    ("--detours", detours if detours is not None else 0),
+                    ("--replay", replay), ("--eval", eval_problems)):
+        if v < 0:
+            fail(PlansafeError(f"{name} must be 0 or more (got {v})"), False)
+    if lr is not None and not lr > 0:
+        fail(PlansafeError(f"--lr must be positive (got {lr})"), False)
+    if (steps is not None and steps < 1) or problems < 1 or batch_tokens < 64:
+        fail(PlansafeError("--steps and --problems must be at least 1, --batch-tokens at "
+                            "least 64"), False)
+    if init is not None and not (init / "config.json").is_file():
+        fail(PlansafeError(f"{init}: not a checkpoint folder, no config.json (pass a folder "
+                            "written by `plansafe train` or save_pretrained)"), False)
+    spec_paths = [str(p) for p in specs or []]
+    if spec_paths:
+        from engine.llm import DEFAULT_MODEL_DIR
+        from engine.llm.spec_models import spec_model_dir
+        from engine.llm.specgen import load_source
+
+        for p in spec_paths:
+            try:
+                load_source(p)
+            except PlansafeError as e:
+                fail(e, False)
+        if init is None and not scratch:
+            init = DEFAULT_MODEL_DIR
+        out = out or spec_model_dir(spec_paths[0])
+    from engine.llm.train import DEFAULT_COUNTS
+
+    counts = ({k: replay for k in DEFAULT_COUNTS if replay} if spec_paths
+              else dict(DEFAULT_COUNTS))
+    for item in count or []:
+        name, _, n = item.partition("=")
+        if name not in DEFAULT_COUNTS or not n.isdigit():
+            fail(PlansafeError(f"--count {item!r}: use SPEC=N with SPEC one of "
+                                f"{', '.join(DEFAULT_COUNTS)} and N a whole number"), False)
+        counts[name] = int(n)
+    out = out or Path("build/llm/model")
+    info = run_training(TrainConfig(
+        out=out, steps=steps or (1000 if spec_paths else 5000), size=size, device=device,
+        seed=seed, counts=tuple((k, v) for k, v in counts.items() if v),
+        data_dir=data_dir, max_minutes=max_minutes,
+        suffixes=suffixes if not spec_paths else min(suffixes, 1),
+        goal_examples=goal_examples,
+        detours=detours if detours is not None else (0 if spec_paths else 2),
+        init=init, lr=lr or (5e-4 if init is not None else 1.5e-3),
+        specs=tuple(spec_paths), spec_problems=problems, eval_problems=eval_problems,
+        batch_tokens=batch_tokens), log=lambda m: typer.echo(m, err=True))
+    if spec_paths:  # the other specs find the model too
+        for p in spec_paths[1:]:
+            link = spec_model_dir(p)
+            if not link.exists() and not link.is_symlink():
+                link.symlink_to(out.resolve(), target_is_directory=True)
+        typer.echo(f"model for {', '.join(spec_paths)} in {out} (model card: "
+                   f"{out / 'MODEL_CARD.md'})", err=True)
+    typer.echo(json.dumps(info, indent=2))
+
+
+@with_progress("evaluating")
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="a fixed small subset (every failure "
+                                        "condition, small sizes) and quick versions of the "
+                                        "earlier benchmarks: a few minutes")] = False,
+    domains: Annotated[str, typer.Option(help="comma-separated: devops, documents, robotics")
+                       ] = "devops,documents,robotics",
+    systems: Annotated[str, typer.Option(help="comma-separated: rule-based, single-agent, "
+                                         "plansafe, plansafe-no-model, plansafe-no-monitor, "
+                                         "plansafe-no-policy-decoding")] = (
+        "rule-based,single-agent,plansafe,plansafe-no-model,plansafe-no-monitor,"
+        "plansafe-no-policy-decoding"),
+    n: Annotated[int | None, typer.Option("--n", help="only the first N scenarios of each "
+                                             "domain", min=1)] = None,
+    out: Annotated[Path | None, typer.Option(help="result folder (default: "
+                                                "benchmarks/results/<date>[-quick])")] = None,
+    planner: Annotated[str, typer.Option(help="Plansafe's planner: auto (model first, then "
+                                         "Fast Downward) | symbolic")] = "auto",
+    scorecard: Annotated[bool, typer.Option("--scorecard/--no-scorecard", help="also run the "
+                                            "earlier benchmarks (validation, planning, Z3, "
+                                            "runtime, model)")] = True,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="write PNG charts")
+                      ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Evaluate rule-based, single-agent LLM and Plansafe on the scenario fixtures under
+    injected failures; write report.json, report.md and charts."""
+    from engine.render import console
+
+    if planner not in ("auto", "symbolic"):
+        fail(PlansafeError(f"unknown planner '{planner}' (use auto or symbolic)"), as_json)
+    from engine.plugins import entry_point
+
+    try:  # benchmarks.eval.run:bench, .report:markdown_table (engine never imports benchmarks)
+        run_bench: Any = entry_point("plansafe.bench", "run")
+        markdown_table: Any = entry_point("plansafe.bench", "table")
+    except PlansafeError as e:
+        fail(e, as_json)
+
+    err = console(stderr=True)
+    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("plansafe") else ""
+
+    def log(message: str) -> None:
+        err.print(message, highlight=False, markup=False)
+
+    try:
+        report = run_bench(quick=quick, domains=[d for d in domains.split(",") if d],
+                           n=n, systems=[s for s in systems.split(",") if s], out=out,
+                           planner=planner, with_scorecard=scorecard, with_charts=charts,
+                           log=log, command="plansafe " + (argv or "bench"))
+    except (ValueError, FileNotFoundError) as e:
+        fail(PlansafeError(str(e)), as_json)
+    summary = {name: {k: d[k] for k in ("completion_rate", "recovery_rate", "mttr_s",
+                                        "messages_per_task", "violations_executed")}
+               for name, d in report["systems"].items()}
+    if as_json:
+        emit({"folder": report["folder"], "systems": summary,
+               "targets": report.get("targets", {}), "wall_s": report["wall_s"]})
+    else:
+        typer.echo(markdown_table(report))
+        typer.echo(f"\nreport: {report['folder']}/report.md")
