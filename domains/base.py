@@ -30,8 +30,8 @@ from verifier.model import Domain, GroundAtom
 
 __all__ = [
     "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
-    "PermanentToolError", "PreconditionFailed", "idempotent", "is_idempotent", "parse_atom",
-    "atoms_of", "DomainPack", "ProblemGenerator",
+    "PermanentToolError", "ToolRefused", "PreconditionFailed", "idempotent", "is_idempotent",
+    "parse_atom", "atoms_of", "DomainPack", "ProblemGenerator",
 ]
 
 if TYPE_CHECKING:
@@ -139,6 +139,15 @@ class TransientToolError(ToolError):
 
 
 class PermanentToolError(ToolError):
+    retryable = False
+
+
+class ToolRefused(ToolError):
+    """The tool refused the call for a reason the spec does not model (a quota, a change
+    freeze, expired credentials, a lock held elsewhere): unlike a permanent failure, the same
+    call may run in another state or later. The Monitor routes around it in the state it was
+    refused in, or tries it again when no other route exists (engine/monitor.py)."""
+
     retryable = False
 
 

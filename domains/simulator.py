@@ -26,6 +26,7 @@ from domains.base import (
     PreconditionFailed,
     RunInfo,
     ToolContext,
+    ToolRefused,
     TransientToolError,
 )
 from domains.faults import FaultPlan
@@ -177,7 +178,7 @@ class Simulator:
                        "the credentials for this call have expired",
                        "a lock is held by another operator")
             pick = int(hashlib.sha256(f"{rt.faults.seed}|{call}".encode()).hexdigest(), 16)
-            raise PermanentToolError(f"{call}: refused: {reasons[pick % len(reasons)]}")
+            raise ToolRefused(f"{call}: refused: {reasons[pick % len(reasons)]}")
         if "external" in faults and self.drift is not None:
             seed = int.from_bytes(hashlib.sha256(
                 f"{rt.faults.seed}|{ctx.step_id}|{call}".encode()).digest()[:8], "big")

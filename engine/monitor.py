@@ -2,9 +2,12 @@
 asks the Planner for a new plan from the observed state, which is verified before it runs.
 
 Failure kinds: ``transient`` (a retryable tool error), ``timeout``, ``exception`` (a tool
-crashed), ``permanent`` (a tool says it will keep failing), ``effect-mismatch`` (the tool
-observed other effects than the plan predicts), ``world-changed`` (a precondition no
-longer holds because the world changed), ``approval-rejected``, ``access``,
+crashed), ``permanent`` (a tool says it will keep failing), ``refused`` (a tool refused the call
+for a reason the spec does not model: ruled out in the state it was refused in, tried again
+when no other route exists, an outage once refused ``MAX_REFUSALS`` times),
+``effect-mismatch`` (the tool observed other effects than the plan predicts),
+``world-changed`` (a precondition no longer holds because the world changed),
+``approval-rejected``, ``access``,
 ``unknown-outcome`` (a step may or may not have acted and nothing can tell) and
 ``goal-not-reached`` (the plan ran but the world does not satisfy goal and policies).
 
@@ -22,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from domains.base import PermanentToolError, PreconditionFailed, ToolError
+from domains.base import PermanentToolError, PreconditionFailed, ToolError, ToolRefused
 from engine.runstate import atoms_json
 from engine.tools import ToolTimeout
 from verifier.model import Atom, GroundAtom, Plan, Problem, Verdict
@@ -32,9 +35,10 @@ if TYPE_CHECKING:
     from engine.diagnose import Diagnosis
 
 __all__ = ["Failure", "Explanation", "RetryPolicy", "classify", "explain", "Replanner",
-           "ReplanOutcome", "RETRYABLE", "PlannerFn"]
+           "ReplanOutcome", "RETRYABLE", "PlannerFn", "MAX_REFUSALS"]
 
 RETRYABLE = ("transient", "timeout")
+MAX_REFUSALS = 2  # a call refused this often in one run is treated as an outage
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,8 @@ def classify(error: BaseException, *, idempotent: bool) -> tuple[str, bool]:
         return "timeout", idempotent
     if isinstance(error, PreconditionFailed):
         return "world-changed", False
+    if isinstance(error, ToolRefused):
+        return "refused", False
     if isinstance(error, PermanentToolError):
         return "permanent", False
     if isinstance(error, ToolError):
@@ -145,6 +151,7 @@ def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[s
         "world-changed": f"{what} could not run: the world changed",
         "approval-rejected": f"{what} was rejected by its approver",
         "permanent": f"{what} failed permanently",
+        "refused": f"{what} was refused for a reason the spec does not model",
         "exception": f"{what} raised an error",
         "timeout": f"{what} timed out",
         "transient": f"{what} kept failing with transient errors",
@@ -239,7 +246,6 @@ class Replanner:
                                  message=f"the run is back in a state it already planned from "
                                  f"{self.seen[key]} times, with the same calls ruled out: "
                                  "replanning again would loop")
-        self.seen[key] = self.seen.get(key, 0) + 1
         from verifier.problem_ops import residual_policies
 
         result = self.planner(problem, policies=policies, access=access,
@@ -259,6 +265,8 @@ class Replanner:
         plan = replace(result.plan, steps=steps)
         verdict = Checker(problem, policies=policies, access=access,
                           describe=self.spec.describe).check(plan)
+        # a visit counts when a plan comes back (a search that finds none runs nothing)
+        self.seen[key] = self.seen.get(key, 0) + 1
         if not verdict.valid:
             return ReplanOutcome(None, problem, policies, access, verdict, "invalid",
                                  "the Planner's plan failed verification: " + "; ".join(

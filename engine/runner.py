@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from domains.base import RunInfo
 from engine.executor import Executor, Generation, order_deps, sequential_deps
 from engine.journal import Event, Journal
-from engine.monitor import Failure, Replanner, RetryPolicy, explain, state_key
+from engine.monitor import MAX_REFUSALS, Failure, Replanner, RetryPolicy, explain, state_key
 from engine.pddl_text import formula_pddl as _formula_pddl
 from engine.pddl_text import problem_from_pddl, problem_to_pddl
 from engine.runstate import Recorder, RunState, atoms_from_json, atoms_json
@@ -87,6 +88,8 @@ class RunDriver:
         self.orders: dict[int, str] = {}
         self._announced: tuple[str, int] | None = None
         self._rec: Recorder | None = None
+        # who started the run ({"user": NAME | None, "os_user": ...}; engine/approvals.py)
+        self.started_by: dict[str, Any] | None = None
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -110,7 +113,7 @@ class RunDriver:
                 "goal_text": goal_text, "init": atoms_json(problem.init),
                 "options": self.options.to_json(), "faults": faults,
                 "faults_label": faults_label, "world": self.world,
-                "planner": self.planner_ref,
+                "planner": self.planner_ref, "started_by": self.started_by,
                 "pid": os.getpid()})
             replanner = Replanner(self.spec, problem, self.planner, self.options.plan_timeout_s)
             if plan is not None:
@@ -291,7 +294,7 @@ class RunDriver:
                 ex.note_world(world, source="world", step=failure.step)
                 if failure.predicted is None and before != world:
                     failure = replace(failure, predicted=before, observed=world)
-        forbidden = list(state.forbidden)
+        forbidden, scoped = self._forbidden_now(state)
         if failure.forbids_call and failure.call is not None and failure.call not in forbidden:
             forbidden.append(failure.call)
         stop_reason = None
@@ -305,8 +308,53 @@ class RunDriver:
         if stop_reason is not None:
             self._stop(rec, failure, stop_reason)
             return False
+        if failure.kind == "refused" and failure.call is not None:
+            return self._after_refusal(rec, replanner, failure, forbidden, scoped)
         return self._replan(rec, replanner, reason=failure.kind, failure=failure,
-                            forbidden=forbidden)
+                            forbidden=forbidden, scoped=scoped)
+
+    @staticmethod
+    def _forbidden_now(state: RunState) -> tuple[list[tuple[str, tuple[str, ...]]],
+                                                 list[tuple[str, tuple[str, ...]]]]:
+        """The calls ruled out for the next plan, and which of them only in this state: a
+        call refused for a reason the spec does not model is ruled out in the state it was
+        refused in; once the observed state differs, it may be planned again."""
+        forbidden = list(state.forbidden)
+        p = state.plans.get(state.gen) or {}
+        scoped = [(a, tuple(b)) for a, b in p.get("refused", [])]
+        if scoped and frozenset(state.belief) != atoms_from_json(p.get("init")):
+            return [c for c in forbidden if c not in scoped], []
+        return forbidden, [c for c in scoped if c in forbidden]
+
+    def _after_refusal(self, rec: Recorder, replanner: Replanner, failure: Failure,
+                       forbidden: list[tuple[str, tuple[str, ...]]],
+                       scoped: list[tuple[str, tuple[str, ...]]]) -> bool:
+        """A refusal the spec does not explain: route around it in this state; with no other
+        route, try the call again; refused ``MAX_REFUSALS`` times, it is an outage (the run
+        stops, naming the call, when no route avoids it)."""
+        call = failure.call
+        assert call is not None
+        state = rec.state
+        n = sum(1 for s in state.steps.values()
+                if s.fail_kind == "refused" and (s.action, s.args) == call)
+        if n >= MAX_REFUSALS:
+            failure = replace(failure, message=f"{failure.message}; refused {n} times in this "
+                              "run: treated as an outage")
+            return self._replan(rec, replanner, reason="refused", failure=failure,
+                                forbidden=[*forbidden, call] if call not in forbidden
+                                else forbidden, scoped=[c for c in scoped if c != call])
+        if call not in forbidden and self._replan(
+                rec, replanner, reason="refused", failure=failure, forbidden=[*forbidden, call],
+                scoped=[*scoped, call], quiet=True,
+                detail="routed around the refused call; it stays ruled out only while the "
+                "observed state is the one it was refused in"):
+            return True
+        time.sleep(self.options.retry.delay_s(n))  # the refusal may not hold a moment later
+        return self._replan(rec, replanner, reason="refused", failure=failure,
+                            forbidden=forbidden, scoped=scoped,
+                            detail=f"no other route in this state: the refused call is tried "
+                            f"again (refusal {n} of {MAX_REFUSALS} before it counts as an "
+                            "outage)")
 
     def _stop(self, rec: Recorder, failure: Failure, why: str,
               blocking: tuple[str, ...] = (), diagnosis: Diagnosis | None = None) -> None:
@@ -318,7 +366,11 @@ class RunDriver:
 
     def _replan(self, rec: Recorder, replanner: Replanner, *, reason: str,
                 failure: Failure | None = None,
-                forbidden: list[tuple[str, tuple[str, ...]]] | None = None) -> bool:
+                forbidden: list[tuple[str, tuple[str, ...]]] | None = None,
+                scoped: list[tuple[str, tuple[str, ...]]] | None = None, quiet: bool = False,
+                detail: str = "") -> bool:
+        """Plan from the observed state; False when no plan comes back: the run stops with
+        its diagnosis (``quiet``: nothing is journaled, the caller tries something else)."""
         state = rec.state
         forbidden = list(state.forbidden) if forbidden is None else forbidden
         now = frozenset(state.belief)
@@ -330,6 +382,8 @@ class RunDriver:
                                  "forbidden": [[a, list(b)] for a, b in forbidden]})
         out = replanner.plan(now, history, forbidden, name=f"{state.run_id}-g{gen}",
                              prefix="" if gen == 0 else f"r{gen}.")
+        if out.plan is None and quiet and not out.loop:
+            return False
         if out.plan is None:
             f = failure or Failure("no-plan", out.message or out.status)
             if failure is None:
@@ -346,7 +400,7 @@ class RunDriver:
         if failure is not None:
             e = explain(failure, policies=self.spec.policies, describe=self.spec.describe,
                         action="replan", detail=f"replanned from the observed state "
-                        f"({len(out.plan.steps)} steps)")
+                        f"({len(out.plan.steps)} steps)" + (f"; {detail}" if detail else ""))
             rec.emit("explanation", e.to_json())
             rec.emit("replan", {"count": state.replans + 1, "from_gen": state.gen,
                                 "to_gen": gen, "reason": reason,
@@ -359,19 +413,23 @@ class RunDriver:
                                  problem_sha256=digest)
         rec.emit("message", {"from": "verifier", "to": "executor", "about": "certificate",
                              "certificate": cert.id, "checks": list(cert.checks)})
-        self._certified(rec, gen, out.plan, cert, now, forbidden, reason=reason)
+        self._certified(rec, gen, out.plan, cert, now, forbidden, reason=reason,
+                        scoped=scoped or [])
         return True
 
     def _certified(self, rec: Recorder, gen: int, plan: Plan, cert: Certificate,
                    init: frozenset[Any], forbidden: list[tuple[str, tuple[str, ...]]], *,
-                   reason: str) -> None:
+                   reason: str, scoped: list[tuple[str, tuple[str, ...]]] | None = None) -> None:
         from verifier.plan_io import plan_to_json
 
-        rec.emit("plan-certified", {
+        payload: dict[str, Any] = {
             "generation": gen, "reason": reason, "plan": plan_to_json(plan),
             "certificate": cert.to_json(), "init": atoms_json(init),
             "trajectory_len": len(rec.state.trajectory),
-            "forbidden": [[a, list(b)] for a, b in forbidden]})
+            "forbidden": [[a, list(b)] for a, b in forbidden]}
+        if scoped:  # of those, ruled out only in this state (refused calls)
+            payload["refused"] = [[a, list(b)] for a, b in scoped]
+        rec.emit("plan-certified", payload)
 
     def _cert_ok(self, cert: Certificate, plan: Plan, problem: Problem, gen: int,
                  forbidden: list[Any], problem_file: str | None,
