@@ -22,6 +22,7 @@ from verifier.errors import SpecError, did_you_mean
 from verifier.model import And, Domain, Problem
 from verifier.policy import Policy, parse_policy_rule
 from verifier.tool_binding import ToolBinding, read_binding
+from verifier.triggers import Trigger, keys_as_text, read_triggers
 
 # SpecFile is exported lazily by __getattr__ below (pydantic loads only when a spec is read)
 __all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]  # noqa: F822
@@ -52,6 +53,7 @@ class Spec:
     adapters: dict[str, ToolBinding] = field(default_factory=dict)  # shell/http/mcp tools
     describe: dict[str, str] = field(default_factory=dict)
     problems: dict[str, Path] = field(default_factory=dict)
+    triggers: tuple[Trigger, ...] = ()  # events and schedules that start runs (serve)
     # the author's domain file when ``domain_path`` is a compiled copy (action rules)
     source_domain_path: Path | None = None
 
@@ -195,6 +197,7 @@ def load_spec(path: str | Path) -> Spec:
 
     from verifier.spec_schema import SpecFile
 
+    keys_as_text(_mapping_items(node).get("triggers", (None, None))[1])
     try:
         model = SpecFile.model_validate(_to_data(node))
     except ValidationError as e:
@@ -303,6 +306,9 @@ def load_spec(path: str | Path) -> Spec:
             "%s: %d action rule(s) compiled into %s", spec_path, len(action_rules), domain_path)
         domain = read_domain(domain_path)
 
+    problems = _problems(problems_dir) if problems_dir is not None else {}
+    triggers = read_triggers(model.triggers, top.get("triggers", (None, None))[1], domain,
+                             sorted(problems), path=sp, text=text)
     return Spec(
         name=model.name, root=root, domain=domain, domain_path=domain_path, spec_path=spec_path,
         source_domain_path=source_domain_path,
@@ -310,7 +316,7 @@ def load_spec(path: str | Path) -> Spec:
         tools={a: (t if isinstance(t, str) else adapters[a].ref)
                for a, t in model.tools.items()},
         adapters=adapters, describe=dict(model.describe),
-        problems=_problems(problems_dir) if problems_dir is not None else {},
+        problems=problems, triggers=triggers,
     )
 
 
@@ -323,6 +329,10 @@ def _fields_for(loc: tuple[Any, ...]) -> list[str]:
         return list(AgentModel.model_fields)
     if loc[0] == "policies":
         return list(PolicyModel.model_fields)
+    if loc[0] == "triggers":
+        from verifier.spec_schema import TriggerModel
+
+        return list(TriggerModel.model_fields)
     return []
 
 

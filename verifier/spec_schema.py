@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SpecFile", "AgentModel", "PolicyModel", "ToolBindingModel", "ErrorRuleModel"]
+__all__ = ["SpecFile", "AgentModel", "PolicyModel", "ToolBindingModel", "ErrorRuleModel",
+           "TriggerModel"]
 
 
 class AgentModel(BaseModel):
@@ -64,6 +65,24 @@ class ToolBindingModel(BaseModel):
     on_error: list[ErrorRuleModel] = Field(default_factory=list)
 
 
+class TriggerModel(BaseModel):
+    """An event or a schedule that starts a run in ``plansafe serve`` (docs/EVENTS.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$",
+                             description="a unique name (default on-EVENT or cron-N)")
+    on: str | None = Field(default=None, description="the event name that starts a run "
+                           "(POST /api/events {name, fields})")
+    cron: str | None = Field(default=None, description="a 5-field cron schedule, e.g. "
+                             "'*/5 * * * *' (server local time)")
+    fields: list[str] = Field(default_factory=list, description="the event's fields the goal "
+                              "may use as {name}")
+    goal: str | None = Field(default=None, description="the run's goal: PDDL or plain words, "
+                             "with {field} placeholders")
+    problem: str | None = Field(default=None, description="a problem of the spec (objects, "
+                                "initial state; its goal unless 'goal' is given)")
+
+
 class SpecFile(BaseModel):
     """The schema of ``spec.yaml``."""
 
@@ -77,3 +96,4 @@ class SpecFile(BaseModel):
     approval: list[str] = Field(default_factory=list)
     tools: dict[str, str | ToolBindingModel] = Field(default_factory=dict)
     policies: list[PolicyModel] = Field(default_factory=list)
+    triggers: list[TriggerModel] = Field(default_factory=list)
