@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast
 
 from engine.journal import Event, Journal, open_journal
 from engine.planners import AgentPlanner, Planner, PlannerSettings, make_planner
@@ -343,7 +343,10 @@ class Engine:
                    goal: str | None = None, plan: Plan | None = None,
                    certificate: Certificate | None = None,
                    on_event: Callable[[Event], Any] | None = None, faults: Any = None,
-                   approvals: str | None = None, run_id: str | None = None) -> RunResult:
+                   approvals: str | None = None, run_id: str | None = None,
+                   token: str | None = None, user: User | None = None) -> RunResult:
+        """Start a run. With a users file, ``token`` (or a signed-in ``user``) names who
+        starts it (recorded in ``run-started``, for approval rules with ``not_starter``)."""
         if isinstance(problem, Verification):
             if problem.certificate is None:
                 raise PlansafeError(f"the plan is {problem.status}: only a certified plan runs "
@@ -358,6 +361,7 @@ class Engine:
             options = replace(options, approvals=approvals)
         fault_json, fault_name = self._faults(faults)
         driver = self._driver(on_event, options)
+        driver.started_by = self._starter(token, user)
         state = await driver.start(prob, plan=plan, certificate=certificate,
                                    goal_text=goal, faults=fault_json, run_id=run_id,
                                    faults_label=fault_name)
@@ -418,31 +422,60 @@ class Engine:
         if generation is not None and generation != s.gen:
             raise PlansafeError(f"step {step} of run {run_id} belongs to generation {s.gen}, "
                                 f"not {generation}; nothing approved")
-        if self.users:
-            by = self._approver(run_id, s, token=token, user=user, approved=approved).name
+        from engine.approvals import decide
+
+        who = self._approver(run_id, s, token=token, user=user, approved=approved) \
+            if self.users or user is not None else None
+        # the spec's approval rules (who, how many, not the starter): engine/approvals.py
+        ruling = decide(self.spec, state, s, user=who, by=by, approved=approved)
+        if not ruling.allowed:
+            self._refuse_approval(run_id, s, who.name if who else by, approved, ruling.reason)
         return self.journal.append(run_id, "approval", {
-            "step": step, "approved": approved, "by": by, "reason": reason,
-            "generation": s.gen, "action": s.action, "args": list(s.args), "agent": s.agent})
+            "step": step, "approved": approved, "by": who.name if who else by,
+            "reason": reason, "generation": s.gen, "action": s.action, "args": list(s.args),
+            "agent": s.agent,
+            # more approvers needed (a rule's count): the step keeps waiting
+            **({"released": False} if approved and not ruling.released else {})})
+
+    def _starter(self, token: str | None, user: User | None) -> dict[str, Any]:
+        """Who starts a run: the token's user (with a users file) and the OS account."""
+        import getpass
+
+        from engine.approvals import starter_needed
+
+        who = user if user is not None else (
+            self.users.by_token(token) if token and self.users else None)
+        if who is None and token and self.users:
+            raise PlansafeError("the token matches no user in the users file; nothing started")
+        if who is None and self.users and starter_needed(self.spec):
+            raise PlansafeError(f"{self.spec.name}'s approval rules exclude the run's starter: "
+                                "start the run with a token (--token or $PLANSAFE_TOKEN)")
+        try:
+            os_user: str | None = getpass.getuser()
+        except (OSError, KeyError):
+            os_user = None
+        return {"user": who.name if who else None, "os_user": os_user}
 
     def _approver(self, run_id: str, s: StepRecord, *, token: str | None,
                   user: User | None, approved: bool) -> User:
-        """The signed-in user allowed to decide step ``s``; a refusal is journaled."""
-        from engine.identity import ApprovalRefused, may_approve
-
+        """The signed-in user (``user``, or the one ``token`` belongs to); a refusal is
+        journaled."""
         who = user if user is not None else (self.users.by_token(token) if token else None)
-        if who is None:
-            why = ("a token is required: this journal's approvals are authenticated (plansafe "
-                   "approve --token or $PLANSAFE_TOKEN)" if not token else
-                   "the token matches no user in the users file")
-        else:
-            decision = may_approve(who, self.spec, s.action, s.args)
-            if decision.allowed:
-                return who
-            why = decision.reason
+        if who is not None:
+            return who
+        self._refuse_approval(run_id, s, None, approved, (
+            "a token is required: this journal's approvals are authenticated (plansafe "
+            "approve --token or $PLANSAFE_TOKEN)" if not token else
+            "the token matches no user in the users file"))
+
+    def _refuse_approval(self, run_id: str, s: StepRecord, by: str | None, approved: bool,
+                         why: str) -> NoReturn:
+        from engine.identity import ApprovalRefused
+
         self.journal.append(run_id, "message", {
             "from": "api", "to": "executor", "about": "approval-refused", "step": s.id,
-            "call": s.call, "generation": s.gen, "by": who.name if who else None,
-            "approved": approved, "reason": why})
+            "call": s.call, "generation": s.gen, "by": by, "approved": approved,
+            "reason": why})
         raise ApprovalRefused(f"approval of {s.id} {s.call} refused: {why}")
 
     def result(self, run_id: str) -> RunResult:

@@ -202,16 +202,19 @@ class Executor:
 
     def _gate(self, s: StepRecord) -> str | Failure | None:
         """None: run it; "wait": needs an approval not given yet; a Failure: rejected."""
+        from engine.approvals import gate
+
         if not self.spec.needs_approval(s.action, s.args):
             return None
-        decision = self.state.approvals.get(s.binding)
-        if decision is None and self.approvals == "auto":
+        verdict = gate(self.spec, self.state, s)  # the spec's approval rules (by, count, ...)
+        if verdict == "auto" and self.approvals == "auto":
             self.rec.emit("approval", {"step": s.id, "approved": True, "by": "auto",
                                        "reason": "approvals=auto", "generation": s.gen,
                                        "action": s.action, "args": list(s.args),
                                        "agent": s.agent})
-            decision = self.state.approvals.get(s.binding)
-        if decision is None:
+            verdict = gate(self.spec, self.state, s)
+        decision = self.state.approvals.get(s.binding)
+        if verdict in ("wait", "auto") or decision is None:
             if s.binding not in self.state.requested:
                 self.rec.emit("approval-requested", {"step": s.id, "call": s.call,
                                                      "agent": s.agent, "generation": s.gen,
@@ -220,11 +223,14 @@ class Executor:
                 self.rec.emit("message", {"from": "executor", "to": "approver",
                                           "about": "approval", "step": s.id, "call": s.call})
             return "wait"
-        if not decision[0]:
-            return Failure("approval-rejected", f"rejected by {decision[1] or 'the approver'}"
-                           + (f": {decision[2]}" if decision[2] else ""), s.id,
-                           (s.action, s.args), s.agent, s.attempts)
-        return None
+        if verdict != "rejected":
+            return None
+        if decision[0]:  # a later approval does not undo an earlier rejection (count > 1)
+            who = [by for by, ok in self.state.approvers.get(s.binding, {}).items() if not ok]
+            decision = (False, who[0] if who else "", "")
+        return Failure("approval-rejected", f"rejected by {decision[1] or 'the approver'}"
+                       + (f": {decision[2]}" if decision[2] else ""), s.id,
+                       (s.action, s.args), s.agent, s.attempts)
 
     # --- one step -----------------------------------------------------------------------------
 

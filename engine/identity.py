@@ -139,12 +139,20 @@ class Users:
 
 def may_approve(user: User, spec: Spec, action: str, args: tuple[str, ...]) -> Decision:
     """May ``user`` approve ``(action args...)`` under ``spec``?"""
+    """May ``user`` approve ``(action args...)`` under ``spec``? One of their roles must be
+    one an approval rule's ``by`` names (every matching rule's), or, where a rule names
+    none, an agent the access rules allow to perform the action. (The other parts of a
+    rule, ``count`` and ``not_starter``, depend on the run: :func:`engine.approvals.decide`.)"""
     call = "(" + " ".join((action, *args)) + ")"
-    if not spec.needs_approval(action, args):
+    rules = spec.approval_rules_for(action, args)
+    if not rules:
         return Decision(False, f"{call} needs no approval")
-    allowed = spec.access.permitted(action, args)
-    mine = [r for r in user.roles if r in allowed]
-    if mine:
-        return Decision(True, f"{user.name} acts as {mine[0]}, who may approve {call}")
-    return Decision(False, f"{user.name} (roles: {', '.join(user.roles) or 'none'}) may not "
-                    f"approve {call}; approvers: {', '.join(allowed) or 'nobody'}")
+    role = ""
+    for rule in rules:
+        allowed = rule.by or spec.access.permitted(action, args)
+        mine = [r for r in user.roles if r in allowed]
+        if not mine:
+            return Decision(False, f"{user.name} (roles: {', '.join(user.roles) or 'none'}) "
+                            f"may not approve {call}; approvers: {', '.join(allowed) or 'nobody'}")
+        role = role or mine[0]
+    return Decision(True, f"{user.name} acts as {role}, who may approve {call}")

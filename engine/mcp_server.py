@@ -183,10 +183,12 @@ def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = No
 
     @server.tool()
     async def approve(run_id: str, step: str, approved: bool = True, reason: str = "",
-                      spec: str | None = None) -> dict[str, Any]:
-        """Approve (or reject) a step a run waits for, then resume the run."""
+                      spec: str | None = None, token: str | None = None) -> dict[str, Any]:
+        """Approve (or reject) a step a run waits for, then resume the run. With a users
+        file ($PLANSAFE_USERS) give the approver's ``token``; the spec's approval rules
+        apply as everywhere (Engine.approve)."""
         eng = served.engine(spec)
-        eng.approve(run_id, step, approved=approved, by="mcp", reason=reason)
+        eng.approve(run_id, step, approved=approved, by="mcp", reason=reason, token=token)
         with _quiet():
             result = await eng.aresume(run_id)
         return dict(result.to_json())

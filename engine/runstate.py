@@ -90,6 +90,8 @@ class RunState:
         field(default_factory=list)
     # approvals and requests keyed by the step's binding (generation, agent, ground action)
     approvals: dict[str, tuple[bool, str, str]] = field(default_factory=dict)
+    # every decision on a binding, by approver (a rule may need several different approvers)
+    approvers: dict[str, dict[str, bool]] = field(default_factory=dict)
     requested: set[str] = field(default_factory=set)
     forbidden: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     explanations: list[dict[str, Any]] = field(default_factory=list)
@@ -198,10 +200,14 @@ class RunState:
                                    [str(a) for a in p.get("args", [])])
             self.approvals[key] = (bool(p["approved"]), str(p.get("by", "")),
                                    str(p.get("reason", "")))
+            self.approvers.setdefault(key, {})[str(p.get("by", ""))] = bool(p["approved"])
             decided = self.steps.get(p["step"])
             if decided is not None and decided.binding == key \
                     and decided.status == "waiting-approval":
-                decided.status = "pending" if p["approved"] else "rejected"
+                if not p["approved"]:
+                    decided.status = "rejected"
+                elif p.get("released", True):  # False: the rule needs more approvers
+                    decided.status = "pending"
         elif k == "failure":
             self.open_failure = p
             failed = self.steps.get(p.get("step") or "")

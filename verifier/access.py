@@ -8,7 +8,7 @@ from verifier.errors import SpecError, did_you_mean
 from verifier.model import Domain
 from verifier.sexpr import SList, Sym, read_sexpr
 
-__all__ = ["Pattern", "Agent", "AccessRules", "parse_pattern", "DEFAULT_AGENT"]
+__all__ = ["Pattern", "Agent", "AccessRules", "ApprovalRule", "parse_pattern", "DEFAULT_AGENT"]
 
 DEFAULT_AGENT = "default"
 
@@ -28,6 +28,23 @@ class Pattern:
             return True
         return len(args) == len(self.args) and all(p is None or p == a
                                                    for p, a in zip(self.args, args, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    """An ``approval:`` entry: the steps matching ``pattern`` wait for approval by ``count``
+    different users, each holding one of the roles ``by`` (empty: the agents the access rules
+    allow to perform the step), none of them the run's starter when ``not_starter``."""
+
+    pattern: Pattern
+    by: tuple[str, ...] = ()
+    count: int = 1
+    not_starter: bool = False
+
+    @property
+    def needs_identity(self) -> bool:
+        """Only authenticated approvers can satisfy it (a users file)."""
+        return bool(self.by) or self.count > 1 or self.not_starter
 
 
 @dataclass(frozen=True, slots=True)

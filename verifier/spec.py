@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from verifier.access import AccessRules, Agent, Pattern, parse_pattern
+from verifier.access import AccessRules, Agent, ApprovalRule, Pattern, parse_pattern
 from verifier.action_rules import (
     compile_domain_text,
     compiled_domain_path,
@@ -49,6 +50,8 @@ class Spec:
     policies: tuple[Policy, ...] = ()
     access: AccessRules = field(default_factory=lambda: AccessRules(()))
     approval: tuple[Pattern, ...] = ()
+    # the ``approval:`` entries with who may approve (one per entry of ``approval``)
+    approval_rules: tuple[ApprovalRule, ...] = ()
     tools: dict[str, str] = field(default_factory=dict)
     adapters: dict[str, ToolBinding] = field(default_factory=dict)  # shell/http/mcp tools
     describe: dict[str, str] = field(default_factory=dict)
@@ -59,6 +62,11 @@ class Spec:
 
     def needs_approval(self, action: str, args: tuple[str, ...]) -> bool:
         return any(p.matches(action, args) for p in self.approval)
+
+    def approval_rules_for(self, action: str, args: tuple[str, ...]) -> tuple[ApprovalRule, ...]:
+        """The approval rules a step ``(action args...)`` must satisfy (all of them)."""
+        rules = self.approval_rules or tuple(ApprovalRule(p) for p in self.approval)
+        return tuple(r for r in rules if r.pattern.matches(action, args))
 
     def files(self) -> tuple[Path, ...]:
         """The files whose bytes define this spec (for certificates)."""
@@ -201,7 +209,7 @@ def load_spec(path: str | Path) -> Spec:
     try:
         model = SpecFile.model_validate(_to_data(node))
     except ValidationError as e:
-        err = e.errors()[0]
+        err = _first_error(e.errors())
         loc = tuple(err["loc"])
         at = _node_at(node, loc)
         key = loc[-1] if loc else None
@@ -273,9 +281,9 @@ def load_spec(path: str | Path) -> Spec:
                                 if "may_not" in a_items else [], strict=False))
             agents.append(Agent(name, may, may_not))
         access = AccessRules(tuple(agents))
-    approval = tuple(pattern(t, n) for t, n in
-                     zip(model.approval, top["approval"][1].value if "approval" in top else [],
-                         strict=False))
+    approval_rules = _approval_rules(model.approval, top.get("approval", (None, None))[1],
+                                     access, pattern, where)
+    approval = tuple(r.pattern for r in approval_rules)
 
     policies: list[Policy] = []
     seen: set[str] = set()
@@ -313,11 +321,51 @@ def load_spec(path: str | Path) -> Spec:
         name=model.name, root=root, domain=domain, domain_path=domain_path, spec_path=spec_path,
         source_domain_path=source_domain_path,
         summary=model.summary, policies=tuple(policies), access=access, approval=approval,
+        approval_rules=approval_rules,
         tools={a: (t if isinstance(t, str) else adapters[a].ref)
                for a, t in model.tools.items()},
         adapters=adapters, describe=dict(model.describe),
         problems=problems, triggers=triggers,
     )
+
+
+_UNION_TAGS = ("str", "ApprovalModel", "ToolBindingModel")
+
+
+def _first_error(errors: list[Any]) -> Any:
+    """Pydantic's first error, with ``str | Model`` unions resolved: for a mapping, its own
+    error (an unknown key, a bad count), not "should be a valid string"; the branch's name
+    is dropped from the location."""
+    for err in errors:
+        loc = tuple(err["loc"])
+        if loc and loc[-1] == "str" and isinstance(err.get("input"), dict) and len(errors) > 1:
+            continue
+        return {**err, "loc": tuple(x for x in loc if x not in _UNION_TAGS)}
+    return errors[0]
+
+
+def _approval_rules(entries: list[Any], node: Any, access: AccessRules,
+                    pattern: Callable[[str, Any], Pattern],
+                    where: Callable[[Any], dict[str, Any]]) -> tuple[ApprovalRule, ...]:
+    """The ``approval:`` entries: a pattern, or a mapping ``{action, by, count,
+    not_starter}``; every role in ``by`` must be one of the spec's agents."""
+    nodes = node.value if node is not None else []
+    rules: list[ApprovalRule] = []
+    for entry, n in zip(entries, nodes, strict=False):
+        if isinstance(entry, str):
+            rules.append(ApprovalRule(pattern(entry, n)))
+            continue
+        items = _mapping_items(n)
+        by_nodes = items["by"][1].value if "by" in items else []
+        for role, rn in zip(entry.by, by_nodes, strict=False):
+            if role not in access.names:
+                raise SpecError(f"approval: unknown role '{role}'", **where(rn),
+                                hint=did_you_mean(role, access.names)
+                                or f"roles are the spec's agents: {', '.join(access.names)}")
+        rules.append(ApprovalRule(pattern(entry.action, items["action"][1]),
+                                  tuple(dict.fromkeys(entry.by)), entry.count,
+                                  entry.not_starter))
+    return tuple(rules)
 
 
 def _fields_for(loc: tuple[Any, ...]) -> list[str]:
@@ -333,6 +381,10 @@ def _fields_for(loc: tuple[Any, ...]) -> list[str]:
         from verifier.spec_schema import TriggerModel
 
         return list(TriggerModel.model_fields)
+    if loc[0] == "approval":
+        from verifier.spec_schema import ApprovalModel
+
+        return list(ApprovalModel.model_fields)
     return []
 
 

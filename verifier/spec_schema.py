@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SpecFile", "AgentModel", "PolicyModel", "ToolBindingModel", "ErrorRuleModel",
-           "TriggerModel"]
+           "TriggerModel", "ApprovalModel"]
 
 
 class AgentModel(BaseModel):
@@ -83,6 +83,20 @@ class TriggerModel(BaseModel):
                                 "initial state; its goal unless 'goal' is given)")
 
 
+class ApprovalModel(BaseModel):
+    """An approval rule: the steps it covers and who must approve them (docs/TRUST.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: str = Field(description="the steps that wait for approval: an action pattern, "
+                        "e.g. (deploy ?s prod)")
+    by: list[str] = Field(default_factory=list, description="roles (agent names) whose users "
+                          "may approve; default: the agents allowed to perform the action")
+    count: int = Field(default=1, ge=1, le=10, description="how many different users must "
+                       "approve before the step runs")
+    not_starter: bool = Field(default=False, description="the user who started the run may "
+                              "not approve")
+
+
 class SpecFile(BaseModel):
     """The schema of ``spec.yaml``."""
 
@@ -93,7 +107,7 @@ class SpecFile(BaseModel):
     problems: str | None = "problems"
     describe: dict[str, str] = Field(default_factory=dict)
     agents: dict[str, AgentModel] | None = None
-    approval: list[str] = Field(default_factory=list)
+    approval: list[str | ApprovalModel] = Field(default_factory=list)
     tools: dict[str, str | ToolBindingModel] = Field(default_factory=dict)
     policies: list[PolicyModel] = Field(default_factory=list)
     triggers: list[TriggerModel] = Field(default_factory=list)
