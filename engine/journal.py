@@ -40,7 +40,7 @@ from verifier.errors import PlansafeError
 __all__ = [
     "FORMAT_VERSION", "EVENT_KINDS", "Event", "ChainReport", "Journal", "SQLiteJournal",
     "MemoryJournal", "open_journal", "JournalError", "event_hash", "GENESIS", "RunJournal",
-    "event_mac", "HEAD_FORMAT", "JOURNALS", "JournalOpener", "journal_url",
+    "event_mac", "HEAD_FORMAT", "JOURNALS", "JournalOpener", "journal_url", "LeaseLostError",
 ]
 
 # 2: each event's hash is an HMAC-SHA256 keyed outside the journal; 1 (read only): plain
@@ -57,6 +57,11 @@ EVENT_KINDS = (
 
 class JournalError(PlansafeError):
     """The journal cannot be read or written, or its chain is broken."""
+
+
+class LeaseLostError(JournalError):
+    """This process's lease on a run was taken over (it stalled past it): its writes to the
+    run are refused by the lease's fencing token, and it must stop driving the run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,25 @@ def _check_kind(kind: str) -> None:
         raise JournalError(f"unknown event kind {kind!r} (kinds: {', '.join(EVENT_KINDS)})")
 
 
+def _event_fault(ck: ChainKey, e: Event) -> str | None:
+    """What is wrong with one event on its own (its keyed hash, its format), or None."""
+    fields: dict[str, Any] = {"id": e.id, "run_id": e.run_id, "kind": e.kind,
+                              "payload_json": _canon(e.payload), "ts": e.ts,
+                              "prev_hash": e.prev_hash, "version": e.version}
+    if e.version == FORMAT_VERSION:
+        if not hmac.compare_digest(event_mac(ck.key, **fields), e.hash):
+            return "was altered or forged (its keyed hash does not match)"
+        return None
+    if e.version == 1:
+        if ck.legacy is None or e.id > ck.legacy[0]:
+            return ("is unkeyed (journal format 1) where only keyed events are accepted; if "
+                    "this older journal is yours, accept its history with: plansafe audit adopt")
+        if event_hash(**fields) != e.hash or (e.id == ck.legacy[0] and e.hash != ck.legacy[1]):
+            return "was altered (hash mismatch)"
+        return None
+    return f"has an unknown format version {e.version}"
+
+
 class Journal(ABC):
     """The storage interface every backend implements.
 
@@ -141,6 +165,8 @@ class Journal(ABC):
     path: str | None = None
     key_ref: str | None = None  # where the key is looked up; default: ``path``
     _chain_key: ChainKey | None = None
+    #: (last id, hash) this object verified the chain up to, and each run's event ids there
+    _verified: tuple[tuple[int, str], dict[str, list[int]]] | None = None
 
     @abstractmethod
     def append(self, run_id: str, kind: str, payload: Mapping[str, Any]) -> Event: ...
@@ -196,39 +222,64 @@ class Journal(ABC):
             ck = self.chain_key()
         except PlansafeError as err:
             return ChainReport(False, 0, None, f"cannot check the chain: {err}")
-        prev, last_id, n = GENESIS, 0, 0
-        for e in self.events():
-            n += 1
+        report, (last_id, _) = self._scan(ck, self.events(), GENESIS, 0)
+        if report.ok and ck.legacy is not None and ck.legacy[0] > last_id:
+            return ChainReport(False, report.checked, ck.legacy[0], f"event {ck.legacy[0]} and "
+                               "those before it were deleted (the key file records them)")
+        return report
 
-            def bad(msg: str, e: Event = e, n: int = n) -> ChainReport:
+    def _scan(self, ck: ChainKey, events: Iterable[Event], prev: str, last_id: int,
+              ids: dict[str, list[int]] | None = None) -> tuple[ChainReport, tuple[int, str]]:
+        """Check ``events`` in order, linked to (``last_id``, ``prev``): the report and the
+        last (id, hash) checked; ``ids`` collects each run's event ids."""
+        n = 0
+        for e in events:
+            n += 1
+            fault = (f"event ids do not increase (after {last_id})" if e.id <= last_id else
+                     "does not link to the event before it (an event was deleted, reordered "
+                     "or inserted)" if e.prev_hash != prev else _event_fault(ck, e))
+            if fault:
                 return ChainReport(False, n, e.id, f"event {e.id} ({e.kind}, run {e.run_id}): "
-                                   + msg, e.run_id)
-            if e.id <= last_id:
-                return bad(f"event ids do not increase (after {last_id})")
-            if e.prev_hash != prev:
-                return bad("does not link to the event before it (an event was deleted, "
-                           "reordered or inserted)")
-            fields: dict[str, Any] = {"id": e.id, "run_id": e.run_id, "kind": e.kind,
-                                      "payload_json": _canon(e.payload), "ts": e.ts,
-                                      "prev_hash": e.prev_hash, "version": e.version}
-            if e.version == FORMAT_VERSION:
-                if not hmac.compare_digest(event_mac(ck.key, **fields), e.hash):
-                    return bad("was altered or forged (its keyed hash does not match)")
-            elif e.version == 1:
-                if ck.legacy is None or e.id > ck.legacy[0]:
-                    return bad("is unkeyed (journal format 1) where only keyed events are "
-                               "accepted; if this older journal is yours, accept its history "
-                               "with: plansafe audit adopt")
-                if event_hash(**fields) != e.hash or (e.id == ck.legacy[0]
-                                                      and e.hash != ck.legacy[1]):
-                    return bad("was altered (hash mismatch)")
-            else:
-                return bad(f"has an unknown format version {e.version}")
+                                   + fault, e.run_id), (last_id, prev)
+            if ids is not None:
+                ids.setdefault(e.run_id, []).append(e.id)
             prev, last_id = e.hash, e.id
-        if ck.legacy is not None and ck.legacy[0] > last_id:
-            return ChainReport(False, n, ck.legacy[0], f"event {ck.legacy[0]} and those before "
-                               "it were deleted (the key file records them)")
-        return ChainReport(True, n)
+        return ChainReport(True, n), (last_id, prev)
+
+    def _verify_for_run(self, run_id: str) -> ChainReport:
+        """What acting on ``run_id`` needs, in time linear in what is new: the chain from
+        where this journal object last verified it (all of it the first time) to its end,
+        linked to the event verified last; then every event of the run again (keyed hash,
+        and none of its events verified before is gone)."""
+        ck = self.chain_key()
+        state: tuple[tuple[int, str], dict[str, list[int]]] | None = \
+            self.__dict__.get("_verified")
+        self._verified = None  # set again only when everything below checks
+        if state is None:
+            ids: dict[str, list[int]] = {}
+            report, head = self._scan(ck, self.events(), GENESIS, 0, ids)
+            if report.ok and ck.legacy is not None and ck.legacy[0] > head[0]:
+                report = self.verify_chain()  # it names the deleted legacy prefix
+        else:
+            (wid, whash), ids = state
+            tail = self.events(after_id=wid - 1)
+            if not tail or tail[0].id != wid or tail[0].hash != whash:
+                return ChainReport(False, 0, wid, f"event {wid}, verified before by this "
+                                   "process, was deleted or changed", run_id)
+            report, head = self._scan(ck, tail[1:], whash, wid, ids)
+        if not report.ok:
+            return report
+        mine = self.events(run_id)
+        if [e.id for e in mine if e.id <= head[0]] != ids.get(run_id, []):
+            return ChainReport(False, report.checked, None, f"run {run_id}: events verified "
+                               "before were deleted or replaced", run_id)
+        for e in mine:
+            fault = _event_fault(ck, e)
+            if fault:
+                return ChainReport(False, report.checked, e.id, f"event {e.id} ({e.kind}, run "
+                                   f"{e.run_id}): {fault}", run_id)
+        self._verified = (head, ids)
+        return ChainReport(True, report.checked)
 
     def head_path(self) -> Path | None:
         """Where the journal's latest head is kept (next to a journal file: ``<journal>.head``;
@@ -265,8 +316,10 @@ class Journal(ABC):
     def require_intact(self, run_id: str | None = None) -> ChainReport:
         """Verify the chain (and the head kept beside it) before acting on it;
         :class:`JournalError` naming the first bad event otherwise (every reader that acts
-        calls this: resume, approve, a worker)."""
-        report = self.verify_chain()
+        calls this: resume, approve, a worker). With ``run_id``: incrementally (see
+        :meth:`_verify_for_run`), so a worker acting on run after run does not read the whole
+        journal each time."""
+        report = self.verify_chain() if run_id is None else self._verify_for_run(run_id)
         hp = self.head_path()
         if report.ok and hp is not None and hp.exists():
             try:
@@ -339,7 +392,10 @@ class Journal(ABC):
             return report
         run = head.get("run")
         last_id, n = int(head["last_id"]), head.get("events")
-        events = [e for e in self.events(run) if e.id <= last_id]
+        if run is None and n is None:  # a head kept beside the journal: its last event is there
+            events = [e for e in self.events(after_id=last_id - 1)[:1] if e.id <= last_id]
+        else:
+            events = [e for e in self.events(run) if e.id <= last_id]
         who = f"run {run}" if run else "the journal"
         if last_id and (not events or events[-1].id != last_id
                         or events[-1].hash != head["hash"]):
@@ -419,7 +475,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_run ON events (run_id, id);
 CREATE TABLE IF NOT EXISTS leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
-                                   pid INTEGER NOT NULL, host TEXT NOT NULL, ts REAL NOT NULL);
+                                   pid INTEGER NOT NULL, host TEXT NOT NULL, ts REAL NOT NULL,
+                                   fence INTEGER NOT NULL DEFAULT 0);
 """
 
 
@@ -430,6 +487,7 @@ class SQLiteJournal(Journal):
         p.parent.mkdir(parents=True, exist_ok=True)
         self.path = str(p)
         self._lock = threading.RLock()
+        self._fences: dict[str, int] = {}  # run -> the fencing token of the lease held
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None,
                                          check_same_thread=False, timeout=30.0)
@@ -437,6 +495,10 @@ class SQLiteJournal(Journal):
             self._conn.execute("PRAGMA synchronous=" + ("FULL" if durability == "full"
                                                         else "NORMAL"))
             self._conn.executescript(_SCHEMA)
+            cols = [r[1] for r in self._conn.execute("PRAGMA table_info(leases)")]
+            if "fence" not in cols:  # a journal from before lease fencing
+                self._conn.execute("ALTER TABLE leases ADD COLUMN fence INTEGER NOT NULL "
+                                   "DEFAULT 0")
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format_version', ?)",
                                (str(FORMAT_VERSION),))
             row = self._conn.execute("SELECT value FROM meta WHERE key='format_version'"
@@ -459,6 +521,7 @@ class SQLiteJournal(Journal):
             c = self._conn
             c.execute("BEGIN IMMEDIATE")
             try:
+                self._check_fence(run_id)
                 row = c.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
                 eid = (row[0] if row else 0) + 1
                 prev_hash = row[1] if row else GENESIS
@@ -506,17 +569,42 @@ class SQLiteJournal(Journal):
                 if row and row[0] != owner and row[2] == host and row[1] == pid:
                     c.execute("ROLLBACK")
                     return False  # another driver in this very process
-                c.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?,?,?)",
-                          (run_id, owner, pid, host, time.time()))
+                fence = self._next_fence()
+                c.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?,?,?,?)",
+                          (run_id, owner, pid, host, time.time(), fence))
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
             c.execute("COMMIT")
+            self._fences[run_id] = fence
             return True
+
+    def _next_fence(self) -> int:
+        """A new fencing token (a counter in ``meta``; inside the caller's transaction)."""
+        c = self._conn
+        c.execute("INSERT OR IGNORE INTO meta VALUES ('lease_fence', '0')")
+        row = c.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = "
+                        "'lease_fence' RETURNING value").fetchone()
+        return int(row[0])
+
+    def _check_fence(self, run_id: str) -> None:
+        """Inside the append's transaction: refuse a write to a run whose lease this journal
+        held and another process has taken since (its fencing token changed)."""
+        fence = self._fences.get(run_id)
+        if fence is None:
+            return
+        row = self._conn.execute("SELECT fence FROM leases WHERE run_id=?", (run_id,)).fetchone()
+        if row is None or int(row[0]) != fence:
+            raise LeaseLostError(f"{self.path}: run {run_id}: this process's lease (fence "
+                                 f"{fence}) was taken over by another; it writes nothing "
+                                 "more to the run")
 
     def release(self, run_id: str, owner: str) -> None:
         with self._lock:
-            self._conn.execute("DELETE FROM leases WHERE run_id=? AND owner=?", (run_id, owner))
+            cur = self._conn.execute("DELETE FROM leases WHERE run_id=? AND owner=?",
+                                     (run_id, owner))
+            if cur.rowcount:  # a lease taken over keeps its fence: later writes stay refused
+                self._fences.pop(run_id, None)
 
 
 RunJournal = Journal  # the name DESIGN.md uses for the concept

@@ -30,7 +30,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from engine.journal import FORMAT_VERSION, GENESIS, Event, Journal, JournalError, _canon, _pid_alive
+from engine.journal import (
+    FORMAT_VERSION,
+    GENESIS,
+    Event,
+    Journal,
+    JournalError,
+    LeaseLostError,
+    _canon,
+    _pid_alive,
+)
 
 __all__ = ["PostgresJournal", "open_postgres", "MIGRATIONS", "SCHEMA_VERSION", "RUN_STATUS_OF",
            "is_postgres_url"]
@@ -63,6 +72,38 @@ CREATE TABLE IF NOT EXISTS plansafe_leases (
 CREATE TABLE IF NOT EXISTS plansafe_runs (
     run_id TEXT PRIMARY KEY, status TEXT NOT NULL, updated_id BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS plansafe_runs_ready ON plansafe_runs (status, updated_id);
+"""),
+    (2, "lease fencing tokens; one-round-trip appends (plansafe_append)", """
+ALTER TABLE plansafe_leases ADD COLUMN IF NOT EXISTS fence BIGINT NOT NULL DEFAULT 0;
+CREATE SEQUENCE IF NOT EXISTS plansafe_fence;
+CREATE OR REPLACE FUNCTION plansafe_append(p_id BIGINT, p_run TEXT, p_kind TEXT,
+    p_payload TEXT, p_ts DOUBLE PRECISION, p_version INTEGER, p_prev TEXT, p_hash TEXT,
+    p_fence BIGINT, p_status TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
+DECLARE head_id BIGINT; head_hash TEXT;
+BEGIN
+    PERFORM pg_advisory_xact_lock(8100956956742739557);  -- _APPEND_LOCK
+    IF p_fence IS NOT NULL THEN
+        -- the run's row first (as claim takes it), then the lease, held to the commit: a
+        -- takeover waits for this append, and this append sees a takeover that committed
+        PERFORM 1 FROM plansafe_runs WHERE run_id = p_run FOR UPDATE;
+        PERFORM 1 FROM plansafe_leases WHERE run_id = p_run AND fence = p_fence FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'lease of run % lost (fence %)', p_run, p_fence
+                USING ERRCODE = 'P5F01';
+        END IF;
+    END IF;
+    SELECT id, hash INTO head_id, head_hash FROM plansafe_events ORDER BY id DESC LIMIT 1;
+    IF coalesce(head_id, 0) <> p_id - 1 OR coalesce(head_hash, repeat('0', 64)) <> p_prev THEN
+        RAISE EXCEPTION 'stale head' USING ERRCODE = 'P5H01',
+            DETAIL = coalesce(head_id, 0) || ' ' || coalesce(head_hash, repeat('0', 64));
+    END IF;
+    INSERT INTO plansafe_events VALUES (p_id, p_run, p_kind, p_payload, p_ts, p_version,
+                                        p_prev, p_hash);
+    IF p_status IS NOT NULL THEN
+        INSERT INTO plansafe_runs VALUES (p_run, p_status, p_id) ON CONFLICT (run_id)
+            DO UPDATE SET status = excluded.status, updated_id = excluded.updated_id;
+    END IF;
+END $$;
 """),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -98,6 +139,9 @@ class PostgresJournal(Journal):
                              else os.environ.get("PLANSAFE_LEASE_S", "30"))
         self._lock = threading.RLock()
         self._held: dict[str, str] = {}  # run -> owner, renewed by the heartbeat
+        self._fences: dict[str, int] = {}  # run -> the fencing token of the lease held
+        self._lost: set[str] = set()  # runs whose lease another worker took from this one
+        self._head: tuple[int, str] | None = None  # the chain's head as this process left it
         self._beat: threading.Thread | None = None
         self._stop = threading.Event()
         self._host, self._pid = socket.gethostname(), os.getpid()
@@ -153,31 +197,82 @@ class PostgresJournal(Journal):
     # --- events -------------------------------------------------------------------------------
 
     def append(self, run_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
+        """One round trip when this process's cached chain head is still the journal's (it
+        wrote the last event), else two (a transaction that locks, reads the head, appends).
+        Either way ``plansafe_append`` checks, in the append's transaction, the head it was
+        given and the run's fencing token when this journal holds the run's lease."""
         from engine.journal import _check_kind
 
         _check_kind(kind)
         text = _canon(payload)
         self.chain_key()
-        c = self._conn
-        with self._lock, c.transaction():
-            c.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))
-            row = c.execute("SELECT id, hash FROM plansafe_events ORDER BY id DESC LIMIT 1"
-                            ).fetchone()
-            eid = (int(row[0]) if row else 0) + 1
-            prev_hash = str(row[1]) if row else GENESIS
-            ts = time.time()
-            h = self.seal(id=eid, run_id=run_id, kind=kind, payload_json=text, ts=ts,
-                          prev_hash=prev_hash)
-            c.execute("INSERT INTO plansafe_events VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
-                      (eid, run_id, kind, text, ts, FORMAT_VERSION, prev_hash, h))
-            status = RUN_STATUS_OF.get(kind)
-            if status is not None:
-                c.execute("INSERT INTO plansafe_runs VALUES (%s,%s,%s) ON CONFLICT (run_id) "
-                          "DO UPDATE SET status = excluded.status, "
-                          "updated_id = excluded.updated_id", (run_id, status, eid))
-        e = Event(eid, run_id, kind, json.loads(text), ts, prev_hash, h)
+        with self._lock:
+            fence = self._fences.get(run_id)
+            if fence is None and run_id in self._lost:
+                raise self._lost_error(run_id, None)
+            e = self._append_cached(run_id, kind, text, fence) if self._head else None
+            if e is None:
+                e = self._append_locked(run_id, kind, text, fence)
+            self._head = (e.id, e.hash)
         self.record_head(e)
         return e
+
+    def _event(self, head: tuple[int, str] | None, run_id: str, kind: str, text: str
+               ) -> Event:
+        eid, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        ts = time.time()
+        h = self.seal(id=eid, run_id=run_id, kind=kind, payload_json=text, ts=ts,
+                      prev_hash=prev_hash)
+        return Event(eid, run_id, kind, json.loads(text), ts, prev_hash, h)
+
+    def _call_append(self, e: Event, text: str, fence: int | None) -> None:
+        self._conn.execute("SELECT plansafe_append(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                           (e.id, e.run_id, e.kind, text, e.ts, FORMAT_VERSION, e.prev_hash,
+                            e.hash, fence, RUN_STATUS_OF.get(e.kind)))
+
+    def _append_cached(self, run_id: str, kind: str, text: str, fence: int | None
+                       ) -> Event | None:
+        import psycopg
+
+        e = self._event(self._head, run_id, kind, text)
+        try:
+            self._call_append(e, text, fence)  # autocommit: its own transaction
+        except psycopg.Error as err:
+            self._raise_if_fenced(err, run_id, fence)
+            if getattr(err, "sqlstate", None) == "P5H01":
+                return None  # another process appended since: the locked path
+            raise JournalError(f"{self.path}: cannot append ({err})") from None
+        return e
+
+    def _append_locked(self, run_id: str, kind: str, text: str, fence: int | None) -> Event:
+        import psycopg
+
+        c = self._conn
+        try:
+            with c.pipeline(), c.transaction():
+                c.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))
+                row = c.execute("SELECT id, hash FROM plansafe_events ORDER BY id DESC "
+                                "LIMIT 1").fetchone()
+                e = self._event((int(row[0]), str(row[1])) if row else None, run_id, kind,
+                                text)
+                self._call_append(e, text, fence)
+        except psycopg.Error as err:
+            self._raise_if_fenced(err, run_id, fence)
+            raise JournalError(f"{self.path}: cannot append ({err})") from None
+        return e
+
+    def _raise_if_fenced(self, err: Exception, run_id: str, fence: int | None) -> None:
+        if getattr(err, "sqlstate", None) == "P5F01":
+            self._fences.pop(run_id, None)
+            self._held.pop(run_id, None)
+            self._lost.add(run_id)
+            raise self._lost_error(run_id, fence) from None
+
+    def _lost_error(self, run_id: str, fence: int | None) -> LeaseLostError:
+        return LeaseLostError(f"{self.path}: run {run_id}: this worker's lease"
+                              + (f" (fence {fence})" if fence is not None else "")
+                              + " was taken over by another worker after it expired (this "
+                              "process stalled past it); it writes nothing more to the run")
 
     def events(self, run_id: str | None = None, *, after_id: int = 0,
                kinds: Iterable[str] | None = None) -> list[Event]:
@@ -217,18 +312,24 @@ class PostgresJournal(Journal):
         return not (host == self._host and pid != self._pid and not _pid_alive(pid))
 
     def _take(self, run_id: str, owner: str) -> None:
-        self._conn.execute(
+        """Take the lease with a new fencing token (``plansafe_fence``, increasing): every
+        append of this journal to the run carries it, and is refused once another took over."""
+        row = self._conn.execute(
             "INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, clock_timestamp() + "
-            "make_interval(secs => %s)) ON CONFLICT (run_id) DO UPDATE SET owner = "
-            "excluded.owner, pid = excluded.pid, host = excluded.host, expires = "
-            "excluded.expires", (run_id, owner, self._pid, self._host, self.lease_s))
+            "make_interval(secs => %s), nextval('plansafe_fence')) ON CONFLICT (run_id) DO "
+            "UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host, "
+            "expires = excluded.expires, fence = excluded.fence RETURNING fence",
+            (run_id, owner, self._pid, self._host, self.lease_s)).fetchone()
+        assert row is not None
         self._held[run_id] = owner
+        self._fences[run_id] = int(row[0])
+        self._lost.discard(run_id)
         self._start_heartbeat()
 
     def acquire(self, run_id: str, owner: str) -> bool:
         c = self._conn
         with self._lock, c.transaction():
-            c.execute("INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, '-infinity') "
+            c.execute("INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, '-infinity', 0) "
                       "ON CONFLICT (run_id) DO NOTHING",
                       (run_id, owner, self._pid, self._host))
             row = c.execute("SELECT owner, pid, host, expires < clock_timestamp() FROM "
@@ -241,10 +342,12 @@ class PostgresJournal(Journal):
 
     def release(self, run_id: str, owner: str) -> None:
         with self._lock:
-            self._conn.execute("DELETE FROM plansafe_leases WHERE run_id = %s AND owner = %s",
-                               (run_id, owner))
+            self._conn.execute("DELETE FROM plansafe_leases WHERE run_id = %s AND owner = %s "
+                               "AND fence = coalesce(%s, fence)",
+                               (run_id, owner, self._fences.get(run_id)))
             if self._held.get(run_id) == owner:
                 del self._held[run_id]
+                self._fences.pop(run_id, None)
 
     def claim(self, owner: str) -> str | None:
         """Lease the next ready run to ``owner`` (``FOR UPDATE SKIP LOCKED``): its id, or
@@ -286,8 +389,9 @@ class PostgresJournal(Journal):
                     for run_id, owner in list(self._held.items()):
                         self._conn.execute(
                             "UPDATE plansafe_leases SET expires = clock_timestamp() + "
-                            "make_interval(secs => %s) WHERE run_id = %s AND owner = %s",
-                            (self.lease_s, run_id, owner))
+                            "make_interval(secs => %s) WHERE run_id = %s AND owner = %s "
+                            "AND fence = %s",
+                            (self.lease_s, run_id, owner, self._fences.get(run_id, -1)))
             except Exception:  # noqa: BLE001 - a lost connection: the lease expires
                 return
 

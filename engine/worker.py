@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.journal import Journal
+from engine.journal import Journal, LeaseLostError
 from engine.journal_postgres import RUN_STATUS_OF
 from verifier.errors import PlansafeError
 
@@ -40,8 +40,10 @@ _PLANNERS = ("symbolic", "llm", "auto")
 
 
 def submit(engine: Engine, problem: str | Path | Problem | None = None, *,
-           goal: str | None = None, faults: Any = None, run_id: str | None = None) -> str:
-    """Journal a new run for the workers (``run-started`` with no plan yet): its id."""
+           goal: str | None = None, faults: Any = None, run_id: str | None = None,
+           extra: Mapping[str, Any] | None = None) -> str:
+    """Journal a new run for the workers (``run-started`` with no plan yet): its id.
+    ``extra``: more keys for ``run-started`` (``plansafe serve``: the trigger that started it)."""
     from engine.pddl_text import problem_to_pddl
     from engine.runner import new_run_id
     from engine.runstate import atoms_json
@@ -57,7 +59,7 @@ def submit(engine: Engine, problem: str | Path | Problem | None = None, *,
         "problem_pddl": problem_to_pddl(prob), "goal_text": goal, "init": atoms_json(prob.init),
         "options": engine.options.to_json(), "faults": fault_json, "faults_label": fault_name,
         "world": engine.world, "planner": engine.planner_ref, "pid": os.getpid(),
-        "submitted": True})
+        **(extra or {}), "submitted": True})
     return run_id
 
 
@@ -90,7 +92,7 @@ def claim(journal: Journal, owner: str, index: _ReadyIndex | None = None,
 @dataclass(frozen=True, slots=True)
 class RunDone:
     run_id: str
-    status: str  # a RunStatus, or "error"
+    status: str  # a RunStatus, "error", or "lease-lost" (another worker took the run over)
     seconds: float
     message: str = ""
 
@@ -160,6 +162,9 @@ class Worker:
             state: RunState = await driver.resume(run_id)
             status = result_of(state, eng.spec, self.journal).status
             return RunDone(run_id, status, time.perf_counter() - t0)
+        except LeaseLostError as e:  # stalled past the lease: another worker drives it now
+            self._failed.add(run_id)
+            return RunDone(run_id, "lease-lost", time.perf_counter() - t0, str(e))
         except PlansafeError as e:
             self._failed.add(run_id)
             return RunDone(run_id, "error", time.perf_counter() - t0, str(e))
