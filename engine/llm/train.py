@@ -193,7 +193,9 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from engine.llm.dataset import build_dataset, examples_from, generate_detours
+    from engine.llm.dataset import build_dataset
+    from engine.llm.detours import generate_detours
+    from engine.llm.examples import examples_from
 
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)

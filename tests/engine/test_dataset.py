@@ -7,7 +7,8 @@ import re
 
 from domains.generated import GeneratedProblem
 from engine.goals import goal_objects
-from engine.llm.dataset import _goal_examples, generator_module, name_pool
+from engine.llm.dataset import generator_module
+from engine.llm.examples import _goal_examples, name_pool
 from engine.llm.prompts import UNKNOWN_GOAL
 
 
@@ -65,7 +66,8 @@ def _solved(spec_name: str, seed: int) -> dict:
 
 
 def test_suffix_records_start_mid_plan_and_verify_from_there() -> None:
-    from engine.llm.dataset import _problem_of, _spec, suffix_records
+    from engine.llm.dataset import _problem_of, _spec
+    from engine.llm.detours import suffix_records
     from verifier.plan_io import parse_plan
     from verifier.validate import Checker
 
@@ -89,7 +91,7 @@ def test_suffix_records_start_mid_plan_and_verify_from_there() -> None:
 def test_examples_with_suffixes_add_plan_examples_only() -> None:
     from collections import Counter
 
-    from engine.llm.dataset import examples_from
+    from engine.llm.examples import examples_from
 
     recs = {"devops": [_solved("devops", s) for s in range(6)]}
     plain = examples_from(recs, seed=1)
@@ -108,7 +110,7 @@ def test_examples_with_suffixes_add_plan_examples_only() -> None:
 def test_more_goal_examples_keep_the_share_of_refusals() -> None:
     from collections import Counter
 
-    from engine.llm.dataset import examples_from
+    from engine.llm.examples import examples_from
 
     recs = {"devops": [_solved("devops", s) for s in range(12)]}
     two = Counter((e.task, e.completion == UNKNOWN_GOAL) for e in examples_from(recs, seed=3))
@@ -126,7 +128,8 @@ def test_more_goal_examples_keep_the_share_of_refusals() -> None:
 def test_detour_records_stray_then_recover_and_verify_as_a_whole() -> None:
     """A detour record: teacher steps, then steps the teacher did not take, then a new
     plan from there; prefix + plan passes the verifier from the original problem."""
-    from engine.llm.dataset import _problem_of, _spec, detour_records
+    from engine.llm.dataset import _problem_of, _spec
+    from engine.llm.detours import detour_records
     from verifier.plan_io import parse_plan
     from verifier.validate import Checker
 
@@ -150,7 +153,8 @@ def test_detour_records_stray_then_recover_and_verify_as_a_whole() -> None:
 
 
 def test_detour_examples_show_the_prefix_and_train_on_the_rest() -> None:
-    from engine.llm.dataset import examples_from, generate_detours
+    from engine.llm.detours import generate_detours
+    from engine.llm.examples import examples_from
 
     recs = {"devops": [_solved("devops", s) for s in range(4)]}
     detours = generate_detours(recs, 1, workers=1, log=lambda m: None)
@@ -165,7 +169,7 @@ def test_detour_examples_show_the_prefix_and_train_on_the_rest() -> None:
 def test_detour_cache_is_not_reused_for_another_number_of_records(tmp_path) -> None:
     """More problems of a spec (``plansafe train --count``) get detours of their own; the
     cache made from fewer is left alone."""
-    from engine.llm.dataset import generate_detours
+    from engine.llm.detours import generate_detours
 
     recs = [_solved("devops", s) for s in range(4)]
     few = generate_detours({"devops": recs[:2]}, 1, workers=1, folder=tmp_path,
