@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from engine.goals import GoalTranslation
     from engine.identity import User
     from engine.llm.backend import ModelBackend
+    from engine.memory import JournalMemory
     from engine.results import CheckReport
 
 __all__ = ["Engine", "RunResult", "RunStatus", "CertifiedPlan", "NoPlanError",
@@ -164,10 +165,13 @@ class Engine:
                  backend: ModelBackend | None = None,
                  executor: Literal["local", "ray"] = "local",
                  ray_address: str | None = None,
-                 users: str | Path | None = None) -> None:
+                 users: str | Path | None = None,
+                 memory: bool | None = None) -> None:
         """``planner``: a name in :data:`engine.planners.PLANNERS`, ``"module:callable"`` or
         a callable; ``settings`` its options (``planning_engine`` and ``backend`` fill
-        theirs); ``backend`` also reads goals given in words."""
+        theirs); ``backend`` also reads goals given in words. ``memory``: the symbolic
+        planners minimise action costs learnt from the journal's past runs of this spec
+        (:mod:`engine.memory`); None (default): when the journal has outcomes for it."""
         self.spec = spec
         self.backend = backend
         from engine.identity import Users, users_file
@@ -193,6 +197,7 @@ class Engine:
         self.planner_name = planner if isinstance(planner, str) and ":" not in planner \
             else "custom"
         self.planner: Planner | Callable[..., Any]
+        self.memory: JournalMemory | None = None  # what the symbolic planners remember
         if callable(planner):
             self.planner = planner
         elif ":" in planner:  # "module:callable", a planner plugged in by name
@@ -200,9 +205,14 @@ class Engine:
 
             self.planner = load_callable(planner)
         else:
+            from engine.memory import JournalMemory
+
+            self.memory = None if memory is False else JournalMemory(self.journal, spec,
+                                                                     enabled=memory)
             self.planner = make_planner(spec, planner, settings, engine=planning_engine,
                                         backend=backend if backend is not None else
-                                        (settings.backend if settings else None))
+                                        (settings.backend if settings else None),
+                                        memory=self.memory)
         self.faults = faults
         self.last_orders: dict[int, str] = {}
 

@@ -32,6 +32,7 @@ from verifier.spec import Spec
 
 if TYPE_CHECKING:
     from engine.llm.backend import ModelBackend
+    from engine.memory import JournalMemory
     from engine.planner import PlannerAgent
     from engine.symbolic.planning import PlanResult
 
@@ -58,16 +59,19 @@ class PlannerSettings:
     rounds: int = 3
     decoding: str = "state-aware"
     beams: int | None = None
+    memory: JournalMemory | None = None  # action costs from past runs (symbolic planners)
 
 
 class SymbolicPlanner:
-    """A symbolic engine on the policy compilation (``settings.engine``)."""
+    """A symbolic engine on the policy compilation (``settings.engine``); with
+    ``settings.memory``, Fast Downward minimises the action costs learnt from past runs."""
 
     engine: str | None = None  # subclasses fix the engine
 
     def __init__(self, spec: Spec, settings: PlannerSettings = PlannerSettings()) -> None:
         self.spec = spec
         self.engine_name = self.engine or settings.engine
+        self.memory = settings.memory
 
     def __call__(self, problem: Problem, *, policies: Sequence[Policy],
                  access: AccessRules | None, describe: Mapping[str, str],
@@ -75,9 +79,10 @@ class SymbolicPlanner:
         from engine.pddl_text import problem_on_disk
         from engine.symbolic.planning import solve
 
+        costs = self.memory.costs() if self.memory is not None else None
         with problem_on_disk(problem) as on_disk:  # some engines read the problem file
             return solve(on_disk, policies=policies, access=access, describe=dict(describe),
-                         engine=self.engine_name, timeout_s=timeout_s)
+                         engine=self.engine_name, timeout_s=timeout_s, costs=costs)
 
 
 class FastDownwardPlanner(SymbolicPlanner):

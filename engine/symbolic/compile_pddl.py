@@ -20,7 +20,7 @@ Semantics over states S0..Sn (S_{i+1} = result of action i in S_i):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -151,9 +151,13 @@ def _literals(f: Formula, binding: dict[str, str], task: Any
     return frozenset(pos), frozenset(neg)
 
 
-def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
+def compile_task(problem: Problem, policies: Sequence[Policy], access: Any,
+                 costs: Callable[[str, tuple[str, ...]], int] | None = None
                  ) -> CompiledTask | None:
-    """The grounded, policy-compiled PDDL task, or None when the domain needs the fallback."""
+    """The grounded, policy-compiled PDDL task, or None when the domain needs the fallback.
+
+    ``costs``: a cost for each ground action (``:action-costs``, each action increases
+    ``(total-cost)``, metric ``(minimize (total-cost))``); None: unit costs, as before."""
     if not compilable(problem):
         return None
     static = problem.domain.static_predicates
@@ -227,22 +231,28 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any
         eff = [atom_text(a) for a in sorted(add)]
         eff += [f"(not {atom_text(a)})" for a in sorted(dele)]
         eff += per_action_eff[i]
+        if costs is not None:
+            eff.append(f"(increase (total-cost) {max(1, int(costs(name, tuple(args))))})")
         lines.append(f" (:action {aname}\n  :parameters ()\n  :precondition (and {' '.join(pre)})"
                      f"\n  :effect (and {' '.join(eff)}))")
     preds = sorted({f"({p}" + "".join(f" ?x{j}" for j in range(len(sig))) + ")"
                     for p, sig in problem.domain.predicates.items()})
     preds += [f"({m})" for m in monitors]
+    cost_req, functions, cost_init, metric = (
+        (" :action-costs", " (:functions (total-cost) - number)\n", " (= (total-cost) 0)",
+         "\n (:metric minimize (total-cost))") if costs is not None else ("", "", "", ""))
     domain = (
         "(define (domain plansafe-compiled)\n"
         " (:requirements :strips :negative-preconditions :disjunctive-preconditions "
-        ":conditional-effects)\n"
+        f":conditional-effects{cost_req})\n"
         f" (:constants {' '.join(sorted(problem.objects))})\n"
-        f" (:predicates {' '.join(preds)})\n" + "\n".join(lines) + ")\n"
+        f" (:predicates {' '.join(preds)})\n" + functions + "\n".join(lines) + ")\n"
     )
     prob = (
         "(define (problem plansafe-compiled-problem) (:domain plansafe-compiled)\n"
-        f" (:init {' '.join(atom_text(a) for a in sorted(init))} {' '.join(monitor_init)})\n"
-        f" (:goal (and {' '.join(goal_parts)})))\n"
+        f" (:init {' '.join(atom_text(a) for a in sorted(init))} {' '.join(monitor_init)}"
+        f"{cost_init})\n"
+        f" (:goal (and {' '.join(goal_parts)})){metric})\n"
     )
     return CompiledTask(domain, prob, names, len(actions))
 

@@ -13,7 +13,7 @@ import os
 import signal
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -45,6 +45,8 @@ from verifier.model import (
 from verifier.policy import Policy
 
 __all__ = ["PlanResult", "PlanStatus", "solve", "ENGINES", "DEFAULT_ENGINE"]
+
+ActionCosts = Callable[[str, tuple[str, ...]], int]  # (action, args) -> cost (engine.memory)
 
 PlanStatus = Literal["solved", "unsolvable-proven", "unsolvable-incompletely", "timeout",
                      "unsupported", "error"]
@@ -253,25 +255,26 @@ def _unrestricted(problem: Problem, access: Any) -> bool:
 
 
 def _plan_calls(problem: Problem, policies: Sequence[Policy], access: Any, engine: str,
-                timeout_s: float) -> tuple[str, Any, str]:
+                timeout_s: float, costs: ActionCosts | None = None) -> tuple[str, Any, str]:
     """``(status, [(action, args)...] or None, message)`` from the chosen engine."""
     if engine == "fast-downward":
         from engine.symbolic.compile_pddl import compile_task
-        from engine.symbolic.fast_downward import run_fast_downward
+        from engine.symbolic.fast_downward import COST_SEARCH, run_fast_downward
         from verifier.pddl import normalise_pddl
 
-        if not policies and _unrestricted(problem, access) and problem.domain.path != \
-                problem.path:
+        if costs is None and not policies and _unrestricted(problem, access) and \
+                problem.domain.path != problem.path:
             from pathlib import Path
 
             status, steps, msg = run_fast_downward(
                 normalise_pddl(Path(problem.domain.path).read_text()),
                 Path(problem.path).read_text(), timeout_s=timeout_s)
             return status, [(w[0], tuple(w[1:])) for w in steps], msg
-        compiled = compile_task(problem, policies, access)
+        compiled = compile_task(problem, policies, access, costs)
         if compiled is not None:
-            status, steps, msg = run_fast_downward(compiled.domain_pddl, compiled.problem_pddl,
-                                                   timeout_s=timeout_s)
+            status, steps, msg = run_fast_downward(
+                compiled.domain_pddl, compiled.problem_pddl, timeout_s=timeout_s,
+                search=COST_SEARCH if costs is not None else None)
             return status, [compiled.actions[w[0]] for w in steps], msg
     up_engine = "fast-downward" if engine in ("fast-downward", "up-fast-downward") else engine
     return _run_with_deadline(build_up_problem(problem, policies, access), up_engine, timeout_s)
@@ -303,12 +306,16 @@ def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[
 
 def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = None,
           describe: dict[str, str] | None = None, engine: str = DEFAULT_ENGINE,
-          timeout_s: float = 60.0, explain: bool = True) -> PlanResult:
+          timeout_s: float = 60.0, explain: bool = True,
+          costs: ActionCosts | None = None) -> PlanResult:
     """Plan for ``problem`` so that every policy and access rule holds; verify the result.
 
     A plan is returned only if the fast validator accepts it (fail closed). When no plan
     exists under the policies but one exists without them, ``blocking`` names a minimal
-    set of policies that together make the goal unreachable.
+    set of policies that together make the goal unreachable. ``costs``: an integer cost
+    per ground action (memory of past runs, :mod:`engine.memory`); Fast Downward on the
+    grounded compilation minimises their sum; other engines, and domains that need
+    unified-planning's compiler (conditional effects), plan without them.
     """
     from verifier.access import AccessRules
     from verifier.validate import Checker
@@ -337,7 +344,7 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
         return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
                           "the goal is unreachable under policies " + ", ".join(ruled_out)
                           + " (every state that satisfies the goal breaks them)", ruled_out)
-    status, calls, message = _plan_calls(problem, policies, access, engine, timeout_s)
+    status, calls, message = _plan_calls(problem, policies, access, engine, timeout_s, costs)
     seconds = time.perf_counter() - start
     if status != "solved":
         blocking: tuple[str, ...] = ()

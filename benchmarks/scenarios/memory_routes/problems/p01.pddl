@@ -1,0 +1,5 @@
+(define (problem p01)
+  (:domain routes)
+  (:objects p1 p2 p3 p4 p5 p6 p7 p8 p9 p10 p11 p12 p13 p14 p15 p16 p17 p18 p19 p20 p21 p22 p23 p24 p25 p26 p27 p28 p29 p30 p31 p32 p33 p34 p35 p36 p37 p38 p39 p40 - parcel)
+  (:init (at-depot p1) (at-depot p2) (at-depot p3) (at-depot p4) (at-depot p5) (at-depot p6) (at-depot p7) (at-depot p8) (at-depot p9) (at-depot p10) (at-depot p11) (at-depot p12) (at-depot p13) (at-depot p14) (at-depot p15) (at-depot p16) (at-depot p17) (at-depot p18) (at-depot p19) (at-depot p20) (at-depot p21) (at-depot p22) (at-depot p23) (at-depot p24) (at-depot p25) (at-depot p26) (at-depot p27) (at-depot p28) (at-depot p29) (at-depot p30) (at-depot p31) (at-depot p32) (at-depot p33) (at-depot p34) (at-depot p35) (at-depot p36) (at-depot p37) (at-depot p38) (at-depot p39) (at-depot p40))
+  (:goal (and (delivered p1))))
