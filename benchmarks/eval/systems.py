@@ -2,9 +2,10 @@
 
 - ``rule-based``: a fixed pipeline per task type (:mod:`benchmarks.eval.rules`), each task
   retried up to three times; no planner, no verifier, no replanning.
-- ``single-agent``: the embedded language model translates a plain goal, proposes one plan
-  under the plan grammar (so it parses) and the steps run in order, each retried up to three
-  times; no verifier, no monitor, no replanning.
+- ``single-agent``: the same embedded model with Plansafe's decoding budget in a ReAct loop
+  (:mod:`benchmarks.eval.react`): it reads the goal, proposes a plan, acts, reads each
+  tool's result or error and proposes again from the observed world; no verifier, no
+  state-aware mask, no symbolic fallback.
 - ``plansafe``: :class:`engine.api.Engine`: Planner, Verifier, Executor and Monitor.
   Approvals are granted automatically in the benchmark.
 - Plansafe's ablations (:data:`ABLATIONS`): ``plansafe-no-model`` (symbolic planning only;
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.eval.harness import Audit, audit_run, audited_tools, call_text, explanation_ok
+from benchmarks.eval.react import BUDGET_TEXT as REACT_BUDGET
 from domains.faults import FaultPlan
 from domains.scenarios import Scenario
 from domains.world import world_store
@@ -49,10 +51,7 @@ _MODEL = ("the embedded model where the prompt fits (<= 320 tokens): one proposa
 BUDGETS = {
     "rule-based": "a hand-written pipeline per task type, given the goal atoms and the observed "
                   "world; no model, no planner, no verifier; 3 attempts per task",
-    "single-agent": "the embedded model, one greedy proposal (no beams) under the plan grammar, "
-                    "<= min(512, context left, 64 + 8 * (8 + 3 * objects)) new tokens; no "
-                    "verifier, no state-aware mask, no symbolic fallback, no replanning; 3 "
-                    "attempts per step",
+    "single-agent": REACT_BUDGET + "; 3 attempts per step",
     "plansafe": _MODEL.format(dec="state-aware decoding (grammar, applicable steps, policies)")
                 + f"; Monitor: up to {MAX_REPLANS} replans; 3 attempts per step",
     "plansafe-no-model": "Fast Downward only (60 s per plan; plain goals still read by the "
@@ -65,7 +64,6 @@ BUDGETS = {
 }
 RETRIES = 3  # attempts per step for every system (Plansafe's executor default too)
 LLM_PROMPT_MAX = 320  # Plansafe asks the model for a plan only when the prompt is this short
-SINGLE_MAX_NEW = 512  # the single agent's token budget for one plan (context permitting)
 
 
 @dataclass
@@ -284,79 +282,12 @@ class Bench:
         out.status = "completed"
         return True
 
-    # --- single agent -------------------------------------------------------------------------
+    # --- single agent ---------------------------------------------------------------------------
 
     def _single_agent(self, s: Scenario, out: Outcome, run_id: str) -> bool:
-        from benchmarks.eval.rules import TaskFailed
-        from engine.goals import translate_goal, with_goal
-        from engine.llm.grammar import plan_grammar
-        from engine.llm.prompts import problem_prompt
-        from verifier.errors import SpecError
-        from verifier.plan_io import parse_plan
-        from verifier.validate import Checker
+        from benchmarks.eval.react import react_agent
 
-        spec, problem = self.spec(s.domain), self.problem(s)
-        backend = self.backend
-        t0 = time.perf_counter()
-        goal = s.goal_text
-        if s.phrasing == "plain":
-            out.messages += 2  # the goal to the model, its reading back
-            try:
-                tr = translate_goal(spec, problem, s.goal_text, backend=backend)
-            except PlansafeError as e:
-                out.planning_s = time.perf_counter() - t0
-                out.status, out.explanation = "stopped", f"goal not understood: {e}"[:300]
-                return False
-            out.tokens += tr.tokens
-            goal = tr.goal
-        target = with_goal(problem, goal)
-        prompt = problem_prompt(target)
-        n_ctx = int(getattr(backend.model.config, "n_positions", 1024))
-        n_prompt = len(backend.tokenizer(backend.format_prompt(prompt),
-                                         add_special_tokens=False)["input_ids"])
-        out.messages += 2  # the plan request, the plan
-        budget = n_ctx - n_prompt
-        if budget < 16:
-            out.planning_s = time.perf_counter() - t0
-            out.status = "stopped"
-            out.explanation = (f"the problem does not fit the model: a {n_prompt}-token prompt "
-                               f"in a {n_ctx}-token context")
-            out.note = "context"
-            return False
-        max_new = min(budget, SINGLE_MAX_NEW, 64 + 8 * (8 + 3 * len(target.objects)))
-        grammar = plan_grammar(target.domain, target.objects, fmt="text")
-        gen = backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=max_new)[0]
-        out.tokens += gen.tokens
-        out.planning_s = time.perf_counter() - t0
-        plan = None
-        lines = gen.text.strip().splitlines()
-        while plan is None:
-            try:
-                plan = parse_plan("\n".join(lines) + "\n", path="<proposal>")
-            except SpecError:
-                if not lines:
-                    break
-                lines = lines[:-1]  # a plan cut by the token limit: keep its whole lines
-        if plan is None or not plan.steps:
-            out.status, out.explanation = "stopped", "the model proposed no plan"
-            return False
-        verdict = Checker(target, policies=spec.policies, access=spec.access,
-                          describe=spec.describe).check(plan)
-        out.unsafe_plans_executed = int(not verdict.valid)  # measured, never acted on
-        run = _Run(self, spec, s, problem, run_id, self.tools(s.domain))
-        try:
-            asyncio.run(self._execute(run, plan))
-        except TaskFailed as e:
-            out.status, out.explanation = "stopped", str(e)
-            out.cause_calls = [e.call] if e.call else []
-            return False
-        out.status = "completed"
-        return True
-
-    @staticmethod
-    async def _execute(run: _Run, plan: Any) -> None:
-        for st in plan.steps:
-            await run.call(st.action, *st.args)
+        return react_agent(self, s, out, run_id)
 
     # --- plansafe -----------------------------------------------------------------------------
 
