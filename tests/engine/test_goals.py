@@ -261,7 +261,7 @@ def test_embedded_model_reads_a_goal_its_top_reading_misses(specs_dir, monkeypat
     """"have vendor acme checked": the embedded model's most likely reading is
     ``(unknown)``; a less likely one is the right one, and the words name its predicate."""
     pytest.importorskip("torch")
-    import engine.goals
+    import engine.goal_clause
     from engine.llm import DEFAULT_MODEL_DIR
     from engine.llm.backend import load_default_backend
 
@@ -274,7 +274,7 @@ def test_embedded_model_reads_a_goal_its_top_reading_misses(specs_dir, monkeypat
     assert goal == "(and (vendor-checked acme))"
     assert translate_goal(spec, default_problem(spec), text, backend=backend).source == "llm"
     # the top reading alone is refused; the words then name vendor-checked, of acme
-    monkeypatch.setattr(engine.goals, "READINGS", 1)
+    monkeypatch.setattr(engine.goal_clause, "READINGS", 1)
     got = translate_goal(spec, default_problem(spec), text, backend=backend)
     assert (got.goal, got.source) == ("(and (vendor-checked acme))", "words")
 
@@ -350,7 +350,7 @@ def test_a_negated_goal_is_refused_before_the_model(devops, text):
 def test_a_word_reading_is_well_typed_atoms_of_the_named_objects(specs_dir, data):
     """Whatever predicates the words speak of and objects they name, a word reading is a
     goal of the problem over exactly those objects and one of those predicates."""
-    from engine.goals import _word_reading
+    from engine.goal_clause import _word_reading
     from verifier.policy import parse_formula
 
     spec = load_spec(specs_dir / data.draw(st.sampled_from(["devops", "robotics",
