@@ -17,6 +17,17 @@ gives a worker the next ready run with ``SELECT ... FOR UPDATE SKIP LOCKED``: tw
 never take the same run. Which runs are ready is kept in ``plansafe_runs``, updated in the
 append's transaction from the run's events (started, resumed, approved: ready; suspended
 for an approval: waiting; finished: done).
+
+Fencing: each lease taken gets a new token from the sequence ``plansafe_fence``; every append
+this journal makes to a run it leases carries the token, and ``plansafe_append`` refuses it
+(:class:`~engine.journal.LeaseLostError`) in the append's own transaction when the lease now
+holds another: a worker that stalled past its lease (a pause, a frozen VM) and lost the run to
+another worker writes nothing more to it. A takeover holds the append lock while it changes
+the token, so it is ordered with every append.
+
+Round trips: ``plansafe_append`` (migration 2) checks the chain's head it is given, the fence,
+inserts the event and updates ``plansafe_runs`` in one statement, so an append is one round
+trip when this process wrote the head it remembers (one worker driving a run), two otherwise.
 """
 
 from __future__ import annotations
@@ -83,10 +94,9 @@ DECLARE head_id BIGINT; head_hash TEXT;
 BEGIN
     PERFORM pg_advisory_xact_lock(8100956956742739557);  -- _APPEND_LOCK
     IF p_fence IS NOT NULL THEN
-        -- the run's row first (as claim takes it), then the lease, held to the commit: a
-        -- takeover waits for this append, and this append sees a takeover that committed
-        PERFORM 1 FROM plansafe_runs WHERE run_id = p_run FOR UPDATE;
-        PERFORM 1 FROM plansafe_leases WHERE run_id = p_run AND fence = p_fence FOR SHARE;
+        -- a takeover changes the fence holding this same lock: it is ordered with every
+        -- append, and this statement's snapshot, taken after the lock, sees it
+        PERFORM 1 FROM plansafe_leases WHERE run_id = p_run AND fence = p_fence;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'lease of run % lost (fence %)', p_run, p_fence
                 USING ERRCODE = 'P5F01';
@@ -313,7 +323,10 @@ class PostgresJournal(Journal):
 
     def _take(self, run_id: str, owner: str) -> None:
         """Take the lease with a new fencing token (``plansafe_fence``, increasing): every
-        append of this journal to the run carries it, and is refused once another took over."""
+        append of this journal to the run carries it, and is refused once another took over.
+        The caller's transaction holds the append lock (taken first, before any row lock, as
+        ``plansafe_append`` takes it: no lock cycle), so the takeover is ordered with every
+        append: those before it are seen by the new holder, those after it see the new fence."""
         row = self._conn.execute(
             "INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, clock_timestamp() + "
             "make_interval(secs => %s), nextval('plansafe_fence')) ON CONFLICT (run_id) DO "
@@ -329,6 +342,7 @@ class PostgresJournal(Journal):
     def acquire(self, run_id: str, owner: str) -> bool:
         c = self._conn
         with self._lock, c.transaction():
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))  # see _take
             c.execute("INSERT INTO plansafe_leases VALUES (%s, %s, %s, %s, '-infinity', 0) "
                       "ON CONFLICT (run_id) DO NOTHING",
                       (run_id, owner, self._pid, self._host))
@@ -353,13 +367,16 @@ class PostgresJournal(Journal):
         """Lease the next ready run to ``owner`` (``FOR UPDATE SKIP LOCKED``): its id, or
         None when no run is ready and free."""
         c = self._conn
+        query = ("SELECT r.run_id, l.owner, l.pid, l.host, l.expires < clock_timestamp() "
+                 "FROM plansafe_runs r LEFT JOIN plansafe_leases l ON l.run_id = r.run_id "
+                 "WHERE r.status = 'ready' AND (l.run_id IS NULL OR l.expires < "
+                 "clock_timestamp() OR l.host = %s) ORDER BY r.updated_id LIMIT 16")
+        with self._lock:
+            if not c.execute(query, (self._host,)).fetchall():
+                return None  # nothing to take: an idle poll takes no lock
         with self._lock, c.transaction():
-            rows = c.execute(
-                "SELECT r.run_id, l.owner, l.pid, l.host, l.expires < clock_timestamp() "
-                "FROM plansafe_runs r LEFT JOIN plansafe_leases l ON l.run_id = r.run_id "
-                "WHERE r.status = 'ready' AND (l.run_id IS NULL OR l.expires < "
-                "clock_timestamp() OR l.host = %s) ORDER BY r.updated_id LIMIT 16 "
-                "FOR UPDATE OF r SKIP LOCKED", (self._host,)).fetchall()
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (_APPEND_LOCK,))  # see _take
+            rows = c.execute(query + " FOR UPDATE OF r SKIP LOCKED", (self._host,)).fetchall()
             for run_id, held_by, pid, host, expired in rows:
                 if held_by is not None and self._holder_alive(held_by, int(pid), host,
                                                                bool(expired)):
