@@ -40,11 +40,11 @@ from verifier.testing.plangen import (
     ground_actions,
     nearly_valid_plans,
     partial_order_plans,
-    problems,
     run_plan,
     sequential_plans,
     states,
 )
+from verifier.testing.problemgen import problems
 
 __all__ = [
     "load", "problem", "ground_actions", "states", "sequential_plans", "nearly_valid_plans",
