@@ -213,6 +213,11 @@ class Engine:
                                         backend=backend if backend is not None else
                                         (settings.backend if settings else None),
                                         memory=self.memory)
+        if executor == "ray":  # planning as a Ray task too (engine/ray_executor.py)
+            from engine.ray_executor import ray_planner
+
+            self.planner = ray_planner(self.planner, spec=spec, address=ray_address,
+                                       name=planner if isinstance(planner, str) else None)
         self.faults = faults
         self.last_orders: dict[int, str] = {}
 

@@ -236,9 +236,12 @@ async def decide(request: Request) -> Response:
     reason = str(form.get("reason", ""))[:500]
     import anyio.to_thread
 
-    return await anyio.to_thread.run_sync(
+    resp = await anyio.to_thread.run_sync(
         lambda: _decide(console, user, run_id, step, approved, call,
                         int(gen) if gen.isdigit() else None, reason))
+    if getattr(request.app.state, "service", None) is not None:
+        resp.background = None  # serve's run service resumes it (engine/console/runner.py)
+    return resp
 
 
 def _decide(console: Console, user: ConsoleUser, run_id: str, step: str, approved: bool,

@@ -24,8 +24,16 @@ def serve(
     users: Annotated[Path | None, typer.Option(
         help="users who may sign in (JSON or YAML: users: {NAME: {token_sha256: HEX, roles: "
         "[AGENT]}}; default $PLANSAFE_USERS); without it the console is read-only")] = None,
+    worker: Annotated[bool, typer.Option(
+        "--worker/--no-worker", help="drive runs in the background: those POST /api/runs, "
+        "events and triggers start, and those a dead process left running or waiting "
+        "(--no-worker: the console and the API only read)")] = True,
+    trust_spec: Annotated[bool, typer.Option(
+        "--trust-spec", help="trust the code of the specs given with --spec (their tools run "
+        "with your privileges; docs/TRUST.md)")] = False,
 ) -> None:
-    """Serve the web console: runs, timelines, plan graphs, certificates, approvals, specs."""
+    """Serve the web console and its JSON API (docs/EVENTS.md): runs, timelines, plan graphs,
+    certificates, approvals, specs; runs started by POST /api/runs, events and triggers."""
     from engine.console.app import create_app
     from engine.run_commands import journal_path
     from verifier.errors import PlansafeError
@@ -34,11 +42,22 @@ def serve(
                       else None)
     try:
         app = create_app(journal_path(journal), specs=tuple(spec or ()), users=users)
+        served = {}
         for s in spec or ():
-            app.state.console.spec(s)  # a bad spec folder is an error now, not on a page
+            loaded = app.state.console.spec(s)  # a bad spec folder is an error now
+            served[loaded.name] = loaded
     except (PlansafeError, OSError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
+    from engine.console.api import add_api
+
+    service = None
+    if worker:
+        from engine.console.runner import RunService
+
+        service = RunService(journal_path(journal), served,
+                             trust={"spec": trust_spec, "file": None}).start()
+    add_api(app, service, host=host)
     import uvicorn
 
     typer.echo(f"Plansafe console on http://{host}:{port}/ (journal {journal_path(journal)}"

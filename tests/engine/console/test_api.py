@@ -1,0 +1,173 @@
+"""``plansafe serve``'s JSON API and run service, in process (Starlette's TestClient): runs
+started by POST /api/runs and by triggers, events delivered to waiting runs, cron, identity,
+and the refusals."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from engine.console.api import add_api
+from engine.console.app import create_app
+from engine.console.auth import token_digest
+from engine.console.runner import RunService
+from engine.journal import open_journal
+from tests.engine.console.shipspec import make_ship
+from verifier.spec import load_spec
+
+BASE = "http://127.0.0.1:8765"
+
+
+def _client(tmp_path: Path, users: Path | None = None) -> tuple[TestClient, RunService, Path]:
+    spec = load_spec(make_ship(tmp_path))
+    journal = tmp_path / "j.sqlite"
+    app = create_app(journal, specs=(spec.root,), users=users)
+    service = RunService(journal, {spec.name: spec}, poll_s=0.05, trust={"spec": True})
+    add_api(app, service)
+    return TestClient(app, base_url=BASE), service, journal
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[tuple[TestClient, RunService, Path]]:
+    client, service, journal = _client(tmp_path)
+    service.start()
+    yield client, service, journal
+    service.stop()
+
+
+def _until(client: TestClient, run: str, pred: Any, timeout_s: float = 60) -> dict[str, Any]:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        r = client.get(f"/api/runs/{run}")
+        if r.status_code == 200 and pred(r.json()):
+            return dict(r.json())
+        time.sleep(0.1)
+    raise AssertionError(f"run {run}: {client.get(f'/api/runs/{run}').text}")
+
+
+def _waiting_for_signoff(journal: Path, run: str) -> bool:
+    j = open_journal(journal)
+    try:
+        return any(e.kind == "step-intent" and e.payload["action"] == "await-signoff"
+                   for e in j.events(run))
+    finally:
+        j.close()
+
+
+def _post(client: TestClient, path: str, body: dict[str, Any], **headers: str) -> Any:
+    return client.post(path, content=json.dumps(body),
+                       headers={"content-type": "application/json", **headers})
+
+
+def test_a_posted_goal_runs_in_the_background_and_an_event_completes_it(api: Any) -> None:
+    client, _service, journal = api
+    t0 = time.monotonic()
+    r = _post(client, "/api/runs", {"spec": "ship", "goal": "(deployed web)"})
+    assert r.status_code == 202, r.text
+    assert time.monotonic() - t0 < 10  # returns before the run is done (it waits for signoff)
+    run = r.json()["run"]
+    _until(client, run, lambda d: _waiting_for_signoff(journal, run))
+    assert client.get(f"/api/runs/{run}").json()["status"] == "running"
+    ev = _post(client, "/api/events", {"name": "signoff-web", "fields": {"by": "qa"}})
+    assert ev.status_code == 202 and run in ev.json()["delivered"], ev.text
+    assert ev.json()["started"] == []  # no trigger listens to signoff-web
+    done = _until(client, run, lambda d: d["status"] == "completed")
+    assert done["started_by"] == {"user": None, "os_user": None, "via": "api"}
+    assert ["deployed", "web"] in done["result"]["final_state"]
+    assert (journal.parent / "ship" / "deploys.log").read_text() == "web\n"
+    listed = client.get("/api/runs?status=completed").json()
+    assert [x["run"] for x in listed] == [run]
+
+
+def test_an_event_starts_the_trigger_run_once_per_event_id(api: Any) -> None:
+    client, _service, journal = api
+    body = {"name": "deploy-requested", "fields": {"service": "api"}, "id": "evt-1"}
+    first = _post(client, "/api/events", body).json()
+    (started,) = first["started"]
+    assert started["trigger"] == "on-deploy-requested" and not started["duplicate"]
+    again = _post(client, "/api/events", body).json()
+    assert again["started"][0] == {**started, "duplicate": True}
+    run = started["run"]
+    _until(client, run, lambda d: _waiting_for_signoff(journal, run))
+    _post(client, "/api/events", {"name": "signoff-api", "run": run})
+    done = _until(client, run, lambda d: d["status"] == "completed")
+    assert done["goal"] == "(deployed api)"
+    assert done["trigger"] == {"name": "on-deploy-requested", "spec": "ship",
+                               "event": "deploy-requested", "fields": {"service": "api"}}
+
+
+@pytest.mark.parametrize(("path", "body", "code", "words"), [
+    ("/api/events", {"name": "deploy-requested", "fields": {}}, 400, "no field 'service'"),
+    ("/api/events", {"name": "deploy-requested", "fields": {"service": "a) (b"}}, 400,
+     "not one name"),
+    ("/api/events", {"name": "bad name"}, 400, "not an event name"),
+    ("/api/events", {"name": "x", "run": "run-nope"}, 400, "no run 'run-nope'"),
+    ("/api/events", {"name": "x", "fields": [1]}, 400, "'fields' must be a JSON object"),
+    ("/api/runs", {"spec": "nope", "goal": "(deployed api)"}, 400, "no served spec 'nope'"),
+    ("/api/runs", {"spec": "ship"}, 400, "give a problem"),
+    ("/api/runs", {"spec": "ship", "goal": "(flying api)"}, 400, "flying"),
+    ("/api/runs", {"spec": "ship", "problem": "p01", "extra": 1}, 400, "unknown key(s) extra"),
+])
+def test_bad_requests_are_400_with_a_message(api: Any, path: str, body: dict[str, Any],
+                                             code: int, words: str) -> None:
+    client, _service, _journal = api
+    r = _post(client, path, body)
+    assert r.status_code == code and words in r.json()["error"], r.text
+    assert client.get("/api/runs").json() == []  # nothing was started
+
+
+def test_writes_need_json_and_this_host(api: Any) -> None:
+    client, _service, _journal = api
+    form = client.post("/api/runs", content="spec=ship", headers={"content-type":
+                                                                   "text/plain"})
+    assert form.status_code == 415
+    rebound = _post(client, "/api/runs", {"spec": "ship", "problem": "p01"},
+                    host="evil.example:8765")
+    assert rebound.status_code == 403
+    assert client.get("/api/runs/run-none").status_code == 404
+
+
+def test_with_a_users_file_a_token_starts_runs_and_is_journaled(tmp_path: Path) -> None:
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps({"users": {"alice": {"token_sha256": token_digest("tok-a"),
+                                                     "roles": ["ops"]}}}))
+    client, _service, journal = _client(tmp_path, users)  # not started: nothing is driven
+    body = {"spec": "ship", "problem": "p01"}
+    assert _post(client, "/api/runs", body).status_code == 401
+    assert _post(client, "/api/runs", body, authorization="Bearer nope").status_code == 403
+    ok = _post(client, "/api/runs", body, authorization="Bearer tok-a")
+    assert ok.status_code == 202
+    j = open_journal(journal)
+    (started,) = j.events(ok.json()["run"], kinds=("run-started",))
+    j.close()
+    assert started.payload["started_by"]["user"] == "alice"
+
+
+def test_cron_starts_each_due_run_once(tmp_path: Path) -> None:
+    _client_, service, journal = _client(tmp_path)
+    assert service.tick(datetime(2026, 12, 5, 2, 29)) == []
+    (first,) = service.tick(datetime(2026, 12, 5, 2, 30, 5))
+    (again,) = service.tick(datetime(2026, 12, 5, 2, 30, 50))  # a restart in the same minute
+    assert again.run == first.run and again.duplicate and not first.duplicate
+    (next_day,) = service.tick(datetime(2026, 12, 6, 2, 30))
+    assert next_day.run != first.run
+    j = open_journal(journal)
+    (ev,) = j.events(first.run, kinds=("run-started",))
+    j.close()
+    assert ev.payload["trigger"]["cron"] == "30 2 * * *" and ev.payload["problem"] == "p01"
+
+
+def test_without_a_service_the_api_only_reads(tmp_path: Path) -> None:
+    spec = load_spec(make_ship(tmp_path))
+    app = create_app(tmp_path / "j.sqlite", specs=(spec.root,))
+    add_api(app, None)
+    client = TestClient(app, base_url=BASE)
+    assert _post(client, "/api/runs", {"spec": "ship", "problem": "p01"}).status_code == 503
+    assert client.get("/api/runs").json() == []
