@@ -1,6 +1,8 @@
 """The Ray executor: every step's tool call runs as a Ray task, on whichever node has room
-(or the one it asks for); the journal, written by the driving process, stays the source of
-truth (intent before the task, result after it, exactly as in process).
+(or the one it asks for), and so does planning (Fast Downward, the model): each call of the
+run's planner is a Ray task (:func:`ray_planner`). The journal, written by the driving
+process, stays the source of truth (intent before the task, result after it, exactly as in
+process; a plan is certified and journaled by the driver when its task returns).
 
     Engine(spec, executor="ray")                       # ray.init() / $RAY_ADDRESS
     plansafe worker --ray ray://head:10001 --journal postgresql://...
@@ -24,10 +26,12 @@ from typing import Any
 
 from verifier.errors import PlansafeError
 
-__all__ = ["ray_tools", "connect", "PLACEMENTS"]
+__all__ = ["ray_tools", "ray_planner", "connect", "PLACEMENTS", "PLANNINGS"]
 
 #: (run, step, node id) of every step this process ran through Ray (for tests and logs)
 PLACEMENTS: list[tuple[str, str, str]] = []
+#: (problem name, node id) of every planning call this process ran through Ray
+PLANNINGS: list[tuple[str, str]] = []
 _LOCK = threading.Lock()
 
 
@@ -97,3 +101,92 @@ def _wrap(remote: Any, ref: str, fn: Any) -> Callable[..., Any]:
         if hasattr(fn, attr):
             setattr(tool, attr, getattr(fn, attr))
     return tool
+
+
+# --- planning as Ray tasks ------------------------------------------------------------------
+
+#: planners built on this Ray worker from a recipe, kept for the next call (a model is loaded
+#: once per worker process, not once per plan)
+_BUILT: dict[str, Any] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Costs:
+    """The action costs the driver's journal memory gave at the call (shipped by value: the
+    journal stays with the driver)."""
+
+    value: Any
+
+    def costs(self) -> Any:
+        return self.value
+
+
+def _planner_from(recipe: tuple[Any, ...], memory: _Costs | None) -> Any:
+    kind = recipe[0]
+    if kind == "ref":
+        from engine.tools import load_callable
+
+        return load_callable(recipe[1])
+    if kind == "object":
+        return recipe[1]
+    _, spec, name, settings = recipe
+    key = repr((spec.root, spec.name, name, settings))
+    built = _BUILT.get(key)
+    if built is None:
+        from engine.planners import make_planner
+
+        built = _BUILT[key] = make_planner(spec, name, settings)
+    if hasattr(built, "memory"):
+        built.memory = memory
+    return built
+
+
+def _remote_plan(recipe: tuple[Any, ...], memory: _Costs | None, problem: Any,
+                 kwargs: dict[str, Any]) -> tuple[Any, str]:
+    """On a Ray worker: the planner's result for ``problem``, and which node planned."""
+    import ray
+
+    return _planner_from(recipe, memory)(problem, **kwargs), \
+        ray.get_runtime_context().get_node_id()
+
+
+def _recipe(planner: Callable[..., Any], name: str | None, spec: Any) -> tuple[Any, ...]:
+    """How a Ray worker gets the planner: a registered one is built there from the spec and
+    its settings (the journal memory left out: its costs are sent with each call), one named
+    ``module:callable`` is imported there, any other callable is sent as it is."""
+    if name is not None and ":" not in name:
+        settings = getattr(planner, "settings", None)
+        if settings is None:  # a symbolic planner keeps only its engine
+            from engine.planners import PlannerSettings
+
+            settings = PlannerSettings(engine=getattr(planner, "engine_name", "fast-downward"))
+        return ("named", spec, name, dataclasses.replace(settings, memory=None))
+    if name is not None:
+        return ("ref", name)
+    return ("object", planner)
+
+
+def ray_planner(planner: Callable[..., Any], *, name: str | None, spec: Any,
+                address: str | None = None, options: Mapping[str, Any] | None = None
+                ) -> Callable[..., Any]:
+    """``planner`` (named ``name`` in :data:`engine.planners.PLANNERS`, or
+    ``"module:callable"``; None: a callable) with every call run as a Ray task. ``options``:
+    the task's Ray options (e.g. ``{"num_gpus": 1}`` for the model)."""
+    ray = connect(address)
+    remote = ray.remote(_remote_plan)
+    if options:
+        remote = remote.options(**options)
+    recipe = _recipe(planner, name, spec)
+
+    def plan_on_ray(problem: Any, **kwargs: Any) -> Any:
+        memory = getattr(planner, "memory", None) or getattr(
+            getattr(planner, "settings", None), "memory", None)
+        costs = _Costs(memory.costs()) if memory is not None else None
+        result, node = ray.get(remote.remote(recipe, costs, problem, kwargs))
+        with _LOCK:
+            PLANNINGS.append((str(getattr(problem, "name", "")), node))
+        return result
+
+    plan_on_ray.__name__ = getattr(planner, "__name__", "planner")
+    plan_on_ray.ray_planner = planner  # type: ignore[attr-defined]
+    return plan_on_ray

@@ -1,4 +1,5 @@
-"""The Ray executor on a local two-node cluster: steps of one run execute on both nodes."""
+"""The Ray executor on a local two-node cluster: steps of one run execute on both nodes, and
+planning (a plugged-in planner, Fast Downward) runs as Ray tasks."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def test_steps_of_one_run_execute_on_both_nodes(tmp_path: Path, monkeypatch) -> 
     cluster.add_node(num_cpus=1)
     try:
         ray.init(address=cluster.address, log_to_driver=False)
+        seen = len(ray_executor.PLANNINGS)
         eng = Engine.from_spec(spec_dir, journal=tmp_path / "j.sqlite", executor="ray",
                                planner=chain_planner,
                                options=RunOptions(approvals="auto", concurrency=4))
@@ -39,7 +41,18 @@ def test_steps_of_one_run_execute_on_both_nodes(tmp_path: Path, monkeypatch) -> 
         nodes = {node for run, _step, node in ray_executor.PLACEMENTS if run == r.run_id}
         assert len(nodes) == 2, ray_executor.PLACEMENTS
         assert eng.journal.verify_chain().ok
+        planned = [p for p, _node in ray_executor.PLANNINGS[seen:]]
+        assert planned == ["p8"]  # planned as a Ray task
+        assert eng.journal.events(r.run_id, kinds=("plan-certified",))  # journaled here
         eng.close()
+        # a registered planner (Fast Downward) is built on the Ray worker from the spec
+        fd = Engine.from_spec(spec_dir, journal=tmp_path / "fd.sqlite", executor="ray",
+                              planner="symbolic",
+                              options=RunOptions(approvals="auto", concurrency=4))
+        r2 = fd.run(_problem(spec_dir, 3, "p3"))
+        assert r2.status == "completed", r2.message
+        assert [p for p, _node in ray_executor.PLANNINGS][-1] == "p3"
+        fd.close()
     finally:
         ray.shutdown()
         cluster.shutdown()
