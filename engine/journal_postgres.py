@@ -3,7 +3,7 @@
 Chosen by URL: ``--journal postgresql://user@host/db`` or ``$PLANSAFE_JOURNAL``. The same
 events, the same keyed hash chain (computed by :class:`engine.journal.Journal`: this backend
 only stores events and calls :meth:`~engine.journal.Journal.seal`), the same format version
-as :class:`~engine.journal.SQLiteJournal`; it passes the same conformance suite.
+as :class:`~engine.journal_sqlite.SQLiteJournal`; it passes the same conformance suite.
 
 Appends are serialised by a transaction-scoped advisory lock, so the chain stays one line
 however many processes write. The schema is versioned: ``plansafe_schema`` lists the

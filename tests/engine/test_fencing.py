@@ -42,7 +42,7 @@ def _stale_and_new(kind: str, tmp_path: Path, request: pytest.FixtureRequest,
     a.append("r1", "run-started", {})
     assert a.acquire("r1", "a") and not b.acquire("r1", "b")
     # a SQLite lease is taken over when its holder's process is gone or on another machine
-    monkeypatch.setattr("engine.journal.socket.gethostname", lambda: "another-host")
+    monkeypatch.setattr("engine.journal_sqlite.socket.gethostname", lambda: "another-host")
     assert b.acquire("r1", "b")
     return a, b
 

@@ -16,9 +16,9 @@ from engine.journal import (
     Journal,
     JournalError,
     MemoryJournal,
-    SQLiteJournal,
     open_journal,
 )
+from engine.journal_sqlite import SQLiteJournal
 
 
 def _tamper_sqlite(j: Journal, event_id: int) -> None:

@@ -83,7 +83,8 @@ def test_planner_registry_builds_with_settings() -> None:
 
 
 def test_journal_backend_by_url(tmp_path: Path) -> None:
-    from engine.journal import MemoryJournal, SQLiteJournal, open_journal
+    from engine.journal import MemoryJournal, open_journal
+    from engine.journal_sqlite import SQLiteJournal
 
     assert isinstance(open_journal(None), MemoryJournal)
     assert isinstance(open_journal("memory:"), MemoryJournal)

@@ -260,7 +260,7 @@ def test_the_key_lives_outside_the_journal_with_mode_0600(tmp_path: Path, monkey
     import os
     import stat
 
-    from engine.journal import SQLiteJournal
+    from engine.journal_sqlite import SQLiteJournal
 
     monkeypatch.delenv("PLANSAFE_KEY_FILE", raising=False)
     monkeypatch.delenv("PLANSAFE_KEY_DIR", raising=False)
@@ -290,7 +290,7 @@ def test_the_key_lives_outside_the_journal_with_mode_0600(tmp_path: Path, monkey
 
 def test_an_older_unkeyed_journal_is_adopted_only_on_request(tmp_path: Path) -> None:
     from engine.cli import app
-    from engine.journal import SQLiteJournal
+    from engine.journal_sqlite import SQLiteJournal
 
     path = tmp_path / "old.sqlite"
     j = SQLiteJournal(path)
