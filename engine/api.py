@@ -220,6 +220,11 @@ class Engine:
                                        name=planner if isinstance(planner, str) else None)
         self.faults = faults
         self.last_orders: dict[int, str] = {}
+        from engine.plan_cache import PlanCache
+
+        # certified plans by (spec digest, problem digest): a run (or replan) from a state
+        # this Engine planned from before, for the same goal and rules, does not plan again
+        self.plan_cache = PlanCache()
 
     @classmethod
     def from_spec(cls, path: str | Path, **options: Any) -> Engine:
@@ -346,9 +351,11 @@ class Engine:
     def _driver(self, on_event: Callable[[Event], Any] | None, options: RunOptions
                 ) -> RunDriver:
         from engine import parallel
+        from engine.plan_cache import cached_planner
 
         return RunDriver(spec=self.spec, journal=self.journal, tools=self.tools,
-                         planner=self.planner, options=options, world=self.world,
+                         planner=cached_planner(self.spec, self.planner, self.plan_cache),
+                         options=options, world=self.world,
                          on_event=on_event, z3check=parallel.adapter(),
                          planner_ref=self.planner_ref)
 
