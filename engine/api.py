@@ -521,7 +521,11 @@ class Engine:
             if chain.ok:
                 raise
             return ShowReport.unreadable(run_id, events, chain, f"cannot read the run: {e}")
-        return ShowReport(run_id, result, tuple(timeline(events)), tuple(events), chain)
+        from engine.runlinks import run_links
+
+        parent, children = run_links(self.journal, run_id)  # sub-workflows
+        return ShowReport(run_id, result, tuple(timeline(events)), tuple(events), chain,
+                          parent=parent, children=children)
 
 
 def _sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckReport", "ProblemSummary", "PlanStatus", "Planning", "PlanReport",
            "CertificateCheck", "ValidationReport", "ApprovalReport", "ShowReport", "RunSummary",
-           "plan_exit_code"]
+           "RunLink", "plan_exit_code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +204,24 @@ class ApprovalReport:
 
 
 @dataclass(frozen=True, slots=True)
+class RunLink:
+    """A parent or child run (a sub-workflow step's child is ``<parent>.<step>``)."""
+
+    run: str
+    status: str
+    step: str | None = None  # a child: the parent's step it runs
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run": self.run, "status": self.status, "step": self.step}
+
+
+@dataclass(frozen=True, slots=True)
 class ShowReport:
     """``plansafe show``: a run's result, readable timeline, events and chain check.
 
     ``result`` is None when the run cannot be read and the journal's chain is broken
-    (``error`` says why; ``status`` and ``replans`` are what the events say)."""
+    (``error`` says why; ``status`` and ``replans`` are what the events say). ``parent`` and
+    ``children``: the run's parent run and its child runs (sub-workflows)."""
 
     run: str
     result: RunResult | None
@@ -218,6 +231,8 @@ class ShowReport:
     status: str = ""
     replans: int = 0
     error: str = ""
+    parent: RunLink | None = None
+    children: tuple[RunLink, ...] = ()
 
     @staticmethod
     def unreadable(run: str, events: Sequence[Event], chain: ChainReport, error: str
@@ -237,7 +252,9 @@ class ShowReport:
         return {"run": self.run, "result": result,
                 "timeline": list(self.timeline), "events": [e.to_json() for e in self.events],
                 "chain": {"ok": self.chain.ok, "checked": self.chain.checked,
-                          "message": self.chain.message, "bad_event": self.chain.bad_id}}
+                          "message": self.chain.message, "bad_event": self.chain.bad_id},
+                "parent": self.parent.to_json() if self.parent else None,
+                "children": [c.to_json() for c in self.children]}
 
 
 @dataclass(frozen=True, slots=True)

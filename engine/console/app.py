@@ -147,6 +147,9 @@ def _run_context(console: Console, run_id: str, gen: int | None = None) -> dict[
         if not events:
             raise PlansafeError(f"no run {run_id!r} in {console.journal}")
         chain = j.verify_chain()
+        from engine.runlinks import run_links
+
+        parent, children = run_links(j, run_id)  # sub-workflows
     state = RunState.fold(run_id, events)
     spec: Spec | None = None
     spec_error = ""
@@ -167,6 +170,8 @@ def _run_context(console: Console, run_id: str, gen: int | None = None) -> dict[
             "spec_error": spec_error, "waiting": waiting, "decisions": decisions(events),
             "actors": ACTORS, "generations": sorted(state.plans),
             "resume_error": console.resume_errors.get(run_id, ""),
+            "parent": parent, "children": children,
+            "trigger": state.started.get("trigger"),
             # running, or every approval decided and the resume not yet begun: poll
             "live": state.status == "running" or (state.status == "waiting-approval"
                                                   and not waiting)}

@@ -101,6 +101,8 @@ def test_an_event_starts_the_trigger_run_once_per_event_id(api: Any) -> None:
     assert done["goal"] == "(deployed api)"
     assert done["trigger"] == {"name": "on-deploy-requested", "spec": "ship",
                                "event": "deploy-requested", "fields": {"service": "api"}}
+    page = client.get(f"/runs/{run}").text
+    assert "started by trigger <code>on-deploy-requested</code>" in page
 
 
 @pytest.mark.parametrize(("path", "body", "code", "words"), [
