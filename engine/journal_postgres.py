@@ -41,14 +41,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from engine.journal import (
+from engine.journal import Journal
+from engine.journal_events import (
     FORMAT_VERSION,
     GENESIS,
     Event,
-    Journal,
     JournalError,
     LeaseLostError,
     _canon,
+    _check_kind,
     _pid_alive,
 )
 
@@ -211,8 +212,6 @@ class PostgresJournal(Journal):
         wrote the last event), else two (a transaction that locks, reads the head, appends).
         Either way ``plansafe_append`` checks, in the append's transaction, the head it was
         given and the run's fencing token when this journal holds the run's lease."""
-        from engine.journal import _check_kind
-
         _check_kind(kind)
         text = _canon(payload)
         self.chain_key()

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from engine.journal import (
+from engine.journal import Journal
+from engine.journal_events import (
     FORMAT_VERSION,
     GENESIS,
     Event,
-    Journal,
     JournalError,
     LeaseLostError,
     _canon,
