@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from engine.llm.backend import ModelBackend
     from engine.memory import JournalMemory
     from engine.results import CheckReport
+    from engine.trust import Trust
 
 __all__ = ["Engine", "RunResult", "RunStatus", "CertifiedPlan", "NoPlanError",
            "DEFAULT_JOURNAL", "result_of"]
@@ -166,12 +167,15 @@ class Engine:
                  executor: Literal["local", "ray"] = "local",
                  ray_address: str | None = None,
                  users: str | Path | None = None,
-                 memory: bool | None = None) -> None:
+                 memory: bool | None = None, trust: Trust | None = None) -> None:
         """``planner``: a name in :data:`engine.planners.PLANNERS`, ``"module:callable"`` or
         a callable; ``settings`` its options (``planning_engine`` and ``backend`` fill
         theirs); ``backend`` also reads goals given in words. ``memory``: the symbolic
         planners minimise action costs learnt from the journal's past runs of this spec
         (:mod:`engine.memory`); None (default): when the journal has outcomes for it."""
+        if trust is not None:  # code trust (engine/trust.py): before any code is imported
+            trust.require(spec, planner=planner if isinstance(planner, str) else None)
+        self.trust_record = trust.record() if trust is not None else None
         self.spec = spec
         self.backend = backend
         from engine.identity import Users, users_file
@@ -384,6 +388,7 @@ class Engine:
         fault_json, fault_name = self._faults(faults)
         driver = self._driver(on_event, options)
         driver.started_by = self._starter(token, user)
+        driver.trust = self.trust_record
         state = await driver.start(prob, plan=plan, certificate=certificate,
                                    goal_text=goal, faults=fault_json, run_id=run_id,
                                    faults_label=fault_name)

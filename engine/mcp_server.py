@@ -28,13 +28,18 @@ __all__ = ["build_server", "serve"]
 class _Served:
     """The specs served, each with its Engine (opened on first use)."""
 
-    def __init__(self, specs: Sequence[Path], journal: Path | None) -> None:
+    def __init__(self, specs: Sequence[Path], journal: Path | None,
+                 trust_spec: bool = False) -> None:
+        from engine.trust import Trust
         from verifier.spec import load_spec
+
+        trust = Trust.load(trust_spec=trust_spec)  # a served spec's tools run: engine/trust.py
 
         self.paths: dict[str, Path] = {}
         self.specs: dict[str, Any] = {}
         for p in specs:
             spec = load_spec(p)
+            trust.require(spec)
             if spec.name in self.specs:
                 raise PlansafeError(f"two specs are named {spec.name!r} ({self.paths[spec.name]}"
                                     f" and {p}); serve one of them")
@@ -93,11 +98,13 @@ def _verification(checked: Any) -> tuple[Any, Any]:
     return checked, None
 
 
-def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = None) -> Any:
-    """The FastMCP server for ``specs`` (not started)."""
+def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = None,
+                 trust_spec: bool = False) -> Any:
+    """The FastMCP server for ``specs`` (not started); each spec's code must be trusted
+    (engine/trust.py; ``trust_spec``: trust the specs named here)."""
     from mcp.server.fastmcp import FastMCP
 
-    served = _Served([Path(s) for s in specs], Path(journal) if journal else None)
+    served = _Served([Path(s) for s in specs], Path(journal) if journal else None, trust_spec)
     server = FastMCP("plansafe", instructions=(
         "Plansafe plans and verifies workflows against formal policies. Call `plan` for a "
         "certified plan, `validate` to check a plan you wrote before acting on it, `run` to "
@@ -196,7 +203,8 @@ def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = No
     return server
 
 
-def serve(specs: Sequence[str | Path], *, journal: str | Path | None = None) -> None:
+def serve(specs: Sequence[str | Path], *, journal: str | Path | None = None,
+          trust_spec: bool = False) -> None:
     """Serve ``specs`` over stdio until the client closes the connection."""
-    server = build_server(specs, journal=journal)
+    server = build_server(specs, journal=journal, trust_spec=trust_spec)
     server.run("stdio")

@@ -35,7 +35,8 @@ def _engine(spec_path: Path, **options: object) -> Engine:
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
               model: Path | str | None = None, decoding: str = "state-aware",
-              beams: int | None = None, model_name: str | None = None) -> PlanReport:
+              beams: int | None = None, model_name: str | None = None,
+              trust_spec: bool = False) -> PlanReport:
     """:meth:`Engine.plan` with the planner ``planner`` (see :data:`engine.planners.PLANNERS`:
     symbolic, fast-downward, pyperplan, llm, auto).
 
@@ -52,6 +53,12 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
     from engine.runner import RunOptions
 
     DECODINGS.get(decoding)  # an unknown decoding is bad input whatever the planner
+    if ":" in planner:  # a planner plugged in by name is code: the trust rule applies
+        from engine.trust import Trust
+        from verifier.spec import load_spec
+
+        Trust.load(trust_spec=trust_spec).require(load_spec(spec_path), planner=planner,
+                                                  tools=False)
     backend: ModelBackend | None = None
     if model is not None and str(model).startswith(("http://", "https://")):
         from engine.llm.openai_backend import OpenAICompatibleBackend

@@ -139,12 +139,18 @@ def _engine(spec: Path, journal: Path, **kw: Any) -> Engine:
 def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: Path,
                  faults: str | None, approve_all: bool, concurrency: int, max_replans: int,
                  plan_file: Path | None, certificate_file: Path | None,
-                 progress: bool, planner: str = "symbolic") -> RunResult:
+                 progress: bool, planner: str = "symbolic",
+                 memory: bool | None = None, trust_spec: bool = False,
+                 token: str | None = None, users: Path | None = None) -> RunResult:
+    """``trust_spec``: trust the spec's own code (engine/trust.py; the defaults and the
+    trust file apply either way); ``token``: who starts the run (with a users file)."""
     from dataclasses import replace
 
     from engine.runner import RunOptions
+    from engine.trust import Trust
 
-    eng = _engine(spec, journal, faults=_faults(faults), planner=planner)
+    eng = _engine(spec, journal, faults=_faults(faults), planner=planner, memory=memory,
+                  trust=Trust.load(trust_spec=trust_spec), users=users)
     eng.options = replace(RunOptions(), concurrency=concurrency, max_replans=max_replans,
                           approvals="auto" if approve_all else "manual")
     on_event = Progress() if progress else None
@@ -159,7 +165,7 @@ def run_workflow(spec: Path, *, problem: str | None, goal: str | None, journal: 
             data = json.loads(certificate_file.read_text(encoding="utf-8"))
             kw["plan"] = read_plan(plan_file)
             kw["certificate"] = Certificate.from_json(data.get("certificate", data))
-        return eng.run(problem, goal=goal, **kw)
+        return eng.run(problem, goal=goal, token=token, **kw)
     finally:
         eng.close()
 
@@ -184,11 +190,16 @@ def _started(journal: Path, run_id: str) -> dict[str, Any]:
 _RESUME_PLANNERS = ("symbolic", "llm", "auto")
 
 
-def resume_run(run_id: str, *, journal: Path, progress: bool) -> RunResult:
+def resume_run(run_id: str, *, journal: Path, progress: bool, trust_spec: bool = False
+               ) -> RunResult:
+    """Go on with a run, under the trust its starter gave (engine/trust.py: for_run)."""
+    from engine.trust import for_run
+
     started = _started(journal, run_id)
     planner = started.get("planner") or "symbolic"
     eng = _engine(Path(started["spec"]), journal,
-                  planner=planner if planner in _RESUME_PLANNERS else "symbolic")
+                  planner=planner if planner in _RESUME_PLANNERS else "symbolic",
+                  trust=for_run(started, trust_spec=trust_spec))
     try:
         return eng.resume(run_id, on_event=Progress(journal=eng.journal) if progress else None)
     finally:

@@ -32,6 +32,7 @@ from verifier.certificate import (
 )
 from verifier.errors import PlansafeError
 from verifier.model import Plan, Problem
+from verifier.tool_digest import ToolCodeChanged, changed_tools, tool_sources
 
 if TYPE_CHECKING:
     from engine.diagnose import Diagnosis
@@ -69,6 +70,11 @@ class RunOptions:
                           bool(d.get("parallel", True)))
 
 
+def _tools_changed(changed: list[str]) -> str:
+    return ("the code of tool " + ", ".join(changed) + " changed since the plan was certified "
+            "(certify it again: plansafe validate, or start a new run)")
+
+
 def new_run_id() -> str:
     return "run-" + uuid.uuid4().hex[:10]
 
@@ -90,6 +96,7 @@ class RunDriver:
         self._rec: Recorder | None = None
         # who started the run ({"user": NAME | None, "os_user": ...}; engine/approvals.py)
         self.started_by: dict[str, Any] | None = None
+        self.trust: dict[str, Any] | None = None  # what the starter trusted (engine/trust.py)
 
     # --- starting -----------------------------------------------------------------------------
 
@@ -114,6 +121,7 @@ class RunDriver:
                 "options": self.options.to_json(), "faults": faults,
                 "faults_label": faults_label, "world": self.world,
                 "planner": self.planner_ref, "started_by": self.started_by,
+                "trust": self.trust,
                 "pid": os.getpid()})
             replanner = Replanner(self.spec, problem, self.planner, self.options.plan_timeout_s)
             if plan is not None:
@@ -133,6 +141,9 @@ class RunDriver:
                 if not self._cert_ok(certificate, checked, problem, 0, [], problem_file):
                     self._refuse(rec, "the certificate does not match this plan, spec and "
                                  "problem (changed after certification?)")
+                changed = changed_tools(certificate.tool_sources, self.spec)
+                if changed:
+                    self._refuse(rec, _tools_changed(changed), ToolCodeChanged)
                 if not verdict.valid:
                     self._refuse(rec, "the plan fails verification: " + (
                         "; ".join(v.message for v in verdict.violations[:3])
@@ -149,10 +160,11 @@ class RunDriver:
         finally:
             self.journal.release(run_id, self.owner)
 
-    def _refuse(self, rec: Recorder, why: str) -> NoReturn:
+    def _refuse(self, rec: Recorder, why: str,
+                error: type[CertificateError] = CertificateError) -> NoReturn:
         rec.emit("refused", {"reason": why})
         rec.emit("run-finished", {"status": "refused", "reason": why})
-        raise CertificateError(f"refused to run: {why}")
+        raise error(f"refused to run: {why}")
 
     def _info(self, state: RunState) -> RunInfo:
         return RunInfo(state.run_id, self.spec.domain, self._base(state).objects, state.init,
@@ -410,7 +422,7 @@ class RunDriver:
         assert out.verdict is not None
         digest = problem_digest(out.problem, policies=out.policies, access=out.access)
         cert = issue_certificate(out.verdict, spec_files=self.spec.files(), plan=out.plan,
-                                 problem_sha256=digest)
+                                 problem_sha256=digest, tool_sources=tool_sources(self.spec))
         rec.emit("message", {"from": "verifier", "to": "executor", "about": "certificate",
                              "certificate": cert.id, "checks": list(cert.checks)})
         self._certified(rec, gen, out.plan, cert, now, forbidden, reason=reason,
@@ -464,6 +476,9 @@ class RunDriver:
                              state.started.get("problem_file"), policies, access):
             raise CertificateError(f"run {state.run_id}: generation {state.gen}'s plan does not "
                                    "match its certificate; refusing to run it")
+        changed = changed_tools(cert.tool_sources, self.spec)
+        if changed:
+            raise ToolCodeChanged(f"run {state.run_id}: {_tools_changed(changed)}")
         checker = Checker(problem, policies=policies, access=access, describe=self.spec.describe)
         if plan.is_sequential:
             verdict = checker.check(plan)
@@ -499,7 +514,8 @@ class RunDriver:
                 po_plan, po_verdict = po
                 po_cert = issue_certificate(po_verdict, spec_files=self.spec.files(),
                                             plan=po_plan, problem_sha256=problem_digest(
-                                                problem, policies=policies, access=access))
+                                                problem, policies=policies, access=access),
+                                            tool_sources=tool_sources(self.spec))
                 payload["certificate"] = po_cert.to_json()
                 payload["after"] = {k: list(v) for k, v in deps.items() if v}
             self._rec.emit("message", payload)

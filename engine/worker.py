@@ -138,8 +138,13 @@ class Worker:
         key = (str(started["spec"]), repr(planner), started.get("world"))
         eng = self._engines.get(key)
         if eng is None:
+            from engine.trust import for_run
+
+            # the trust the run's starter gave (engine/trust.py); tool overrides are the
+            # caller's own code
+            trust = for_run(started) if self.tools is None else None
             eng = Engine(load_spec(started["spec"]), journal=self.journal, planner=planner,
-                         tools=self.tools, world=started.get("world"),
+                         tools=self.tools, world=started.get("world"), trust=trust,
                          executor="local" if self.ray_address is None else "ray",
                          ray_address=self.ray_address or None)
             self._engines[key] = eng

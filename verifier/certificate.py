@@ -37,11 +37,16 @@ class Certificate:
     tools: tuple[tuple[str, str], ...]
     issued_at: str
     version: int = FORMAT_VERSION
+    # (action, digest of its tool's source): verifier/tool_digest.py; () in older certificates
+    tool_sources: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["checks"] = list(self.checks)
         d["tools"] = dict(self.tools)
+        d["tool_sources"] = dict(self.tool_sources)
+        if not self.tool_sources:
+            del d["tool_sources"]
         return d
 
     @staticmethod
@@ -52,6 +57,8 @@ class Certificate:
                 problem_sha256=str(data["problem_sha256"]), plan_sha256=str(data["plan_sha256"]),
                 checks=tuple(data["checks"]), tools=tuple(sorted(dict(data["tools"]).items())),
                 issued_at=str(data["issued_at"]), version=int(data.get("version", 1)),
+                tool_sources=tuple(sorted((str(a), str(d)) for a, d in
+                                          dict(data.get("tool_sources") or {}).items())),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise CertificateError(f"malformed certificate: {e}") from None
@@ -100,11 +107,14 @@ def problem_digest(problem: Any, *, policies: Any = (), access: Any = None) -> s
 
 def issue_certificate(verdict: Verdict, *, spec_files: tuple[Path, ...],
                       problem_file: Path | None = None, plan: Plan,
-                      problem_sha256: str | None = None) -> Certificate:
+                      problem_sha256: str | None = None,
+                      tool_sources: tuple[tuple[str, str], ...] = ()) -> Certificate:
     """A certificate for a plan the verifier found valid (refuses anything else).
 
     The problem is bound by its file (``problem_file``) or, for a problem that lives in
-    memory, by a content digest (``problem_sha256``, see :func:`problem_digest`)."""
+    memory, by a content digest (``problem_sha256``, see :func:`problem_digest`).
+    ``tool_sources``: the digests of the tools' code (:func:`verifier.tool_digest.
+    tool_sources`), checked again before the plan runs."""
     if verdict.status != "valid":
         raise CertificateError(f"cannot certify a plan whose verdict is {verdict.status}")
     if (problem_file is None) == (problem_sha256 is None):
@@ -113,7 +123,8 @@ def issue_certificate(verdict: Verdict, *, spec_files: tuple[Path, ...],
     prob_h = files_digest([problem_file]) if problem_file is not None else str(problem_sha256)
     cid = hashlib.sha256(f"{spec_h}:{prob_h}:{plan_h}".encode()).hexdigest()[:16]
     return Certificate(cid, spec_h, prob_h, plan_h, tuple(verdict.checks), _versions(),
-                       time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                       time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                       tool_sources=tuple(tool_sources))
 
 
 def certificate_matches(cert: Certificate, *, spec_files: tuple[Path, ...],

@@ -74,12 +74,16 @@ def verify(spec: Spec, problem: Problem, plan: Plan, *, z3: bool = False) -> Ver
     checked = verdict.plan or plan
     cert = None
     if verdict.valid:
+        from verifier.tool_digest import tool_sources
+
         path = problem_file(spec, problem)
+        code = tool_sources(spec)  # the tools' code, checked again before the plan runs
         if path is not None:
             cert = issue_certificate(verdict, spec_files=spec.files(), plan=checked,
-                                     problem_file=path)
+                                     problem_file=path, tool_sources=code)
         else:
             cert = issue_certificate(verdict, spec_files=spec.files(), plan=checked,
                                      problem_sha256=problem_digest(
-                                         problem, policies=spec.policies, access=spec.access))
+                                         problem, policies=spec.policies, access=spec.access),
+                                     tool_sources=code)
     return Verification(verdict, cert, checked, problem)
