@@ -173,3 +173,24 @@ def test_without_a_service_the_api_only_reads(tmp_path: Path) -> None:
     client = TestClient(app, base_url=BASE)
     assert _post(client, "/api/runs", {"spec": "ship", "problem": "p01"}).status_code == 503
     assert client.get("/api/runs").json() == []
+
+
+def test_the_example_spec_runs_from_an_event(tmp_path: Path) -> None:
+    """examples/ship (docs/EVENTS.md): the event starts a run; its sign-off completes it."""
+    spec = load_spec(Path(__file__).resolve().parents[3] / "examples" / "ship")
+    journal = tmp_path / "j.sqlite"
+    app = create_app(journal, specs=(spec.root,))
+    service = RunService(journal, {spec.name: spec}, poll_s=0.05).start()
+    add_api(app, service)
+    client = TestClient(app, base_url=BASE)
+    try:
+        got = _post(client, "/api/events", {"name": "deploy-requested",
+                                            "fields": {"service": "web"}}).json()
+        run = got["started"][0]["run"]
+        _until(client, run, lambda d: _waiting_for_signoff(journal, run))
+        assert run in _post(client, "/api/events", {"name": "signoff-web"}).json()["delivered"]
+        done = _until(client, run, lambda d: d["status"] != "running")
+        assert done["status"] == "completed" and ["deployed", "web"] in \
+            done["result"]["final_state"]
+    finally:
+        service.stop()
