@@ -158,6 +158,9 @@ def _figure(summary: Sequence[dict[str, Any]], path: Path, seeds: int) -> None:
     if base:
         ax.plot([x for x, _ in base], [y for _, y in base], linestyle="--", marker="s",
                 color="grey", label="memory off")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("past runs in the journal")
     ax.set_ylabel("new plans taking the failing route")
     ax.set_ylim(-0.05, 1.05)
