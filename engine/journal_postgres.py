@@ -209,9 +209,11 @@ class PostgresJournal(Journal):
 
     def append(self, run_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
         """One round trip when this process's cached chain head is still the journal's (it
-        wrote the last event), else two (a transaction that locks, reads the head, appends).
-        Either way ``plansafe_append`` checks, in the append's transaction, the head it was
-        given and the run's fencing token when this journal holds the run's lease."""
+        wrote the last event); else the refusal names the head, and the append is tried again
+        on it (a few times: other workers append too), then made in a transaction that holds
+        the append lock while it reads the head. Either way ``plansafe_append`` checks, in the
+        append's transaction, the head it was given and the run's fencing token when this
+        journal holds the run's lease."""
         _check_kind(kind)
         text = _canon(payload)
         self.chain_key()
@@ -219,7 +221,13 @@ class PostgresJournal(Journal):
             fence = self._fences.get(run_id)
             if fence is None and run_id in self._lost:
                 raise self._lost_error(run_id, None)
-            e = self._append_cached(run_id, kind, text, fence) if self._head else None
+            e = None
+            for _ in range(3):
+                if self._head is None:
+                    break
+                e = self._append_cached(run_id, kind, text, fence)
+                if e is not None:
+                    break
             if e is None:
                 e = self._append_locked(run_id, kind, text, fence)
             self._head = (e.id, e.hash)
@@ -248,8 +256,10 @@ class PostgresJournal(Journal):
             self._call_append(e, text, fence)  # autocommit: its own transaction
         except psycopg.Error as err:
             self._raise_if_fenced(err, run_id, fence)
-            if getattr(err, "sqlstate", None) == "P5H01":
-                return None  # another process appended since: the locked path
+            if getattr(err, "sqlstate", None) == "P5H01":  # another process appended since
+                head_id, _, head_hash = str(err.diag.message_detail or "0").partition(" ")
+                self._head = (int(head_id), head_hash) if int(head_id) > 0 else None
+                return None
             raise JournalError(f"{self.path}: cannot append ({err})") from None
         return e
 
