@@ -142,12 +142,43 @@ def _judged(report: Mapping[str, Any]) -> str:
             f"counts).")
 
 
+def _latency(report: Mapping[str, Any]) -> str:
+    sy = report["systems"]
+    if "plansafe" not in sy or "single-agent" not in sy:
+        return ""
+    p, s = sy["plansafe"], sy["single-agent"]
+    verdict = "no slower" if p["planning_s_p50"] <= s["planning_s_p50"] else "slower"
+    return (f"Planning latency (goal reading, proposals, symbolic planning, verification; per "
+            f"task): Plansafe p50 / p95 {p['planning_s_p50']:.2f} / {p['planning_s_p95']:.2f} "
+            f"s, the single agent {s['planning_s_p50']:.2f} / {s['planning_s_p95']:.2f} s: "
+            f"Plansafe's p50 is {verdict} than the single agent's.")
+
+
+def _phrasings(report: Mapping[str, Any]) -> list[str]:
+    ph = report.get("phrasings")
+    if not ph:
+        return []
+    from benchmarks.eval.phrasings import markdown as phrasing_table
+
+    return ["## Goals phrased outside the training templates", "",
+            f"{ph['n']} goals ({ph.get('subset', 'all')}) from "
+            "benchmarks/scenarios/goal_phrasings.jsonl, written by rules unlike the training "
+            "templates (benchmarks/eval/phrasings.py: other verbs, word order, quantities, "
+            "relative clauses, texts to refuse), on each spec's default problem. exact: the "
+            "expected atoms (or a refusal where one is expected); refused: no goal where one "
+            "was expected; misread: a wrong goal. Per rule: exact/refused/misread.", "",
+            phrasing_table(ph), ""]
+
+
 def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
     dev = report.get("device", {})
     parts = [f"# Plansafe evaluation — {report.get('date', '')}", "",
              f"Command: `{report.get('command', '')}` · wall time {report.get('wall_s', 0):.0f} s"
-             f" (sum of task times {report.get('task_time_s', 0):.0f} s) · device: "
-             f"{dev.get('summary', '?')}", ""]
+             f" (sum of task times {report.get('task_time_s', 0):.0f} s; "
+             f"{report.get('workers', 1)} process(es)) · device: "
+             f"{dev.get('summary', '?')}" + (f" · load average at the start "
+                                              f"{report['load_before'][0]:.1f}"
+                                              if report.get("load_before") else ""), ""]
     if report.get("merged_from"):
         parts += ["Merged from runs made one process per domain: "
                   + ", ".join(f"`{m}`" for m in report["merged_from"]), ""]
@@ -166,6 +197,8 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
              _world_table(report), "",
              f"Independent judge (breadth-first search, benchmarks/eval/judge.py): "
              f"{_judged(report)}", "",
+             _latency(report), "",
+             *_phrasings(report),
              "## Completion by failure condition", "",
              "Goal reached; for `unrecoverable`, a stop whose explanation names the failing "
              "call or the blocking policy.", "", _failure_table(report), ""]

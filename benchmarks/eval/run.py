@@ -46,7 +46,9 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
           with_scorecard: bool = True, with_charts: bool = True,
           log: Callable[[str], None] = lambda m: None, command: str = "",
           from_outcomes: Sequence[Path] = (), quick_scorecard: bool = False,
-          ids: Sequence[str] = (), notes: Sequence[str] = ()) -> dict[str, Any]:
+          ids: Sequence[str] = (), notes: Sequence[str] = (), workers: int | None = None,
+          with_phrasings: bool | None = None) -> dict[str, Any]:
+    from benchmarks.eval.pool import default_workers, run_jobs
     from benchmarks.eval.report import write_report
     from benchmarks.eval.scorecard import device, scorecard
 
@@ -63,22 +65,19 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "outcomes.partial.jsonl"  # each outcome as it comes (a cut run is usable)
     partial.write_text("", encoding="utf-8")
+    workers = default_workers() if workers is None else workers
+    jobs = []
+    for domain in domains:
+        scenarios = select(domain, quick=quick, n=n, ids=ids)
+        log(f"{domain}: {len(scenarios)} scenarios x {len(systems)} systems")
+        jobs += [(domain, s.id, system) for s in scenarios for system in systems]
+    log(f"{len(jobs)} runs in {workers} process(es)")
     with tempfile.TemporaryDirectory(prefix="plansafe-bench-") as tmp:
-        b = Bench(tmp, planner=planner)
-        for domain in domains:
-            scenarios = select(domain, quick=quick, n=n, ids=ids)
-            log(f"{domain}: {len(scenarios)} scenarios x {len(systems)} systems")
-            for i, s in enumerate(scenarios, 1):
-                for system in systems:
-                    o = b.run(system, s)
-                    outcomes.append(o.to_json())
-                    with open(partial, "a", encoding="utf-8") as f:
-                        f.write(json.dumps(outcomes[-1], separators=(",", ":")) + "\n")
-                    mark = "ok" if o.goal_reached else ("stop-ok" if o.explanation_ok else
-                                                        o.status)
-                    log(f"  [{i}/{len(scenarios)}] {s.id} {s.failure:13s} {system:12s} "
-                        f"{mark:9s} {o.total_s:6.2f} s" + (f"  violations={o.violations}"
-                                                           if o.violations else ""))
+        outcomes += run_jobs(jobs, tmp=Path(tmp), planner=planner, workers=workers,
+                             partial=partial, log=log)
+    if with_phrasings is None:  # a goal-reading benchmark: it runs with the scorecard
+        with_phrasings = with_scorecard
+    phrasings = _phrasings(log) if with_phrasings and jobs else None
     partial.unlink(missing_ok=True)
     # a scenario run again (e.g. after a fix) replaces its earlier outcome for that system
     latest = {(o["system"], o["scenario"]): o for o in outcomes}
@@ -102,6 +101,7 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
                          f"automatically; every system tries a failing step {RETRIES} times.",
         "budgets": BUDGETS,
         "runs_s": round(runs_s, 1), "scorecard": card, "notes": list(notes),
+        "workers": workers, "load_before": _load(), "phrasings": phrasings,
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     report = write_report(outcomes, folder, meta=meta, with_charts=with_charts)
@@ -109,6 +109,28 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     log(f"wrote {folder}/report.json, report.md" + (", charts" if report.get("charts") else "")
         + f" in {report['wall_s']:.0f} s")
     return report
+
+
+def _load() -> list[float] | None:
+    import os
+
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _phrasings(log: Callable[[str], None]) -> dict[str, Any]:
+    """Goals phrased outside the training templates (benchmarks/eval/phrasings.py), read by
+    each system's reader (all of them, --quick too: about 30 s)."""
+    from benchmarks.eval.phrasings import evaluate, load
+
+    items = load()
+    log(f"goal phrasings: {len(items)} goals")
+    with tempfile.TemporaryDirectory(prefix="plansafe-phrasings-") as tmp:
+        result = evaluate(items, backend=Bench(tmp).backend)
+    result["subset"] = "all"
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-scorecard", action="store_true")
     ap.add_argument("--note", action="append", default=[], help="a note for report.md")
     ap.add_argument("--ids", default="", help="only these scenario ids (comma-separated)")
+    ap.add_argument("--workers", type=int, default=None, help="processes (default: up to 2)")
     ap.add_argument("--quick-scorecard", action="store_true",
                     help="the quick versions of the earlier benchmarks")
     ap.add_argument("--from-outcomes", type=Path, nargs="*", default=[],
@@ -133,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
           log=lambda m: print(m, file=sys.stderr, flush=True),
           command="python -m benchmarks.eval.run " + " ".join(argv or sys.argv[1:]),
           from_outcomes=args.from_outcomes, quick_scorecard=args.quick_scorecard,
-          ids=[i for i in args.ids.split(",") if i], notes=args.note)
+          ids=[i for i in args.ids.split(",") if i], notes=args.note, workers=args.workers)
     return 0
 
 
