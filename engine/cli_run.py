@@ -13,6 +13,10 @@ import typer
 from engine.cli_common import JournalOpt, JsonOpt, SpecArg, emit, fail
 from verifier.errors import PlansafeError
 
+TrustSpecOpt = Annotated[bool, typer.Option(
+    "--trust-spec", help="trust this spec's code: the tools its tools: declares and modules "
+    "in its folder (docs/TRUST.md)")]
+
 
 def _run_output(result: dict[str, Any], as_json: bool) -> None:
     from engine.run_commands import exit_code
@@ -60,11 +64,19 @@ def run(
     certificate: Annotated[Path | None, typer.Option(help="certificate JSON (or the "
                                                         "output of plansafe validate --json)")
                            ] = None,
+    trust_spec: TrustSpecOpt = False,
+    token: Annotated[str | None, typer.Option(
+        envvar="PLANSAFE_TOKEN", help="your token (with a users file): you start the run, "
+        "for approval rules with not_starter")] = None,
+    users: Annotated[Path | None, typer.Option(
+        help="users file; default $PLANSAFE_USERS")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan, certify and run a workflow with its tools; journaled, monitored, replanned.
 
-    Exit 0 completed, 1 stopped or refused, 3 waiting for approval, 2 bad input."""
+    A spec's tools are code: only trusted code runs (--trust-spec, or the trust file;
+    docs/TRUST.md). Exit 0 completed, 1 stopped or refused, 3 waiting for approval, 2 bad
+    input or untrusted code."""
     from engine.run_commands import journal_path, run_workflow
 
     try:
@@ -73,7 +85,8 @@ def run(
                               approve_all=approve_all, concurrency=concurrency,
                               max_replans=max_replans, plan_file=plan_file,
                               certificate_file=certificate, progress=not as_json,
-                              planner=planner).to_json()
+                              planner=planner, trust_spec=trust_spec, token=token,
+                              users=users).to_json()
     except PlansafeError as e:
         if type(e).__name__ == "CertificateError":
             if as_json:
@@ -182,14 +195,18 @@ def approve(
 def resume(
     run_id: Annotated[str, typer.Argument(metavar="RUN")],
     journal: JournalOpt = None,
+    trust_spec: TrustSpecOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Continue a run after a crash or an approval: no completed step runs again."""
+    """Continue a run after a crash or an approval: no completed step runs again.
+
+    The run's code is trusted as its starter trusted it (run --trust-spec), or with
+    --trust-spec now; a tool changed since its plan was certified is refused (exit 2)."""
     from engine.run_commands import journal_path, resume_run
 
     try:
-        result = resume_run(run_id, journal=journal_path(journal),
-                            progress=not as_json).to_json()
+        result = resume_run(run_id, journal=journal_path(journal), progress=not as_json,
+                            trust_spec=trust_spec).to_json()
     except PlansafeError as e:
         if type(e).__name__ == "CertificateError":
             if as_json:

@@ -165,3 +165,28 @@ def test_resume_of_a_run_started_without_trust_needs_it(ward: Path, tmp_path: Pa
         resume_run(r.run_id, journal=journal, progress=False)
     assert resume_run(r.run_id, journal=journal, progress=False,
                       trust_spec=True).status == "completed"
+
+
+def test_the_cli_exits_2_for_untrusted_code_and_for_a_changed_tool(ward: Path,
+                                                                   tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    runner = CliRunner()
+    journal = str(tmp_path / "j.sqlite")
+    base = ["run", str(ward), "p02", "--journal", journal, "--faults", "none", "--json"]
+    refused = runner.invoke(app, base)
+    assert refused.exit_code == 2, refused.output
+    assert "not trusted: med_tools" in json.loads(refused.output)["error"]
+    plan_file, cert = _certified(ward, tmp_path)
+    certified = [*base, "--plan", str(plan_file), "--certificate", str(cert), "--trust-spec",
+                 "--approve-all"]
+    ok = runner.invoke(app, certified)
+    assert ok.exit_code == 0, ok.output
+    tools = ward / "med_tools.py"
+    tools.write_text(tools.read_text() + "\n# changed\n")
+    changed = runner.invoke(app, certified)
+    assert changed.exit_code == 2, changed.output
+    assert "administer (med_tools:administer)" in json.loads(changed.output)["error"]
+    assert "Traceback" not in changed.output

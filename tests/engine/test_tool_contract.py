@@ -96,7 +96,7 @@ def test_own_tool_module_runs_without_pythonpath_and_prints_go_to_the_journal(
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     journal = tmp_path / "journal.sqlite"
     proc = subprocess.run([str(PLANSAFE), "run", str(d), "p02", "--journal", str(journal),
-                           "--approve-all", "--faults", "none", "--json"],
+                           "--approve-all", "--faults", "none", "--json", "--trust-spec"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     result = json.loads(proc.stdout)  # the tool's print did not break the JSON
     assert result["status"] == "completed", proc.stdout + proc.stderr

@@ -75,7 +75,8 @@ def test_the_wait_survives_kill_9(make_spec, tmp_path: Path) -> None:  # type: i
     journal = tmp_path / "j.sqlite"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [PY, "-m", "engine.cli"]
-    proc = subprocess.Popen([*cmd, "run", str(spec), "p1", "--journal", str(journal)],
+    proc = subprocess.Popen([*cmd, "run", str(spec), "p1", "--journal", str(journal),
+                             "--trust-spec"],  # its shell tool is code (docs/TRUST.md)
                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
