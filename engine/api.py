@@ -315,9 +315,11 @@ class Engine:
         """How the planner's ``result`` (a PlanResult) came about."""
         agent = self.planner.last if isinstance(self.planner, AgentPlanner) else None
         if agent is None:
+            used = getattr(self.planner, "last_memory", None)  # costs from past runs
             return Planning(self.planner_name, cast(PlanStatus, result.status),
                             str(result.engine), float(result.seconds), str(result.message or ""),
-                            tuple(result.blocking))
+                            tuple(result.blocking),
+                            memory_runs=used.runs if used is not None else None)
         report = agent.last
         status = "solved" if result.plan is not None else (report.fallback_status
                                                            or "no-valid-proposal")

@@ -226,6 +226,7 @@ class JournalMemory:
                  model: CostModel = CostModel()) -> None:
         self.journal, self.spec, self.enabled, self.model = journal, spec, enabled, model
         self._tally = _Tally(spec.name)
+        self.last: Memory | None = None  # the snapshot behind the latest costs (None: none)
 
     def snapshot(self) -> Memory:
         self._tally.fold(self.journal.events(after_id=self._tally.after_id, kinds=_KINDS))
@@ -233,9 +234,11 @@ class JournalMemory:
 
     def costs(self) -> ActionCosts | None:
         """The planner's cost function now, or None (plan without costs)."""
+        self.last = None
         if self.enabled is False:
             return None
         memory = self.snapshot()
         if self.enabled is None and not memory.has_outcomes:
             return None
+        self.last = memory
         return memory.planner_cost

@@ -9,6 +9,7 @@ whose ``to_json()`` is the ``--json`` output.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,22 +21,48 @@ from verifier.model import Plan, Problem
 from verifier.spec import Spec
 
 if TYPE_CHECKING:
+    from engine.journal import Journal
     from engine.llm.backend import ModelBackend
 
 __all__ = ["make_plan", "validate_plan"]
 
 
 def _engine(spec_path: Path, **options: object) -> Engine:
-    """An Engine for a one-shot command: no journal file, no world file."""
+    """An Engine for a one-shot command: no journal file (unless ``journal``), no world file."""
     from verifier.spec import load_spec
 
-    return Engine(load_spec(spec_path), journal=None, **options)  # type: ignore[arg-type]
+    options.setdefault("journal", None)
+    return Engine(load_spec(spec_path), **options)  # type: ignore[arg-type]
+
+
+def memory_journal(given: Path | None, memory: bool | None) -> Journal | None:
+    """The journal whose past runs steer ``plansafe plan`` (None: none to read). Only read:
+    planning writes nothing to it."""
+    from engine.journal import journal_url, open_journal
+    from engine.run_commands import journal_path
+
+    if memory is False:
+        return None
+    where = journal_path(given)
+    url = journal_url(where)
+    if url is None and not where.exists():
+        if given is not None or memory:
+            raise PlansafeError(f"no journal at {where} to remember past runs from (give "
+                                "--journal, or --no-memory)")
+        return None
+    try:
+        return open_journal(url or where)
+    except (PlansafeError, OSError, sqlite3.Error):
+        if given is not None or memory:
+            raise
+        return None  # the default journal, unreadable: plan without memory, as before
 
 
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
               model: Path | str | None = None, decoding: str = "state-aware",
               beams: int | None = None, model_name: str | None = None,
+              journal: Path | None = None, memory: bool | None = None,
               trust_spec: bool = False) -> PlanReport:
     """:meth:`Engine.plan` with the planner ``planner`` (see :data:`engine.planners.PLANNERS`:
     symbolic, fast-downward, pyperplan, llm, auto).
@@ -46,6 +73,10 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
     With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
     the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
     and initial state.
+
+    ``memory`` (see :mod:`engine.memory`): the symbolic planners take action costs from the
+    past runs in ``journal`` (default: ``$PLANSAFE_JOURNAL`` or .plansafe/journal.sqlite,
+    when it exists); None: when it has outcomes for the spec; False: no journal is read.
     """
     from dataclasses import replace
 
@@ -72,8 +103,8 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
     settings = PlannerSettings(engine=engine, backend=backend, k=k, rounds=rounds,
                                decoding=decoding, beams=beams)
     eng = _engine(spec_path, planner=planner, settings=settings, backend=backend,
-                  planning_engine=engine,
-                  options=replace(RunOptions(), plan_timeout_s=timeout_s))
+                  planning_engine=engine, journal=memory_journal(journal, memory),
+                  memory=memory, options=replace(RunOptions(), plan_timeout_s=timeout_s))
     try:
         if goal is None and problem_ref is None:
             raise SpecError("no problem given", path=str(spec_path),

@@ -32,7 +32,7 @@ from verifier.spec import Spec
 
 if TYPE_CHECKING:
     from engine.llm.backend import ModelBackend
-    from engine.memory import JournalMemory
+    from engine.memory import JournalMemory, Memory
     from engine.planner import PlannerAgent
     from engine.symbolic.planning import PlanResult
 
@@ -72,6 +72,7 @@ class SymbolicPlanner:
         self.spec = spec
         self.engine_name = self.engine or settings.engine
         self.memory = settings.memory
+        self.last_memory: Memory | None = None  # what the latest plan's costs came from
 
     def __call__(self, problem: Problem, *, policies: Sequence[Policy],
                  access: AccessRules | None, describe: Mapping[str, str],
@@ -80,6 +81,7 @@ class SymbolicPlanner:
         from engine.symbolic.planning import solve
 
         costs = self.memory.costs() if self.memory is not None else None
+        self.last_memory = self.memory.last if costs is not None and self.memory else None
         with problem_on_disk(problem) as on_disk:  # some engines read the problem file
             return solve(on_disk, policies=policies, access=access, describe=dict(describe),
                          engine=self.engine_name, timeout_s=timeout_s, costs=costs)

@@ -100,6 +100,8 @@ class Planning:
     agent: AgentReport | None = None
     decoding: str | None = None
     beams: int | None = None
+    #: memory of past runs (engine/memory.py): the runs whose outcomes gave the action costs
+    memory_runs: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,8 @@ class PlanReport:
             out["blocking"] = list(p.blocking)
         if p.agent is not None:
             out["agent"] = {"decoding": p.decoding, "beams": p.beams, **p.agent.to_json()}
+        if p.memory_runs is not None:
+            out["memory"] = {"runs": p.memory_runs}
         if self.translation is not None:
             out["goal"] = self.translation.goal
             out["goal_text"] = self.translation.text
