@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -38,6 +38,18 @@ def _run_output(result: dict[str, Any], as_json: bool) -> None:
             out.print(f"  {result['message']}")
         out.print(f"  journal: {result['journal']}  (plansafe show {result['run']})")
     raise typer.Exit(exit_code(result["status"]))
+
+
+def _fail_run(e: PlansafeError, as_json: bool) -> NoReturn:
+    """A plan its certificate does not match is refused (exit 1); other bad input, untrusted
+    code and a tool changed since certification included, exits 2."""
+    if type(e).__name__ == "CertificateError":
+        if as_json:
+            emit({"status": "refused", "error": str(e)})
+        else:
+            typer.echo(f"refused: {e}", err=True)
+        raise typer.Exit(1) from None
+    fail(e, as_json)
 
 
 def run(
@@ -88,13 +100,7 @@ def run(
                               planner=planner, trust_spec=trust_spec, token=token,
                               users=users).to_json()
     except PlansafeError as e:
-        if type(e).__name__ == "CertificateError":
-            if as_json:
-                emit({"status": "refused", "error": str(e)})
-            else:
-                typer.echo(f"refused: {e}", err=True)
-            raise typer.Exit(1) from None
-        fail(e, as_json)
+        _fail_run(e, as_json)
     _run_output(result, as_json)
 
 
@@ -208,13 +214,7 @@ def resume(
         result = resume_run(run_id, journal=journal_path(journal), progress=not as_json,
                             trust_spec=trust_spec).to_json()
     except PlansafeError as e:
-        if type(e).__name__ == "CertificateError":
-            if as_json:
-                emit({"status": "refused", "error": str(e)})
-            else:
-                typer.echo(f"refused: {e}", err=True)
-            raise typer.Exit(1) from None
-        fail(e, as_json)
+        _fail_run(e, as_json)
     _run_output(result, as_json)
 
 
