@@ -218,8 +218,9 @@ def one(backend: str, journal: str, spec: Path, runs: int, workers: int, seed: i
 
 def soak(journal: str, spec: Path, runs: int, workers: int, kills: int, every_s: float,
          seed: int) -> dict[str, Any]:
-    """Kill a random worker (alive at least ``every_s``) with SIGKILL every ``every_s``
-    seconds and start another in its place, ``kills`` times; then let the rest finish."""
+    """Every ``every_s`` seconds kill with SIGKILL a random worker that holds a run's lease
+    (it is driving the run) and start another in its place, ``kills`` times; then let the
+    rest finish."""
     from engine.journal import open_journal
 
     rng = random.Random(seed)
@@ -234,7 +235,8 @@ def soak(journal: str, spec: Path, runs: int, workers: int, kills: int, every_s:
             for p in [p for p in procs if p.poll() is not None]:  # idle exits: keep N
                 del procs[p]
                 procs[_spawn(journal, None, idle=5.0)] = time.monotonic()
-            ripe = [p for p, t in procs.items() if time.monotonic() - t >= every_s]
+            busy = _lease_pids(j)  # kill a worker in the middle of a run's steps
+            ripe = [p for p, t in procs.items() if p.pid in busy]
             if killed < kills and ripe:
                 victim = rng.choice(ripe)
                 victim.send_signal(signal.SIGKILL)
@@ -254,6 +256,18 @@ def soak(journal: str, spec: Path, runs: int, workers: int, kills: int, every_s:
             "wall_s": round(wall, 2), "runs_per_s": round(m["completed"] / wall, 2),
             "steps_per_s": round(m["steps"] / wall, 1), **m,
             "load_before": round(load0, 2), "load_after": round(os.getloadavg()[0], 2)}
+
+
+def _lease_pids(j: Any) -> set[int]:
+    """The workers running a run's steps now: they hold its lease and journaled a step's
+    intent since they resumed it (not still starting, verifying or planning)."""
+    with j._lock:
+        rows = j._conn.execute(
+            "SELECT l.pid FROM plansafe_leases l WHERE l.expires > clock_timestamp() AND "
+            "EXISTS (SELECT 1 FROM plansafe_events e WHERE e.run_id = l.run_id AND e.kind = "
+            "'step-intent' AND e.id > (SELECT max(r.id) FROM plansafe_events r WHERE "
+            "r.run_id = l.run_id AND r.kind = 'run-resumed'))").fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def _worker(journal: str, idle: float, ray: str | None) -> int:

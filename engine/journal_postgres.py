@@ -379,7 +379,9 @@ class PostgresJournal(Journal):
         query = ("SELECT r.run_id, l.owner, l.pid, l.host, l.expires < clock_timestamp() "
                  "FROM plansafe_runs r LEFT JOIN plansafe_leases l ON l.run_id = r.run_id "
                  "WHERE r.status = 'ready' AND (l.run_id IS NULL OR l.expires < "
-                 "clock_timestamp() OR l.host = %s) ORDER BY r.updated_id LIMIT 16")
+                 "clock_timestamp() OR l.host = %s) "
+                 # a run whose lease was left (its worker died) before runs never started
+                 "ORDER BY l.run_id IS NULL, r.updated_id LIMIT 16")
         with self._lock:
             if not c.execute(query, (self._host,)).fetchall():
                 return None  # nothing to take: an idle poll takes no lock
