@@ -29,7 +29,10 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.memory import CostModel
 
 SPEC = Path(__file__).resolve().parent / "scenarios" / "memory_routes"
 FAILING_ACTION = "fly"
@@ -98,10 +101,11 @@ def _route(result: Any) -> str:
 
 def scenario(seed: int, *, runs: int = 10, plans: int = 20,
              at: Collection[int] | None = None, baseline_plans: int = 0,
-             journal: str | Path | None = None) -> SeedCurve:
+             journal: str | Path | None = None, model: CostModel | None = None) -> SeedCurve:
     """One seed's curve: ``plans`` new plans after each number of past runs in ``at``
     (default: 0, 1, ... ``runs``); at the first and last of them also ``baseline_plans``
-    plans without memory. ``journal``: a journal to use (default: a fresh SQLite file)."""
+    plans without memory. ``journal``: a journal to use (default: a fresh SQLite file);
+    ``model``: another cost model (an ablation)."""
     from engine.api import Engine
 
     if runs > FIRST_NEW_PARCEL - 1:
@@ -111,6 +115,8 @@ def scenario(seed: int, *, runs: int = 10, plans: int = 20,
     with _seeded(seed), tempfile.TemporaryDirectory(prefix="plansafe-memory-") as tmp:
         path = journal if journal is not None else Path(tmp, "journal.sqlite")
         engine = Engine.from_spec(SPEC, journal=path)
+        if model is not None and engine.memory is not None:
+            engine.memory.model = model
         plain = Engine(engine.spec, journal=engine.journal, memory=False)
         points: list[Point] = []
         routes: list[str] = []
@@ -144,7 +150,8 @@ def _summary(curves: Sequence[SeedCurve]) -> list[dict[str, Any]]:
     return out
 
 
-def _figure(summary: Sequence[dict[str, Any]], path: Path, seeds: int) -> None:
+def _figure(summary: Sequence[dict[str, Any]], path: Path, seeds: int,
+            laplace: Sequence[dict[str, Any]] = ()) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -158,6 +165,10 @@ def _figure(summary: Sequence[dict[str, Any]], path: Path, seeds: int) -> None:
     if base:
         ax.plot([x for x, _ in base], [y for _, y in base], linestyle="--", marker="s",
                 color="grey", label="memory off")
+    if laplace:
+        ax.plot([row["runs"] for row in laplace], [row["share"] for row in laplace],
+                linestyle=":", marker="^", color="tab:red",
+                label=f"memory, Laplace prior m0 = 0.5 ({laplace[0]['plans']} seeds)")
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -174,6 +185,24 @@ def _figure(summary: Sequence[dict[str, Any]], path: Path, seeds: int) -> None:
     plt.close(fig)
 
 
+def _laplace(seeds: int, runs: int) -> list[dict[str, Any]]:
+    """The ablation: Laplace's rule (prior 0.5, weight 2) instead of the 5% prior, one new
+    plan after each run. A one-step route then never costs more than an untried two-step
+    one (1 + 10p <= 11 < 2 * 6): the flight is given up only once the truck's own tools have
+    a record (the replans after failed flights try the truck)."""
+    if seeds <= 0:
+        return []
+    from engine.memory import CostModel
+
+    curves = [scenario(seed, runs=runs, plans=1, model=CostModel(prior_rate=0.5))
+              for seed in range(seeds)]
+    out = _summary(curves)
+    for row in out:
+        print(f"Laplace prior, after {row['runs']:2d} runs: {row['failing']}/{row['plans']} "
+              "new plans take the failing route", flush=True)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.memory", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--plans", type=int, default=2, help="new plans per point and seed")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/memory.json"))
     ap.add_argument("--figure", type=Path, default=Path("docs/memory.png"))
+    ap.add_argument("--laplace-seeds", type=int, default=2,
+                    help="seeds of the ablation with Laplace's prior (m0 = 0.5)")
     args = ap.parse_args(argv)
     curves = []
     for seed in range(args.seeds):
@@ -190,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"seed {seed}: " + " ".join(f"{p.failing}/{p.plans}" for p in c.points)
               + f"  runs: {'; '.join(c.run_routes)}  ({c.seconds:.1f} s)", flush=True)
     summary = _summary(curves)
+    laplace = _laplace(args.laplace_seeds, args.runs)
     for row in summary:
         off = row["baseline_share"]
         base = "" if off is None else f"  (memory off {off:.2f})"
@@ -200,8 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scenario": "benchmarks/scenarios/memory_routes: fly fails with p=0.8 (seeded), "
                     "truck (2 steps) never fails",
         "seeds": args.seeds, "runs": args.runs, "plans_per_point": args.plans,
-        "curve": summary, "per_seed": [asdict(c) for c in curves]}, indent=1) + "\n")
-    _figure(summary, args.figure, args.seeds)
+        "curve": summary, "per_seed": [asdict(c) for c in curves],
+        "laplace_ablation": {"seeds": args.laplace_seeds, "curve": laplace}}, indent=1) + "\n")
+    _figure(summary, args.figure, args.seeds, laplace)
     print(f"wrote {args.out} and {args.figure}")
     return 0
 
