@@ -60,10 +60,13 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
                                                   name="diagnosis")
     spec = replanner.spec
     limit = timeout_s if timeout_s is not None else min(replanner.timeout_s, 30.0)
+    # each question is "is there a plan at all?": a planner that can prove there is none
+    # (the Planner's symbolic ``prover`` when it has one: a model's proposals cannot)
+    prover = getattr(replanner.planner, "prover", None) or replanner.planner
 
     def solvable(pols: Sequence[Any], acc: Any) -> bool | None:
-        result = replanner.planner(problem, policies=tuple(pols), access=acc,
-                                   describe=spec.describe, timeout_s=limit)
+        result = prover(problem, policies=tuple(pols), access=acc, describe=spec.describe,
+                        timeout_s=limit)
         if result.plan is not None:
             return True
         return False if str(result.status).startswith("unsolvable") else None
@@ -105,8 +108,8 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
             on = _with_action_rules(problem, source, kept)
             if on is None:
                 return None
-            result = replanner.planner(on, policies=state_rules, access=access,
-                                       describe=spec.describe, timeout_s=limit)
+            result = prover(on, policies=state_rules, access=access, describe=spec.describe,
+                            timeout_s=limit)
             if result.plan is not None:
                 return True
             return False if str(result.status).startswith("unsolvable") else None

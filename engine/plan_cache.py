@@ -95,5 +95,6 @@ def cached_planner(spec: Any, planner: Callable[..., Any], cache: PlanCache
         return result
 
     plan.__wrapped__ = planner  # type: ignore[attr-defined]
+    plan.prover = getattr(planner, "prover", None)  # type: ignore[attr-defined]
     plan.cache = cache  # type: ignore[attr-defined]
     return plan

@@ -315,6 +315,7 @@ class Bench:
                 finally:
                     stats["s"] += time.perf_counter() - t
 
+            planner.prover = inner  # type: ignore[attr-defined]  # diagnoses: Fast Downward
             eng = Engine(spec, journal=self.tmp / f"{domain}-{variant}.sqlite",
                          world=self.tmp / f"{domain}-world.sqlite",
                          tools=audited_tools(spec.tools, self.audit), planner=planner,

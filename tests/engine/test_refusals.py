@@ -99,3 +99,20 @@ def test_another_route_is_taken_in_the_state_of_the_refusal(specs_dir: Path,
         assert _calls(e, r.run_id, said[1:]) == [said]  # refused once, never tried again
     finally:
         e.close()
+
+
+def test_a_stop_is_diagnosed_with_the_planners_prover(make_engine) -> None:  # noqa: ANN001
+    """The diagnosis asks "is there a plan at all?" of the Planner's symbolic ``prover``."""
+    from tests.engine.planners import bfs_planner, counting
+
+    main, prover = counting(bfs_planner), counting(bfs_planner)
+
+    def planner(problem: Any, **kw: Any) -> Any:
+        return main(problem, **kw)
+
+    planner.prover = prover  # type: ignore[attr-defined]
+    e = make_engine(planner=planner, faults=FaultPlan(schedule=(
+        ScheduledFault("hidden-precondition", action="deploy", times=99),)))
+    r = e.run("p01")
+    assert r.status == "stopped" and r.explanations[-1]["cause"] == "failing-tool"
+    assert prover.calls >= 1 and main.calls >= 1
