@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from verifier import model
 from verifier.grounding import Task
 from verifier.model import Plan
 from verifier.policy import Policy
@@ -40,37 +41,20 @@ def _instance_masks(task: Task, policies: Sequence[Policy]) -> list[int] | None:
 
 
 def _atoms_mask(task: Task, f: Any) -> int | None:
-    from verifier.model import (
-        Always,
-        And,
-        AtMostOnce,
-        Atom,
-        Const,
-        Eq,
-        Exists,
-        Forall,
-        Imply,
-        Not,
-        Or,
-        Sometime,
-        SometimeAfter,
-        SometimeBefore,
-    )
-
-    if isinstance(f, Atom):
+    if isinstance(f, model.Atom):
         return None if any(a.startswith("?") for a in f.args) else task.bit((f.pred, *f.args))
-    if isinstance(f, (Const, Eq)):
+    if isinstance(f, (model.Const, model.Eq)):
         return 0
-    if isinstance(f, (Not, Always, Sometime, AtMostOnce)):
+    if isinstance(f, (model.Not, model.Always, model.Sometime, model.AtMostOnce)):
         return _atoms_mask(task, f.arg)
     parts: list[Any] = []
-    if isinstance(f, (And, Or)):
+    if isinstance(f, (model.And, model.Or)):
         parts = list(f.args)
-    elif isinstance(f, Imply):
+    elif isinstance(f, model.Imply):
         parts = [f.left, f.right]
-    elif isinstance(f, (SometimeBefore, SometimeAfter)):
+    elif isinstance(f, (model.SometimeBefore, model.SometimeAfter)):
         parts = [f.trigger, f.required]
-    elif isinstance(f, (Forall, Exists)):
+    elif isinstance(f, (model.Forall, model.Exists)):
         return None  # nested quantifiers: treat as touching everything
     m = 0
     for x in parts:

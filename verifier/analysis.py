@@ -26,23 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from verifier import model
 from verifier.access import AccessRules
 from verifier.encoding import Effects, after_value, atoms_in, to_smt
 from verifier.grounding import Task
-from verifier.model import (
-    Always,
-    AtMostOnce,
-    Formula,
-    GroundAtom,
-    Imply,
-    Not,
-    Plan,
-    Problem,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-    Step,
-)
 from verifier.planmodel import Constraint
 from verifier.policy import Policy, ground_policy
 from verifier.smt import DEFAULT_RLIMIT, DEFAULT_SEED, Smt, Solver, and_, not_, or_
@@ -62,7 +49,7 @@ class Analysis:
     never_triggered: tuple[str, ...] = ()  # for any horizon (relaxed reachability)
     goal: GoalStatus = "unknown"
     blocking: tuple[str, ...] = ()
-    plan: Plan | None = None  # a witness that the goal is reachable under every policy
+    plan: model.Plan | None = None  # a witness that the goal is reachable under every policy
     notes: tuple[str, ...] = field(default=())
     # policies no run within the horizon breaks (whatever its actions): a rule that cannot
     # do what its text suggests, unless the domain already enforces it
@@ -105,14 +92,14 @@ def _relaxed(task: Task, calls: list[tuple[str, tuple[str, ...]]]
     return reached, usable
 
 
-def _trigger(c: Constraint) -> Formula | None:
+def _trigger(c: Constraint) -> model.Formula | None:
     op = c.op
-    if isinstance(op, (SometimeBefore, SometimeAfter)):
+    if isinstance(op, (model.SometimeBefore, model.SometimeAfter)):
         return op.trigger
-    if isinstance(op, AtMostOnce):
+    if isinstance(op, model.AtMostOnce):
         return op.arg
-    if isinstance(op, Always):
-        return op.arg.left if isinstance(op.arg, Imply) else Not(op.arg)
+    if isinstance(op, model.Always):
+        return op.arg.left if isinstance(op.arg, model.Imply) else model.Not(op.arg)
     return None
 
 
@@ -123,8 +110,8 @@ class _Bmc:
         self.task, self.calls, self.h, self.solver = task, calls, horizon, solver
         self.smt = Smt()
         self.effects = [_effects(task, c) for c in calls]
-        self._x: dict[tuple[GroundAtom, int], str] = {}
-        self._writers: dict[GroundAtom, list[int]] = {}
+        self._x: dict[tuple[model.GroundAtom, int], str] = {}
+        self._writers: dict[model.GroundAtom, list[int]] = {}
         for g, e in enumerate(self.effects):
             for a in e.writes:
                 self._writers.setdefault(a, []).append(g)
@@ -161,7 +148,7 @@ class _Bmc:
                 smt.add(f"(=> {lit} {or_(trig)})")
         solver.load(smt)
 
-    def x(self, a: GroundAtom, t: int) -> str:
+    def x(self, a: model.GroundAtom, t: int) -> str:
         """The value of atom ``a`` after ``t`` steps."""
         key = (a, t)
         got = self._x.get(key)
@@ -179,16 +166,16 @@ class _Bmc:
         self._x[key] = got
         return got
 
-    def _at(self, f: Formula, c: Constraint, t: int) -> str:
+    def _at(self, f: model.Formula, c: Constraint, t: int) -> str:
         return to_smt(self.task, f, dict(c.binding), lambda a: self.x(a, t))
 
     def _holds(self, c: Constraint, i: int) -> str:
         op, h, smt = c.op, self.h, self.smt
-        if isinstance(op, Always):
+        if isinstance(op, model.Always):
             return and_(self._at(op.arg, c, t) for t in range(h + 1))
-        if isinstance(op, Sometime):
+        if isinstance(op, model.Sometime):
             return or_(self._at(op.arg, c, t) for t in range(h + 1))
-        if isinstance(op, AtMostOnce):
+        if isinstance(op, model.AtMostOnce):
             out, was, fell = [], "false", "false"
             for t in range(h + 1):
                 phi = smt.define(f"h{i}_{t}", self._at(op.arg, c, t))
@@ -196,28 +183,28 @@ class _Bmc:
                 fell = smt.define(f"hf{i}_{t}", or_((fell, and_((was, not_(phi))))))
                 was = smt.define(f"hw{i}_{t}", or_((was, phi)))
             return and_(out)
-        if isinstance(op, SometimeBefore):
+        if isinstance(op, model.SometimeBefore):
             out, seen = [], "false"
             for t in range(h + 1):
                 out.append(or_((not_(self._at(op.trigger, c, t)), seen)))
                 seen = smt.define(f"hs{i}_{t}", or_((seen, self._at(op.required, c, t))))
             return and_(out)
-        assert isinstance(op, SometimeAfter)
+        assert isinstance(op, model.SometimeAfter)
         out, later = [], "false"
         for t in range(h, -1, -1):
             later = smt.define(f"hl{i}_{t}", or_((self._at(op.required, c, t), later)))
             out.append(or_((not_(self._at(op.trigger, c, t)), later)))
         return and_(out)
 
-    def plan(self) -> Plan:
-        steps: list[Step] = []
+    def plan(self) -> model.Plan:
+        steps: list[model.Step] = []
         for t in range(1, self.h + 1):
             vals = self.solver.bools([f"a{g}_{t}" for g in range(len(self.calls))])
             for g, on in enumerate(vals.values()):
                 if on:
                     name, args = self.calls[g]
-                    steps.append(Step(f"s{len(steps) + 1}", name, args))
-        return Plan(tuple(steps))
+                    steps.append(model.Step(f"s{len(steps) + 1}", name, args))
+        return model.Plan(tuple(steps))
 
     def minimal_core(self, fixed: list[str], candidates: list[str]) -> tuple[str, ...] | None:
         """A minimal subset of ``candidates`` that with ``fixed`` is unsat; ``()`` when all
@@ -239,10 +226,10 @@ class _Bmc:
 def _effects(task: Task, call: tuple[str, tuple[str, ...]]) -> Effects:
     from verifier.encoding import effects_of
 
-    return effects_of(task, Step("_", call[0], call[1]))
+    return effects_of(task, model.Step("_", call[0], call[1]))
 
 
-def analyze(problem: Problem, *, policies: Sequence[Policy] = (),
+def analyze(problem: model.Problem, *, policies: Sequence[Policy] = (),
             access: AccessRules | None = None, horizon: int = DEFAULT_HORIZON,
             timeout_s: float = 20.0, rlimit: int = DEFAULT_RLIMIT, seed: int = DEFAULT_SEED,
             goal: bool = True) -> Analysis:
@@ -335,7 +322,7 @@ def _steps_needed(task: Task, calls: list[tuple[str, tuple[str, ...]]]) -> int:
     return -(-bin(missing).count("1") // most)
 
 
-def _never(task: Task, c: Constraint, reachable: frozenset[GroundAtom]) -> bool:
+def _never(task: Task, c: Constraint, reachable: frozenset[model.GroundAtom]) -> bool:
     """The trigger is a conjunction of atoms one of which can never be added."""
     from verifier.model import And, Atom
 

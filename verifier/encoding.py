@@ -13,29 +13,16 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from verifier import model as m
 from verifier.errors import PlansafeError
 from verifier.grounding import Task
-from verifier.model import (
-    And,
-    Atom,
-    Const,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    GroundAtom,
-    Imply,
-    Not,
-    Or,
-    Step,
-)
 from verifier.smt import and_, not_, or_
 
 __all__ = ["Effects", "ground_atoms", "to_smt", "literal", "effects_of", "after_value",
            "atoms_in", "Binding"]
 
 Binding = Mapping[str, str]
-Accessor = Callable[[GroundAtom], str]
+Accessor = Callable[[m.GroundAtom], str]
 
 
 def _bindings(task: Task, params: tuple[tuple[str, str], ...], binding: Binding
@@ -47,55 +34,55 @@ def _bindings(task: Task, params: tuple[tuple[str, str], ...], binding: Binding
         yield b
 
 
-def ground_atoms(task: Task, f: Formula, binding: Binding) -> set[GroundAtom]:
+def ground_atoms(task: Task, f: m.Formula, binding: Binding) -> set[m.GroundAtom]:
     """Every ground atom the formula reads under ``binding``."""
-    out: set[GroundAtom] = set()
-    stack: list[tuple[Formula, Binding]] = [(f, binding)]
+    out: set[m.GroundAtom] = set()
+    stack: list[tuple[m.Formula, Binding]] = [(f, binding)]
     while stack:
         g, b = stack.pop()
-        if isinstance(g, Atom):
+        if isinstance(g, m.Atom):
             out.add(task.ground_atom(g, dict(b)))
-        elif isinstance(g, Not):
+        elif isinstance(g, m.Not):
             stack.append((g.arg, b))
-        elif isinstance(g, (And, Or)):
+        elif isinstance(g, (m.And, m.Or)):
             stack.extend((x, b) for x in g.args)
-        elif isinstance(g, Imply):
+        elif isinstance(g, m.Imply):
             stack.extend(((g.left, b), (g.right, b)))
-        elif isinstance(g, (Forall, Exists)):
+        elif isinstance(g, (m.Forall, m.Exists)):
             stack.extend((g.body, bb) for bb in _bindings(task, g.params, b))
     return out
 
 
-def to_smt(task: Task, f: Formula, binding: Binding, value: Accessor) -> str:
+def to_smt(task: Task, f: m.Formula, binding: Binding, value: Accessor) -> str:
     """The formula as an SMT-LIB Boolean term over the accessor's atom values."""
-    if isinstance(f, Atom):
+    if isinstance(f, m.Atom):
         return value(task.ground_atom(f, dict(binding)))
-    if isinstance(f, Const):
+    if isinstance(f, m.Const):
         return "true" if f.value else "false"
-    if isinstance(f, Not):
+    if isinstance(f, m.Not):
         return not_(to_smt(task, f.arg, binding, value))
-    if isinstance(f, And):
+    if isinstance(f, m.And):
         return and_(to_smt(task, x, binding, value) for x in f.args)
-    if isinstance(f, Or):
+    if isinstance(f, m.Or):
         return or_(to_smt(task, x, binding, value) for x in f.args)
-    if isinstance(f, Imply):
+    if isinstance(f, m.Imply):
         return or_((not_(to_smt(task, f.left, binding, value)),
                     to_smt(task, f.right, binding, value)))
-    if isinstance(f, Eq):
+    if isinstance(f, m.Eq):
         left, right = (binding.get(t, t) for t in (f.left, f.right))
         return "true" if left == right else "false"
-    if isinstance(f, Forall):
+    if isinstance(f, m.Forall):
         return and_(to_smt(task, f.body, b, value) for b in _bindings(task, f.params, binding))
-    if isinstance(f, Exists):
+    if isinstance(f, m.Exists):
         return or_(to_smt(task, f.body, b, value) for b in _bindings(task, f.params, binding))
     raise PlansafeError(f"cannot encode {type(f).__name__}")
 
 
-def literal(task: Task, f: Formula, binding: Binding) -> tuple[GroundAtom, bool] | None:
+def literal(task: Task, f: m.Formula, binding: Binding) -> tuple[m.GroundAtom, bool] | None:
     """``(atom, positive)`` when ``f`` is a single literal under ``binding``."""
-    if isinstance(f, Atom):
+    if isinstance(f, m.Atom):
         return task.ground_atom(f, dict(binding)), True
-    if isinstance(f, Not) and isinstance(f.arg, Atom):
+    if isinstance(f, m.Not) and isinstance(f.arg, m.Atom):
         return task.ground_atom(f.arg, dict(binding)), False
     return None
 
@@ -104,26 +91,26 @@ def literal(task: Task, f: Formula, binding: Binding) -> tuple[GroundAtom, bool]
 class Effects:
     """What one step needs and does, as ground atoms and ground formulas."""
 
-    pre: Formula
+    pre: m.Formula
     binding: tuple[tuple[str, str], ...]
-    pre_pos: frozenset[GroundAtom] | None  # None: not a conjunction of literals
-    pre_neg: frozenset[GroundAtom] | None
-    add: frozenset[GroundAtom]  # unconditional
-    delete: frozenset[GroundAtom]  # unconditional, never also added
-    conditional: tuple[tuple[Formula, tuple[tuple[str, str], ...], GroundAtom, bool], ...]
+    pre_pos: frozenset[m.GroundAtom] | None  # None: not a conjunction of literals
+    pre_neg: frozenset[m.GroundAtom] | None
+    add: frozenset[m.GroundAtom]  # unconditional
+    delete: frozenset[m.GroundAtom]  # unconditional, never also added
+    conditional: tuple[tuple[m.Formula, tuple[tuple[str, str], ...], m.GroundAtom, bool], ...]
 
     @property
-    def writes(self) -> frozenset[GroundAtom]:
+    def writes(self) -> frozenset[m.GroundAtom]:
         return self.add | self.delete | frozenset(a for _, _, a, _ in self.conditional)
 
-    def conditional_on(self, atom: GroundAtom) -> bool:
+    def conditional_on(self, atom: m.GroundAtom) -> bool:
         return any(a == atom for _, _, a, _ in self.conditional)
 
-    def pre_atoms(self, task: Task) -> set[GroundAtom]:
+    def pre_atoms(self, task: Task) -> set[m.GroundAtom]:
         return ground_atoms(task, self.pre, dict(self.binding))
 
 
-def atoms_in(task: Task, mask: int) -> frozenset[GroundAtom]:
+def atoms_in(task: Task, mask: int) -> frozenset[m.GroundAtom]:
     """The atoms of a bitset (like ``Task.atoms_of``, in time linear in the set bits)."""
     table = task._atoms  # noqa: SLF001 - the interning table, read only
     out = []
@@ -134,7 +121,7 @@ def atoms_in(task: Task, mask: int) -> frozenset[GroundAtom]:
     return frozenset(out)
 
 
-def effects_of(task: Task, step: Step) -> Effects:
+def effects_of(task: Task, step: m.Step) -> Effects:
     """The effects of a well-formed step (name, arity and types already checked)."""
     ga = task.action(step.action, step.args)
     schema = task.domain.actions[step.action]
@@ -145,7 +132,7 @@ def effects_of(task: Task, step: Step) -> Effects:
         pre_pos, pre_neg = atoms_in(task, lits[0]), atoms_in(task, lits[1])
     conditional = []
     for eff in schema.effects:
-        if isinstance(eff.condition, Const):
+        if isinstance(eff.condition, m.Const):
             continue  # unconditional (in the masks) or never
         for b in (_bindings(task, eff.forall, binding) if eff.forall else (binding,)):
             conditional.append((eff.condition, tuple(sorted(b.items())),
@@ -154,7 +141,7 @@ def effects_of(task: Task, step: Step) -> Effects:
                    atoms_in(task, ga.add), atoms_in(task, ga.delete), tuple(conditional))
 
 
-def after_value(task: Task, eff: Effects, atom: GroundAtom, before: Accessor) -> str:
+def after_value(task: Task, eff: Effects, atom: m.GroundAtom, before: Accessor) -> str:
     """The value of ``atom`` right after a step, from the state before it."""
     if atom in eff.add:
         return "true"

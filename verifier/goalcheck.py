@@ -16,36 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from verifier.model import (
-    Always,
-    And,
-    Atom,
-    Const,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    GroundAtom,
-    Imply,
-    Not,
-    Or,
-    Problem,
-    SometimeAfter,
-)
+from verifier import model as m
 from verifier.policy import Policy, ground_policy
 
 __all__ = ["goal_conflicts"]
 
 
-def _goal_literals(goal: Formula) -> dict[GroundAtom, bool] | None:
-    out: dict[GroundAtom, bool] = {}
-    parts = goal.args if isinstance(goal, And) else (goal,)
+def _goal_literals(goal: m.Formula) -> dict[m.GroundAtom, bool] | None:
+    out: dict[m.GroundAtom, bool] = {}
+    parts = goal.args if isinstance(goal, m.And) else (goal,)
     for p in parts:
-        if isinstance(p, Const) and p.value:
+        if isinstance(p, m.Const) and p.value:
             continue
-        positive = not isinstance(p, Not)
+        positive = not isinstance(p, m.Not)
         a = p if positive else p.arg  # type: ignore[union-attr]
-        if not isinstance(a, Atom) or any(t.startswith("?") for t in a.args):
+        if not isinstance(a, m.Atom) or any(t.startswith("?") for t in a.args):
             return None
         atom = (a.pred, *a.args)
         if out.get(atom, positive) != positive:
@@ -54,24 +39,24 @@ def _goal_literals(goal: Formula) -> dict[GroundAtom, bool] | None:
     return out
 
 
-def _eval(f: Formula, b: dict[str, str], known: dict[GroundAtom, bool], static: frozenset[str],
-          init: frozenset[GroundAtom], problem: Problem) -> bool | None:
-    if isinstance(f, Atom):
+def _eval(f: m.Formula, b: dict[str, str], known: dict[m.GroundAtom, bool], static: frozenset[str],
+          init: frozenset[m.GroundAtom], problem: m.Problem) -> bool | None:
+    if isinstance(f, m.Atom):
         atom = (f.pred, *(b.get(t, t) if t.startswith("?") else t for t in f.args))
         if atom in known:
             return known[atom]
         return (atom in init) if f.pred in static else None
-    if isinstance(f, Const):
+    if isinstance(f, m.Const):
         return f.value
-    if isinstance(f, Not):
+    if isinstance(f, m.Not):
         v = _eval(f.arg, b, known, static, init, problem)
         return None if v is None else not v
-    if isinstance(f, Eq):
+    if isinstance(f, m.Eq):
         return b.get(f.left, f.left) == b.get(f.right, f.right)
-    if isinstance(f, Imply):
-        return _eval(Or((Not(f.left), f.right)), b, known, static, init, problem)
-    if isinstance(f, (And, Or, Forall, Exists)):
-        if isinstance(f, (And, Or)):
+    if isinstance(f, m.Imply):
+        return _eval(m.Or((m.Not(f.left), f.right)), b, known, static, init, problem)
+    if isinstance(f, (m.And, m.Or, m.Forall, m.Exists)):
+        if isinstance(f, (m.And, m.Or)):
             vals = (_eval(a, b, known, static, init, problem) for a in f.args)
         else:
             import itertools
@@ -80,7 +65,7 @@ def _eval(f: Formula, b: dict[str, str], known: dict[GroundAtom, bool], static: 
             names = tuple(v for v, _ in f.params)
             vals = (_eval(f.body, {**b, **dict(zip(names, combo, strict=False))}, known,
                           static, init, problem) for combo in itertools.product(*pools))
-        conj = isinstance(f, (And, Forall))
+        conj = isinstance(f, (m.And, m.Forall))
         unknown = False
         for v in vals:
             if v is None:
@@ -91,7 +76,7 @@ def _eval(f: Formula, b: dict[str, str], known: dict[GroundAtom, bool], static: 
     return None
 
 
-def goal_conflicts(problem: Problem, policies: Sequence[Policy]) -> tuple[str, ...]:
+def goal_conflicts(problem: m.Problem, policies: Sequence[Policy]) -> tuple[str, ...]:
     """Ids of policies that every plan reaching ``problem``'s goal must break."""
     known = _goal_literals(problem.goal)
     if not known:
@@ -102,9 +87,9 @@ def goal_conflicts(problem: Problem, policies: Sequence[Policy]) -> tuple[str, .
     for p in policies:
         for gc in ground_policy(p, problem.objects_of):
             b, op = dict(gc.binding), gc.op
-            if isinstance(op, Always):
+            if isinstance(op, m.Always):
                 hit = _eval(op.arg, b, known, static, init, problem) is False
-            elif isinstance(op, SometimeAfter):
+            elif isinstance(op, m.SometimeAfter):
                 hit = _eval(op.trigger, b, known, static, init, problem) is True and \
                     _eval(op.required, b, known, static, init, problem) is False
             else:

@@ -12,22 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from verifier import model
 from verifier.errors import PlansafeError
-from verifier.model import (
-    ActionSchema,
-    And,
-    Atom,
-    Const,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    GroundAtom,
-    Imply,
-    Not,
-    Or,
-    Problem,
-)
 
 __all__ = ["Task", "GroundAction", "StateTest", "Binding"]
 
@@ -69,11 +55,11 @@ MAX_GROUND_ACTIONS = 2_000_000
 class Task:
     """A grounded problem: interned atoms, the initial state, the goal and ground actions."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: model.Problem) -> None:
         self.problem = problem
         self.domain = problem.domain
-        self._index: dict[GroundAtom, int] = {}
-        self._atoms: list[GroundAtom] = []
+        self._index: dict[model.GroundAtom, int] = {}
+        self._atoms: list[model.GroundAtom] = []
         self._actions: dict[tuple[str, tuple[str, ...]], GroundAction] = {}
         self._by_type: dict[str, tuple[str, ...]] = {}
         self.initial_state = self.mask(problem.init)
@@ -81,20 +67,21 @@ class Task:
 
     # --- atoms and states ---------------------------------------------------------------------
 
-    def bit(self, atom: GroundAtom) -> int:
+    def bit(self, atom: model.GroundAtom) -> int:
         i = self._index.get(atom)
         if i is None:
             i = self._index[atom] = len(self._atoms)
             self._atoms.append(atom)
         return 1 << i
 
-    def mask(self, atoms: frozenset[GroundAtom] | set[GroundAtom] | list[GroundAtom]) -> int:
+    def mask(self, atoms: frozenset[model.GroundAtom] | set[model.GroundAtom]
+             | list[model.GroundAtom]) -> int:
         m = 0
         for a in atoms:
             m |= self.bit(a)
         return m
 
-    def atoms_of(self, state: int) -> frozenset[GroundAtom]:
+    def atoms_of(self, state: int) -> frozenset[model.GroundAtom]:
         out = []
         i = 0
         while state:
@@ -104,7 +91,7 @@ class Task:
             i += 1
         return frozenset(out)
 
-    def holds(self, atom: GroundAtom, state: int) -> bool:
+    def holds(self, atom: model.GroundAtom, state: int) -> bool:
         i = self._index.get(atom)
         return i is not None and bool(state >> i & 1)
 
@@ -116,7 +103,7 @@ class Task:
 
     # --- formulas -----------------------------------------------------------------------------
 
-    def ground_atom(self, atom: Atom, binding: Binding) -> GroundAtom:
+    def ground_atom(self, atom: model.Atom, binding: Binding) -> model.GroundAtom:
         return (atom.pred, *(binding.get(t, t) if t.startswith("?") else t for t in atom.args))
 
     def _bindings(self, params: tuple[tuple[str, str], ...], binding: Binding) -> Iterator[Binding]:
@@ -126,64 +113,64 @@ class Task:
             b.update(zip((v for v, _ in params), combo, strict=True))
             yield b
 
-    def compile(self, formula: Formula, binding: Binding) -> StateTest:
+    def compile(self, formula: model.Formula, binding: Binding) -> StateTest:
         """Ground ``formula`` under ``binding`` into a fast test on a bitset state."""
         f = formula
-        if isinstance(f, Atom):
+        if isinstance(f, model.Atom):
             bit = self.bit(self.ground_atom(f, binding))
             return lambda s: bool(s & bit)
-        if isinstance(f, Const):
+        if isinstance(f, model.Const):
             return (lambda s: True) if f.value else (lambda s: False)
-        if isinstance(f, Not):
+        if isinstance(f, model.Not):
             inner = self.compile(f.arg, binding)
             return lambda s: not inner(s)
-        if isinstance(f, Eq):
+        if isinstance(f, model.Eq):
             left, right = (binding.get(t, t) for t in (f.left, f.right))
             return (lambda s: True) if left == right else (lambda s: False)
-        if isinstance(f, Imply):
+        if isinstance(f, model.Imply):
             premise, conclusion = self.compile(f.left, binding), self.compile(f.right, binding)
             return lambda s: (not premise(s)) or conclusion(s)
-        if isinstance(f, (And, Forall)):
+        if isinstance(f, (model.And, model.Forall)):
             pairs = (
-                [(x, binding) for x in f.args] if isinstance(f, And)
+                [(x, binding) for x in f.args] if isinstance(f, model.And)
                 else [(f.body, b) for b in self._bindings(f.params, binding)]
             )
             pos, rest = 0, []
             for sub, b in pairs:
-                if isinstance(sub, Atom):
+                if isinstance(sub, model.Atom):
                     pos |= self.bit(self.ground_atom(sub, b))
                 else:
                     rest.append(self.compile(sub, b))
             if not rest:
                 return lambda s: s & pos == pos
             return lambda s: s & pos == pos and all(t(s) for t in rest)
-        if isinstance(f, (Or, Exists)):
+        if isinstance(f, (model.Or, model.Exists)):
             parts = (
-                [self.compile(x, binding) for x in f.args] if isinstance(f, Or)
+                [self.compile(x, binding) for x in f.args] if isinstance(f, model.Or)
                 else [self.compile(f.body, b) for b in self._bindings(f.params, binding)]
             )
             return lambda s: any(t(s) for t in parts)
         raise PlansafeError(f"cannot evaluate {type(f).__name__} in a state")
 
-    def literals(self, formula: Formula, binding: Binding) -> tuple[int, int] | None:
+    def literals(self, formula: model.Formula, binding: Binding) -> tuple[int, int] | None:
         """``(positive mask, negative mask)`` if ``formula`` is a conjunction of literals."""
         pos = neg = 0
         stack = [formula]
         while stack:
             f = stack.pop()
-            if isinstance(f, And):
+            if isinstance(f, model.And):
                 stack.extend(f.args)
-            elif isinstance(f, Atom):
+            elif isinstance(f, model.Atom):
                 pos |= self.bit(self.ground_atom(f, binding))
-            elif isinstance(f, Not) and isinstance(f.arg, Atom):
+            elif isinstance(f, model.Not) and isinstance(f.arg, model.Atom):
                 neg |= self.bit(self.ground_atom(f.arg, binding))
-            elif isinstance(f, Const) and f.value:
+            elif isinstance(f, model.Const) and f.value:
                 continue
-            elif isinstance(f, Eq):
+            elif isinstance(f, model.Eq):
                 left, right = (binding.get(t, t) for t in (f.left, f.right))
                 if left != right:
                     return None
-            elif isinstance(f, Not) and isinstance(f.arg, Eq):
+            elif isinstance(f, model.Not) and isinstance(f.arg, model.Eq):
                 left, right = (binding.get(t, t) for t in (f.arg.left, f.arg.right))
                 if left == right:
                     return None
@@ -201,7 +188,7 @@ class Task:
             ga = self._actions[key] = self._ground(self.domain.actions[name], args)
         return ga
 
-    def _ground(self, schema: ActionSchema, args: tuple[str, ...]) -> GroundAction:
+    def _ground(self, schema: model.ActionSchema, args: tuple[str, ...]) -> GroundAction:
         binding = dict(zip((v for v, _ in schema.params), args, strict=False))
         lits = self.literals(schema.precondition, binding)
         if lits is None:
@@ -215,12 +202,12 @@ class Task:
         for eff in schema.effects:
             for b in (self._bindings(eff.forall, binding) if eff.forall else (binding,)):
                 bit = self.bit(self.ground_atom(eff.atom, b))
-                if isinstance(eff.condition, Const) and eff.condition.value:
+                if isinstance(eff.condition, model.Const) and eff.condition.value:
                     if eff.positive:
                         add |= bit
                     else:
                         delete |= bit
-                elif not (isinstance(eff.condition, Const)):
+                elif not (isinstance(eff.condition, model.Const)):
                     test = self.compile(eff.condition, b)
                     conditional.append((test, bit, 0) if eff.positive else (test, 0, bit))
         # PDDL: delete effects first, then add effects; an atom both added and deleted is added.

@@ -13,24 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from verifier import model
 from verifier.errors import PlansafeError, SpecError, did_you_mean
-from verifier.model import (
-    ActionSchema,
-    And,
-    Atom,
-    Const,
-    Domain,
-    Effect,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    Imply,
-    LazyUpProblem,
-    Not,
-    Or,
-    Problem,
-)
 
 __all__ = ["read_problem", "read_domain", "convert_problem", "normalise_pddl", "formula_of"]
 
@@ -142,7 +126,7 @@ def _up_reader() -> Any:
 
 
 def read_problem(domain_path: str | Path, problem_path: str | Path | None, *,
-                 native: bool = True) -> Problem:
+                 native: bool = True) -> model.Problem:
     """Read a PDDL domain (and problem) into a :class:`Problem`.
 
     Every parse error becomes a :class:`SpecError` naming the file and position.
@@ -153,7 +137,7 @@ def read_problem(domain_path: str | Path, problem_path: str | Path | None, *,
     domain_path = Path(domain_path)
     domain_text = _read_text(domain_path)
     problem_text = _read_text(Path(problem_path)) if problem_path is not None else None
-    lazy = LazyUpProblem(functools.partial(
+    lazy = model.LazyUpProblem(functools.partial(
         _build_up_problem, str(domain_path), domain_text,
         None if problem_path is None else str(problem_path), problem_text))
     if native:
@@ -187,7 +171,7 @@ def _build_up_problem(domain_path: str, domain_text: str, problem_path: str | No
     return up_problem
 
 
-def read_domain(domain_path: str | Path) -> Domain:
+def read_domain(domain_path: str | Path) -> model.Domain:
     return read_problem(domain_path, None).domain
 
 
@@ -217,29 +201,29 @@ def _var(name: str) -> str:
     return name if name.startswith("?") else "?" + name
 
 
-def formula_of(node: Any) -> Formula:
+def formula_of(node: Any) -> model.Formula:
     """Convert a unified-planning boolean FNode to a :data:`Formula`."""
     if node.is_bool_constant():
-        return Const(bool(node.bool_constant_value()))
+        return model.Const(bool(node.bool_constant_value()))
     if node.is_fluent_exp():
-        return Atom(node.fluent().name, tuple(_term(a) for a in node.args))
+        return model.Atom(node.fluent().name, tuple(_term(a) for a in node.args))
     if node.is_and():
-        return And(tuple(formula_of(a) for a in node.args))
+        return model.And(tuple(formula_of(a) for a in node.args))
     if node.is_or():
-        return Or(tuple(formula_of(a) for a in node.args))
+        return model.Or(tuple(formula_of(a) for a in node.args))
     if node.is_not():
-        return Not(formula_of(node.arg(0)))
+        return model.Not(formula_of(node.arg(0)))
     if node.is_implies():
-        return Imply(formula_of(node.arg(0)), formula_of(node.arg(1)))
+        return model.Imply(formula_of(node.arg(0)), formula_of(node.arg(1)))
     if node.is_iff():
         a, b = formula_of(node.arg(0)), formula_of(node.arg(1))
-        return And((Imply(a, b), Imply(b, a)))
+        return model.And((model.Imply(a, b), model.Imply(b, a)))
     if node.is_equals():
-        return Eq(_term(node.arg(0)), _term(node.arg(1)))
+        return model.Eq(_term(node.arg(0)), _term(node.arg(1)))
     if node.is_forall() or node.is_exists():
         params = tuple((_var(v.name), v.type.name) for v in node.variables())
         body = formula_of(node.arg(0))
-        return Forall(params, body) if node.is_forall() else Exists(params, body)
+        return model.Forall(params, body) if node.is_forall() else model.Exists(params, body)
     raise PlansafeError(f"unsupported PDDL expression: {node}")
 
 
@@ -259,7 +243,7 @@ def _is_bool(fluent: Any) -> bool:
 
 def convert_problem(
     up_problem: Any, *, domain_path: str, problem_path: str, domain_name: str | None = None
-) -> Problem:
+) -> model.Problem:
     """Convert a unified-planning ``Problem`` to Plansafe's model (numeric costs are dropped)."""
     types: dict[str, str | None] = {}
     for t in up_problem.user_types:
@@ -268,7 +252,7 @@ def convert_problem(
         f.name: tuple(p.type.name for p in f.signature)
         for f in up_problem.fluents if _is_bool(f)
     }
-    actions: dict[str, ActionSchema] = {}
+    actions: dict[str, model.ActionSchema] = {}
     for a in up_problem.actions:
         if not hasattr(a, "preconditions"):
             raise PlansafeError(f"action '{a.name}' is not instantaneous; only classical "
@@ -278,21 +262,21 @@ def convert_problem(
         for e in a.effects:
             if not _is_bool(e.fluent.fluent()):
                 continue  # action costs / numeric effects do not affect validity
-            effects.append(Effect(
+            effects.append(model.Effect(
                 atom=formula_of(e.fluent),  # type: ignore[arg-type]
                 positive=bool(e.value.bool_constant_value()),
                 condition=formula_of(e.condition),
                 forall=tuple((_var(v.name), v.type.name) for v in e.forall),
             ))
-        actions[a.name] = ActionSchema(
+        actions[a.name] = model.ActionSchema(
             name=a.name,
             params=tuple((_var(p.name), p.type.name) for p in a.parameters),
-            precondition=pre[0] if len(pre) == 1 else And(tuple(pre)),
+            precondition=pre[0] if len(pre) == 1 else model.And(tuple(pre)),
             effects=tuple(effects),
         )
     objects = {o.name: o.type.name for o in up_problem.all_objects}
     domain_constants = _domain_constants(up_problem, domain_path, objects)
-    domain = Domain(
+    domain = model.Domain(
         name=domain_name or up_problem.name,
         types=types, predicates=predicates, actions=actions,
         constants=domain_constants, path=domain_path,
@@ -303,9 +287,9 @@ def convert_problem(
         if _is_bool(k.fluent()) and v.is_true()
     )
     goals = [formula_of(g) for g in up_problem.goals]
-    return Problem(
+    return model.Problem(
         name=up_problem.name, domain=domain, objects=objects, init=init,
-        goal=goals[0] if len(goals) == 1 else And(tuple(goals)),
+        goal=goals[0] if len(goals) == 1 else model.And(tuple(goals)),
         path=problem_path, up_problem=up_problem,
     )
 

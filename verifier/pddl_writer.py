@@ -10,29 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from verifier import model as m
 from verifier.errors import PlansafeError
-from verifier.model import (
-    ActionSchema,
-    And,
-    Atom,
-    Const,
-    Domain,
-    Effect,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    GroundAtom,
-    Imply,
-    Not,
-    Or,
-    Problem,
-)
 
 __all__ = ["atom_text", "formula_text", "domain_text", "problem_text", "problem_parts_text"]
 
 
-def atom_text(atom: GroundAtom) -> str:
+def atom_text(atom: m.GroundAtom) -> str:
     """``("on", "a", "b")`` as ``(on a b)``."""
     return "(" + " ".join(atom) + ")"
 
@@ -41,54 +25,54 @@ def _params(params: Iterable[tuple[str, str]]) -> str:
     return " ".join(f"{v} - {t}" for v, t in params)
 
 
-def formula_text(f: Formula) -> str:
+def formula_text(f: m.Formula) -> str:
     """A state formula; ``Const(True)`` is ``(and)``, ``Const(False)`` is ``(or)``."""
-    if isinstance(f, Atom):
+    if isinstance(f, m.Atom):
         return atom_text((f.pred, *f.args))
-    if isinstance(f, Not):
+    if isinstance(f, m.Not):
         return f"(not {formula_text(f.arg)})"
-    if isinstance(f, And):
+    if isinstance(f, m.And):
         return "(and " + " ".join(formula_text(a) for a in f.args) + ")" if f.args else "(and)"
-    if isinstance(f, Or):
+    if isinstance(f, m.Or):
         return "(or " + " ".join(formula_text(a) for a in f.args) + ")" if f.args else "(or)"
-    if isinstance(f, Imply):
+    if isinstance(f, m.Imply):
         return f"(imply {formula_text(f.left)} {formula_text(f.right)})"
-    if isinstance(f, Eq):
+    if isinstance(f, m.Eq):
         return f"(= {f.left} {f.right})"
-    if isinstance(f, (Forall, Exists)):
-        word = "forall" if isinstance(f, Forall) else "exists"
+    if isinstance(f, (m.Forall, m.Exists)):
+        word = "forall" if isinstance(f, m.Forall) else "exists"
         return f"({word} ({_params(f.params)}) {formula_text(f.body)})"
-    if isinstance(f, Const):
+    if isinstance(f, m.Const):
         return "(and)" if f.value else "(or)"
     raise PlansafeError(f"cannot write {type(f).__name__} as PDDL")
 
 
-def _effect_text(e: Effect) -> str:
+def _effect_text(e: m.Effect) -> str:
     text = formula_text(e.atom) if e.positive else f"(not {formula_text(e.atom)})"
-    if not (isinstance(e.condition, Const) and e.condition.value):
+    if not (isinstance(e.condition, m.Const) and e.condition.value):
         text = f"(when {formula_text(e.condition)} {text})"
     if e.forall:
         text = f"(forall ({_params(e.forall)}) {text})"
     return text
 
 
-def _action_text(a: ActionSchema) -> str:
+def _action_text(a: m.ActionSchema) -> str:
     effects = " ".join(_effect_text(e) for e in a.effects)
     return (f"  (:action {a.name}\n    :parameters ({_params(a.params)})\n"
             f"    :precondition {formula_text(a.precondition)}\n"
             f"    :effect (and {effects}))")
 
 
-def _requirements(domain: Domain) -> str:
+def _requirements(domain: m.Domain) -> str:
     reqs = [":strips", ":typing", ":negative-preconditions", ":disjunctive-preconditions",
             ":equality", ":quantified-preconditions"]
-    if any(not (isinstance(e.condition, Const) and e.condition.value) or e.forall
+    if any(not (isinstance(e.condition, m.Const) and e.condition.value) or e.forall
            for a in domain.actions.values() for e in a.effects):
         reqs.append(":conditional-effects")
     return " ".join(reqs)
 
 
-def domain_text(domain: Domain) -> str:
+def domain_text(domain: m.Domain) -> str:
     """The domain: types with their parents, constants, predicates and actions."""
     # subtypes first: bare names at the end of a typed list are roots (of type object)
     types = " ".join([f"{t} - {parent}" for t, parent in domain.types.items() if parent]
@@ -107,7 +91,7 @@ def domain_text(domain: Domain) -> str:
 
 
 def problem_parts_text(name: str, domain_name: str, objects: Iterable[tuple[str, str]],
-                       init: Iterable[GroundAtom], goal: Formula | str) -> str:
+                       init: Iterable[m.GroundAtom], goal: m.Formula | str) -> str:
     """A problem from its parts: ``objects`` as ``(name, type)`` pairs (domain constants
     left out), ``init`` in the order given, ``goal`` a formula or PDDL text."""
     by_type: dict[str, list[str]] = {}
@@ -121,8 +105,8 @@ def problem_parts_text(name: str, domain_name: str, objects: Iterable[tuple[str,
             f"  (:goal {goal_pddl}))\n")
 
 
-def problem_text(problem: Problem, *, name: str | None = None,
-                 goal: Formula | str | None = None) -> str:
+def problem_text(problem: m.Problem, *, name: str | None = None,
+                 goal: m.Formula | str | None = None) -> str:
     """``problem`` as PDDL (objects that are not domain constants, the initial state sorted),
     optionally under another ``name`` or with another ``goal``."""
     consts: Mapping[str, str] = problem.domain.constants

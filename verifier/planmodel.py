@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from verifier import model
 from verifier.encoding import (
     Accessor,
     Effects,
@@ -21,17 +22,6 @@ from verifier.encoding import (
     to_smt,
 )
 from verifier.grounding import Task
-from verifier.model import (
-    Always,
-    AtMostOnce,
-    Formula,
-    GroundAtom,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-    Step,
-    Temporal,
-)
 from verifier.policy import Policy, ground_policy
 from verifier.smt import Smt, and_, not_, or_
 
@@ -45,13 +35,13 @@ class Constraint:
     """One ground temporal constraint of a policy."""
 
     policy: Policy
-    op: Temporal
+    op: model.Temporal
     binding: tuple[tuple[str, str], ...]
 
     @property
-    def formulas(self) -> tuple[Formula, ...]:
+    def formulas(self) -> tuple[model.Formula, ...]:
         op = self.op
-        if isinstance(op, (SometimeBefore, SometimeAfter)):
+        if isinstance(op, (model.SometimeBefore, model.SometimeAfter)):
             return (op.trigger, op.required)
         return (op.arg,)
 
@@ -59,16 +49,16 @@ class Constraint:
 @dataclass
 class PlanModel:
     task: Task
-    steps: tuple[Step, ...]
+    steps: tuple[model.Step, ...]
     policies: tuple[Policy, ...] = ()
     effects: tuple[Effects, ...] = field(init=False)
-    writers: dict[GroundAtom, list[int]] = field(init=False)
-    wmask: dict[GroundAtom, int] = field(init=False)
-    adders: dict[GroundAtom, int] = field(init=False)
-    deleters: dict[GroundAtom, int] = field(init=False)
-    conditional: set[GroundAtom] = field(init=False)  # atoms some step writes conditionally
+    writers: dict[model.GroundAtom, list[int]] = field(init=False)
+    wmask: dict[model.GroundAtom, int] = field(init=False)
+    adders: dict[model.GroundAtom, int] = field(init=False)
+    deleters: dict[model.GroundAtom, int] = field(init=False)
+    conditional: set[model.GroundAtom] = field(init=False)  # atoms some step writes conditionally
     constraints: list[Constraint] = field(init=False)
-    atom_ids: dict[GroundAtom, int] = field(init=False)
+    atom_ids: dict[model.GroundAtom, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.effects = tuple(effects_of(self.task, s) for s in self.steps)
@@ -88,23 +78,23 @@ class PlanModel:
         self.atom_ids = {}
 
     @property
-    def init(self) -> frozenset[GroundAtom]:
+    def init(self) -> frozenset[model.GroundAtom]:
         return self.task.problem.init
 
-    def aid(self, atom: GroundAtom) -> int:
+    def aid(self, atom: model.GroundAtom) -> int:
         i = self.atom_ids.get(atom)
         if i is None:
             i = self.atom_ids[atom] = len(self.atom_ids)
         return i
 
-    def atoms(self, c: Constraint) -> set[GroundAtom]:
+    def atoms(self, c: Constraint) -> set[model.GroundAtom]:
         b = dict(c.binding)
-        out: set[GroundAtom] = set()
+        out: set[model.GroundAtom] = set()
         for f in c.formulas:
             out |= ground_atoms(self.task, f, b)
         return out
 
-    def closure(self, atoms: set[GroundAtom]) -> set[GroundAtom]:
+    def closure(self, atoms: set[model.GroundAtom]) -> set[model.GroundAtom]:
         """``atoms`` plus the atoms read by conditions of conditional effects on them."""
         out, todo = set(atoms), list(atoms)
         while todo:
@@ -119,7 +109,7 @@ class PlanModel:
                             todo.append(x)
         return out
 
-    def writer_mask(self, atoms: set[GroundAtom]) -> int:
+    def writer_mask(self, atoms: set[model.GroundAtom]) -> int:
         m = 0
         for a in atoms:
             m |= self.wmask.get(a, 0)
@@ -147,16 +137,16 @@ class SequentialEncoding:
 def encode_sequential(pm: PlanModel) -> SequentialEncoding:
     task, smt = pm.task, Smt()
     init = pm.init
-    cur: dict[GroundAtom, str] = {}
+    cur: dict[model.GroundAtom, str] = {}
 
-    def val(a: GroundAtom) -> str:
+    def val(a: model.GroundAtom) -> str:
         t = cur.get(a)
         if t is None:
             t = cur[a] = smt.declare(f"i{pm.aid(a)}")
             smt.add(t if a in init else not_(t))
         return t
 
-    watchers: dict[GroundAtom, list[int]] = {}
+    watchers: dict[model.GroundAtom, list[int]] = {}
     for ci, c in enumerate(pm.constraints):
         for a in pm.atoms(c):
             watchers.setdefault(a, []).append(ci)
@@ -204,7 +194,8 @@ def _terms(pm: PlanModel, c: Constraint, val: Accessor, smt: Smt, ci: int, k: in
     return tuple(out)
 
 
-def _violation(op: Temporal, events: Sequence[tuple[int, str, tuple[str, ...]]], complete: str,
+def _violation(op: model.Temporal, events: Sequence[tuple[int, str, tuple[str, ...]]],
+               complete: str,
                smt: Smt, ci: int) -> tuple[str, list[tuple[int, str]]]:
     """(guard, [(state index, violated-here)]) for one constraint over its event states."""
     marks: list[tuple[int, str]] = []
@@ -212,24 +203,24 @@ def _violation(op: Temporal, events: Sequence[tuple[int, str, tuple[str, ...]]],
     def mark(k: int, expr: str) -> None:
         marks.append((k, smt.define(f"v{ci}_{k}", expr, visible=True)))
 
-    if isinstance(op, Always):
+    if isinstance(op, model.Always):
         for k, alive, (phi,) in events:
             mark(k, and_((alive, not_(phi))))
-    elif isinstance(op, Sometime):
+    elif isinstance(op, model.Sometime):
         expr = and_([complete, *(not_(phi) for _, _, (phi,) in events)])
         mark(0, expr)
-    elif isinstance(op, AtMostOnce):
+    elif isinstance(op, model.AtMostOnce):
         was_true, fell = "false", "false"
         for k, alive, (phi,) in events:
             mark(k, and_((alive, fell, phi)))
             fell = smt.define(f"fl{ci}_{k}", or_((fell, and_((was_true, not_(phi))))))
             was_true = smt.define(f"wt{ci}_{k}", or_((was_true, phi)))
-    elif isinstance(op, SometimeBefore):
+    elif isinstance(op, model.SometimeBefore):
         seen = "false"
         for k, alive, (trig, req) in events:
             mark(k, and_((alive, trig, not_(seen))))
             seen = smt.define(f"sn{ci}_{k}", or_((seen, req)))
-    elif isinstance(op, SometimeAfter):
+    elif isinstance(op, model.SometimeAfter):
         later = "false"
         rev: list[tuple[int, str]] = []
         for k, _alive, (trig, req) in reversed(events):

@@ -12,26 +12,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from verifier import model as m
 from verifier.errors import SpecError, did_you_mean
-from verifier.model import (
-    Always,
-    And,
-    AtMostOnce,
-    Atom,
-    Const,
-    Domain,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    Imply,
-    Not,
-    Or,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-    Temporal,
-)
 from verifier.sexpr import SExpr, SList, Sym, read_sexpr
 
 if TYPE_CHECKING:
@@ -42,12 +24,12 @@ __all__ = [
     "ground_policy", "render", "OPERATORS",
 ]
 
-PolicyRule = Temporal | And | Forall
+PolicyRule = m.Temporal | m.And | m.Forall
 OPERATORS = ("always", "sometime", "at-most-once", "sometime-before", "sometime-after")
-_UNARY: dict[str, Callable[[Formula], Temporal]] = {
-    "always": Always, "sometime": Sometime, "at-most-once": AtMostOnce}
-_BINARY: dict[str, Callable[[Formula, Formula], Temporal]] = {
-    "sometime-before": SometimeBefore, "sometime-after": SometimeAfter}
+_UNARY: dict[str, Callable[[m.Formula], m.Temporal]] = {
+    "always": m.Always, "sometime": m.Sometime, "at-most-once": m.AtMostOnce}
+_BINARY: dict[str, Callable[[m.Formula, m.Formula], m.Temporal]] = {
+    "sometime-before": m.SometimeBefore, "sometime-after": m.SometimeAfter}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +52,12 @@ class GroundConstraint:
     """One temporal operator of a policy with its quantified variables bound."""
 
     policy: Policy
-    op: Temporal
+    op: m.Temporal
     binding: tuple[tuple[str, str], ...]
 
 
 class _Checker:
-    def __init__(self, domain: Domain, objects: Mapping[str, str], path: str,
+    def __init__(self, domain: m.Domain, objects: Mapping[str, str], path: str,
                  what: str = "policy") -> None:
         self.domain, self.objects, self.path = domain, objects, path
         self.what = what  # "policy" (constants only) or "goal" (the problem's objects)
@@ -135,12 +117,12 @@ class _Checker:
             return _BINARY[op](self.formula(args[0], scope), self.formula(args[1], scope))
         if op == "and":
             # a rule tree reuses And/Forall around temporal operators (PolicyRule)
-            return And(tuple(self.rule(a, scope) for a in args))  # type: ignore[misc]
+            return m.And(tuple(self.rule(a, scope) for a in args))  # type: ignore[misc]
         if op == "forall":
             self.arity(node, op, args, 2)
             inner = dict(scope)
             params = self.params(args[0], inner)
-            return Forall(params, self.rule(args[1], inner))  # type: ignore[arg-type]
+            return m.Forall(params, self.rule(args[1], inner))  # type: ignore[arg-type]
         hint = did_you_mean(op, (*OPERATORS, "and", "forall"))
         if op in ("or", "not", "imply", "exists"):
             hint = f"'{op}' works inside a state formula, e.g. (always ({op} ...))"
@@ -152,40 +134,40 @@ class _Checker:
             raise self.fail(node, f"'{op}' takes {n} argument{'s' if n > 1 else ''}, "
                             f"got {len(args)}", hint=None)
 
-    def formula(self, node: SExpr, scope: dict[str, str]) -> Formula:
+    def formula(self, node: SExpr, scope: dict[str, str]) -> m.Formula:
         if isinstance(node, Sym):
             if node.text in ("true", "false"):
-                return Const(node.text == "true")
+                return m.Const(node.text == "true")
             raise self.fail(node, f"expected a formula, got '{node.text}'",
                             hint="atoms are written in parentheses, e.g. (tested ?s)")
         op = self.head(node, "a formula")
         args = node.items[1:]
         if op == "and":
-            return And(tuple(self.formula(a, scope) for a in args))
+            return m.And(tuple(self.formula(a, scope) for a in args))
         if op == "or":
-            return Or(tuple(self.formula(a, scope) for a in args))
+            return m.Or(tuple(self.formula(a, scope) for a in args))
         if op == "not":
             self.arity(node, op, args, 1)
-            return Not(self.formula(args[0], scope))
+            return m.Not(self.formula(args[0], scope))
         if op == "imply":
             self.arity(node, op, args, 2)
-            return Imply(self.formula(args[0], scope), self.formula(args[1], scope))
+            return m.Imply(self.formula(args[0], scope), self.formula(args[1], scope))
         if op == "=":
             self.arity(node, op, args, 2)
             a, b = (self.term(x, scope)[0] for x in args)
-            return Eq(a, b)
+            return m.Eq(a, b)
         if op in ("forall", "exists"):
             self.arity(node, op, args, 2)
             inner = dict(scope)
             params = self.params(args[0], inner)
             body = self.formula(args[1], inner)
-            return Forall(params, body) if op == "forall" else Exists(params, body)
+            return m.Forall(params, body) if op == "forall" else m.Exists(params, body)
         if op in _UNARY or op in _BINARY:
             raise self.fail(node.items[0], f"'{op}' cannot be nested inside a state formula",
                             hint="temporal operators combine only with 'and' and 'forall'")
         return self.atom(node, scope)
 
-    def atom(self, node: SList, scope: dict[str, str]) -> Atom:
+    def atom(self, node: SList, scope: dict[str, str]) -> m.Atom:
         name = node.items[0]
         assert isinstance(name, Sym)
         sig = self.domain.predicates.get(name.text)
@@ -205,7 +187,7 @@ class _Checker:
                 raise self.fail(arg, f"'{term}' has type {have}, but argument of "
                                 f"'{name.text}' needs {want}", hint=None)
             terms.append(term)
-        return Atom(name.text, tuple(terms))
+        return m.Atom(name.text, tuple(terms))
 
     def term(self, node: SExpr, scope: dict[str, str]) -> tuple[str, str]:
         if not isinstance(node, Sym):
@@ -228,14 +210,14 @@ class _Checker:
         return node.text, self.objects[node.text]
 
 
-def parse_formula(text: str, domain: Domain, objects: Mapping[str, str], *, path: str = "<goal>",
-                  line: int = 1, col: int = 1) -> Formula:
+def parse_formula(text: str, domain: m.Domain, objects: Mapping[str, str], *, path: str = "<goal>",
+                  line: int = 1, col: int = 1) -> m.Formula:
     """Parse and type-check a state formula such as a goal ``(and (deployed api prod))``."""
     node = read_sexpr(text, path=path, line=line, col=col)
     return _Checker(domain, objects, path, "goal").formula(node, {})
 
 
-def parse_policy_rule(text: str, domain: Domain, *, path: str = "spec.yaml", line: int = 1,
+def parse_policy_rule(text: str, domain: m.Domain, *, path: str = "spec.yaml", line: int = 1,
                       col: int = 1) -> PolicyRule:
     """Parse and type-check a policy rule against the domain (constants only)."""
     node = read_sexpr(text, path=path, line=line, col=col)
@@ -247,10 +229,10 @@ def ground_policy(policy: Policy, objects_of: Callable[[str], Sequence[str]]
     """Expand ``forall`` and ``and`` at the top of a rule into ground constraints."""
 
     def walk(rule: PolicyRule, binding: dict[str, str]) -> Iterator[GroundConstraint]:
-        if isinstance(rule, And):
+        if isinstance(rule, m.And):
             for r in rule.args:
                 yield from walk(r, binding)  # type: ignore[arg-type]
-        elif isinstance(rule, Forall):
+        elif isinstance(rule, m.Forall):
             pools = [objects_of(t) for _, t in rule.params]
             for combo in itertools.product(*pools):
                 b = dict(binding)
@@ -262,10 +244,10 @@ def ground_policy(policy: Policy, objects_of: Callable[[str], Sequence[str]]
     yield from walk(policy.rule, {})
 
 
-def render(formula: Formula, binding: Mapping[str, str], describe: Mapping[str, str]) -> str:
+def render(formula: m.Formula, binding: Mapping[str, str], describe: Mapping[str, str]) -> str:
     """Plain-language text of a formula, using ``describe`` templates for atoms."""
     f = formula
-    if isinstance(f, Atom):
+    if isinstance(f, m.Atom):
         args = [binding.get(a, a) for a in f.args]
         tpl = describe.get(f.pred)
         if tpl:
@@ -274,20 +256,20 @@ def render(formula: Formula, binding: Mapping[str, str], describe: Mapping[str, 
             except (IndexError, KeyError):
                 pass
         return "(" + " ".join((f.pred, *args)) + ")"
-    if isinstance(f, Not):
+    if isinstance(f, m.Not):
         return f"not {render(f.arg, binding, describe)}"
-    if isinstance(f, And):
+    if isinstance(f, m.And):
         return " and ".join(render(a, binding, describe) for a in f.args) or "true"
-    if isinstance(f, Or):
+    if isinstance(f, m.Or):
         return " or ".join(render(a, binding, describe) for a in f.args) or "false"
-    if isinstance(f, Imply):
+    if isinstance(f, m.Imply):
         return f"if {render(f.left, binding, describe)} then {render(f.right, binding, describe)}"
-    if isinstance(f, Eq):
+    if isinstance(f, m.Eq):
         return f"{binding.get(f.left, f.left)} = {binding.get(f.right, f.right)}"
-    if isinstance(f, (Forall, Exists)):
-        word = "every" if isinstance(f, Forall) else "some"
+    if isinstance(f, (m.Forall, m.Exists)):
+        word = "every" if isinstance(f, m.Forall) else "some"
         vs = ", ".join(f"{v} - {t}" for v, t in f.params)
         return f"for {word} {vs}: {render(f.body, binding, describe)}"
-    if isinstance(f, Const):
+    if isinstance(f, m.Const):
         return "true" if f.value else "false"
     return str(f)

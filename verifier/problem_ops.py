@@ -22,48 +22,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from verifier import model
 from verifier.access import AccessRules, Agent, Pattern
-from verifier.model import (
-    Always,
-    And,
-    AtMostOnce,
-    Atom,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    GroundAtom,
-    Imply,
-    LazyUpProblem,
-    Not,
-    Or,
-    Problem,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-    Step,
-    Temporal,
-    Violation,
-)
 from verifier.policy import Policy, ground_policy
 
 __all__ = ["with_initial_state", "residual_policies", "forbid_calls", "check_trajectory",
            "substitute", "policy_atoms"]
 
 
-def with_initial_state(problem: Problem, atoms: Iterable[GroundAtom], *,
-                       name: str | None = None) -> Problem:
+def with_initial_state(problem: model.Problem, atoms: Iterable[model.GroundAtom], *,
+                       name: str | None = None) -> model.Problem:
     """``problem`` with another initial state (objects and goal unchanged)."""
     init = frozenset(tuple(a) for a in atoms)
     up_problem = None  # built only when read, like the original's
     if problem.deferred_up_problem() is not None:
-        up_problem = LazyUpProblem(functools.partial(_up_with_initial_state, problem, init, name))
+        up_problem = model.LazyUpProblem(
+            functools.partial(_up_with_initial_state, problem, init, name))
     return replace(problem, name=name or problem.name, init=init,
                    path=f"<{name or problem.name}: observed state>", up_problem=up_problem)
 
 
-def _up_with_initial_state(problem: Problem, init: frozenset[GroundAtom], name: str | None
-                           ) -> Any:
+def _up_with_initial_state(problem: model.Problem, init: frozenset[model.GroundAtom],
+                           name: str | None) -> Any:
     pb = problem.up_problem.clone()
     for fluent_exp in list(pb.explicit_initial_values):
         if fluent_exp.type.is_bool_type():
@@ -75,34 +55,34 @@ def _up_with_initial_state(problem: Problem, init: frozenset[GroundAtom], name: 
     return pb
 
 
-def substitute(f: Formula | Temporal, binding: Mapping[str, str]) -> Any:
+def substitute(f: model.Formula | model.Temporal, binding: Mapping[str, str]) -> Any:
     """Replace variables bound in ``binding`` (respecting inner quantifiers)."""
     if not binding:
         return f
-    if isinstance(f, Atom):
-        return Atom(f.pred, tuple(binding.get(a, a) for a in f.args))
-    if isinstance(f, Not):
-        return Not(substitute(f.arg, binding))
-    if isinstance(f, And):
-        return And(tuple(substitute(a, binding) for a in f.args))
-    if isinstance(f, Or):
-        return Or(tuple(substitute(a, binding) for a in f.args))
-    if isinstance(f, Imply):
-        return Imply(substitute(f.left, binding), substitute(f.right, binding))
-    if isinstance(f, Eq):
-        return Eq(binding.get(f.left, f.left), binding.get(f.right, f.right))
-    if isinstance(f, (Forall, Exists)):
+    if isinstance(f, model.Atom):
+        return model.Atom(f.pred, tuple(binding.get(a, a) for a in f.args))
+    if isinstance(f, model.Not):
+        return model.Not(substitute(f.arg, binding))
+    if isinstance(f, model.And):
+        return model.And(tuple(substitute(a, binding) for a in f.args))
+    if isinstance(f, model.Or):
+        return model.Or(tuple(substitute(a, binding) for a in f.args))
+    if isinstance(f, model.Imply):
+        return model.Imply(substitute(f.left, binding), substitute(f.right, binding))
+    if isinstance(f, model.Eq):
+        return model.Eq(binding.get(f.left, f.left), binding.get(f.right, f.right))
+    if isinstance(f, (model.Forall, model.Exists)):
         inner = {k: v for k, v in binding.items() if k not in {p for p, _ in f.params}}
         return type(f)(f.params, substitute(f.body, inner))
-    if isinstance(f, (Always, Sometime, AtMostOnce)):
+    if isinstance(f, (model.Always, model.Sometime, model.AtMostOnce)):
         return type(f)(substitute(f.arg, binding))
-    if isinstance(f, (SometimeBefore, SometimeAfter)):
+    if isinstance(f, (model.SometimeBefore, model.SometimeAfter)):
         return type(f)(substitute(f.trigger, binding), substitute(f.required, binding))
     return f
 
 
-def residual_policies(policies: Sequence[Policy], problem: Problem,
-                      history: Sequence[frozenset[GroundAtom]], *, relaxed: bool = False
+def residual_policies(policies: Sequence[Policy], problem: model.Problem,
+                      history: Sequence[frozenset[model.GroundAtom]], *, relaxed: bool = False
                       ) -> tuple[Policy, ...]:
     """Policies for planning from ``problem.init`` after the states in ``history``.
 
@@ -128,29 +108,29 @@ def residual_policies(policies: Sequence[Policy], problem: Problem,
             b = dict(gc.binding)
             op = gc.op
             ground = substitute(op, b)
-            if isinstance(op, (SometimeBefore, SometimeAfter)):
+            if isinstance(op, (model.SometimeBefore, model.SometimeAfter)):
                 trig, req = task.compile(op.trigger, b), task.compile(op.required, b)
             else:
                 trig, req = task.compile(op.arg, b), None
-            if isinstance(op, Always):
+            if isinstance(op, model.Always):
                 rules.append(ground)
-            elif isinstance(op, Sometime):
+            elif isinstance(op, model.Sometime):
                 if any(trig(m) for m in masks):
                     changed = True
                 else:
                     rules.append(ground)
-            elif isinstance(op, AtMostOnce):
+            elif isinstance(op, model.AtMostOnce):
                 if any(trig(m) for m in masks) and not trig(now):
                     changed = True
-                    rules.append(Always(Not(ground.arg)))
+                    rules.append(model.Always(model.Not(ground.arg)))
                 else:
                     rules.append(ground)
-            elif isinstance(op, SometimeBefore):
+            elif isinstance(op, model.SometimeBefore):
                 if any(req(m) for m in masks):  # type: ignore[misc]
                     changed = True
                 else:
                     rules.append(ground)
-            elif isinstance(op, SometimeAfter):
+            elif isinstance(op, model.SometimeAfter):
                 pending = False
                 for m in (*masks, now):
                     if req(m):  # type: ignore[misc]
@@ -165,11 +145,11 @@ def residual_policies(policies: Sequence[Policy], problem: Problem,
                 else:
                     rules.append(ground)
                 if pending and (masks or relaxed):
-                    rules.append(Sometime(ground.required))
+                    rules.append(model.Sometime(ground.required))
         if not changed:
             out.append(p)
         elif rules:
-            out.append(Policy(p.id, And(tuple(rules)), p.text + " [residual]", p.says, p.path,
+            out.append(Policy(p.id, model.And(tuple(rules)), p.text + " [residual]", p.says, p.path,
                               p.line, p.col))
     return tuple(out)
 
@@ -188,19 +168,19 @@ def policy_atoms(policy: Policy) -> frozenset[str]:
     out: set[str] = set()
 
     def walk(f: Any) -> None:
-        if isinstance(f, Atom):
+        if isinstance(f, model.Atom):
             out.add(f.pred)
-        elif isinstance(f, (Not, Always, Sometime, AtMostOnce)):
+        elif isinstance(f, (model.Not, model.Always, model.Sometime, model.AtMostOnce)):
             walk(f.arg)
-        elif isinstance(f, (And, Or)):
+        elif isinstance(f, (model.And, model.Or)):
             for a in f.args:
                 walk(a)
-        elif isinstance(f, Imply):
+        elif isinstance(f, model.Imply):
             walk(f.left)
             walk(f.right)
-        elif isinstance(f, (Forall, Exists)):
+        elif isinstance(f, (model.Forall, model.Exists)):
             walk(f.body)
-        elif isinstance(f, (SometimeBefore, SometimeAfter)):
+        elif isinstance(f, (model.SometimeBefore, model.SometimeAfter)):
             walk(f.trigger)
             walk(f.required)
 
@@ -208,10 +188,10 @@ def policy_atoms(policy: Policy) -> frozenset[str]:
     return frozenset(out)
 
 
-def check_trajectory(problem: Problem, policies: Sequence[Policy],
-                     states: Sequence[frozenset[GroundAtom]], labels: Sequence[str], *,
+def check_trajectory(problem: model.Problem, policies: Sequence[Policy],
+                     states: Sequence[frozenset[model.GroundAtom]], labels: Sequence[str], *,
                      complete: bool, describe: Mapping[str, str] | None = None
-                     ) -> list[Violation]:
+                     ) -> list[model.Violation]:
     """Policy violations on ``states`` (``states[0]`` initial; ``labels[i]`` made state i+1).
 
     With ``complete=False`` obligations still open at the end (``sometime``,
@@ -223,5 +203,5 @@ def check_trajectory(problem: Problem, policies: Sequence[Policy],
         raise ValueError("need one label per state after the first")
     checker = Checker(problem, policies=policies, describe=describe)
     masks = [checker.task.mask(s) for s in states]
-    steps = [Step(label, "-", ()) for label in labels]
+    steps = [model.Step(label, "-", ()) for label in labels]
     return checker._policies(masks, steps, complete=complete)

@@ -23,17 +23,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from verifier import model
 from verifier.encoding import after_value, atoms_in, ground_atoms, literal, to_smt
 from verifier.grounding import Task
-from verifier.model import (
-    Always,
-    AtMostOnce,
-    Formula,
-    GroundAtom,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-)
 from verifier.order import PartialOrder
 from verifier.planmodel import Constraint, PlanModel
 from verifier.smt import Smt, Solver, and_, not_, or_
@@ -63,7 +55,7 @@ def _bits(mask: int) -> Iterator[int]:
 # --- graph checks -------------------------------------------------------------------------------
 
 
-def _lit_fails_before(pm: PlanModel, order: PartialOrder, atom: GroundAtom, positive: bool,
+def _lit_fails_before(pm: PlanModel, order: PartialOrder, atom: model.GroundAtom, positive: bool,
                       j: int) -> list[int] | None:
     """A schedule where the literal is false right before step ``j`` (``END``: at the end)."""
     good = (pm.adders if positive else pm.deleters).get(atom, 0)
@@ -127,7 +119,7 @@ def graph_execution(pm: PlanModel, order: PartialOrder, *, shortcuts: bool = Tru
     return findings, left
 
 
-def _goal_atoms(task: Task) -> set[GroundAtom]:
+def _goal_atoms(task: Task) -> set[model.GroundAtom]:
     return ground_atoms(task, task.problem.goal, {})
 
 
@@ -143,7 +135,7 @@ def graph_policy(pm: PlanModel, order: PartialOrder, c: Constraint) -> Finding |
         return None
     b = dict(c.binding)
     op = c.op
-    if isinstance(op, SometimeBefore):
+    if isinstance(op, model.SometimeBefore):
         t, r = literal(pm.task, op.trigger, b), literal(pm.task, op.required, b)
         if t is None or r is None or not t[1] or not r[1]:
             return None
@@ -159,7 +151,7 @@ def graph_policy(pm: PlanModel, order: PartialOrder, c: Constraint) -> Finding |
                         + " or ".join(could)) if could else None
                 return Finding(tuple(order.as_early_as_possible(a)), "policy", c.policy.id, hint)
         return True
-    if isinstance(op, (Always, Sometime)):
+    if isinstance(op, (model.Always, model.Sometime)):
         lit = literal(pm.task, op.arg, b)
         if lit is not None:
             return True  # one literal with unconditional writers: the same in every schedule
@@ -177,9 +169,9 @@ class Interleavings:
         self.smt = Smt()
         self.used: set[int] = set()
         self._asserted: set[tuple[int, int]] = set()
-        self._before: dict[tuple[GroundAtom, int], str] = {}
-        self._after: dict[tuple[GroundAtom, int], str] = {}
-        self._init: dict[GroundAtom, str] = {}
+        self._before: dict[tuple[model.GroundAtom, int], str] = {}
+        self._after: dict[tuple[model.GroundAtom, int], str] = {}
+        self._init: dict[model.GroundAtom, str] = {}
         self._n = 0
         need = 8 * len(order) + 600  # before/after recurse along chains of writers
         if sys.getrecursionlimit() < need:
@@ -199,7 +191,7 @@ class Interleavings:
         self.used.update((i, j))
         return f"(<= p{i} p{j})" if i < j else f"(not (<= p{j} p{i}))"
 
-    def init(self, a: GroundAtom) -> str:
+    def init(self, a: model.GroundAtom) -> str:
         return "true" if a in self.pm.init else "false"
 
     def _name(self, prefix: str, expr: str) -> str:
@@ -208,7 +200,7 @@ class Interleavings:
         self._n += 1
         return self.smt.define(f"{prefix}{self._n}", expr)
 
-    def before(self, a: GroundAtom, q: int) -> str:
+    def before(self, a: model.GroundAtom, q: int) -> str:
         """The value of ``a`` right before step ``q`` (``END``: after the whole plan)."""
         key = (a, q)
         got = self._before.get(key)
@@ -236,7 +228,7 @@ class Interleavings:
         self.smt.add(f"(= {name} {or_(terms)})")
         return name
 
-    def after(self, a: GroundAtom, k: int) -> str:
+    def after(self, a: model.GroundAtom, k: int) -> str:
         """The value of ``a`` right after step ``k``."""
         if k == INIT:
             return self.init(a)
@@ -272,24 +264,24 @@ class Interleavings:
         pm, b = self.pm, dict(c.binding)
         points = [INIT, *_bits(pm.writer_mask(pm.atoms(c)))]
 
-        def at(f: Formula, q: int) -> str:
+        def at(f: model.Formula, q: int) -> str:
             return self._name("f", to_smt(pm.task, f, b, lambda a: self.after(a, q)))
 
         B, op = self.B, c.op
-        if isinstance(op, (Always, Sometime, AtMostOnce)):
+        if isinstance(op, (model.Always, model.Sometime, model.AtMostOnce)):
             phi = {q: at(op.arg, q) for q in points}
-            if isinstance(op, Always):
+            if isinstance(op, model.Always):
                 return or_(not_(phi[q]) for q in points)
-            if isinstance(op, Sometime):
+            if isinstance(op, model.Sometime):
                 return and_(not_(phi[q]) for q in points)
             return or_(and_((not_(phi[r]),
                              or_(and_((B(q, r), phi[q])) for q in points if q != r),
                              or_(and_((B(r, s), phi[s])) for s in points if s not in (r, INIT))))
                        for r in points if r != INIT)
-        assert isinstance(op, (SometimeBefore, SometimeAfter))
+        assert isinstance(op, (model.SometimeBefore, model.SometimeAfter))
         trig = {q: at(op.trigger, q) for q in points}
         req = {q: at(op.required, q) for q in points}
-        if isinstance(op, SometimeBefore):
+        if isinstance(op, model.SometimeBefore):
             return or_(and_([trig[q], *(or_((not_(B(r, q)), not_(req[r])))
                                         for r in points if r != q)]) for q in points)
         return or_(and_([trig[q], not_(req[q]), *(or_((not_(B(q, r)), not_(req[r])))

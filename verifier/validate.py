@@ -5,24 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from verifier import model as m
 from verifier.access import AccessRules
 from verifier.errors import did_you_mean
 from verifier.grounding import GroundAction, StateTest, Task
-from verifier.model import (
-    Always,
-    AtMostOnce,
-    Atom,
-    Formula,
-    GroundAtom,
-    Plan,
-    Problem,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-    Step,
-    Verdict,
-    Violation,
-)
 from verifier.policy import GroundConstraint, Policy, ground_policy, render
 
 __all__ = ["Checker", "validate", "linearize"]
@@ -39,7 +25,7 @@ class _Compiled:
 class Checker:
     """Validates plans for one problem; grounding is cached across calls."""
 
-    def __init__(self, problem: Problem, *, policies: Sequence[Policy] = (),
+    def __init__(self, problem: m.Problem, *, policies: Sequence[Policy] = (),
                  access: AccessRules | None = None, describe: Mapping[str, str] | None = None
                  ) -> None:
         self.problem = problem
@@ -53,13 +39,13 @@ class Checker:
 
     # --- public -------------------------------------------------------------------------------
 
-    def check(self, plan: Plan) -> Verdict:
+    def check(self, plan: m.Plan) -> m.Verdict:
         steps = linearize(plan)
         if steps is None:
-            v = Violation("malformed", "the 'after' relation of the plan has a cycle",
+            v = m.Violation("malformed", "the 'after' relation of the plan has a cycle",
                           hint_step(plan))
-            return Verdict("invalid", (v,), ("well-formed",), plan)
-        violations: list[Violation] = []
+            return m.Verdict("invalid", (v,), ("well-formed",), plan)
+        violations: list[m.Violation] = []
         well = []
         for s in steps:
             key = (s.action, s.args)
@@ -85,12 +71,12 @@ class Checker:
                     else:
                         memo[key2] = agent
                 if agent != s.agent:
-                    checked[i] = Step(s.id, s.action, s.args, agent, s.after)
+                    checked[i] = m.Step(s.id, s.action, s.args, agent, s.after)
         ordered = {s.id: s for s in checked}
         plan_out = replace(plan, steps=tuple(ordered.get(s.id, s) for s in plan.steps))
         checks = ["well-formed", "access"]
         if well:
-            return Verdict("invalid", tuple(violations), tuple(checks), plan_out)
+            return m.Verdict("invalid", tuple(violations), tuple(checks), plan_out)
         states, failed = self._simulate(checked, violations)
         checks.append("executable")
         complete = not failed
@@ -101,18 +87,19 @@ class Checker:
         checks.append("policies")
         violations.extend(self._policies(states, checked, complete=complete))
         if violations:
-            return Verdict("invalid", tuple(violations), tuple(checks), plan_out)
+            return m.Verdict("invalid", tuple(violations), tuple(checks), plan_out)
         if not plan.is_sequential:
-            return Verdict("unknown", (), tuple(checks), plan_out,
+            return m.Verdict("unknown", (), tuple(checks), plan_out,
                            reason="a partial-order plan must be safe in every interleaving; "
                            "this check simulated one of them")
-        return Verdict("valid", (), tuple(checks), plan_out)
+        return m.Verdict("valid", (), tuple(checks), plan_out)
 
-    def prefix_violations(self, states: Sequence[int], steps: Sequence[Step]) -> list[Violation]:
+    def prefix_violations(self, states: Sequence[int], steps: Sequence[m.Step]
+                          ) -> list[m.Violation]:
         """Access and policy violations of an executable plan prefix that no continuation can
         mend: the steps' agents, and the rules that are already broken on ``states`` (S0..Sn
         of ``steps``); 'at some point' and 'sometime after' rules are not judged yet."""
-        out: list[Violation] = []
+        out: list[m.Violation] = []
         for s in steps:
             key = (s.action, s.args, s.agent)
             if key not in self._agent_ok:
@@ -124,7 +111,7 @@ class Checker:
         out.extend(self._policies(list(states), steps, complete=False))
         return out
 
-    def trajectory(self, plan: Plan) -> list[int]:
+    def trajectory(self, plan: m.Plan) -> list[int]:
         """States S0..Sn of an executable sequential plan (bitsets)."""
         state = self.task.initial_state
         states = [state]
@@ -135,49 +122,49 @@ class Checker:
 
     # --- well-formedness and access -----------------------------------------------------------
 
-    def _well_formed(self, step: Step) -> list[Violation]:
+    def _well_formed(self, step: m.Step) -> list[m.Violation]:
         dom = self.problem.domain
         schema = dom.actions.get(step.action)
         if schema is None:
             hint = did_you_mean(step.action, dom.actions)
-            return [Violation("unknown-action", f"step {step.id}: unknown action "
+            return [m.Violation("unknown-action", f"step {step.id}: unknown action "
                               f"'{step.action}'" + (f" ({hint})" if hint else ""), step.id)]
         if len(step.args) != len(schema.params):
-            return [Violation("arity", f"step {step.id}: '{step.action}' takes "
+            return [m.Violation("arity", f"step {step.id}: '{step.action}' takes "
                               f"{len(schema.params)} arguments, got {len(step.args)}", step.id)]
         out = []
         for arg, (var, want) in zip(step.args, schema.params, strict=True):
             have = self.problem.objects.get(arg)
             if have is None:
                 hint = did_you_mean(arg, self.problem.objects)
-                out.append(Violation("unknown-object", f"step {step.id}: unknown object "
+                out.append(m.Violation("unknown-object", f"step {step.id}: unknown object "
                                      f"'{arg}'" + (f" ({hint})" if hint else ""), step.id))
             elif not dom.is_subtype(have, want):
-                out.append(Violation("type", f"step {step.id}: '{arg}' is a {have}, but "
+                out.append(m.Violation("type", f"step {step.id}: '{arg}' is a {have}, but "
                                      f"{var} of '{step.action}' must be a {want}", step.id))
         return out
 
-    def _access(self, step: Step) -> tuple[list[Violation], str | None]:
+    def _access(self, step: m.Step) -> tuple[list[m.Violation], str | None]:
         permitted = self.access.permitted(step.action, step.args)
         if step.agent is None:
             if permitted:
                 return [], permitted[0]
-            return [Violation("access", f"step {step.id}: no agent may perform {step.call}",
+            return [m.Violation("access", f"step {step.id}: no agent may perform {step.call}",
                               step.id, rule="access")], None
         if self.access.agent(step.agent) is None:
             hint = did_you_mean(step.agent, self.access.names)
-            return [Violation("access", f"step {step.id}: unknown agent '{step.agent}'"
+            return [m.Violation("access", f"step {step.id}: unknown agent '{step.agent}'"
                               + (f" ({hint})" if hint else ""), step.id, rule="access")], step.agent
         if step.agent not in permitted:
             who = ", ".join(permitted) or "no agent"
-            denied = Violation("access", f"step {step.id}: agent '{step.agent}' may not perform "
+            denied = m.Violation("access", f"step {step.id}: agent '{step.agent}' may not perform "
                                f"{step.call} (permitted: {who})", step.id, rule="access")
             return [denied], step.agent
         return [], step.agent
 
     # --- simulation ---------------------------------------------------------------------------
 
-    def _simulate(self, steps: Sequence[Step], out: list[Violation]) -> tuple[list[int], bool]:
+    def _simulate(self, steps: Sequence[m.Step], out: list[m.Violation]) -> tuple[list[int], bool]:
         task = self.task
         state = task.initial_state
         states = [state]
@@ -190,7 +177,7 @@ class Checker:
             states.append(state)
         return states, False
 
-    def _precondition_violation(self, step: Step, ga: GroundAction, state: int) -> Violation:
+    def _precondition_violation(self, step: m.Step, ga: GroundAction, state: int) -> m.Violation:
         task = self.task
         missing = task.atoms_of(ga.pre_pos & ~state)
         present = task.atoms_of(ga.pre_neg & state)
@@ -202,12 +189,12 @@ class Checker:
         if not parts and ga.pre_test is not None:
             parts = ["the precondition formula is false"]
         desc = self._say_action(step)
-        return Violation("precondition", f"step {step.id} {desc} cannot run: needs "
+        return m.Violation("precondition", f"step {step.id} {desc} cannot run: needs "
                          + "; ".join(parts), step.id,
                          atoms=tuple(sorted(missing)) + tuple(sorted(present)))
 
-    def _action_rule_violation(self, step: Step, state: int, atoms: Sequence[GroundAtom]
-                               ) -> Violation | None:
+    def _action_rule_violation(self, step: m.Step, state: int, atoms: Sequence[m.GroundAtom]
+                               ) -> m.Violation | None:
         """A step refused by an action rule (verifier.action_rules) is a policy violation
         naming the rule, when the rest of its precondition holds."""
         from verifier.action_rules import AUX_PREFIX, explain, refusing_atom
@@ -222,22 +209,22 @@ class Checker:
             if atom is None:
                 continue
             says = f" ({p.says.rstrip('.')})" if p.says else ""
-            return Violation("policy", f"policy {p.id}{says} violated: step {step.id} "
+            return m.Violation("policy", f"policy {p.id}{says} violated: step {step.id} "
                              f"{self._say_action(step)} is refused: {explain(p.action, atom)}",
                              step.id, rule=p.id, atoms=(atom,))
         return None
 
-    def _goal_violation(self, state: int) -> Violation:
+    def _goal_violation(self, state: int) -> m.Violation:
         atoms = _goal_atoms(self.problem.goal)
         missing = tuple(a for a in atoms if not self.task.holds(a, state))
         text = "; ".join(self._say(a) for a in missing) or "the goal formula is false"
-        return Violation("goal", f"the plan ends without reaching the goal: missing {text}",
+        return m.Violation("goal", f"the plan ends without reaching the goal: missing {text}",
                          None, atoms=missing)
 
-    def _say(self, atom: GroundAtom) -> str:
-        return render(Atom(atom[0], atom[1:]), {}, self.describe)
+    def _say(self, atom: m.GroundAtom) -> str:
+        return render(m.Atom(atom[0], atom[1:]), {}, self.describe)
 
-    def _say_action(self, step: Step) -> str:
+    def _say_action(self, step: m.Step) -> str:
         tpl = self.describe.get(step.action)
         if tpl:
             try:
@@ -255,7 +242,7 @@ class Checker:
                 for gc in ground_policy(p, self.task.objects_of):
                     b = dict(gc.binding)
                     op = gc.op
-                    if isinstance(op, (SometimeBefore, SometimeAfter)):
+                    if isinstance(op, (m.SometimeBefore, m.SometimeAfter)):
                         compiled.append(_Compiled(gc, self.task.compile(op.trigger, b),
                                                   self.task.compile(op.required, b),
                                                   self._mask((op.trigger, op.required), b)))
@@ -265,7 +252,7 @@ class Checker:
             self._constraints = compiled
         return self._constraints
 
-    def _mask(self, formulas: tuple[Formula, ...], binding: dict[str, str]) -> int:
+    def _mask(self, formulas: tuple[m.Formula, ...], binding: dict[str, str]) -> int:
         """The atoms a ground formula reads, as a bitmask; -1 when it quantifies."""
         from verifier.model import Exists, Forall
 
@@ -280,8 +267,8 @@ class Checker:
             return -1
         return self.task.mask([a for f in formulas for a in _formula_atoms(f, binding)])
 
-    def _policies(self, states: list[int], steps: Sequence[Step], *, complete: bool
-                  ) -> list[Violation]:
+    def _policies(self, states: list[int], steps: Sequence[m.Step], *, complete: bool
+                  ) -> list[m.Violation]:
         out = []
         for c in self.constraints():
             v = self._check_constraint(c, states, steps, complete)
@@ -289,8 +276,8 @@ class Checker:
                 out.append(v)
         return out
 
-    def _check_constraint(self, c: _Compiled, states: list[int], steps: Sequence[Step],
-                          complete: bool) -> Violation | None:
+    def _check_constraint(self, c: _Compiled, states: list[int], steps: Sequence[m.Step],
+                          complete: bool) -> m.Violation | None:
         op = c.constraint.op
         test = c.trigger
 
@@ -303,17 +290,17 @@ class Checker:
         mask = c.mask
         points = [(0, states[0])] + [(i, states[i]) for i in range(1, len(states))
                                      if (states[i] ^ states[i - 1]) & mask]
-        if isinstance(op, Always):
+        if isinstance(op, m.Always):
             for i, s in points:
                 if not test(s):
                     return self._policy_violation(c, sid(i), f"{self._render(op.arg, c)} must "
                                                   "always hold, but it does not"
                                                   + _after(sid(i)), states[i])
-        elif isinstance(op, Sometime):
+        elif isinstance(op, m.Sometime):
             if complete and not any(test(s) for _, s in points):
                 return self._policy_violation(c, None, f"{self._render(op.arg, c)} must hold at "
                                               "some point, but it never does", states[-1])
-        elif isinstance(op, AtMostOnce):
+        elif isinstance(op, m.AtMostOnce):
             runs, prev = 0, False
             for i, s in points:
                 cur = bool(test(s))
@@ -324,7 +311,7 @@ class Checker:
                                                       "become true at most once; it does again"
                                                       + _after(sid(i)), s)
                 prev = cur
-        elif isinstance(op, SometimeBefore):
+        elif isinstance(op, m.SometimeBefore):
             required = c.required
             assert required is not None  # compiled for every binary operator
             seen = False
@@ -335,7 +322,7 @@ class Checker:
                         f", but {self._render(op.required, c)} never held before", s)
                 if required(s):
                     seen = True
-        elif isinstance(op, SometimeAfter):
+        elif isinstance(op, m.SometimeAfter):
             required = c.required
             assert required is not None  # compiled for every binary operator
             pending: int | None = None
@@ -350,19 +337,19 @@ class Checker:
                     f", but {self._render(op.required, c)} never holds afterwards", states[-1])
         return None
 
-    def _render(self, f: Formula, c: _Compiled) -> str:
+    def _render(self, f: m.Formula, c: _Compiled) -> str:
         return render(f, dict(c.constraint.binding), self.describe)
 
     def _policy_violation(self, c: _Compiled, step: str | None, text: str, state: int
-                          ) -> Violation:
+                          ) -> m.Violation:
         p = c.constraint.policy
         op = c.constraint.op
-        formulas = (op.trigger, op.required) if isinstance(op, (SometimeBefore, SometimeAfter)) \
-            else (op.arg,)
+        formulas = ((op.trigger, op.required)
+                    if isinstance(op, (m.SometimeBefore, m.SometimeAfter)) else (op.arg,))
         b = dict(c.constraint.binding)
         atoms = tuple(dict.fromkeys(a for f in formulas for a in _formula_atoms(f, b)))
         says = f" ({p.says.rstrip('.')})" if p.says else ""
-        return Violation("policy", f"policy {p.id}{says} violated: {text}", step, rule=p.id,
+        return m.Violation("policy", f"policy {p.id}{says} violated: {text}", step, rule=p.id,
                          atoms=atoms)
 
 
@@ -370,14 +357,14 @@ def _after(step_id: str | None) -> str:
     return f" after step {step_id}" if step_id else " in the initial state"
 
 
-def hint_step(plan: Plan) -> str | None:
+def hint_step(plan: m.Plan) -> str | None:
     return plan.steps[0].id if plan.steps else None
 
 
-def _formula_atoms(f: Formula, binding: Mapping[str, str]) -> list[GroundAtom]:
+def _formula_atoms(f: m.Formula, binding: Mapping[str, str]) -> list[m.GroundAtom]:
     from verifier.model import And, Exists, Forall, Imply, Not, Or
 
-    if isinstance(f, Atom):
+    if isinstance(f, m.Atom):
         return [(f.pred, *(binding.get(a, a) for a in f.args))]
     if isinstance(f, Not):
         return _formula_atoms(f.arg, binding)
@@ -390,11 +377,11 @@ def _formula_atoms(f: Formula, binding: Mapping[str, str]) -> list[GroundAtom]:
     return []
 
 
-def _goal_atoms(f: Formula) -> list[GroundAtom]:
+def _goal_atoms(f: m.Formula) -> list[m.GroundAtom]:
     return [a for a in _formula_atoms(f, {}) if all(not x.startswith("?") for x in a)]
 
 
-def linearize(plan: Plan) -> tuple[Step, ...] | None:
+def linearize(plan: m.Plan) -> tuple[m.Step, ...] | None:
     """A topological order of the steps that keeps the written order where it can (None: cycle)."""
     if plan.is_sequential:
         return plan.steps
@@ -421,8 +408,8 @@ def linearize(plan: Plan) -> tuple[Step, ...] | None:
     return tuple(out) if len(out) == len(plan.steps) else None
 
 
-def validate(problem: Problem, plan: Plan, *, policies: Sequence[Policy] = (),
+def validate(problem: m.Problem, plan: m.Plan, *, policies: Sequence[Policy] = (),
              access: AccessRules | None = None, describe: Mapping[str, str] | None = None
-             ) -> Verdict:
+             ) -> m.Verdict:
     """Validate ``plan`` on ``problem``: every violation found, not only the first."""
     return Checker(problem, policies=policies, access=access, describe=describe).check(plan)

@@ -25,21 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from engine.symbolic.ground import fold, ground_constraints, ground_formula
-from verifier.model import (
-    Always,
-    And,
-    AtMostOnce,
-    Atom,
-    Const,
-    Formula,
-    GroundAtom,
-    Not,
-    Or,
-    Problem,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-)
+from verifier import model
 from verifier.pddl_writer import atom_text, formula_text
 from verifier.policy import Policy
 
@@ -54,43 +40,44 @@ class CompiledTask:
     ground_actions: int
 
 
-def compilable(problem: Problem) -> bool:
+def compilable(problem: model.Problem) -> bool:
     """True when every effect is unconditional (regression is then exact)."""
-    return all(isinstance(e.condition, Const) and e.condition.value and not e.forall
+    return all(isinstance(e.condition, model.Const) and e.condition.value and not e.forall
                for a in problem.domain.actions.values() for e in a.effects)
 
 
-def _regress(f: Formula, add: frozenset[GroundAtom], delete: frozenset[GroundAtom]) -> Formula:
-    if isinstance(f, Atom):
+def _regress(f: model.Formula, add: frozenset[model.GroundAtom],
+             delete: frozenset[model.GroundAtom]) -> model.Formula:
+    if isinstance(f, model.Atom):
         key = (f.pred, *f.args)
         if key in add:
-            return Const(True)
+            return model.Const(True)
         if key in delete:
-            return Const(False)
+            return model.Const(False)
         return f
-    if isinstance(f, Not):
+    if isinstance(f, model.Not):
         inner = _regress(f.arg, add, delete)
-        return Const(not inner.value) if isinstance(inner, Const) else Not(inner)
-    if isinstance(f, (And, Or)):
+        return model.Const(not inner.value) if isinstance(inner, model.Const) else model.Not(inner)
+    if isinstance(f, (model.And, model.Or)):
         return fold(type(f)(tuple(_regress(x, add, delete) for x in f.args)))
     return f
 
 
-def _holds(f: Formula, state: frozenset[GroundAtom]) -> bool:
-    if isinstance(f, Atom):
+def _holds(f: model.Formula, state: frozenset[model.GroundAtom]) -> bool:
+    if isinstance(f, model.Atom):
         return (f.pred, *f.args) in state
-    if isinstance(f, Const):
+    if isinstance(f, model.Const):
         return f.value
-    if isinstance(f, Not):
+    if isinstance(f, model.Not):
         return not _holds(f.arg, state)
-    if isinstance(f, And):
+    if isinstance(f, model.And):
         return all(_holds(x, state) for x in f.args)
-    if isinstance(f, Or):
+    if isinstance(f, model.Or):
         return any(_holds(x, state) for x in f.args)
     raise TypeError(type(f).__name__)
 
 
-def _ground_actions(problem: Problem, access: Any, static: frozenset[str]) -> list[Any]:
+def _ground_actions(problem: model.Problem, access: Any, static: frozenset[str]) -> list[Any]:
     """Type-correct ground actions whose static preconditions hold and that some agent may run."""
     from verifier.grounding import Task
 
@@ -119,30 +106,33 @@ def _ground_actions(problem: Problem, access: Any, static: frozenset[str]) -> li
     return out
 
 
-def _literals(f: Formula, binding: dict[str, str], task: Any
-              ) -> tuple[frozenset[GroundAtom], frozenset[GroundAtom]] | Literal[False] | None:
+_Literals = tuple[frozenset[model.GroundAtom], frozenset[model.GroundAtom]]
+
+
+def _literals(f: model.Formula, binding: dict[str, str], task: Any
+              ) -> _Literals | Literal[False] | None:
     """Positive and negative atoms of a conjunctive precondition; False if an equality
     fails for this binding; None if the precondition is not a conjunction of literals."""
     from verifier.model import Eq
 
-    pos: set[GroundAtom] = set()
-    neg: set[GroundAtom] = set()
+    pos: set[model.GroundAtom] = set()
+    neg: set[model.GroundAtom] = set()
     stack = [f]
     while stack:
         g = stack.pop()
-        if isinstance(g, And):
+        if isinstance(g, model.And):
             stack.extend(g.args)
-        elif isinstance(g, Atom):
+        elif isinstance(g, model.Atom):
             pos.add(task.ground_atom(g, binding))
-        elif isinstance(g, Not) and isinstance(g.arg, Atom):
+        elif isinstance(g, model.Not) and isinstance(g.arg, model.Atom):
             neg.add(task.ground_atom(g.arg, binding))
-        elif isinstance(g, Const):
+        elif isinstance(g, model.Const):
             if not g.value:
                 return False
         elif isinstance(g, Eq):
             if binding.get(g.left, g.left) != binding.get(g.right, g.right):
                 return False
-        elif isinstance(g, Not) and isinstance(g.arg, Eq):
+        elif isinstance(g, model.Not) and isinstance(g.arg, Eq):
             e = g.arg
             if binding.get(e.left, e.left) == binding.get(e.right, e.right):
                 return False
@@ -151,7 +141,7 @@ def _literals(f: Formula, binding: dict[str, str], task: Any
     return frozenset(pos), frozenset(neg)
 
 
-def compile_task(problem: Problem, policies: Sequence[Policy], access: Any,
+def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any,
                  costs: Callable[[str, tuple[str, ...]], int] | None = None
                  ) -> CompiledTask | None:
     """The grounded, policy-compiled PDDL task, or None when the domain needs the fallback.
@@ -173,40 +163,40 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any,
     monitors: list[str] = []
     for ci, c in enumerate(constraints):
         m = f"plansafe-monitor-{ci}"
-        if isinstance(c, Always):
+        if isinstance(c, model.Always):
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.arg, add, dele)
-                if r != Const(True) and r != c.arg:  # untouched: holds by induction
+                if r != model.Const(True) and r != c.arg:  # untouched: holds by induction
                     per_action_pre[i].append(formula_text(r))
-        elif isinstance(c, Sometime):
+        elif isinstance(c, model.Sometime):
             if _holds(c.arg, init):
                 continue
             monitors.append(m)
             goal_parts.append(f"({m})")
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.arg, add, dele)
-                if r != Const(False) and r != c.arg:  # untouched: monitor already set
+                if r != model.Const(False) and r != c.arg:  # untouched: monitor already set
                     per_action_eff[i].append(f"(when {formula_text(r)} ({m}))")
-        elif isinstance(c, AtMostOnce):
+        elif isinstance(c, model.AtMostOnce):
             monitors.append(m)
             if _holds(c.arg, init):
                 monitor_init.append(f"({m})")
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.arg, add, dele)
-                if r == Const(False) or r == c.arg:  # cannot rise: nothing to check
+                if r == model.Const(False) or r == c.arg:  # cannot rise: nothing to check
                     continue
                 per_action_pre[i].append(
-                    f"(not (and {formula_text(r)} {formula_text(Not(c.arg))} ({m})))")
+                    f"(not (and {formula_text(r)} {formula_text(model.Not(c.arg))} ({m})))")
                 per_action_eff[i].append(f"(when {formula_text(r)} ({m}))")
-        elif isinstance(c, SometimeBefore):
+        elif isinstance(c, model.SometimeBefore):
             monitors.append(m)
             for i, (_, _, _, _, add, dele) in enumerate(actions):
                 r = _regress(c.trigger, add, dele)
-                if r != Const(False) and r != c.trigger:  # an untouched trigger was checked
+                if r != model.Const(False) and r != c.trigger:  # an untouched trigger was checked
                     per_action_pre[i].append(
-                        f"(or {formula_text(Not(r))} ({m}) {formula_text(c.required)})")
+                        f"(or {formula_text(model.Not(r))} ({m}) {formula_text(c.required)})")
                 per_action_eff[i].append(f"(when {formula_text(c.required)} ({m}))")
-        elif isinstance(c, SometimeAfter):
+        elif isinstance(c, model.SometimeAfter):
             monitors.append(m)
             goal_parts.append(f"(not ({m}))")
             if _holds(c.trigger, init) and not _holds(c.required, init):
@@ -215,11 +205,11 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any,
                 rt, rr = _regress(c.trigger, add, dele), _regress(c.required, add, dele)
                 if rt == c.trigger and rr == c.required:
                     continue  # the pending flag cannot change
-                if rr != Const(False):
+                if rr != model.Const(False):
                     per_action_eff[i].append(f"(when {formula_text(rr)} (not ({m})))")
-                if rt != Const(False) and rr != Const(True):
+                if rt != model.Const(False) and rr != model.Const(True):
                     per_action_eff[i].append(
-                        f"(when (and {formula_text(rt)} {formula_text(Not(rr))}) ({m}))")
+                        f"(when (and {formula_text(rt)} {formula_text(model.Not(rr))}) ({m}))")
     names: dict[str, tuple[str, tuple[str, ...]]] = {}
     lines = []
     for i, (name, args, pos, neg, add, dele) in enumerate(actions):
@@ -257,5 +247,5 @@ def compile_task(problem: Problem, policies: Sequence[Policy], access: Any,
     return CompiledTask(domain, prob, names, len(actions))
 
 
-def _pddl_goal(problem: Problem) -> str:
+def _pddl_goal(problem: model.Problem) -> str:
     return formula_text(ground_formula(problem.goal, {}, problem, frozenset()))

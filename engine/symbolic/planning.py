@@ -18,30 +18,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from engine.symbolic.ground import ground_constraints
+from verifier import model
 from verifier.errors import PlansafeError
-from verifier.model import (
-    Always,
-    And,
-    AtMostOnce,
-    Atom,
-    Const,
-    Eq,
-    Exists,
-    Forall,
-    Formula,
-    Imply,
-    Not,
-    Or,
-    Plan,
-    Problem,
-    Provenance,
-    Sometime,
-    SometimeAfter,
-    SometimeBefore,
-    Step,
-    Temporal,
-    Verdict,
-)
 from verifier.policy import Policy
 
 __all__ = ["PlanResult", "PlanStatus", "solve", "ENGINES", "DEFAULT_ENGINE"]
@@ -67,8 +45,8 @@ def _plan_status(status: str) -> PlanStatus:
 @dataclass(frozen=True, slots=True)
 class PlanResult:
     status: PlanStatus
-    plan: Plan | None = None
-    verdict: Verdict | None = None
+    plan: model.Plan | None = None
+    verdict: model.Verdict | None = None
     engine: str = DEFAULT_ENGINE
     seconds: float = 0.0
     message: str = ""
@@ -82,28 +60,28 @@ class PlanResult:
 # --- building the unified-planning problem -----------------------------------------------------
 
 
-def _to_up(f: Formula | Temporal, up_problem: Any, scope: dict[str, Any]) -> Any:
+def _to_up(f: model.Formula | model.Temporal, up_problem: Any, scope: dict[str, Any]) -> Any:
     import unified_planning.shortcuts as up
 
     def term(t: str) -> Any:
         return scope[t] if t.startswith("?") else up_problem.object(t)
 
-    if isinstance(f, Atom):
+    if isinstance(f, model.Atom):
         return up_problem.fluent(f.pred)(*(term(a) for a in f.args))
-    if isinstance(f, Const):
+    if isinstance(f, model.Const):
         return up.TRUE() if f.value else up.FALSE()
-    if isinstance(f, Not):
+    if isinstance(f, model.Not):
         return up.Not(_to_up(f.arg, up_problem, scope))
-    if isinstance(f, And):
+    if isinstance(f, model.And):
         return up.And(*(_to_up(a, up_problem, scope) for a in f.args)) if f.args else up.TRUE()
-    if isinstance(f, Or):
+    if isinstance(f, model.Or):
         return up.Or(*(_to_up(a, up_problem, scope) for a in f.args)) if f.args else up.FALSE()
-    if isinstance(f, Imply):
+    if isinstance(f, model.Imply):
         # (or (not a) b): the trajectory-constraint compiler rejects Implies
         return up.Or(up.Not(_to_up(f.left, up_problem, scope)), _to_up(f.right, up_problem, scope))
-    if isinstance(f, Eq):
+    if isinstance(f, model.Eq):
         return up.Equals(term(f.left), term(f.right))
-    if isinstance(f, (Forall, Exists)):
+    if isinstance(f, (model.Forall, model.Exists)):
         inner = dict(scope)
         vs = []
         for v, t in f.params:
@@ -112,17 +90,17 @@ def _to_up(f: Formula | Temporal, up_problem: Any, scope: dict[str, Any]) -> Any
             inner[v] = var
             vs.append(var)
         body = _to_up(f.body, up_problem, inner)
-        return up.Forall(body, *vs) if isinstance(f, Forall) else up.Exists(body, *vs)
-    if isinstance(f, Always):
+        return up.Forall(body, *vs) if isinstance(f, model.Forall) else up.Exists(body, *vs)
+    if isinstance(f, model.Always):
         return up.Always(_to_up(f.arg, up_problem, scope))
-    if isinstance(f, Sometime):
+    if isinstance(f, model.Sometime):
         return up.Sometime(_to_up(f.arg, up_problem, scope))
-    if isinstance(f, AtMostOnce):
+    if isinstance(f, model.AtMostOnce):
         return up.AtMostOnce(_to_up(f.arg, up_problem, scope))
-    if isinstance(f, SometimeBefore):
+    if isinstance(f, model.SometimeBefore):
         return up.SometimeBefore(_to_up(f.trigger, up_problem, scope),
                                  _to_up(f.required, up_problem, scope))
-    if isinstance(f, SometimeAfter):
+    if isinstance(f, model.SometimeAfter):
         return up.SometimeAfter(_to_up(f.trigger, up_problem, scope),
                                 _to_up(f.required, up_problem, scope))
     raise PlansafeError(f"cannot compile {type(f).__name__}")
@@ -164,7 +142,7 @@ def _access_condition(action: Any, access: Any, up_problem: Any) -> Any | None:
     return None if cond.is_true() else cond
 
 
-def build_up_problem(problem: Problem, policies: Sequence[Policy], access: Any) -> Any:
+def build_up_problem(problem: model.Problem, policies: Sequence[Policy], access: Any) -> Any:
     """A copy of the unified-planning problem with policies and access rules compiled in."""
     if problem.up_problem is None:
         raise PlansafeError("this problem was not read with unified-planning")
@@ -247,14 +225,14 @@ def _solve_here(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, An
     return ("solved", calls, "")
 
 
-def _unrestricted(problem: Problem, access: Any) -> bool:
+def _unrestricted(problem: model.Problem, access: Any) -> bool:
     return all(access.permitted(a.name, ()) or any(
         p.args is None for ag in access.agents for p in ag.may if p.action == a.name)
         and not any(ag.may_not for ag in access.agents)
         for a in problem.domain.actions.values())
 
 
-def _plan_calls(problem: Problem, policies: Sequence[Policy], access: Any, engine: str,
+def _plan_calls(problem: model.Problem, policies: Sequence[Policy], access: Any, engine: str,
                 timeout_s: float, costs: ActionCosts | None = None) -> tuple[str, Any, str]:
     """``(status, [(action, args)...] or None, message)`` from the chosen engine."""
     if engine == "fast-downward":
@@ -304,7 +282,7 @@ def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[
         proc.join(timeout=5)
 
 
-def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = None,
+def solve(problem: model.Problem, *, policies: Sequence[Policy] = (), access: Any = None,
           describe: dict[str, str] | None = None, engine: str = DEFAULT_ENGINE,
           timeout_s: float = 60.0, explain: bool = True,
           costs: ActionCosts | None = None) -> PlanResult:
@@ -330,8 +308,8 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
     s0 = checker.task.initial_state
     broken = tuple(dict.fromkeys(
         c.constraint.policy.id for c in checker.constraints()
-        if (isinstance(c.constraint.op, Always) and not c.trigger(s0))
-        or (isinstance(c.constraint.op, SometimeBefore) and c.trigger(s0))))
+        if (isinstance(c.constraint.op, model.Always) and not c.trigger(s0))
+        or (isinstance(c.constraint.op, model.SometimeBefore) and c.trigger(s0))))
     if broken:
         return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
                           "policies broken in the initial state: " + ", ".join(broken), broken)
@@ -356,9 +334,9 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
                            + ", ".join(blocking) + (f"; {message}" if message else ""))
         return PlanResult(_plan_status(status), None, None, engine,
                           time.perf_counter() - start, message, blocking)
-    steps = tuple(Step(f"s{i}", a, args, (access.permitted(a, args) or (None,))[0])
+    steps = tuple(model.Step(f"s{i}", a, args, (access.permitted(a, args) or (None,))[0])
                   for i, (a, args) in enumerate(calls, 1))
-    plan = Plan(steps, Provenance("symbolic", 0, 0, seconds, engine))
+    plan = model.Plan(steps, model.Provenance("symbolic", 0, 0, seconds, engine))
     verdict = Checker(problem, policies=policies, access=access, describe=describe).check(plan)
     if not verdict.valid:
         return PlanResult("error", None, verdict, engine, seconds,
@@ -368,7 +346,7 @@ def solve(problem: Problem, *, policies: Sequence[Policy] = (), access: Any = No
                                         else plan.steps), verdict, engine, seconds)
 
 
-def _blocking(problem: Problem, policies: Sequence[Policy], access: Any, engine: str,
+def _blocking(problem: model.Problem, policies: Sequence[Policy], access: Any, engine: str,
               budget_s: float) -> tuple[str, ...]:
     """A minimal set of policies under which the goal is unreachable (deletion filter)."""
     deadline = time.perf_counter() + budget_s
