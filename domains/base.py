@@ -31,7 +31,7 @@ from verifier.model import Domain, GroundAtom
 __all__ = [
     "ToolContext", "Observation", "RunInfo", "ToolError", "TransientToolError",
     "PermanentToolError", "ToolRefused", "PreconditionFailed", "idempotent", "is_idempotent",
-    "parse_atom", "atoms_of", "DomainPack", "ProblemGenerator",
+    "parse_atom", "atoms_of", "DomainPack", "ProblemGenerator", "PackProblems",
 ]
 
 if TYPE_CHECKING:
@@ -177,6 +177,22 @@ class ProblemGenerator(Protocol):
                  ) -> GeneratedProblem: ...
 
 
+class PackProblems(Protocol):
+    """A pack's problem module (``domains/<name>/problems.py``): its generator and its words."""
+
+    @property
+    def random_problem(self) -> ProblemGenerator: ...
+
+    @property
+    def PHRASING(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def ALIASES(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    @property
+    def OPENERS(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DomainPack:
     """What a domain pack (``domains/<name>/``) declares; every part is optional.
@@ -207,3 +223,18 @@ class DomainPack:
     #: names a goal may mention that a problem lacks (training refusals); None:
     #: ``object_names``
     absent_names: tuple[str, ...] | None = None
+
+    @classmethod
+    def simulated(cls, name: str, problems: PackProblems | None = None, *,
+                  scenarios: bool = False, object_names: tuple[str, ...] = (),
+                  absent_names: tuple[str, ...] | None = None) -> DomainPack:
+        """The pack of ``domains/<name>/``: its simulated tools (``tools.py``, ``SIMULATOR``),
+        the generator and words of ``problems`` and, with ``scenarios``, ``scenarios.py``."""
+        tools = f"domains.{name}.tools"
+        return cls(name=name, tools=tools, simulator=f"{tools}:SIMULATOR",
+                   random_problem=problems.random_problem if problems else None,
+                   scenarios=f"domains.{name}.scenarios" if scenarios else None,
+                   phrasing=problems.PHRASING if problems else None,
+                   aliases=problems.ALIASES if problems else {},
+                   openers=problems.OPENERS if problems else (),
+                   object_names=object_names, absent_names=absent_names)

@@ -106,6 +106,10 @@ class Simulator:
 
     # --- tools --------------------------------------------------------------------------------
 
+    def tools(self, *actions: str) -> tuple[Callable[..., Any], ...]:
+        """:meth:`tool` for each action, in order (a tool module binds them to its names)."""
+        return tuple(self.tool(action) for action in actions)
+
     def tool(self, action: str) -> Callable[..., Any]:
         """The tool for ``action`` (async, or sync when the simulator is ``sync``)."""
         if self.sync:

@@ -7,12 +7,4 @@ from domains.blocksworld import problems
 
 __all__ = ["PACK"]
 
-PACK = DomainPack(
-    name="blocksworld",
-    tools="domains.blocksworld.tools",
-    simulator="domains.blocksworld.tools:SIMULATOR",
-    random_problem=problems.random_problem,
-    phrasing=problems.PHRASING,
-    aliases=problems.ALIASES,
-    openers=problems.OPENERS,
-)
+PACK = DomainPack.simulated("blocksworld", problems)

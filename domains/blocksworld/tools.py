@@ -33,9 +33,6 @@ DEMO_FAULTS = FaultPlan(seed=11, schedule=(
 
 SIMULATOR = Simulator("blocksworld", drift=_drift, sync=True, timeout_s=0.5,
                       demo_faults=DEMO_FAULTS)
-pick_up = SIMULATOR.tool("pick-up")
-put_down = SIMULATOR.tool("put-down")
-stack = SIMULATOR.tool("stack")
-unstack = SIMULATOR.tool("unstack")
-setup = SIMULATOR.setup
-observe = SIMULATOR.observe
+(pick_up, put_down, stack, unstack) = SIMULATOR.tools(
+    "pick-up", "put-down", "stack", "unstack")
+setup, observe = SIMULATOR.setup, SIMULATOR.observe

@@ -7,14 +7,4 @@ from domains.devops import problems
 
 __all__ = ["PACK"]
 
-PACK = DomainPack(
-    name="devops",
-    tools="domains.devops.tools",
-    simulator="domains.devops.tools:SIMULATOR",
-    random_problem=problems.random_problem,
-    scenarios="domains.devops.scenarios",
-    phrasing=problems.PHRASING,
-    aliases=problems.ALIASES,
-    openers=problems.OPENERS,
-    object_names=problems.SERVICES,
-)
+PACK = DomainPack.simulated("devops", problems, scenarios=True, object_names=problems.SERVICES)

@@ -35,11 +35,6 @@ DEMO_FAULTS = FaultPlan(seed=7, schedule=(
 
 SIMULATOR = Simulator("devops", idempotent=("build", "test", "health-check"), drift=_drift,
                       timeout_s=0.5, demo_faults=DEMO_FAULTS)
-build = SIMULATOR.tool("build")
-test = SIMULATOR.tool("test")
-backup = SIMULATOR.tool("backup")
-deploy = SIMULATOR.tool("deploy")
-health_check = SIMULATOR.tool("health-check")
-rollback = SIMULATOR.tool("rollback")
-setup = SIMULATOR.setup
-observe = SIMULATOR.observe
+(build, test, backup, deploy, health_check, rollback) = SIMULATOR.tools(
+    "build", "test", "backup", "deploy", "health-check", "rollback")
+setup, observe = SIMULATOR.setup, SIMULATOR.observe

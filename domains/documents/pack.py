@@ -7,16 +7,7 @@ from domains.documents import problems
 
 __all__ = ["PACK"]
 
-PACK = DomainPack(
-    name="documents",
-    tools="domains.documents.tools",
-    simulator="domains.documents.tools:SIMULATOR",
-    random_problem=problems.random_problem,
-    scenarios="domains.documents.scenarios",
-    phrasing=problems.PHRASING,
-    aliases=problems.ALIASES,
-    openers=problems.OPENERS,
-    object_names=problems.VENDORS,
+PACK = DomainPack.simulated(
+    "documents", problems, scenarios=True, object_names=problems.VENDORS,
     # invoices are named inv1, inv2, ...: a refusal example names one not there
-    absent_names=tuple(f"inv{i}" for i in range(1, 12)),
-)
+    absent_names=tuple(f"inv{i}" for i in range(1, 12)))

@@ -33,15 +33,8 @@ DEMO_FAULTS = FaultPlan(seed=5, schedule=(
 
 SIMULATOR = Simulator("documents", idempotent=("classify", "extract", "check-vendor", "validate"),
                       drift=_drift, timeout_s=0.5, demo_faults=DEMO_FAULTS)
-classify = SIMULATOR.tool("classify")
-extract = SIMULATOR.tool("extract")
-check_vendor = SIMULATOR.tool("check-vendor")
-validate = SIMULATOR.tool("validate")
-flag = SIMULATOR.tool("flag")
-review = SIMULATOR.tool("review")
-approve = SIMULATOR.tool("approve")
-pay = SIMULATOR.tool("pay")
-void_payment = SIMULATOR.tool("void-payment")
-archive = SIMULATOR.tool("archive")
-setup = SIMULATOR.setup
-observe = SIMULATOR.observe
+(classify, extract, check_vendor, validate, flag, review, approve, pay, void_payment,
+ archive) = SIMULATOR.tools(
+    "classify", "extract", "check-vendor", "validate", "flag", "review", "approve", "pay",
+    "void-payment", "archive")
+setup, observe = SIMULATOR.setup, SIMULATOR.observe

@@ -6,8 +6,4 @@ from domains.base import DomainPack
 
 __all__ = ["PACK"]
 
-PACK = DomainPack(
-    name="onboarding",
-    tools="domains.onboarding.tools",
-    simulator="domains.onboarding.tools:SIMULATOR",
-)
+PACK = DomainPack.simulated("onboarding")

@@ -15,12 +15,8 @@ __all__ = ["run_background_check", "create_account", "grant_access", "revoke_acc
 SIMULATOR = Simulator("onboarding", idempotent=("run-background-check", "complete-training",
                                                 "ship-equipment", "send-welcome"),
                       timeout_s=0.5)
-run_background_check = SIMULATOR.tool("run-background-check")
-create_account = SIMULATOR.tool("create-account")
-grant_access = SIMULATOR.tool("grant-access")
-revoke_access = SIMULATOR.tool("revoke-access")
-complete_training = SIMULATOR.tool("complete-training")
-ship_equipment = SIMULATOR.tool("ship-equipment")
-send_welcome = SIMULATOR.tool("send-welcome")
-setup = SIMULATOR.setup
-observe = SIMULATOR.observe
+(run_background_check, create_account, grant_access, revoke_access, complete_training,
+ ship_equipment, send_welcome) = SIMULATOR.tools(
+    "run-background-check", "create-account", "grant-access", "revoke-access", "complete-training",
+    "ship-equipment", "send-welcome")
+setup, observe = SIMULATOR.setup, SIMULATOR.observe

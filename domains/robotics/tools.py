@@ -39,11 +39,6 @@ DEMO_FAULTS = FaultPlan(seed=3, schedule=(
 
 SIMULATOR = Simulator("robotics", idempotent=("report-status",), drift=_drift, timeout_s=0.5,
                       demo_faults=DEMO_FAULTS)
-navigate = SIMULATOR.tool("navigate")
-charge = SIMULATOR.tool("charge")
-pick = SIMULATOR.tool("pick")
-pick_heavy = SIMULATOR.tool("pick-heavy")
-place = SIMULATOR.tool("place")
-report_status = SIMULATOR.tool("report-status")
-setup = SIMULATOR.setup
-observe = SIMULATOR.observe
+(navigate, charge, pick, pick_heavy, place, report_status) = SIMULATOR.tools(
+    "navigate", "charge", "pick", "pick-heavy", "place", "report-status")
+setup, observe = SIMULATOR.setup, SIMULATOR.observe
