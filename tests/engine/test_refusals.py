@@ -116,3 +116,19 @@ def test_a_stop_is_diagnosed_with_the_planners_prover(make_engine) -> None:  # n
     r = e.run("p01")
     assert r.status == "stopped" and r.explanations[-1]["cause"] == "failing-tool"
     assert prover.calls >= 1 and main.calls >= 1
+
+
+def test_the_prover_rules_out_a_route_before_the_planner_is_asked(make_engine) -> None:  # noqa: ANN001
+    from tests.engine.planners import bfs_planner, counting
+
+    main, prover = counting(bfs_planner), counting(bfs_planner)
+
+    def planner(problem: Any, **kw: Any) -> Any:
+        return main(problem, **kw)
+
+    planner.prover = prover  # type: ignore[attr-defined]
+    e = make_engine(planner=planner, faults=FaultPlan(schedule=(
+        ScheduledFault("hidden-precondition", action="deploy"),)))
+    r = e.run("p01")
+    assert r.status == "completed" and "tried again" in r.explanations[0]["detail"]
+    assert (prover.calls, main.calls) == (1, 2)  # no route without deploy; first plan, retry
