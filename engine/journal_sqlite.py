@@ -13,17 +13,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from engine import journal_events as ev
 from engine.journal import Journal
-from engine.journal_events import (
-    FORMAT_VERSION,
-    GENESIS,
-    Event,
-    JournalError,
-    LeaseLostError,
-    _canon,
-    _check_kind,
-    _pid_alive,
-)
 
 __all__ = ["SQLiteJournal", "open_sqlite"]
 
@@ -67,22 +58,22 @@ class SQLiteJournal(Journal):
                 self._conn.execute("ALTER TABLE leases ADD COLUMN fence INTEGER NOT NULL "
                                    "DEFAULT 0")
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format_version', ?)",
-                               (str(FORMAT_VERSION),))
+                               (str(ev.FORMAT_VERSION),))
             row = self._conn.execute("SELECT value FROM meta WHERE key='format_version'"
                                      ).fetchone()
         except sqlite3.DatabaseError as e:
-            raise JournalError(f"{self.path}: not a Plansafe journal ({e})") from None
-        if int(row[0]) > FORMAT_VERSION:
-            raise JournalError(f"{self.path}: journal format {row[0]} is newer than this "
-                               f"Plansafe ({FORMAT_VERSION}); upgrade Plansafe")
+            raise ev.JournalError(f"{self.path}: not a Plansafe journal ({e})") from None
+        if int(row[0]) > ev.FORMAT_VERSION:
+            raise ev.JournalError(f"{self.path}: journal format {row[0]} is newer than this "
+                               f"Plansafe ({ev.FORMAT_VERSION}); upgrade Plansafe")
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
-    def append(self, run_id: str, kind: str, payload: Mapping[str, Any]) -> Event:
-        _check_kind(kind)
-        text = _canon(payload)
+    def append(self, run_id: str, kind: str, payload: Mapping[str, Any]) -> ev.Event:
+        ev._check_kind(kind)
+        text = ev._canon(payload)
         self.chain_key()
         with self._lock:
             c = self._conn
@@ -91,22 +82,22 @@ class SQLiteJournal(Journal):
                 self._check_fence(run_id)
                 row = c.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
                 eid = (row[0] if row else 0) + 1
-                prev_hash = row[1] if row else GENESIS
+                prev_hash = row[1] if row else ev.GENESIS
                 ts = time.time()
                 h = self.seal(id=eid, run_id=run_id, kind=kind, payload_json=text, ts=ts,
                               prev_hash=prev_hash)
                 c.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)",
-                          (eid, run_id, kind, text, ts, FORMAT_VERSION, prev_hash, h))
+                          (eid, run_id, kind, text, ts, ev.FORMAT_VERSION, prev_hash, h))
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
             c.execute("COMMIT")
-        e = Event(eid, run_id, kind, json.loads(text), ts, prev_hash, h)
+        e = ev.Event(eid, run_id, kind, json.loads(text), ts, prev_hash, h)
         self.record_head(e)
         return e
 
     def events(self, run_id: str | None = None, *, after_id: int = 0,
-               kinds: Iterable[str] | None = None) -> list[Event]:
+               kinds: Iterable[str] | None = None) -> list[ev.Event]:
         sql = "SELECT id, run_id, kind, payload, ts, prev_hash, hash, version FROM events " \
               "WHERE id > ?"
         params: list[Any] = [after_id]
@@ -119,7 +110,7 @@ class SQLiteJournal(Journal):
             params.extend(ks)
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
-        return [Event(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+        return [ev.Event(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
 
     def acquire(self, run_id: str, owner: str) -> bool:
         host, pid = socket.gethostname(), os.getpid()
@@ -130,7 +121,7 @@ class SQLiteJournal(Journal):
                 row = c.execute("SELECT owner, pid, host FROM leases WHERE run_id=?",
                                 (run_id,)).fetchone()
                 if row and row[0] != owner and row[2] == host and row[1] != pid \
-                        and _pid_alive(row[1]):
+                        and ev._pid_alive(row[1]):
                     c.execute("ROLLBACK")
                     return False
                 if row and row[0] != owner and row[2] == host and row[1] == pid:
@@ -162,7 +153,7 @@ class SQLiteJournal(Journal):
             return
         row = self._conn.execute("SELECT fence FROM leases WHERE run_id=?", (run_id,)).fetchone()
         if row is None or int(row[0]) != fence:
-            raise LeaseLostError(f"{self.path}: run {run_id}: this process's lease (fence "
+            raise ev.LeaseLostError(f"{self.path}: run {run_id}: this process's lease (fence "
                                  f"{fence}) was taken over by another; it writes nothing "
                                  "more to the run")
 
