@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from engine import cli_run, cli_spec, cli_train
+from engine import cli_memory, cli_run, cli_spec, cli_train
 from verifier.errors import PlansafeError
 
 app = typer.Typer(
@@ -38,7 +38,7 @@ def _global_options(
 
 for _command in (cli_spec.check, cli_spec.plan, cli_spec.validate, cli_train.train,
                  cli_run.run, cli_run.runs, cli_run.show, cli_run.approve, cli_run.resume,
-                 cli_run.worker, cli_train.bench):
+                 cli_run.worker, cli_train.bench, cli_memory.stats):
     app.command()(_command)
 
 
@@ -65,13 +65,15 @@ def mcp_serve(
     specs: Annotated[list[Path], typer.Argument(help="spec directories to serve")],
     journal: Annotated[Path | None, typer.Option(
         help="journal of the runs (default .plansafe/journal.sqlite)")] = None,
+    trust_spec: cli_run.TrustSpecOpt = False,
 ) -> None:
     """Serve specs as an MCP server over stdio (tools: specs, check, plan, validate, run,
-    status, approve), for agent frameworks and IDEs."""
+    status, approve), for agent frameworks and IDEs. Each spec's tools must be trusted
+    (--trust-spec or the trust file; docs/TRUST.md)."""
     from engine.mcp_server import serve
 
     try:
-        serve(specs, journal=journal)
+        serve(specs, journal=journal, trust_spec=trust_spec)
     except PlansafeError as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(2) from None
