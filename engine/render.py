@@ -104,7 +104,8 @@ def timeline(events: list[Event]) -> list[str]:
                 f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
         elif k == "approval":
             what = f"{p['step']} {'approved' if p['approved'] else 'rejected'} by {p.get('by')}" \
-                   + (f": {p['reason']}" if p.get("reason") else "")
+                   + (f": {p['reason']}" if p.get("reason") else "") \
+                   + (" (more approvers needed)" if p.get("released") is False else "")
         else:
             what = ", ".join(f"{a}={v}" for a, v in p.items() if not isinstance(v, (dict, list)))
         lines.append(f"{e.id:>5} {e.ts - t0:8.3f}s  {k:<18} {what}")
