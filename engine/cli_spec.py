@@ -78,6 +78,10 @@ def plan(
         "from plansafe train SPEC, else the embedded model)")] = None,
     model_name: Annotated[str | None, typer.Option(
         help="with a server URL as --model: the model name the server serves")] = None,
+    model_grammar: Annotated[str, typer.Option(
+        help="with a server URL as --model: how the plan grammar is sent: gbnf (llama.cpp's "
+        "'grammar'), vllm ('guided_grammar'), json-schema (response_format, for servers "
+        "that take no grammar), none")] = "gbnf",
     decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
                                           "(the plan grammar; each step applicable where it is "
                                           "taken, with an allowed agent, breaking no policy; the "
@@ -96,7 +100,8 @@ def plan(
     try:
         report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
-                           decoding=decoding, beams=beams, model_name=model_name)
+                           decoding=decoding, beams=beams, model_name=model_name,
+                           model_grammar=model_grammar)
     except PlansafeError as e:
         fail(e, as_json)
     result = report.to_json()

@@ -62,6 +62,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
               model: Path | str | None = None, decoding: str = "state-aware",
               beams: int | None = None, model_name: str | None = None,
+              model_grammar: str = "gbnf",
               journal: Path | None = None, memory: bool | None = None,
               trust_spec: bool = False) -> PlanReport:
     """:meth:`Engine.plan` with the planner ``planner`` (see :data:`engine.planners.PLANNERS`:
@@ -95,7 +96,8 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
         from engine.llm.openai_backend import OpenAICompatibleBackend
 
         # an OpenAI-compatible server (engine/llm/openai_backend.py)
-        backend = OpenAICompatibleBackend(str(model), model_name=model_name or "default")
+        backend = OpenAICompatibleBackend(str(model), model_name=model_name or "default",
+                                          grammar_mode=model_grammar)  # type: ignore[arg-type]
     elif model is not None:
         from engine.llm.backends import make_backend
 

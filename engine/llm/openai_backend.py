@@ -10,15 +10,26 @@ server takes (``grammar_mode``):
 - ``gbnf`` (default): the grammar as GBNF in the request's ``grammar`` field (llama.cpp's
   server reads it on ``/v1/completions``);
 - ``vllm``: the same GBNF text in ``guided_grammar`` (vLLM's structured outputs);
+- ``json-schema``: for servers that take no grammar, a JSON schema of the answer in
+  ``response_format`` (``{"type": "json_schema", "json_schema": {"name", "schema",
+  "strict"}}``): a plan is ``{"steps": [{"action": A, "args": [...]}]}`` where each step
+  is one of the domain's actions with its arity and, at each position, an ``enum`` of the
+  problem's objects of that parameter's type (``prefixItems``); a goal is ``{"atoms":
+  [{"predicate": P, "args": [...]}]}`` (no atoms: the text cannot be read). The JSON
+  answer is turned back into plan (or goal) text, which the verifier judges as always;
+  an answer that is not such JSON is passed on as it came and fails to parse
+  (:func:`lark_to_json_schema`, :func:`json_answer_to_text`);
 - ``none``: no grammar (the verifier still judges every proposal).
 
-Only the ``gbnf`` request shape is tested here, against a local HTTP server written in the
-tests (tests/engine/test_openai_backend.py) that serves the embedded model; no llama.cpp
-or vLLM server was run.
+Tested against local HTTP servers written in the tests (tests/engine/test_openai_backend.py)
+that serve the embedded model: ``gbnf`` (the grammar read back to Lark) and
+``json-schema`` (the request body checked; the schema read back into a plan grammar, the
+answer sent as JSON). No llama.cpp or vLLM server was run.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any, Literal
@@ -26,9 +37,11 @@ from typing import Any, Literal
 from engine.llm.backend import Generation, ModelBackend
 from verifier.errors import PlansafeError
 
-__all__ = ["OpenAICompatibleBackend", "lark_to_gbnf", "gbnf_to_lark", "openai_backend"]
+__all__ = ["OpenAICompatibleBackend", "lark_to_gbnf", "gbnf_to_lark", "openai_backend",
+           "lark_to_json_schema", "json_answer_to_text", "GRAMMAR_MODES"]
 
-GrammarMode = Literal["gbnf", "vllm", "none"]
+GrammarMode = Literal["gbnf", "vllm", "json-schema", "none"]
+GRAMMAR_MODES: tuple[GrammarMode, ...] = ("gbnf", "vllm", "json-schema", "none")
 
 
 def lark_to_gbnf(lark: str) -> str:
@@ -68,6 +81,76 @@ def _names(text: str, *, back: bool = False) -> str:
     return "".join(parts)
 
 
+def _alternatives(lark: str) -> dict[str, list[list[str]]]:
+    """The rules of a plan / goal grammar (:mod:`engine.llm.grammar`): name -> its
+    alternatives, each a list of tokens (string literals decoded, rule names as they are)."""
+    rules: dict[str, list[list[str]]] = {}
+    name = ""
+    for line in lark.splitlines():
+        m = re.match(r"^([a-z_][a-z0-9_]*)\s*:(.*)$", line)
+        if m:
+            name, rest = m.group(1), m.group(2)
+            rules[name] = []
+        elif line.strip().startswith("|") and name:
+            rest = line
+        else:
+            continue
+        for alt in re.split(r'\|(?=(?:[^"\\]|\\.|"(?:[^"\\]|\\.)*")*$)', rest):
+            toks = re.findall(r'"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*', alt)
+            if toks:
+                rules[name].append([json.loads(t) if t.startswith('"') else t for t in toks])
+    return rules
+
+
+def lark_to_json_schema(lark: str) -> dict[str, Any] | None:
+    """A JSON schema of the answers the plan grammar (IPC text) or goal grammar allows,
+    for servers that take a schema and no grammar; None for another grammar. Each step
+    (atom) is one of the grammar's actions (predicates) with exactly its arguments, each
+    an ``enum`` of the objects the grammar admits there."""
+    rules = _alternatives(lark)
+    key, item, name_key = (("steps", "step", "action") if "step" in rules and lark.startswith(
+        "start: step*") else ("atoms", "atom", "predicate") if "atom" in rules else
+        ("", "", ""))
+    if not key:
+        return None
+    choices = []
+    for alt in rules[item]:
+        if not alt or alt[0].startswith(("{", "[")):
+            return None  # the JSON plan format: not converted
+        args = [{"enum": [o.rstrip(" )\n") for (o,) in rules.get(ref, [])]}
+                for ref in alt[1:]]
+        choices.append({"type": "object", "additionalProperties": False,
+                        "required": [name_key, "args"],
+                        "properties": {name_key: {"enum": [alt[0].strip("( )\n")]},
+                                       "args": {"type": "array", "prefixItems": args,
+                                                "minItems": len(args),
+                                                "maxItems": len(args)}}})
+    return {"type": "object", "additionalProperties": False, "required": [key],
+            "properties": {key: {"type": "array", "items": {"anyOf": choices}}}}
+
+
+def json_answer_to_text(answer: str) -> str:
+    """A JSON answer of :func:`lark_to_json_schema`'s shape as plan text (one ``(action
+    args)`` a line) or goal text (atoms separated by spaces; none: ``(unknown)``); any
+    other answer as it came (it then fails to parse, as an ill-formed proposal does)."""
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return answer
+    if not isinstance(data, dict):
+        return answer
+    key, name_key = ("steps", "action") if "steps" in data else ("atoms", "predicate")
+    items = data.get(key)
+    if not isinstance(items, list) or not all(
+            isinstance(x, dict) and isinstance(x.get(name_key), str)
+            and isinstance(x.get("args", []), list) for x in items):
+        return answer
+    parts = ["(" + " ".join([x[name_key], *map(str, x.get("args", []))]) + ")" for x in items]
+    if key == "steps":
+        return "".join(p + "\n" for p in parts)
+    return " ".join(parts) or "(unknown)"
+
+
 class OpenAICompatibleBackend(ModelBackend):
     """Completions from ``{base_url}/completions`` (the first greedy, the others sampled)."""
 
@@ -78,8 +161,9 @@ class OpenAICompatibleBackend(ModelBackend):
         except ImportError:  # pragma: no cover - httpx comes with the tools extra
             raise PlansafeError("the OpenAI-compatible backend needs httpx (pip install "
                                 "'plansafe[tools]')") from None
-        if grammar_mode not in ("gbnf", "vllm", "none"):
-            raise PlansafeError(f"unknown grammar mode '{grammar_mode}' (gbnf, vllm, none)")
+        if grammar_mode not in GRAMMAR_MODES:
+            raise PlansafeError(f"unknown grammar mode '{grammar_mode}' (known: "
+                                f"{', '.join(GRAMMAR_MODES)})")
         self.base_url = base_url.rstrip("/")
         self.model_name = model_name
         self.grammar_mode = grammar_mode
@@ -96,7 +180,14 @@ class OpenAICompatibleBackend(ModelBackend):
 
         body: dict[str, Any] = {"model": self.model_name, "prompt": prompt, "n": n,
                                 "max_tokens": max_new_tokens, "temperature": temperature}
-        if grammar is not None and self.grammar_mode != "none":
+        schema = None
+        if grammar is not None and self.grammar_mode == "json-schema":
+            schema = lark_to_json_schema(grammar)
+            if schema is not None:
+                kind = "plan" if "steps" in schema["properties"] else "goal"
+                body["response_format"] = {"type": "json_schema", "json_schema": {
+                    "name": kind, "schema": schema, "strict": True}}
+        elif grammar is not None and self.grammar_mode != "none":
             key = "grammar" if self.grammar_mode == "gbnf" else "guided_grammar"
             body[key] = lark_to_gbnf(grammar)
         self.requests.append(body)
@@ -120,8 +211,11 @@ class OpenAICompatibleBackend(ModelBackend):
         choices = data.get("choices") or []
         usage = data.get("usage") or {}
         per = int(usage.get("completion_tokens", 0)) // max(1, len(choices))
-        return [Generation(str(c.get("text", "")), per or len(str(c.get("text", ""))) // 4,
-                           seconds / max(1, len(choices))) for c in choices]
+        texts = [str(c.get("text", "")) for c in choices]
+        if schema is not None:
+            texts = [json_answer_to_text(t) for t in texts]
+        return [Generation(t, per or len(t) // 4, seconds / max(1, len(choices)))
+                for t in texts]
 
     def generate(self, prompt: str, *, grammar: str | None, k: int = 1,
                  max_new_tokens: int = 256, temperature: float = 0.7,
