@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +16,11 @@ from verifier.errors import PlansafeError
 if TYPE_CHECKING:
     from engine.memory import Memory
 
-__all__ = ["stats", "spec_memory"]
+__all__ = ["stats", "spec_memory", "MemoryOpt"]
+
+MemoryOpt = Annotated[bool | None, typer.Option(
+    "--memory/--no-memory", help="plan with action costs learnt from the journal's past runs "
+    "of this spec (plansafe stats); default: when the journal has outcomes for it")]
 
 
 def spec_memory(spec: Path, journal: Path) -> Memory:

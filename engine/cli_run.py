@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from engine.cli_common import JournalOpt, JsonOpt, SpecArg, emit, fail
+from engine.cli_memory import MemoryOpt
 from verifier.errors import PlansafeError
 
 TrustSpecOpt = Annotated[bool, typer.Option(
@@ -77,6 +78,7 @@ def run(
                                                         "output of plansafe validate --json)")
                            ] = None,
     trust_spec: TrustSpecOpt = False,
+    memory: MemoryOpt = None,
     token: Annotated[str | None, typer.Option(
         envvar="PLANSAFE_TOKEN", help="your token (with a users file): you start the run, "
         "for approval rules with not_starter")] = None,
@@ -97,7 +99,8 @@ def run(
                               approve_all=approve_all, concurrency=concurrency,
                               max_replans=max_replans, plan_file=plan_file,
                               certificate_file=certificate, progress=not as_json,
-                              planner=planner, trust_spec=trust_spec, token=token,
+                              planner=planner, memory=memory,
+                              trust_spec=trust_spec, token=token,
                               users=users).to_json()
     except PlansafeError as e:
         _fail_run(e, as_json)

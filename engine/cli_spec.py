@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from engine.cli_common import JsonOpt, SpecArg, emit, fail
+from engine.cli_memory import MemoryOpt
 from engine.progress import with_progress
 from verifier.errors import PlansafeError
 
@@ -92,6 +93,10 @@ def plan(
     beams: Annotated[int, typer.Option(help="beam width of each round's first proposal (the "
                                        "most likely plan by the model's probabilities; 1: "
                                        "greedy); the other k-1 are sampled if it fails")] = 16,
+    journal: Annotated[Path | None, typer.Option(
+        help="journal whose past runs give the action costs (--memory; default: "
+        "$PLANSAFE_JOURNAL or .plansafe/journal.sqlite, when it exists)")] = None,
+    memory: MemoryOpt = None,
 ) -> None:
     """Find a plan that satisfies every policy and access rule, verified before it is printed."""
     from engine.plan_commands import make_plan
@@ -99,6 +104,7 @@ def plan(
 
     try:
         report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
+                           journal=journal, memory=memory,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
                            decoding=decoding, beams=beams, model_name=model_name,
                            model_grammar=model_grammar)

@@ -150,9 +150,12 @@ def test_engine_plans_around_a_failed_flight(routes: Spec, tmp_path: Path) -> No
     planned = with_memory.plan(goal="(delivered p5)")
     assert [s.action for s in planned.plan.steps] == ["load-truck", "drive"]
     assert planned.certificate is not None
+    assert planned.planning is not None and planned.planning.memory_runs == 1
     without = Engine(routes, journal=j, memory=False)
     assert without.memory is None
-    assert [s.action for s in without.plan(goal="(delivered p5)").plan.steps] == ["fly"]
+    plain = without.plan(goal="(delivered p5)")
+    assert [s.action for s in plain.plan.steps] == ["fly"]
+    assert plain.planning is not None and plain.planning.memory_runs is None
     j.close()
 
 
@@ -166,3 +169,58 @@ def test_memory_reads_a_postgresql_journal(routes: Spec, pg_url: str) -> None:
             ("(load-truck p1)", 1, 0), ("(load-truck p2)", 2, 1)]
     finally:
         j.close()
+
+
+def _cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_cli_stats_plan_and_run_with_memory(routes: Spec, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)  # no default journal here
+    path = tmp_path / "j.sqlite"
+    j = open_journal(path)
+    _history(j)
+    j.close()
+    out = _cli("stats", ROUTES, "--journal", path, "--json")
+    assert out.exit_code == 0, out.output
+    rows = {r["action"] + " " + " ".join(r["args"]): r for r in json.loads(out.output)["actions"]}
+    assert rows["fly p1"]["failures"] == 1 and rows["load-truck p2"]["p95_ms"] == 40.0
+    assert rows["fly p1"]["cost"] > 2 * rows["drive p1"]["cost"]
+    table = _cli("stats", ROUTES, "--journal", path)  # piped: tab-separated
+    assert "(fly p1)\troutes_tools:fly\t1\t1\t1.00\t" in table.output
+    assert "2 runs of memory-routes" in table.output
+
+    path = tmp_path / "clean.sqlite"  # two runs: the flight failed, the truck never did
+    j = open_journal(path)
+    for run, parcel in (("r1", "p1"), ("r2", "p2")):
+        _start(j, run)
+        _call(j, run, "s1", "fly", [parcel], "error")
+        _call(j, run, "r1s1", "load-truck", [parcel], "ok")
+        _call(j, run, "r1s2", "drive", [parcel], "ok")
+    j.close()
+
+    def planned(*extra: str) -> tuple[list[str], Any]:
+        res = _cli("plan", ROUTES, "--goal", "(delivered p5)", "--json", *extra)
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.output)
+        return [s["action"] for s in data["steps"]], data.get("memory")
+
+    assert planned("--journal", str(path)) == (["load-truck", "drive"], {"runs": 2})
+    assert planned("--journal", str(path), "--no-memory") == (["fly"], None)
+    assert planned() == (["fly"], None)  # no journal here: nothing remembered
+    run = _cli("run", ROUTES, "--goal", "(delivered p5)", "--journal", path, "--json",
+               "--memory", "--trust-spec")
+    assert run.exit_code == 0, run.output
+    assert [s["action"] for s in json.loads(run.output)["steps"]] == ["load-truck", "drive"]
+    missing = _cli("stats", ROUTES, "--journal", tmp_path / "none.sqlite")
+    assert missing.exit_code == 2 and "no journal at" in missing.output
+    bad = _cli("plan", ROUTES, "--goal", "(delivered p5)", "--memory", "--journal",
+               tmp_path / "none.sqlite")
+    assert bad.exit_code == 2 and "no journal at" in bad.output
