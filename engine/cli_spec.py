@@ -61,12 +61,16 @@ def plan(
     goal: Annotated[str | None, typer.Option(help="goal in plain words or as PDDL "
                                                 "(and (p a) ...)")] = None,
     planner: Annotated[str, typer.Option(help="llm | symbolic | auto (language model first, "
-                                         "symbolic fallback) | fast-downward | pyperplan")
+                                         "symbolic fallback) | fast-downward | pyperplan | "
+                                         "module:callable (code: it must be trusted)")
                        ] = "symbolic",
     engine: Annotated[str, typer.Option(help="symbolic engine: fast-downward | pyperplan")
                       ] = "fast-downward",
     timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
                          ] = 60.0,
+    trust_spec: Annotated[bool, typer.Option(
+        "--trust-spec", help="trust code in the spec's folder: a --planner module:callable "
+        "beside spec.yaml (docs/TRUST.md)")] = False,
     as_json: JsonOpt = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="also write the plan "
                                                    "JSON to this file")] = None,
@@ -107,7 +111,7 @@ def plan(
                            journal=journal, memory=memory,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
                            decoding=decoding, beams=beams, model_name=model_name,
-                           model_grammar=model_grammar)
+                           model_grammar=model_grammar, trust_spec=trust_spec)
     except PlansafeError as e:
         fail(e, as_json)
     result = report.to_json()
@@ -129,6 +133,9 @@ def plan(
             print_plan(result, title="verified plan")
             if result.get("certificate_id"):
                 out.print(f"certificate {result['certificate_id']}")
+            if result.get("memory"):
+                out.print(f"action costs from {result['memory']['runs']} past runs of this "
+                          "spec (plansafe stats; --no-memory plans without them)")
         else:
             out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
     raise typer.Exit(plan_exit_code(report.status))
