@@ -22,28 +22,25 @@ DEFAULT_RLIMIT = 50_000_000
 Outcome = Literal["sat", "unsat", "unknown"]
 
 
-def and_(parts: Iterable[str]) -> str:
+def _junction(op: str, parts: Iterable[str], *, unit: str, absorbing: str) -> str:
+    """``(op ...)`` of ``parts`` without the ``unit`` terms; ``absorbing`` if one is it."""
     out = []
     for p in parts:
-        if p == FALSE:
-            return FALSE
-        if p != TRUE:
+        if p == absorbing:
+            return absorbing
+        if p != unit:
             out.append(p)
     if not out:
-        return TRUE
-    return out[0] if len(out) == 1 else "(and " + " ".join(out) + ")"
+        return unit
+    return out[0] if len(out) == 1 else f"({op} " + " ".join(out) + ")"
+
+
+def and_(parts: Iterable[str]) -> str:
+    return _junction("and", parts, unit=TRUE, absorbing=FALSE)
 
 
 def or_(parts: Iterable[str]) -> str:
-    out = []
-    for p in parts:
-        if p == TRUE:
-            return TRUE
-        if p != FALSE:
-            out.append(p)
-    if not out:
-        return FALSE
-    return out[0] if len(out) == 1 else "(or " + " ".join(out) + ")"
+    return _junction("or", parts, unit=FALSE, absorbing=TRUE)
 
 
 def not_(p: str) -> str:
