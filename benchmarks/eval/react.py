@@ -16,13 +16,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from domains.scenarios import Scenario
 from verifier.errors import PlansafeError
-
-if TYPE_CHECKING:
-    from benchmarks.eval.systems import Bench, Outcome
-    from domains.scenarios import Scenario
 
 __all__ = ["RawReading", "raw_goal", "react_agent", "MAX_TURNS", "BEAMS", "token_budget",
            "BUDGET_TEXT"]
@@ -107,10 +104,11 @@ def _propose(backend: Any, problem: Any, error: tuple[str, str] | None
     return None, gen.tokens, "the model proposed no plan"
 
 
-def react_agent(bench: Bench, s: Scenario, out: Outcome, run_id: str) -> bool:
-    """The ReAct single agent on one scenario (see the module); True when it claims done."""
+def react_agent(bench: Any, s: Scenario, out: Any, run_id: str, *, runner: Any) -> bool:
+    """The ReAct single agent on one scenario (see the module); True when it claims done.
+    ``bench``: a :class:`~benchmarks.eval.systems.Bench`; ``out``: the outcome it fills;
+    ``runner``: the baselines' handle on a run (tool calls with retries, the world)."""
     from benchmarks.eval.rules import TaskFailed
-    from benchmarks.eval.systems import _Run
     from engine.goals import with_goal
     from verifier.grounding import Task
     from verifier.problem_ops import with_initial_state
@@ -130,7 +128,7 @@ def react_agent(bench: Bench, s: Scenario, out: Outcome, run_id: str) -> bool:
         goal = reading.goal
     target = with_goal(problem, goal)
     task = Task(target)
-    run = _Run(bench, spec, s, problem, run_id, bench.tools(s.domain))
+    run = runner(bench, spec, s, problem, run_id, bench.tools(s.domain))
     out.planning_s = time.perf_counter() - t0
     error: tuple[str, str] | None = None
     for turn in range(MAX_TURNS):

@@ -288,7 +288,7 @@ class Bench:
     def _single_agent(self, s: Scenario, out: Outcome, run_id: str) -> bool:
         from benchmarks.eval.react import react_agent
 
-        return react_agent(self, s, out, run_id)
+        return react_agent(self, s, out, run_id, runner=_Run)
 
     # --- plansafe -----------------------------------------------------------------------------
 
