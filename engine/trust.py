@@ -222,14 +222,16 @@ class Trust:
         where = spec.spec_path or spec.root
         others = len({c.name for c in bad} - {first.name})
         more = f" (and {others} more)" if others else ""
-        how = ("run with --trust-spec to trust this spec's code" if first.what != "planner" else
-               "put the planner in the spec's folder and run with --trust-spec")
-        entry = f'specs = ["{spec_digest(spec)}"]'
-        if not first.name.startswith("adapter:"):
-            entry += f' or modules = ["{first.name}"]'
+        if first.what == "planner":
+            how = "run with --trust-spec if it is in the spec's folder"
+            entry = f'modules = ["{first.name}"]'
+        else:
+            how = "run with --trust-spec to trust this spec's code"
+            entry = f'specs = ["{spec_digest(spec)}"]' + (
+                "" if first.name.startswith("adapter:") else f' or modules = ["{first.name}"]')
         raise UntrustedCode(
             f"{where}: {first.what} is code that is not trusted: {first.name} "
-            f"({first.where}){more}. A spec's tools run with your privileges: read them, then "
+            f"({first.where}){more}. It would run with your privileges: read it, then "
             f"{how}, or add it to the trust file {self.file.path or trust_file_path()} "
             f"({entry}); see docs/TRUST.md")
 
