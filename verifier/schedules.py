@@ -64,16 +64,19 @@ def _lit_fails_before(pm: PlanModel, order: PartialOrder, atom: model.GroundAtom
     if j == END:
         if not holds_init and not good:
             return list(range(len(order)))
-        for d in _bits(bad):
-            if not order.desc[d] & good:
-                return order.as_late_as_possible(d)
-        return None
+        # the first writer of the bad value with no good writer after it (those below a good
+        # writer are ``order.below(good)``: one pass per maximal good writer, not per pair)
+        free = bad & ~order.below(good)
+        return order.as_late_as_possible(_lowest(free)) if free else None
     if not holds_init and not order.anc[j] & good:
         return order.as_early_as_possible(j)
-    for d in _bits(bad & ~order.desc[j] & ~(1 << j)):
-        if not order.desc[d] & order.anc[j] & good:
-            return order.latest_before(d, j)
-    return None
+    # a bad writer that may precede j with no good writer necessarily between it and j
+    free = bad & ~order.desc[j] & ~(1 << j) & ~order.below(order.anc[j] & good)
+    return order.latest_before(_lowest(free), j) if free else None
+
+
+def _lowest(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
 
 
 def graph_execution(pm: PlanModel, order: PartialOrder, *, shortcuts: bool = True
@@ -211,7 +214,8 @@ class Interleavings:
             cands, upto = wmask, order.all
         else:
             cands, upto = wmask & ~order.desc[q] & ~(1 << q), order.anc[q]
-        live = [k for k in _bits(cands) if not order.desc[k] & wmask & upto]
+        # the latest writers: none of them precedes another writer that precedes q
+        live = list(_bits(cands & ~order.below(wmask & upto)))
         if not live:
             self._before[key] = self.init(a)
             return self._before[key]
@@ -268,25 +272,61 @@ class Interleavings:
             return self._name("f", to_smt(pm.task, f, b, lambda a: self.after(a, q)))
 
         B, op = self.B, c.op
+        # Pairs of points in a fixed order need no ordering literal: "some point before q has
+        # v" is one running disjunction along the order's covers (``_earlier``/``_later``),
+        # and only pairs that may run either way get a B term. (Pairs of all points made the
+        # encoding quadratic in a long chain's writers.)
+        mask = sum(1 << q for q in points if q != INIT)
+        unordered = {q: list(_bits(self.order.unordered(q, mask))) if q != INIT else []
+                     for q in points}
         if isinstance(op, (model.Always, model.Sometime, model.AtMostOnce)):
             phi = {q: at(op.arg, q) for q in points}
             if isinstance(op, model.Always):
                 return or_(not_(phi[q]) for q in points)
             if isinstance(op, model.Sometime):
                 return and_(not_(phi[q]) for q in points)
+            earlier, later = self._earlier(phi, points), self._later(phi, points)
             return or_(and_((not_(phi[r]),
-                             or_(and_((B(q, r), phi[q])) for q in points if q != r),
-                             or_(and_((B(r, s), phi[s])) for s in points if s not in (r, INIT))))
+                             or_([earlier[r], *(and_((B(q, r), phi[q])) for q in unordered[r])]),
+                             or_([later[r], *(and_((B(r, s), phi[s])) for s in unordered[r])])))
                        for r in points if r != INIT)
         assert isinstance(op, (model.SometimeBefore, model.SometimeAfter))
         trig = {q: at(op.trigger, q) for q in points}
         req = {q: at(op.required, q) for q in points}
         if isinstance(op, model.SometimeBefore):
-            return or_(and_([trig[q], *(or_((not_(B(r, q)), not_(req[r])))
-                                        for r in points if r != q)]) for q in points)
-        return or_(and_([trig[q], not_(req[q]), *(or_((not_(B(q, r)), not_(req[r])))
-                                                   for r in points if r not in (q, INIT))])
+            earlier = self._earlier(req, points)
+            return or_(and_([trig[q], not_(earlier[q]),
+                             *(or_((not_(B(r, q)), not_(req[r]))) for r in unordered[q])])
+                       for q in points)
+        later = self._later(req, points)
+        return or_(and_([trig[q], not_(req[q]), not_(later[q]),
+                         *(or_((not_(B(q, r)), not_(req[r]))) for r in unordered[q])])
                    for q in points)
+
+    def _earlier(self, v: dict[int, str], points: list[int]) -> dict[int, str]:
+        """For each point q: some point necessarily before q (INIT included) has ``v``."""
+        real = [q for q in points if q != INIT]
+        preds: dict[int, list[int]] = {q: [] for q in real}
+        for i, j in self.order.covers(real):
+            preds[j].append(i)
+        out = {INIT: "false"}
+        start = v.get(INIT, "false")
+        for q in real:  # ascending: a topological order
+            out[q] = self._name("e", or_([start, *(or_((v[p], out[p])) for p in preds[q])]))
+        return out
+
+    def _later(self, v: dict[int, str], points: list[int]) -> dict[int, str]:
+        """For each point q: some step point necessarily after q has ``v`` (every step point
+        is after INIT)."""
+        real = [q for q in points if q != INIT]
+        succs: dict[int, list[int]] = {q: [] for q in real}
+        for i, j in self.order.covers(real):
+            succs[i].append(j)
+        out: dict[int, str] = {}
+        for q in reversed(real):
+            out[q] = self._name("l", or_(or_((v[s], out[s])) for s in succs[q]))
+        out[INIT] = or_(v[q] for q in real)
+        return out
 
     # --- solving ------------------------------------------------------------------------------
 
