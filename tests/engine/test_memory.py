@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.journal import Journal, MemoryJournal, open_journal
 from engine.memory import CostModel, JournalMemory, Memory, Outcomes, read_memory
@@ -224,3 +226,25 @@ def test_cli_stats_plan_and_run_with_memory(routes: Spec, tmp_path: Path,
     bad = _cli("plan", ROUTES, "--goal", "(delivered p5)", "--memory", "--journal",
                tmp_path / "none.sqlite")
     assert bad.exit_code == 2 and "no journal at" in bad.output
+
+
+@given(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50), st.integers(0, 50))
+def test_estimates_are_probabilities_and_failures_only_raise_costs(
+        f_tool: int, extra_tool: int, f_call: int, extra_call: int) -> None:
+    """Every estimate lies in [0, 1]; one more failure (with the calls unchanged) never
+    lowers a cost, one more success never raises it."""
+    n_call = f_call + extra_call
+    n_tool = max(f_tool + extra_tool, n_call)
+    f_tool = max(f_tool, f_call)
+    tools = {"a": "t"}
+
+    def memory(fc: int, nc: int, ft: int, nt: int) -> Memory:
+        return Memory("s", 1, {("a", ("x",)): Outcomes(nc, fc)}, {"t": Outcomes(nt, ft)}, tools)
+
+    m = memory(f_call, n_call, f_tool, n_tool)
+    assert 0.0 <= m.failure_estimate("a", ("x",)) <= 1.0
+    assert 0.0 <= m.failure_estimate("a", ("y",)) <= 1.0
+    worse = memory(f_call + 1, n_call + 1, f_tool + 1, n_tool + 1)
+    better = memory(f_call, n_call + 1, f_tool, n_tool + 1)
+    assert worse.cost("a", ("x",)) >= m.cost("a", ("x",)) >= better.cost("a", ("x",))
+    assert 1 <= m.planner_cost("a", ("x",)) <= 1100
