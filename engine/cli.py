@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from engine import cli_memory, cli_run, cli_spec, cli_train
+from engine import cli_memory, cli_run, cli_spec, cli_train, cli_trust
 from verifier.errors import PlansafeError
 
 app = typer.Typer(
@@ -80,6 +80,7 @@ def mcp_serve(
 
 
 app.command()(cli_run.event)
+app.command()(cli_trust.trust)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ Trusted when you say so
 
         modules = ["my_company.ward"]     # module prefixes (the module and its submodules)
         folders = ["/srv/plansafe-specs"] # specs and modules inside these folders
-        specs = ["sha256:..."]            # a spec's digest: plansafe trust SPEC prints it
+        specs = ["sha256:..."]            # a spec's digest: plansafe trust SPEC [--add]
 
 A spec digest covers the spec's files and the source of every tool it binds, so an edit to
 either ends the trust. A run records what its starter trusted (``run-started``: ``trust``);

@@ -190,3 +190,21 @@ def test_the_cli_exits_2_for_untrusted_code_and_for_a_changed_tool(ward: Path,
     assert changed.exit_code == 2, changed.output
     assert "administer (med_tools:administer)" in json.loads(changed.output)["error"]
     assert "Traceback" not in changed.output
+
+
+def test_plansafe_trust_shows_the_code_and_add_trusts_the_spec(ward: Path,
+                                                                no_trust_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    runner = CliRunner()
+    shown = runner.invoke(app, ["trust", str(ward), "--json"])
+    assert shown.exit_code == 1, shown.output
+    data = json.loads(shown.output)
+    assert data["untrusted"][0]["code"] == "med_tools"
+    assert data["tools"][0]["source"].startswith("sha256:")
+    added = runner.invoke(app, ["trust", str(ward), "--add"])
+    assert added.exit_code == 0, added.output
+    assert data["digest"] in no_trust_file.read_text()
+    assert Trust.load().untrusted(load_spec(ward)) == []
