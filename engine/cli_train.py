@@ -14,56 +14,78 @@ from engine.cli_common import JsonOpt, emit, fail
 from engine.progress import with_progress
 from verifier.errors import PlansafeError
 
+# --- plansafe train's options ---
+
+_Specs = Annotated[list[Path] | None, typer.Argument(
+        metavar="[SPEC]...", help="spec folders or bare PDDL domains (with example problems) "
+        "to fine-tune the shipped model on; none: train the embedded model on the built-in "
+        "specs", show_default=False)]
+_Out = Annotated[Path | None, typer.Option(
+        help="folder for the checkpoint (default: build/llm/model; with SPEC, the spec's "
+        "own model folder <spec>/.plansafe-model, where plan and run find it)")]
+_Steps = Annotated[int | None, typer.Option(help="optimiser steps (default 5000; 1000 "
+                                              "with SPEC)")]
+_Size = Annotated[str, typer.Option(help="tiny | small | base | large (a new model: "
+                                      "without SPEC, or with --scratch)")]
+_Device = Annotated[str, typer.Option(help="auto | cpu | cuda")]
+_Seed = Annotated[int, typer.Option(help="random seed (data and weights)")]
+_DataDir = Annotated[Path, typer.Option(help="cache of generated training problems")
+                        ]
+_MaxMinutes = Annotated[float | None, typer.Option(
+        "--max-minutes", "--minutes", help="bound the run: data from SPEC gets up to 40% "
+        "of it, training stops at it")]
+_Suffixes = Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
+                                          "state after a teacher prefix, the rest of its plan)")
+                        ]
+_GoalExamples = Annotated[int, typer.Option(help="plain-language goal examples per solved "
+                                               "problem")]
+_Detours = Annotated[int | None, typer.Option(
+        help="recovery examples tried per solved problem (teacher steps, a detour, a new "
+        "plan from there; default 2, 0 with SPEC)")]
+_Lr = Annotated[float | None, typer.Option(
+        help="peak learning rate (warm-up, then cosine decay to 5% of it; default 1.5e-3, "
+        "5e-4 when fine-tuning)")]
+_Init = Annotated[Path | None, typer.Option(help="continue training this checkpoint folder "
+                                                 "(its weights and tokenizer; --size is then "
+                                                 "ignored; with SPEC the shipped model unless "
+                                                 "--scratch)")]
+_Scratch = Annotated[bool, typer.Option("--scratch", help="with SPEC: a new model of "
+                                          "--size instead of the shipped one")]
+_Count = Annotated[list[str] | None, typer.Option(
+        help="random problems of one built-in spec, SPEC=N (repeatable; default "
+             "devops=600 documents=400 blocksworld=1200 robotics=800; with SPEC, the replay "
+             "of built-in data: --replay each)")]
+_Replay = Annotated[int, typer.Option(help="with SPEC: built-in problems per built-in "
+                                        "spec replayed so they do not get worse (0: none)")
+                      ]
+_Problems = Annotated[int, typer.Option(help="with SPEC: problems made per spec")]
+_EvalProblems = Annotated[int, typer.Option(
+        "--eval", help="with SPEC: held-out problems per spec whose first proposals are "
+        "measured after training (in the model card)")]
+_BatchTokens = Annotated[int, typer.Option(help="tokens per optimiser step")]
+
 
 @with_progress("training")
 def train(
-    specs: Annotated[list[Path] | None, typer.Argument(
-        metavar="[SPEC]...", help="spec folders or bare PDDL domains (with example problems) "
-        "to fine-tune the shipped model on; none: train the embedded model on the built-in "
-        "specs", show_default=False)] = None,
-    out: Annotated[Path | None, typer.Option(
-        help="folder for the checkpoint (default: build/llm/model; with SPEC, the spec's "
-        "own model folder <spec>/.plansafe-model, where plan and run find it)")] = None,
-    steps: Annotated[int | None, typer.Option(help="optimiser steps (default 5000; 1000 "
-                                              "with SPEC)")] = None,
-    size: Annotated[str, typer.Option(help="tiny | small | base | large (a new model: "
-                                      "without SPEC, or with --scratch)")] = "small",
-    device: Annotated[str, typer.Option(help="auto | cpu | cuda")] = "auto",
-    seed: Annotated[int, typer.Option(help="random seed (data and weights)")] = 0,
-    data_dir: Annotated[Path, typer.Option(help="cache of generated training problems")
-                        ] = Path("build/llm/data"),
-    max_minutes: Annotated[float | None, typer.Option(
-        "--max-minutes", "--minutes", help="bound the run: data from SPEC gets up to 40% "
-        "of it, training stops at it")] = None,
-    suffixes: Annotated[int, typer.Option(help="mid-plan problems per solved problem (the "
-                                          "state after a teacher prefix, the rest of its plan)")
-                        ] = 3,
-    goal_examples: Annotated[int, typer.Option(help="plain-language goal examples per solved "
-                                               "problem")] = 4,
-    detours: Annotated[int | None, typer.Option(
-        help="recovery examples tried per solved problem (teacher steps, a detour, a new "
-        "plan from there; default 2, 0 with SPEC)")] = None,
-    lr: Annotated[float | None, typer.Option(
-        help="peak learning rate (warm-up, then cosine decay to 5% of it; default 1.5e-3, "
-        "5e-4 when fine-tuning)")] = None,
-    init: Annotated[Path | None, typer.Option(help="continue training this checkpoint folder "
-                                                 "(its weights and tokenizer; --size is then "
-                                                 "ignored; with SPEC the shipped model unless "
-                                                 "--scratch)")] = None,
-    scratch: Annotated[bool, typer.Option("--scratch", help="with SPEC: a new model of "
-                                          "--size instead of the shipped one")] = False,
-    count: Annotated[list[str] | None, typer.Option(
-        help="random problems of one built-in spec, SPEC=N (repeatable; default "
-             "devops=600 documents=400 blocksworld=1200 robotics=800; with SPEC, the replay "
-             "of built-in data: --replay each)")] = None,
-    replay: Annotated[int, typer.Option(help="with SPEC: built-in problems per built-in "
-                                        "spec replayed so they do not get worse (0: none)")
-                      ] = 40,
-    problems: Annotated[int, typer.Option(help="with SPEC: problems made per spec")] = 200,
-    eval_problems: Annotated[int, typer.Option(
-        "--eval", help="with SPEC: held-out problems per spec whose first proposals are "
-        "measured after training (in the model card)")] = 10,
-    batch_tokens: Annotated[int, typer.Option(help="tokens per optimiser step")] = 4096,
+    specs: _Specs = None,
+    out: _Out = None,
+    steps: _Steps = None,
+    size: _Size = "small",
+    device: _Device = "auto",
+    seed: _Seed = 0,
+    data_dir: _DataDir = Path("build/llm/data"),
+    max_minutes: _MaxMinutes = None,
+    suffixes: _Suffixes = 3,
+    goal_examples: _GoalExamples = 4,
+    detours: _Detours = None,
+    lr: _Lr = None,
+    init: _Init = None,
+    scratch: _Scratch = False,
+    count: _Count = None,
+    replay: _Replay = 40,
+    problems: _Problems = 200,
+    eval_problems: _EvalProblems = 10,
+    batch_tokens: _BatchTokens = 4096,
 ) -> None:
     """Train a model: on SPEC folders (problems made from each spec's own examples,
     fine-tuning the shipped model), or the embedded model on the built-in specs."""
@@ -72,11 +94,9 @@ def train(
 
     if size not in SIZES:
         fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
-    for name, v in (("--suffixes", suffixes), ("--goal-examples", goal_examples),
-                    ("--detours", detours if detours is not None else 0),
-                    ("--replay", replay), ("--eval", eval_problems)):
-        if v < 0:
-            fail(PlansafeError(f"{name} must be 0 or more (got {v})"), False)
+    _check_counts((("--suffixes", suffixes), ("--goal-examples", goal_examples),
+                   ("--detours", detours if detours is not None else 0),
+                   ("--replay", replay), ("--eval", eval_problems)))
     if lr is not None and not lr > 0:
         fail(PlansafeError(f"--lr must be positive (got {lr})"), False)
     if (steps is not None and steps < 1) or problems < 1 or batch_tokens < 64:
@@ -87,28 +107,8 @@ def train(
                             "written by `plansafe train` or save_pretrained)"), False)
     spec_paths = [str(p) for p in specs or []]
     if spec_paths:
-        from engine.llm import DEFAULT_MODEL_DIR
-        from engine.llm.spec_models import spec_model_dir
-        from engine.llm.specgen import load_source
-
-        for p in spec_paths:
-            try:
-                load_source(p)
-            except PlansafeError as e:
-                fail(e, False)
-        if init is None and not scratch:
-            init = DEFAULT_MODEL_DIR
-        out = out or spec_model_dir(spec_paths[0])
-    from engine.llm.train import DEFAULT_COUNTS
-
-    counts = ({k: replay for k in DEFAULT_COUNTS if replay} if spec_paths
-              else dict(DEFAULT_COUNTS))
-    for item in count or []:
-        name, _, n = item.partition("=")
-        if name not in DEFAULT_COUNTS or not n.isdigit():
-            fail(PlansafeError(f"--count {item!r}: use SPEC=N with SPEC one of "
-                                f"{', '.join(DEFAULT_COUNTS)} and N a whole number"), False)
-        counts[name] = int(n)
+        init, out = _spec_defaults(spec_paths, init=init, scratch=scratch, out=out)
+    counts = _problem_counts(count or [], replay=replay, with_specs=bool(spec_paths))
     out = out or Path("build/llm/model")
     info = run_training(TrainConfig(
         out=out, steps=steps or (1000 if spec_paths else 5000), size=size, device=device,
@@ -120,14 +120,62 @@ def train(
         init=init, lr=lr or (5e-4 if init is not None else 1.5e-3),
         specs=tuple(spec_paths), spec_problems=problems, eval_problems=eval_problems,
         batch_tokens=batch_tokens), log=lambda m: typer.echo(m, err=True))
-    if spec_paths:  # the other specs find the model too
-        for p in spec_paths[1:]:
-            link = spec_model_dir(p)
-            if not link.exists() and not link.is_symlink():
-                link.symlink_to(out.resolve(), target_is_directory=True)
-        typer.echo(f"model for {', '.join(spec_paths)} in {out} (model card: "
-                   f"{out / 'MODEL_CARD.md'})", err=True)
+    if spec_paths:
+        _link_spec_models(spec_paths, out)
     typer.echo(json.dumps(info, indent=2))
+
+
+def _spec_defaults(spec_paths: list[str], *, init: Path | None, scratch: bool,
+                   out: Path | None) -> tuple[Path | None, Path]:
+    """With SPEC: each spec read (bad input exits 2), then the checkpoint to start from (the
+    shipped model unless --init or --scratch) and the output folder (the first spec's
+    model folder unless --out)."""
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.spec_models import spec_model_dir
+    from engine.llm.specgen import load_source
+
+    for p in spec_paths:
+        try:
+            load_source(p)
+        except PlansafeError as e:
+            fail(e, False)
+    if init is None and not scratch:
+        init = DEFAULT_MODEL_DIR
+    return init, out or spec_model_dir(spec_paths[0])
+
+
+def _check_counts(counts: tuple[tuple[str, int], ...]) -> None:
+    for name, v in counts:
+        if v < 0:
+            fail(PlansafeError(f"{name} must be 0 or more (got {v})"), False)
+
+
+def _problem_counts(count: list[str], *, replay: int, with_specs: bool) -> dict[str, int]:
+    """Random problems per built-in spec: the defaults (with SPEC, ``replay`` each), then
+    each ``--count SPEC=N``."""
+    from engine.llm.train import DEFAULT_COUNTS
+
+    counts = ({k: replay for k in DEFAULT_COUNTS if replay} if with_specs
+              else dict(DEFAULT_COUNTS))
+    for item in count:
+        name, _, n = item.partition("=")
+        if name not in DEFAULT_COUNTS or not n.isdigit():
+            fail(PlansafeError(f"--count {item!r}: use SPEC=N with SPEC one of "
+                                f"{', '.join(DEFAULT_COUNTS)} and N a whole number"), False)
+        counts[name] = int(n)
+    return counts
+
+
+def _link_spec_models(spec_paths: list[str], out: Path) -> None:
+    """The other specs find the model too (a link from each one's model folder)."""
+    from engine.llm.spec_models import spec_model_dir
+
+    for p in spec_paths[1:]:
+        link = spec_model_dir(p)
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(out.resolve(), target_is_directory=True)
+    typer.echo(f"model for {', '.join(spec_paths)} in {out} (model card: "
+               f"{out / 'MODEL_CARD.md'})", err=True)
 
 
 @with_progress("evaluating")
