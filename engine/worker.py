@@ -122,7 +122,7 @@ class Worker:
         self.journal = journal
         self.owner = owner or f"worker-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.planner, self.tools, self.poll_s, self.on_run = planner, tools, poll_s, on_run
-        self._engines: dict[tuple[str, str, str | None], Engine] = {}
+        self._engines: dict[tuple[str, str, str | None, bool], Engine] = {}
         self._index = _ReadyIndex()
         self._failed: set[str] = set()
         self.ray_address = ray_address
@@ -135,19 +135,22 @@ class Worker:
         if planner is None:
             recorded = started.get("planner") or "symbolic"
             planner = recorded if recorded in _PLANNERS else "symbolic"
-        key = (str(started["spec"]), repr(planner), started.get("world"))
+        from engine.trust import for_run
+
+        # the trust the run's starter gave (engine/trust.py), checked for every run; tool
+        # overrides are the caller's own code
+        trust = for_run(started) if self.tools is None else None
+        key = (str(started["spec"]), repr(planner), started.get("world"),
+               trust is not None and trust.trust_spec)
         eng = self._engines.get(key)
         if eng is None:
-            from engine.trust import for_run
-
-            # the trust the run's starter gave (engine/trust.py); tool overrides are the
-            # caller's own code
-            trust = for_run(started) if self.tools is None else None
             eng = Engine(load_spec(started["spec"]), journal=self.journal, planner=planner,
                          tools=self.tools, world=started.get("world"), trust=trust,
                          executor="local" if self.ray_address is None else "ray",
                          ray_address=self.ray_address or None)
             self._engines[key] = eng
+        elif trust is not None:
+            trust.require(eng.spec, planner=planner if isinstance(planner, str) else None)
         return eng
 
     async def drive(self, run_id: str) -> RunDone:

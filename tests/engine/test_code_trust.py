@@ -208,3 +208,31 @@ def test_plansafe_trust_shows_the_code_and_add_trusts_the_spec(ward: Path,
     assert added.exit_code == 0, added.output
     assert data["digest"] in no_trust_file.read_text()
     assert Trust.load().untrusted(load_spec(ward)) == []
+
+
+def test_a_worker_goes_on_under_the_starters_trust_and_refuses_without_it(
+        ward: Path, tmp_path: Path) -> None:
+    from engine.api import Engine
+    from engine.journal import open_journal
+    from engine.run_commands import approve_step
+    from engine.worker import Worker
+
+    journal = tmp_path / "j.sqlite"
+    trusted = _run(ward, journal, trust_spec=True)
+    eng = Engine.from_spec(ward, journal=journal)  # the API records no trust
+    try:
+        untrusted = eng.run("p02", faults="none")
+    finally:
+        eng.close()
+    for run_id, step in ((str(trusted["run"]), trusted["waiting"][0]),  # type: ignore[index]
+                         (untrusted.run_id, untrusted.waiting[0])):
+        approve_step(run_id, step, journal=journal, reject=False, by="nina", reason="")
+    j = open_journal(journal)
+    try:
+        report = Worker(j, poll_s=0.02).run(idle_exit_s=0.5, max_runs=2)
+    finally:
+        j.close()
+    done = {r.run_id: r for r in report.runs}
+    assert done[str(trusted["run"])].status == "completed"
+    assert done[untrusted.run_id].status == "error"
+    assert "not trusted: med_tools" in done[untrusted.run_id].message
