@@ -175,6 +175,7 @@ def _measure(journal: str) -> dict[str, Any]:
                 if per_step else None,
                 "steps_lost": lost, "steps_repeated": sum(n - 1 for n in results.values()),
                 "taken_over": sum(1 for n in resumed.values() if n > 1),
+                "takeovers": sum(n - 1 for n in resumed.values()),
                 "idempotent_reruns": reruns, "chain_ok": j.verify_chain().ok}
     finally:
         j.close()
@@ -259,14 +260,17 @@ def soak(journal: str, spec: Path, runs: int, workers: int, kills: int, every_s:
 
 
 def _lease_pids(j: Any) -> set[int]:
-    """The workers running a run's steps now: they hold its lease and journaled a step's
-    intent since they resumed it (not still starting, verifying or planning)."""
+    """The workers running a run's steps now: they hold its lease, resumed it (the run's
+    latest ``run-resumed`` is theirs) and journaled a step's intent since (not still
+    starting, verifying or planning)."""
     with j._lock:
         rows = j._conn.execute(
-            "SELECT l.pid FROM plansafe_leases l WHERE l.expires > clock_timestamp() AND "
-            "EXISTS (SELECT 1 FROM plansafe_events e WHERE e.run_id = l.run_id AND e.kind = "
-            "'step-intent' AND e.id > (SELECT max(r.id) FROM plansafe_events r WHERE "
-            "r.run_id = l.run_id AND r.kind = 'run-resumed'))").fetchall()
+            "SELECT l.pid FROM plansafe_leases l, LATERAL (SELECT r.id, r.payload FROM "
+            "plansafe_events r WHERE r.run_id = l.run_id AND r.kind = 'run-resumed' ORDER BY "
+            "r.id DESC LIMIT 1) last WHERE l.expires > clock_timestamp() AND "
+            "(last.payload::json->>'pid')::int = l.pid AND EXISTS (SELECT 1 FROM "
+            "plansafe_events e WHERE e.run_id = l.run_id AND e.kind = 'step-intent' AND "
+            "e.id > last.id)").fetchall()
     return {int(r[0]) for r in rows}
 
 
