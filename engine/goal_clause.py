@@ -73,8 +73,9 @@ def _canonical(text: str, aliases: Mapping[str, tuple[str, ...]], objects: Mappi
 
 def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
                backend: Any = None) -> GoalTranslation:
-    import time
-
+    """One clause (or a PDDL goal, only parsed): refused at once when its words cannot make a
+    goal of this problem (:func:`_refusal_checks`), else the model's readings
+    (:func:`_model_reading`)."""
     from verifier.policy import parse_formula
 
     objects = _objects(problem_or_objects)
@@ -85,8 +86,19 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     if stripped.startswith("("):
         parse_formula(stripped, spec.domain, objects, path="<goal>")  # SpecError on bad input
         return GoalTranslation(text, stripped, "pddl")
-    names = ", ".join(sorted(o for o in objects if o not in spec.domain.constants))
     aliases = _aliases(spec.name)
+    hint, spoken = _refusal_checks(spec, objects, stripped, aliases)
+    return _model_reading(spec, objects, text, stripped, aliases=aliases, hint=hint,
+                          spoken=spoken, backend=backend)
+
+
+def _refusal_checks(spec: Any, objects: Mapping[str, str], stripped: str,
+                    aliases: Mapping[str, tuple[str, ...]]
+                    ) -> tuple[str, set[str] | frozenset[str]]:
+    """:class:`PlansafeError` for a text that names an object this problem lacks, negates,
+    names objects only, or speaks of nothing this domain's goals can say; else the hint for
+    later messages and the predicates the text's words speak of."""
+    names = ", ".join(sorted(o for o in objects if o not in spec.domain.constants))
     known = _known_names(spec)
     absent = sorted({w for w in _words(stripped) if w in known and w not in objects
                      and not any(w in al for al in aliases.values())}
@@ -124,6 +136,17 @@ def _translate(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
                 f"cannot map the goal {stripped!r}: " + ", ".join(repr(w) for w in odd)
                 + f" names nothing {spec.name} goals can say (they say: "
                 + ", ".join(sorted(_predicate_words(spec))) + f"; {hint})")
+    return hint, spoken
+
+
+def _model_reading(spec: Any, objects: Mapping[str, str], text: str, stripped: str, *,
+                   aliases: Mapping[str, tuple[str, ...]], hint: str,
+                   spoken: set[str] | frozenset[str], backend: Any) -> GoalTranslation:
+    """The model's :data:`READINGS` most likely readings under the goal grammar, the first
+    that passes :func:`_checked` (a less likely one only if the words name each predicate it
+    uses); else the words' own reading (:func:`_word_reading`); else the first refusal."""
+    import time
+
     from engine.llm.grammar import goal_grammar
     from engine.llm.prompts import goal_prompt
 

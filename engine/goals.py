@@ -75,25 +75,10 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     reads: list[GoalTranslation | None] = []
     errors: dict[int, PlansafeError] = {}
     seen: set[str] = set()
-    spent = []
+    spent: list[GoalTranslation] = []
     repeats: set[int] = set()  # clauses some reading of which only repeated others
-    for i, p in enumerate(parts):
-        try:
-            r = _read_clause(spec, problem_or_objects, p, backend=backend)
-        except PlansafeError as e:
-            reads.append(None)
-            errors[i] = e
-            continue
-        spent.append(r)
-        if set(_atoms(r.goal)) <= seen:  # a clause that only repeats an earlier one is misread
-            reads.append(None)
-            repeats.add(i)
-            errors[i] = PlansafeError(
-                f"cannot map the goal {p!r}: its reading {r.goal} only repeats an earlier "
-                "clause's (say what should hold of it, or write the goal in PDDL)")
-            continue
-        seen.update(_atoms(r.goal))
-        reads.append(r)
+    _read_each(spec, problem_or_objects, parts, backend=backend, reads=reads, errors=errors,
+               seen=seen, spent=spent, repeats=repeats)
     atoms: dict[str, None] = {}
     sources: set[str] = set()  # how the readings kept were made
     for i, read in enumerate(reads):
@@ -118,6 +103,32 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
         sources.add(spent[-1].source)  # the reading that gave the pair is the last one made
     return GoalTranslation(text, "(and " + " ".join(atoms) + ")", "+".join(sorted(sources)),
                            sum(r.tokens for r in spent), sum(r.seconds for r in spent))
+
+
+def _read_each(spec: Any, problem_or_objects: Problem | Mapping[str, str], parts: list[str], *,
+               backend: Any, reads: list[GoalTranslation | None],
+               errors: dict[int, PlansafeError], seen: set[str], spent: list[GoalTranslation],
+               repeats: set[int]) -> None:
+    """Each clause read alone: its reading in ``reads`` (None, with the reason in ``errors``,
+    when it cannot be read, or when it only repeats an earlier clause's atoms: noted in
+    ``repeats``); every reading made in ``spent``, the atoms read so far in ``seen``."""
+    for i, p in enumerate(parts):
+        try:
+            r = _read_clause(spec, problem_or_objects, p, backend=backend)
+        except PlansafeError as e:
+            reads.append(None)
+            errors[i] = e
+            continue
+        spent.append(r)
+        if set(_atoms(r.goal)) <= seen:  # a clause that only repeats an earlier one is misread
+            reads.append(None)
+            repeats.add(i)
+            errors[i] = PlansafeError(
+                f"cannot map the goal {p!r}: its reading {r.goal} only repeats an earlier "
+                "clause's (say what should hold of it, or write the goal in PDDL)")
+            continue
+        seen.update(_atoms(r.goal))
+        reads.append(r)
 
 
 def _read_whole(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str,
