@@ -67,20 +67,7 @@ def detour_records(rec: dict[str, Any], n: int, *, seed: int, timeout_s: float =
     engine = "fast-downward" if _negative_preconditions(spec.domain) else "pyperplan"
     out: list[dict[str, Any]] = []
     for _ in range(n):
-        cut = rng.randrange(len(teacher))
-        node = rules.initial()
-        lines: list[str] = []
-        for line in teacher[:cut]:
-            node = rules.options(node)[0][line]
-            lines.append(line)
-        for j in range(rng.randint(1, 3)):
-            options, _ = rules.options(node)
-            choices = sorted(c for c in options if j > 0 or c != teacher[cut])
-            if not choices:
-                break
-            line = rng.choice(choices)
-            node = options[line]
-            lines.append(line)
+        cut, lines, node = _detour(rules, teacher, rng)
         if len(lines) == cut:
             continue
         consts = _constants(rec["spec"])
@@ -104,6 +91,26 @@ def detour_records(rec: dict[str, Any], n: int, *, seed: int, timeout_s: float =
                         "plan": [c.strip() for c in rest]})
     return out
 
+
+
+def _detour(rules: Any, teacher: list[str], rng: random.Random) -> tuple[int, list[str], Any]:
+    """The teacher's first ``cut`` steps, then 1-3 steps it did not take (the first one not
+    the teacher's next), each one of ``rules``' options: (cut, the lines, the node reached)."""
+    cut = rng.randrange(len(teacher))
+    node = rules.initial()
+    lines: list[str] = []
+    for line in teacher[:cut]:
+        node = rules.options(node)[0][line]
+        lines.append(line)
+    for j in range(rng.randint(1, 3)):
+        options, _ = rules.options(node)
+        choices = sorted(c for c in options if j > 0 or c != teacher[cut])
+        if not choices:
+            break
+        line = rng.choice(choices)
+        node = options[line]
+        lines.append(line)
+    return cut, lines, node
 
 
 def _detour_worker(args: tuple[list[dict[str, Any]], int, int]) -> list[dict[str, Any]]:
