@@ -20,11 +20,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier import model
 from verifier.access import AccessRules, Agent, Pattern
-from verifier.policy import Policy, ground_policy
+from verifier.policy import GroundConstraint, Policy, ground_policy
+
+if TYPE_CHECKING:
+    from verifier.grounding import Task
 
 __all__ = ["with_initial_state", "residual_policies", "forbid_calls", "check_trajectory",
            "substitute", "policy_atoms"]
@@ -105,53 +108,65 @@ def residual_policies(policies: Sequence[Policy], problem: model.Problem,
         changed = False
         rules: list[Any] = []
         for gc in ground_policy(p, task.objects_of):
-            b = dict(gc.binding)
-            op = gc.op
-            ground = substitute(op, b)
-            if isinstance(op, (model.SometimeBefore, model.SometimeAfter)):
-                trig, req = task.compile(op.trigger, b), task.compile(op.required, b)
-            else:
-                trig, req = task.compile(op.arg, b), None
-            if isinstance(op, model.Always):
-                rules.append(ground)
-            elif isinstance(op, model.Sometime):
-                if any(trig(m) for m in masks):
-                    changed = True
-                else:
-                    rules.append(ground)
-            elif isinstance(op, model.AtMostOnce):
-                if any(trig(m) for m in masks) and not trig(now):
-                    changed = True
-                    rules.append(model.Always(model.Not(ground.arg)))
-                else:
-                    rules.append(ground)
-            elif isinstance(op, model.SometimeBefore):
-                if any(req(m) for m in masks):  # type: ignore[misc]
-                    changed = True
-                else:
-                    rules.append(ground)
-            elif isinstance(op, model.SometimeAfter):
-                pending = False
-                for m in (*masks, now):
-                    if req(m):  # type: ignore[misc]
-                        pending = False
-                    elif trig(m):
-                        pending = True
-                if relaxed and trig(now) and not req(now):  # type: ignore[misc]
-                    changed = True
-                elif pending and masks:
-                    changed = True
-                    rules.append(ground)
-                else:
-                    rules.append(ground)
-                if pending and (masks or relaxed):
-                    rules.append(model.Sometime(ground.required))
+            instance_changed, instance_rules = _residual_rules(task, gc, masks, now, relaxed)
+            changed = changed or instance_changed
+            rules.extend(instance_rules)
         if not changed:
             out.append(p)
         elif rules:
             out.append(Policy(p.id, model.And(tuple(rules)), p.text + " [residual]", p.says, p.path,
                               p.line, p.col))
     return tuple(out)
+
+
+def _residual_rules(task: Task, gc: GroundConstraint, masks: list[int], now: int,
+                    relaxed: bool) -> tuple[bool, list[Any]]:
+    """One ground instance's residual rules after the states ``masks`` (now: ``now``), and
+    whether it changed (see :func:`residual_policies`)."""
+    changed = False
+    rules: list[Any] = []
+    b = dict(gc.binding)
+    op = gc.op
+    ground = substitute(op, b)
+    if isinstance(op, (model.SometimeBefore, model.SometimeAfter)):
+        trig, req = task.compile(op.trigger, b), task.compile(op.required, b)
+    else:
+        trig, req = task.compile(op.arg, b), None
+    if isinstance(op, model.Always):
+        rules.append(ground)
+    elif isinstance(op, model.Sometime):
+        if any(trig(m) for m in masks):
+            changed = True
+        else:
+            rules.append(ground)
+    elif isinstance(op, model.AtMostOnce):
+        if any(trig(m) for m in masks) and not trig(now):
+            changed = True
+            rules.append(model.Always(model.Not(ground.arg)))
+        else:
+            rules.append(ground)
+    elif isinstance(op, model.SometimeBefore):
+        if any(req(m) for m in masks):  # type: ignore[misc]
+            changed = True
+        else:
+            rules.append(ground)
+    elif isinstance(op, model.SometimeAfter):
+        pending = False
+        for m in (*masks, now):
+            if req(m):  # type: ignore[misc]
+                pending = False
+            elif trig(m):
+                pending = True
+        if relaxed and trig(now) and not req(now):  # type: ignore[misc]
+            changed = True
+        elif pending and masks:
+            changed = True
+            rules.append(ground)
+        else:
+            rules.append(ground)
+        if pending and (masks or relaxed):
+            rules.append(model.Sometime(ground.required))
+    return changed, rules
 
 
 def forbid_calls(access: AccessRules, calls: Iterable[tuple[str, tuple[str, ...]]]

@@ -250,24 +250,28 @@ def nearly_valid_plans(prob: Problem, *, max_steps: int = 24,
                 flags = monitor.advance(flags, state)
         if not out or draw(st.integers(0, 99)) >= int(mutation * 100):
             return _renumber(out)
-        kind = draw(st.sampled_from(MUTATIONS[1:]))
-        # prefer a change that keeps the plan executable: then it is the policies and the
-        # goal that decide, not a precondition
-        variants = [v for v in _mutants(world, out, kind) if _runs(world, v)]
-        if variants:
-            return _renumber(variants[draw(st.integers(0, len(variants) - 1))])
-        i = draw(st.integers(0, len(out) - 1))
-        if kind == "swap" and i + 1 < len(out):
-            out[i], out[i + 1] = out[i + 1], out[i]
-        elif kind == "drop":
-            del out[i]
-        elif kind == "duplicate":
-            out.insert(i, out[i])
-        elif kind == "insert":
-            out.insert(i, draw(st.sampled_from(world.actions)))
-        return _renumber(out)
+        return _mutated(draw, world, out)
 
     return build()
+
+
+def _mutated(draw: Callable[..., Any], world: World, out: list[GroundAction]) -> Plan:
+    """``out`` with one small change of a drawn kind: one that keeps it executable when
+    there is one (then the policies and the goal decide, not a precondition)."""
+    kind = draw(st.sampled_from(MUTATIONS[1:]))
+    variants = [v for v in _mutants(world, out, kind) if _runs(world, v)]
+    if variants:
+        return _renumber(variants[draw(st.integers(0, len(variants) - 1))])
+    i = draw(st.integers(0, len(out) - 1))
+    if kind == "swap" and i + 1 < len(out):
+        out[i], out[i + 1] = out[i + 1], out[i]
+    elif kind == "drop":
+        del out[i]
+    elif kind == "duplicate":
+        out.insert(i, out[i])
+    elif kind == "insert":
+        out.insert(i, draw(st.sampled_from(world.actions)))
+    return _renumber(out)
 
 
 def partial_order_plans(prob: Problem, *, base: st.SearchStrategy[Plan] | None = None,
