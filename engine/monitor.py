@@ -234,6 +234,21 @@ class Replanner:
         access = forbid_calls(self.spec.access, forbidden)
         return problem, policies, access
 
+    def _no_route(self, problem: Problem, policies: tuple[Policy, ...], access: Any,
+                  forbidden: Sequence[tuple[str, tuple[str, ...]]]) -> Any | None:
+        """With calls ruled out (a route may be gone), the Planner's symbolic ``prover`` (when
+        it has one) is asked first: its proof that no plan exists (a model's proposals cannot
+        give one) ends the search; None: go on and plan."""
+        prover = getattr(self.planner, "prover", None)
+        if prover is None or not forbidden:
+            return None
+        proof = prover(problem, policies=policies, access=access, describe=self.spec.describe,
+                       timeout_s=self.timeout_s)
+        if proof.plan is None and str(proof.status).startswith("unsolvable") \
+                and "initial state" not in (proof.message or ""):
+            return proof
+        return None
+
     def plan(self, state: frozenset[GroundAtom], history: Sequence[frozenset[GroundAtom]],
              forbidden: Sequence[tuple[str, tuple[str, ...]]], *, name: str,
              prefix: str) -> ReplanOutcome:
@@ -248,6 +263,10 @@ class Replanner:
                                  "replanning again would loop")
         from verifier.problem_ops import residual_policies
 
+        proof = self._no_route(problem, policies, access, forbidden)
+        if proof is not None:
+            return ReplanOutcome(None, problem, policies, access, proof.verdict, proof.status,
+                                 proof.message, tuple(proof.blocking))
         result = self.planner(problem, policies=policies, access=access,
                               describe=self.spec.describe, timeout_s=self.timeout_s)
         if result.plan is None and "initial state" in (result.message or ""):

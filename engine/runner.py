@@ -356,7 +356,7 @@ class RunDriver:
                                 forbidden=[*forbidden, call] if call not in forbidden
                                 else forbidden, scoped=[c for c in scoped if c != call])
         alt = [*forbidden, call]  # another route, the call ruled out in this state only
-        if call not in forbidden and self._route_exists(replanner, state, alt) and self._replan(
+        if call not in forbidden and self._replan(
                 rec, replanner, reason="refused", failure=failure, forbidden=alt,
                 scoped=[*scoped, call], quiet=True,
                 detail="routed around the refused call; it stays ruled out only while the "
@@ -376,20 +376,6 @@ class RunDriver:
         rec.emit("explanation", e.to_json())
         rec.emit("run-finished", {"status": "stopped", "reason": why,
                                   "replans": rec.state.replans})
-
-    def _route_exists(self, replanner: Replanner, state: RunState,
-                      forbidden: list[tuple[str, tuple[str, ...]]]) -> bool:
-        """Whether the Planner's symbolic ``prover`` (when it has one) finds a plan from the
-        observed state with ``forbidden`` ruled out; True when it cannot tell."""
-        prover = getattr(self.planner, "prover", None)
-        if prover is None:
-            return True
-        history = [s for _, s in state.states()][:-1]
-        problem, policies, access = replanner.context(frozenset(state.belief), history,
-                                                      forbidden, name=f"{state.run_id}-route")
-        result = prover(problem, policies=policies, access=access,
-                        describe=self.spec.describe, timeout_s=self.options.plan_timeout_s)
-        return result.plan is not None or not str(result.status).startswith("unsolvable")
 
     def _replan(self, rec: Recorder, replanner: Replanner, *, reason: str,
                 failure: Failure | None = None,

@@ -132,3 +132,19 @@ def test_the_prover_rules_out_a_route_before_the_planner_is_asked(make_engine) -
     r = e.run("p01")
     assert r.status == "completed" and "tried again" in r.explanations[0]["detail"]
     assert (prover.calls, main.calls) == (1, 2)  # no route without deploy; first plan, retry
+
+
+def test_an_outage_with_no_route_left_is_proved_without_the_planner(make_engine) -> None:  # noqa: ANN001
+    from tests.engine.planners import bfs_planner, counting
+
+    main, prover = counting(bfs_planner), counting(bfs_planner)
+
+    def planner(problem: Any, **kw: Any) -> Any:
+        return main(problem, **kw)
+
+    planner.prover = prover  # type: ignore[attr-defined]
+    e = make_engine(planner=planner, faults=FaultPlan(schedule=(
+        ScheduledFault("permanent", action="deploy", times=99),)))
+    r = e.run("p01")
+    assert r.status == "stopped" and r.explanations[-1]["cause"] == "failing-tool"
+    assert main.calls == 1 and prover.calls >= 2  # the first plan; the proof, the diagnosis
