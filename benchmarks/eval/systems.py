@@ -47,8 +47,9 @@ ABLATIONS = {"plansafe": (True, True, "state-aware"),
 MAX_REPLANS = 5
 _MODEL = ("the embedded model where the prompt fits (<= 320 tokens): one proposal, beam search "
           "of 16 (k=1, 1 round), <= 64 + 8 * (8 + 3 * objects) new tokens, {dec}, checked by "
-          "the verifier; else (or when refused) Fast Downward, 60 s; a stop's diagnosis and "
-          "'is there a route around a refused call?' asked of Fast Downward")
+          "the verifier; else (or when refused) Fast Downward, 60 s; with calls ruled out, "
+          "Fast Downward first asked whether any plan is left; a stop diagnosed by Fast "
+          "Downward")
 BUDGETS = {
     "rule-based": "a hand-written pipeline per task type, given the goal atoms and the observed "
                   "world; no model, no planner, no verifier; 3 attempts per task",
