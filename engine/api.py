@@ -23,6 +23,7 @@ from engine.runner import RunDriver, RunOptions, problem_from_pddl
 from engine.runstate import EXTERNAL, RunState, StepRecord, atoms_json
 from engine.tools import ToolSet
 from verifier.certificate import Certificate
+from verifier.deadline import seconds_left
 from verifier.errors import PlansafeError
 from verifier.model import GroundAtom, Plan, Problem, Verdict, Violation
 from verifier.spec import Spec
@@ -295,7 +296,8 @@ class Engine:
         """Plan with the Planner, verify, certify; :class:`NoPlanError` when none exists."""
         prob = self.problem(problem, goal=goal)
         result = self.planner(prob, policies=self.spec.policies, access=self.spec.access,
-                              describe=self.spec.describe, timeout_s=self.options.plan_timeout_s)
+                              describe=self.spec.describe,
+                              timeout_s=seconds_left(self.options.plan_timeout_s))
         planning = self._planning(result)
         if result.plan is None:
             raise NoPlanError(f"no plan ({planning.status}): {result.message}",

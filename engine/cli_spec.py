@@ -66,8 +66,9 @@ def plan(
                        ] = "symbolic",
     engine: Annotated[str, typer.Option(help="symbolic engine: fast-downward | pyperplan")
                       ] = "fast-downward",
-    timeout_s: Annotated[float, typer.Option("--timeout", help="seconds before giving up")
-                         ] = 60.0,
+    timeout_s: Annotated[float, typer.Option(
+        "--timeout", min=0.001, help="seconds for the whole command (reading, grounding, "
+        "compiling, search, verifying); past it the status is timeout (exit 1)")] = 60.0,
     trust_spec: Annotated[bool, typer.Option(
         "--trust-spec", help="trust code in the spec's folder: a --planner module:callable "
         "beside spec.yaml (docs/TRUST.md)")] = False,
@@ -153,6 +154,9 @@ def validate(
     certificate: Annotated[Path | None, typer.Option(
         help="check that this certificate (JSON, or validate --json output) matches the "
         "spec, problem and plan; exit 1 if it does not")] = None,
+    timeout_s: Annotated[float | None, typer.Option(
+        "--timeout", min=0.001, help="seconds for the whole check (reading, grounding, the Z3 "
+        "encoding and solving); past it the verdict is unknown (exit 1)")] = None,
 ) -> None:
     """Check a plan: well-formedness, access, preconditions, goal and every policy; for a
     partial-order plan, in every schedule it allows."""
@@ -161,7 +165,7 @@ def validate(
     try:
         validation = validate_plan(spec, problem, plan_file,
                                    stdin_text=sys.stdin.read() if plan_file == "-" else None,
-                                   z3=z3, certificate_file=certificate)
+                                   z3=z3, certificate_file=certificate, timeout_s=timeout_s)
     except PlansafeError as e:
         fail(e, as_json)
     verdict_json = validation.to_json()

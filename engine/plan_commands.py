@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from engine.api import Engine, NoPlanError
 from engine.planners import PlannerSettings
-from engine.results import CertificateCheck, PlanReport, ValidationReport
+from engine.results import CertificateCheck, Planning, PlanReport, ValidationReport
+from verifier.deadline import DeadlineExceeded, within
 from verifier.errors import PlansafeError, SpecError
-from verifier.model import Plan, Problem
+from verifier.model import Plan, Problem, Verdict
 from verifier.spec import Spec
 
 if TYPE_CHECKING:
@@ -104,35 +105,62 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
         backend = make_backend("transformers", Path(model))
     settings = PlannerSettings(engine=engine, backend=backend, k=k, rounds=rounds,
                                decoding=decoding, beams=beams)
-    eng = _engine(spec_path, planner=planner, settings=settings, backend=backend,
-                  planning_engine=engine, journal=memory_journal(journal, memory),
-                  memory=memory, options=replace(RunOptions(), plan_timeout_s=timeout_s))
-    try:
-        if goal is None and problem_ref is None:
-            raise SpecError("no problem given", path=str(spec_path),
-                            hint="name a problem file or one of: "
-                            + ", ".join(eng.spec.problems))
-        problem, translation = eng.read_problem(problem_ref, goal=goal)
+    # --timeout bounds every phase from here on: reading, grounding, compiling, search and
+    # the verification of the plan found (verifier/deadline.py); running out is a plan
+    # status "timeout" (exit 1), as a search that ran out always was
+    with within(timeout_s):
         try:
-            certified = eng.plan(problem)
-        except NoPlanError as e:
-            if e.planning is None:
-                raise
-            return PlanReport(problem.name, e.planning, translation=translation)
-        if certified.planning is None:  # Engine.plan always says how it planned
-            raise PlansafeError("Engine.plan returned a plan without its planning record")
-        return PlanReport(problem.name, certified.planning, certified.plan,
-                          certified.certificate, translation)
-    finally:
-        eng.close()
+            eng = _engine(spec_path, planner=planner, settings=settings, backend=backend,
+                          planning_engine=engine, journal=memory_journal(journal, memory),
+                          memory=memory,
+                          options=replace(RunOptions(), plan_timeout_s=timeout_s))
+            try:
+                return _plan_report(eng, spec_path, problem_ref, goal)
+            finally:
+                eng.close()
+        except DeadlineExceeded as e:
+            return PlanReport(problem_ref or "goal", Planning(
+                planner, "timeout", engine, e.limit_s, str(e)))
+
+
+def _plan_report(eng: Engine, spec_path: Path, problem_ref: str | None, goal: str | None
+                 ) -> PlanReport:
+    """:func:`make_plan`'s work once its Engine is open."""
+    if goal is None and problem_ref is None:
+        raise SpecError("no problem given", path=str(spec_path),
+                        hint="name a problem file or one of: " + ", ".join(eng.spec.problems))
+    problem, translation = eng.read_problem(problem_ref, goal=goal)
+    try:
+        certified = eng.plan(problem)
+    except NoPlanError as e:
+        if e.planning is None:
+            raise
+        return PlanReport(problem.name, e.planning, translation=translation)
+    if certified.planning is None:  # Engine.plan always says how it planned
+        raise PlansafeError("Engine.plan returned a plan without its planning record")
+    return PlanReport(problem.name, certified.planning, certified.plan,
+                      certified.certificate, translation)
 
 
 def validate_plan(spec_path: Path, problem_ref: str, plan_ref: str, *,
                   stdin_text: str | None = None, z3: bool = False,
-                  certificate_file: Path | None = None) -> ValidationReport:
+                  certificate_file: Path | None = None,
+                  timeout_s: float | None = None) -> ValidationReport:
     """:meth:`Engine.verify` of a plan file (or ``-``: ``stdin_text``). Partial-order plans
     (and every plan with ``z3``) go through the Z3 checker, which proves every schedule
-    safe or gives one that is not."""
+    safe or gives one that is not.
+
+    ``timeout_s`` bounds every phase (reading, grounding, the Z3 encoding, checking); running
+    out is the verdict "unknown" (exit 1) with the phase in its reason, as a Z3 timeout is."""
+    with within(timeout_s):
+        try:
+            return _validate(spec_path, problem_ref, plan_ref, stdin_text, z3, certificate_file)
+        except DeadlineExceeded as e:
+            return ValidationReport(Verdict("unknown", reason=str(e)))
+
+
+def _validate(spec_path: Path, problem_ref: str, plan_ref: str, stdin_text: str | None,
+              z3: bool, certificate_file: Path | None) -> ValidationReport:
     from verifier.plan_io import read_plan
 
     eng = _engine(spec_path)

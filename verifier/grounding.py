@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from verifier import model
+from verifier.deadline import Ticker
 from verifier.errors import PlansafeError
 
 __all__ = ["Task", "GroundAction", "StateTest", "Binding"]
@@ -108,7 +109,9 @@ class Task:
 
     def _bindings(self, params: tuple[tuple[str, str], ...], binding: Binding) -> Iterator[Binding]:
         pools = [self.objects_of(t) for _, t in params]
+        tick = Ticker("grounding")
         for combo in itertools.product(*pools):
+            tick()
             b = dict(binding)
             b.update(zip((v for v, _ in params), combo, strict=True))
             yield b
@@ -247,9 +250,11 @@ class Task:
     def applicable_actions(self, state: int) -> Iterator[GroundAction]:
         """Every applicable ground action (enumerates all groundings: small problems only)."""
         self.check_grounding_size()
+        tick = Ticker("grounding")
         for schema in self.domain.actions.values():
             pools = [self.objects_of(t) for t in schema.param_types]
             for combo in itertools.product(*pools):
+                tick()
                 ga = self.action(schema.name, combo)
                 if ga.applicable(state):
                     yield ga

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from verifier import model
+from verifier.deadline import Ticker, checkpoint
 from verifier.encoding import (
     Accessor,
     Effects,
@@ -61,7 +62,9 @@ class PlanModel:
     atom_ids: dict[model.GroundAtom, int] = field(init=False)
 
     def __post_init__(self) -> None:
+        checkpoint("encoding")
         self.effects = tuple(effects_of(self.task, s) for s in self.steps)
+        checkpoint("encoding")
         self.writers, self.wmask, self.adders, self.deleters = {}, {}, {}, {}
         self.conditional = set()
         for i, e in enumerate(self.effects):
@@ -154,7 +157,9 @@ def encode_sequential(pm: PlanModel) -> SequentialEncoding:
     events: list[list[tuple[int, str, tuple[str, ...]]]] = [
         [(0, "true", _terms(pm, c, val, smt, ci, 0))] for ci, c in enumerate(pm.constraints)]
     exec_names, alive_names, alive = [], [], "true"
+    tick = Ticker("encoding", every=64)
     for j, eff in enumerate(pm.effects):
+        tick()
         if eff.pre_pos is not None and eff.pre_neg is not None:
             pre = and_([val(a) for a in eff.pre_pos] + [not_(val(a)) for a in eff.pre_neg])
         else:

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from verifier import model
+from verifier.deadline import Ticker, checkpoint
 from verifier.encoding import after_value, atoms_in, ground_atoms, literal, to_smt
 from verifier.grounding import Task
 from verifier.order import PartialOrder
@@ -85,7 +86,9 @@ def graph_execution(pm: PlanModel, order: PartialOrder, *, shortcuts: bool = Tru
     findings: list[Finding] = []
     left: list[int | None] = []
     task = pm.task
+    tick = Ticker("encoding", every=64)
     for j, eff in enumerate(pm.effects):
+        tick()
         if not shortcuts:
             left.append(j)
             continue
@@ -176,6 +179,7 @@ class Interleavings:
         self._after: dict[tuple[model.GroundAtom, int], str] = {}
         self._init: dict[model.GroundAtom, str] = {}
         self._n = 0
+        self._tick = Ticker("encoding")
         need = 8 * len(order) + 600  # before/after recurse along chains of writers
         if sys.getrecursionlimit() < need:
             sys.setrecursionlimit(need)
@@ -209,6 +213,7 @@ class Interleavings:
         got = self._before.get(key)
         if got is not None:
             return got
+        self._tick()
         order, wmask = self.order, self.pm.wmask.get(a, 0)
         if q == END:
             cands, upto = wmask, order.all
@@ -265,6 +270,7 @@ class Interleavings:
 
     def policy_fails(self, c: Constraint) -> str:
         """Some complete schedule violates the constraint (executability proven before)."""
+        checkpoint("encoding")
         pm, b = self.pm, dict(c.binding)
         points = [INIT, *_bits(pm.writer_mask(pm.atoms(c)))]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from verifier.deadline import checkpoint
 from verifier.errors import SpecError
 
 __all__ = ["Sym", "SList", "SExpr", "read_sexprs", "read_sexpr", "MAX_DEPTH"]
@@ -73,6 +74,7 @@ def read_sexprs(
     top: list[SExpr] = []
     i, n = 0, len(text)
     pos = _Lines(text, line, col).at
+    opened = 0
     while i < n:
         ch = text[i]
         if ch in " \t\r\n":
@@ -81,6 +83,9 @@ def read_sexprs(
             while i < n and text[i] != "\n":
                 i += 1
         elif ch == "(":
+            opened += 1
+            if not opened & 4095:
+                checkpoint("reading")  # --timeout (verifier/deadline.py)
             ln, cl = pos(i)
             if len(stack) >= MAX_DEPTH:
                 raise SpecError(f"expressions nested deeper than {MAX_DEPTH} levels", path=path,
@@ -98,6 +103,9 @@ def read_sexprs(
             (stack[-1][0] if stack else top).append(node)
             i += 1
         else:
+            opened += 1
+            if not opened & 4095:
+                checkpoint("reading")
             j = i
             while j < n and text[j] not in " \t\r\n();":
                 j += 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from verifier import model as m
 from verifier.access import AccessRules
+from verifier.deadline import Ticker
 from verifier.errors import did_you_mean
 from verifier.grounding import GroundAction, StateTest, Task
 from verifier.policy import GroundConstraint, Policy, ground_policy, render
@@ -168,7 +169,9 @@ class Checker:
         task = self.task
         state = task.initial_state
         states = [state]
+        tick = Ticker("checking")
         for s in steps:
+            tick()
             ga = task.action(s.action, s.args)
             if not ga.applicable(state):
                 out.append(self._precondition_violation(s, ga, state))
@@ -238,8 +241,10 @@ class Checker:
     def constraints(self) -> list[_Compiled]:
         if self._constraints is None:
             compiled = []
+            tick = Ticker("grounding", every=64)
             for p in self.policies:
                 for gc in ground_policy(p, self.task.objects_of):
+                    tick()
                     b = dict(gc.binding)
                     op = gc.op
                     if isinstance(op, (m.SometimeBefore, m.SometimeAfter)):
@@ -270,7 +275,9 @@ class Checker:
     def _policies(self, states: list[int], steps: Sequence[m.Step], *, complete: bool
                   ) -> list[m.Violation]:
         out = []
+        tick = Ticker("checking", every=16)
         for c in self.constraints():
+            tick()
             v = self._check_constraint(c, states, steps, complete)
             if v is not None:
                 out.append(v)

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Literal
 
 from verifier.access import AccessRules
+from verifier.deadline import Ticker, checkpoint, seconds_left
 from verifier.model import Plan, Problem, Step, Verdict, Violation
 from verifier.order import PartialOrder
 from verifier.planmodel import CHUNK, PlanModel, encode_sequential
@@ -60,7 +61,8 @@ class Z3Checker:
         self.cross_check = cross_check
 
     def _solver(self) -> Solver:
-        return Solver(seed=self.seed, timeout_s=self.timeout_s, rlimit=self.rlimit)
+        # Z3's own limit, cut to what is left of the command's --timeout (if one is open)
+        return Solver(seed=self.seed, timeout_s=seconds_left(self.timeout_s), rlimit=self.rlimit)
 
     def check(self, plan: Plan) -> Verdict:
         if plan.is_sequential:
@@ -97,6 +99,7 @@ class Z3Checker:
         outcome = solver.check([enc.any])
         checks = ("well-formed", "access", "executable", "goal", "policies", "z3")
         if outcome == "unknown":
+            checkpoint("checking")  # an unknown because --timeout ran out says so
             return Verdict("unknown", (), checks, filled, reason=solver.reason)
         if outcome == "unsat" and not self.cross_check:
             return Verdict("valid", (), checks, filled)
@@ -187,9 +190,12 @@ class Z3Checker:
         if findings:
             return self._refuted(findings, order, checks, base)
         if reason is not None:
+            checkpoint("checking")
             return Verdict("unknown", (), tuple(checks), base.plan, reason=reason)
         items_p = []
+        tick = Ticker("encoding", every=64)
         for c in pm.constraints:
+            tick()
             got = graph_policy(pm, order, c) if shortcuts else None
             if isinstance(got, Finding):
                 findings.append(got)
@@ -205,6 +211,7 @@ class Z3Checker:
         if findings:
             return self._refuted(findings, order, checks, base)
         if reason is not None:
+            checkpoint("checking")
             return Verdict("unknown", (), tuple(checks), base.plan, reason=reason)
         return Verdict("valid", (), tuple(checks), base.plan)
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from engine.symbolic.ground import fold, ground_constraints, ground_formula
 from verifier import model
+from verifier.deadline import Ticker, checkpoint
 from verifier.pddl_writer import atom_text, formula_text
 from verifier.policy import Policy
 
@@ -83,9 +84,11 @@ def _ground_actions(problem: model.Problem, access: Any, static: frozenset[str])
 
     task = Task(problem)
     out = []
+    tick = Ticker("grounding")
     for schema in problem.domain.actions.values():
         pools = [problem.objects_of(t) for t in schema.param_types]
         for combo in itertools.product(*pools):
+            tick()
             if access is not None and not access.permitted(schema.name, combo):
                 continue
             binding = dict(zip((v for v, _ in schema.params), combo, strict=True))
@@ -162,6 +165,7 @@ def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any
     per_action_eff: list[list[str]] = [[] for _ in actions]
     monitors: list[str] = []
     for ci, c in enumerate(constraints):
+        checkpoint("compiling")  # each constraint visits every ground action
         m = f"plansafe-monitor-{ci}"
         if isinstance(c, model.Always):
             for i, (_, _, _, _, add, dele) in enumerate(actions):
@@ -212,7 +216,9 @@ def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any
                         f"(when (and {formula_text(rt)} {formula_text(model.Not(rr))}) ({m}))")
     names: dict[str, tuple[str, tuple[str, ...]]] = {}
     lines = []
+    tick = Ticker("compiling")
     for i, (name, args, pos, neg, add, dele) in enumerate(actions):
+        tick()
         aname = f"a{i}-{name}"
         names[aname] = (name, tuple(args))
         pre = [atom_text(a) for a in sorted(pos)]

@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Sequence
 
 from verifier import model as m
+from verifier.deadline import Ticker
 from verifier.errors import PlansafeError
 from verifier.policy import Policy, ground_policy
 
@@ -40,7 +41,9 @@ def ground_formula(f: m.Formula, binding: dict[str, str], problem: m.Problem,
     if isinstance(f, (m.Forall, m.Exists)):
         pools = [problem.objects_of(t) for _, t in f.params]
         parts = []
+        tick = Ticker("grounding")
         for combo in itertools.product(*pools):
+            tick()
             b = dict(binding)
             b.update(zip((v for v, _ in f.params), combo, strict=True))
             parts.append(ground_formula(f.body, b, problem, static))
@@ -69,8 +72,10 @@ def ground_constraints(problem: m.Problem, policies: Sequence[Policy]) -> list[m
     """Ground, simplified trajectory constraints; trivially satisfied ones are dropped."""
     static = problem.domain.static_predicates
     out: list[m.Temporal] = []
+    tick = Ticker("grounding")
     for p in policies:
         for gc in ground_policy(p, problem.objects_of):
+            tick()
             b = dict(gc.binding)
             op = gc.op
             if isinstance(op, (m.SometimeBefore, m.SometimeAfter)):

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from engine.symbolic.ground import ground_constraints
 from verifier import model
+from verifier.deadline import DeadlineExceeded, checkpoint, seconds_left
 from verifier.errors import PlansafeError
 from verifier.policy import Policy
 
@@ -246,16 +247,18 @@ def _plan_calls(problem: model.Problem, policies: Sequence[Policy], access: Any,
 
             status, steps, msg = run_fast_downward(
                 normalise_pddl(Path(problem.domain.path).read_text()),
-                Path(problem.path).read_text(), timeout_s=timeout_s)
+                Path(problem.path).read_text(), timeout_s=seconds_left(timeout_s))
             return status, [(w[0], tuple(w[1:])) for w in steps], msg
         compiled = compile_task(problem, policies, access, costs)
         if compiled is not None:
             status, steps, msg = run_fast_downward(
-                compiled.domain_pddl, compiled.problem_pddl, timeout_s=timeout_s,
+                compiled.domain_pddl, compiled.problem_pddl, timeout_s=seconds_left(timeout_s),
                 search=COST_SEARCH if costs is not None else None)
             return status, [compiled.actions[w[0]] for w in steps], msg
     up_engine = "fast-downward" if engine in ("fast-downward", "up-fast-downward") else engine
-    return _run_with_deadline(build_up_problem(problem, policies, access), up_engine, timeout_s)
+    up_problem = build_up_problem(problem, policies, access)
+    checkpoint("compiling")
+    return _run_with_deadline(up_problem, up_engine, seconds_left(timeout_s))
 
 
 def _run_with_deadline(up_problem: Any, engine: str, timeout_s: float) -> tuple[str, Any, str]:
@@ -323,6 +326,8 @@ def solve(problem: model.Problem, *, policies: Sequence[Policy] = (), access: An
                           "the goal is unreachable under policies " + ", ".join(ruled_out)
                           + " (every state that satisfies the goal breaks them)", ruled_out)
     status, calls, message = _plan_calls(problem, policies, access, engine, timeout_s, costs)
+    if status == "timeout":
+        checkpoint("search")  # the command's --timeout ran out (not only the engine's)
     seconds = time.perf_counter() - start
     if status != "solved":
         blocking: tuple[str, ...] = ()
@@ -355,7 +360,10 @@ def _blocking(problem: model.Problem, policies: Sequence[Policy], access: Any, e
         left = deadline - time.perf_counter()
         if left <= 0:
             return None
-        st, _, _ = _plan_calls(problem, ps, access, engine, left)
+        try:
+            st, _, _ = _plan_calls(problem, ps, access, engine, left)
+        except DeadlineExceeded:  # --timeout ran out while explaining: keep the answer
+            return None
         if st == "solved":
             return False
         return True if st.startswith("unsolvable") else None
