@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,10 +42,18 @@ def serve(
                       else None)
     try:
         app = create_app(journal_path(journal), specs=tuple(spec or ()), users=users)
-        served = {}
+        served: dict[str, Any] = {}
+        from engine.trust import Trust
+
+        trust = Trust.load(trust_spec=trust_spec)  # the served specs' tools run: engine/trust.py
         for s in spec or ():
             loaded = app.state.console.spec(s)  # a bad spec folder is an error now
-            served[loaded.name] = loaded
+            if worker:
+                trust.require(loaded)
+            same = served.setdefault(loaded.name, loaded)
+            if Path(same.root).resolve() != Path(loaded.root).resolve():
+                raise PlansafeError(f"two specs are named {loaded.name!r} ({same.root} and "
+                                    f"{loaded.root}); serve one of them")
     except (PlansafeError, OSError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -55,8 +63,7 @@ def serve(
     if worker:
         from engine.console.runner import RunService
 
-        service = RunService(journal_path(journal), served,
-                             trust={"spec": trust_spec, "file": None}).start()
+        service = RunService(journal_path(journal), served, trust=trust.record()).start()
     add_api(app, service, host=host)
     import uvicorn
 

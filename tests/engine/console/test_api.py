@@ -194,3 +194,18 @@ def test_the_example_spec_runs_from_an_event(tmp_path: Path) -> None:
             done["result"]["final_state"]
     finally:
         service.stop()
+
+
+def test_serve_refuses_untrusted_specs_and_names_taken_twice(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    spec = make_ship(tmp_path)  # outside Plansafe's folders: its shell tools are foreign code
+    env = {"PLANSAFE_TRUST": str(tmp_path / "no-trust.toml"), "PLANSAFE_USERS": ""}
+    args = ["serve", "--journal", str(tmp_path / "j.sqlite"), "--spec", str(spec)]
+    r = CliRunner().invoke(app, args, env=env)
+    assert r.exit_code == 2 and "not trusted" in r.output and "--trust-spec" in r.output
+    other = make_ship(tmp_path / "other")
+    r = CliRunner().invoke(app, [*args, "--spec", str(other), "--trust-spec"], env=env)
+    assert r.exit_code == 2 and "two specs are named 'ship'" in r.output, r.output
