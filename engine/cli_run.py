@@ -161,6 +161,11 @@ def show(
     r = data["result"]
     out.print(f"run [bold]{run_id}[/]: {r['status']}, {r['replans']} replans, violations "
               f"executed: {r['violations_executed']}")
+    if data.get("parent"):  # sub-workflows (engine/runlinks.py)
+        out.print(f"parent run: {data['parent']['run']} ({data['parent']['status']})",
+                  markup=False)
+    for c in data.get("children", []):
+        out.print(f"child run: {c['run']} (step {c['step']}, {c['status']})", markup=False)
     for line in data["timeline"]:
         out.print(line, markup=False)
     c = data["chain"]

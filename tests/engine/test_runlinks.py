@@ -59,6 +59,10 @@ tools:
     r = CliRunner().invoke(app, ["show", child, "--journal", str(journal), "--json"])
     assert json.loads(r.output)["parent"] == {"run": "parent-1", "status": "completed",
                                               "step": None}
+    text = CliRunner().invoke(app, ["show", "parent-1", "--journal", str(journal)]).output
+    assert f"child run: {child} (step {step}, completed)" in text, text
+    text = CliRunner().invoke(app, ["show", child, "--journal", str(journal)]).output
+    assert "parent run: parent-1 (completed)" in text, text
     from starlette.testclient import TestClient
 
     from engine.console.app import create_app
