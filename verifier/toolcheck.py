@@ -81,9 +81,10 @@ def _definitions(tree: ast.Module) -> dict[str, ast.AST]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out[node.name] = node
         elif isinstance(node, ast.Assign):
-            for t in node.targets:
-                if isinstance(t, ast.Name):
-                    out[t.id] = node
+            for t in node.targets:  # ``a = ...`` and ``a, b = ...`` (tools bound together)
+                for name in (t.elts if isinstance(t, (ast.Tuple, ast.List)) else [t]):
+                    if isinstance(name, ast.Name):
+                        out[name.id] = node
         elif isinstance(node, (ast.AnnAssign,)) and isinstance(node.target, ast.Name):
             out[node.target.id] = node
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
