@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.access import AccessRules, Agent, ApprovalRule, Pattern, parse_pattern
 from verifier.action_rules import (
@@ -24,6 +24,9 @@ from verifier.model import And, Domain, Problem
 from verifier.policy import Policy, parse_policy_rule
 from verifier.tool_binding import ToolBinding, read_binding
 from verifier.triggers import Trigger, keys_as_text, read_triggers
+
+if TYPE_CHECKING:
+    from verifier.spec_schema import SpecFile
 
 # SpecFile is exported lazily by __getattr__ below (pydantic loads only when a spec is read)
 __all__ = ["Spec", "SpecFile", "load_spec", "load_problem", "write_schema"]  # noqa: F822
@@ -176,23 +179,10 @@ def load_spec(path: str | Path) -> Spec:
     from verifier.pddl import read_domain
 
     path = Path(path)
-    if not path.exists():
-        raise SpecError("no such file or directory", path=str(path),
-                        hint="give a spec directory (domain.pddl + spec.yaml) or a .pddl file")
-    if path.is_file() and path.suffix.lower() == ".pddl":
-        domain = read_domain(path)
-        return Spec(name=domain.name, root=path.parent, domain=domain, domain_path=path,
-                    spec_path=None, access=AccessRules.default(domain))
-    spec_path = path if path.is_file() else path / "spec.yaml"
+    spec_path = _spec_yaml(path)
+    if spec_path is None:
+        return _bare_spec(path)
     root = spec_path.parent
-    if not spec_path.exists():
-        if (root / "domain.pddl").exists():
-            domain = read_domain(root / "domain.pddl")
-            return Spec(name=domain.name, root=root, domain=domain,
-                        domain_path=root / "domain.pddl", spec_path=None,
-                        access=AccessRules.default(domain), problems=_problems(root / "problems"))
-        raise SpecError("no spec.yaml or domain.pddl here", path=str(path),
-                        hint="a spec directory holds domain.pddl and spec.yaml")
     sp = str(spec_path)
     from verifier.inputs import read_input_text
 
@@ -201,28 +191,8 @@ def load_spec(path: str | Path) -> Spec:
     if node is None or not isinstance(node.value, list) or (node.value and
                                                              not isinstance(node.value[0], tuple)):
         raise SpecError("spec.yaml must be a mapping", path=sp, hint="start with 'name: ...'")
-    from pydantic import ValidationError
-
-    from verifier.spec_schema import SpecFile
-
     keys_as_text(_mapping_items(node).get("triggers", (None, None))[1])
-    try:
-        model = SpecFile.model_validate(_to_data(node))
-    except ValidationError as e:
-        err = _first_error(e.errors())
-        loc = tuple(err["loc"])
-        at = _node_at(node, loc)
-        key = loc[-1] if loc else None
-        if err["type"] == "extra_forbidden":  # point at the unknown key, not its value
-            at = _mapping_items(_node_at(node, loc[:-1])).get(str(key), (at, None))[0]
-            fields = _fields_for(loc[:-1])
-            hint = did_you_mean(str(key), fields) or f"allowed keys: {', '.join(fields)}"
-            message = f"unknown key '{key}'"
-        else:
-            hint = None
-            message = f"{'.'.join(map(str, loc))}: {err['msg'].lower()}" if loc else err["msg"]
-        raise SpecError(message, path=sp, line=at.start_mark.line + 1,
-                        col=at.start_mark.column + 1, hint=hint) from None
+    model = _validated(node, sp)
 
     top = _mapping_items(node)
     domain_path = _confined(root, model.domain, top.get("domain", (None, None))[1], sp,
@@ -245,63 +215,12 @@ def load_spec(path: str | Path) -> Spec:
         src, line, col = _scalar_source(n, value, text)
         return replace(parse_pattern(src, domain, path=sp, line=line, col=col), text=value)
 
-    # describe keys must be predicates or actions
-    for k, _v in _mapping_items(top.get("describe", (None, None))[1]).values():
-        if k.value not in domain.predicates and k.value not in domain.actions:
-            raise SpecError(f"describe: unknown predicate or action '{k.value}'", **where(k),
-                            hint=did_you_mean(k.value, [*domain.predicates, *domain.actions]))
-    for k, _v in _mapping_items(top.get("tools", (None, None))[1]).values():
-        if k.value not in domain.actions:
-            raise SpecError(f"tools: unknown action '{k.value}'", **where(k),
-                            hint=did_you_mean(k.value, domain.actions))
-    adapters: dict[str, ToolBinding] = {}
-    for k, v in _mapping_items(top.get("tools", (None, None))[1]).values():
-        bound = model.tools[k.value]
-        if not isinstance(bound, str):
-            params = tuple(p.lstrip("?") for p, _t in domain.actions[k.value].params)
-            adapters[k.value] = read_binding(k.value, params, bound, v, path=sp,
-                                             spec_dir=str(root.resolve()))
-        elif ":" not in str(v.value):
-            raise SpecError(f"tool for '{k.value}' must be 'module:callable'", **where(v),
-                            hint="for example domains.devops.tools:deploy, or a mapping with "
-                            "'adapter: shell|http|mcp' (docs/TOOLS_ADAPTERS.md)")
-
-    agents: list[Agent] = []
-    if model.agents is None:
-        access = AccessRules.default(domain)
-    else:
-        agents_node = _mapping_items(top["agents"][1])
-        for name, am in model.agents.items():
-            a_items = _mapping_items(agents_node[name][1])
-            may = tuple(pattern(t, n) for t, n in
-                        zip(am.may, a_items["may"][1].value if "may" in a_items else [],
-                            strict=False))
-            may_not = tuple(pattern(t, n) for t, n in
-                            zip(am.may_not, a_items["may_not"][1].value
-                                if "may_not" in a_items else [], strict=False))
-            agents.append(Agent(name, may, may_not))
-        access = AccessRules(tuple(agents))
+    adapters = _tool_bindings(model, top, domain, where, sp=sp, root=root)
+    access = _access_rules(model, top, domain, pattern)
     approval_rules = _approval_rules(model.approval, top.get("approval", (None, None))[1],
                                      access, pattern, where)
     approval = tuple(r.pattern for r in approval_rules)
-
-    policies: list[Policy] = []
-    seen: set[str] = set()
-    pol_nodes = top["policies"][1].value if "policies" in top else []
-    for pm, pn in zip(model.policies, pol_nodes, strict=False):
-        items = _mapping_items(pn)
-        if pm.id in seen:
-            raise SpecError(f"duplicate policy id '{pm.id}'", **where(items["id"][1]),
-                            hint="policy ids must be unique")
-        seen.add(pm.id)
-        pos = where(items["rule"][1])
-        src, line, col = _scalar_source(items["rule"][1], pm.rule, text)
-        if is_action_rule(src):
-            action_rule = parse_action_rule(src, domain, path=sp, line=line, col=col)
-            policies.append(Policy(pm.id, And(()), pm.rule, pm.says, **pos, action=action_rule))
-            continue
-        rule = parse_policy_rule(src, domain, path=sp, line=line, col=col)
-        policies.append(Policy(pm.id, rule, pm.rule, pm.says, **pos))
+    policies = _policies(model, top, domain, where, sp=sp, text=text)
 
     source_domain_path: Path | None = None
     action_rules = [(p.id, p.action) for p in policies if p.action is not None]
@@ -327,6 +246,136 @@ def load_spec(path: str | Path) -> Spec:
         adapters=adapters, describe=dict(model.describe),
         problems=problems, triggers=triggers,
     )
+
+
+def _spec_yaml(path: Path) -> Path | None:
+    """The spec.yaml that ``path`` names or holds; None for a bare domain (a .pddl file, or a
+    folder with domain.pddl and no spec.yaml); :class:`SpecError` when there is neither."""
+    if not path.exists():
+        raise SpecError("no such file or directory", path=str(path),
+                        hint="give a spec directory (domain.pddl + spec.yaml) or a .pddl file")
+    if path.is_file() and path.suffix.lower() == ".pddl":
+        return None
+    spec_path = path if path.is_file() else path / "spec.yaml"
+    if not spec_path.exists():
+        if (spec_path.parent / "domain.pddl").exists():
+            return None
+        raise SpecError("no spec.yaml or domain.pddl here", path=str(path),
+                        hint="a spec directory holds domain.pddl and spec.yaml")
+    return spec_path
+
+
+def _bare_spec(path: Path) -> Spec:
+    """A spec of a domain alone (a .pddl file, or a folder's domain.pddl and problems/):
+    no policies, every agent may do everything."""
+    from verifier.pddl import read_domain
+
+    if path.is_file() and path.suffix.lower() == ".pddl":
+        domain = read_domain(path)
+        return Spec(name=domain.name, root=path.parent, domain=domain, domain_path=path,
+                    spec_path=None, access=AccessRules.default(domain))
+    root = (path if path.is_file() else path / "spec.yaml").parent
+    domain = read_domain(root / "domain.pddl")
+    return Spec(name=domain.name, root=root, domain=domain,
+                domain_path=root / "domain.pddl", spec_path=None,
+                access=AccessRules.default(domain), problems=_problems(root / "problems"))
+
+
+def _validated(node: Any, sp: str) -> SpecFile:
+    """spec.yaml's mapping validated by :class:`verifier.spec_schema.SpecFile`; the first error
+    as a :class:`SpecError` at its key (an unknown key: did you mean, or the allowed keys)."""
+    from pydantic import ValidationError
+
+    from verifier.spec_schema import SpecFile
+
+    try:
+        return SpecFile.model_validate(_to_data(node))
+    except ValidationError as e:
+        err = _first_error(e.errors())
+        loc = tuple(err["loc"])
+        at = _node_at(node, loc)
+        key = loc[-1] if loc else None
+        if err["type"] == "extra_forbidden":  # point at the unknown key, not its value
+            at = _mapping_items(_node_at(node, loc[:-1])).get(str(key), (at, None))[0]
+            fields = _fields_for(loc[:-1])
+            hint = did_you_mean(str(key), fields) or f"allowed keys: {', '.join(fields)}"
+            message = f"unknown key '{key}'"
+        else:
+            hint = None
+            message = f"{'.'.join(map(str, loc))}: {err['msg'].lower()}" if loc else err["msg"]
+        raise SpecError(message, path=sp, line=at.start_mark.line + 1,
+                        col=at.start_mark.column + 1, hint=hint) from None
+
+
+def _tool_bindings(model: SpecFile, top: dict[str, tuple[Any, Any]], domain: Domain,
+                   where: Callable[[Any], dict[str, Any]], *, sp: str, root: Path
+                   ) -> dict[str, ToolBinding]:
+    """``describe:`` and ``tools:`` keys checked against the domain; the ``tools:`` mappings
+    read as adapter bindings (a ``module:callable`` string stays a string)."""
+    # describe keys must be predicates or actions
+    for k, _v in _mapping_items(top.get("describe", (None, None))[1]).values():
+        if k.value not in domain.predicates and k.value not in domain.actions:
+            raise SpecError(f"describe: unknown predicate or action '{k.value}'", **where(k),
+                            hint=did_you_mean(k.value, [*domain.predicates, *domain.actions]))
+    for k, _v in _mapping_items(top.get("tools", (None, None))[1]).values():
+        if k.value not in domain.actions:
+            raise SpecError(f"tools: unknown action '{k.value}'", **where(k),
+                            hint=did_you_mean(k.value, domain.actions))
+    adapters: dict[str, ToolBinding] = {}
+    for k, v in _mapping_items(top.get("tools", (None, None))[1]).values():
+        bound = model.tools[k.value]
+        if not isinstance(bound, str):
+            params = tuple(p.lstrip("?") for p, _t in domain.actions[k.value].params)
+            adapters[k.value] = read_binding(k.value, params, bound, v, path=sp,
+                                             spec_dir=str(root.resolve()))
+        elif ":" not in str(v.value):
+            raise SpecError(f"tool for '{k.value}' must be 'module:callable'", **where(v),
+                            hint="for example domains.devops.tools:deploy, or a mapping with "
+                            "'adapter: shell|http|mcp' (docs/TOOLS_ADAPTERS.md)")
+    return adapters
+
+
+def _access_rules(model: SpecFile, top: dict[str, tuple[Any, Any]], domain: Domain,
+                  pattern: Callable[[str, Any], Pattern]) -> AccessRules:
+    """The ``agents:`` section (``may`` / ``may_not`` patterns); none: everyone may do all."""
+    if model.agents is None:
+        return AccessRules.default(domain)
+    agents: list[Agent] = []
+    agents_node = _mapping_items(top["agents"][1])
+    for name, am in model.agents.items():
+        a_items = _mapping_items(agents_node[name][1])
+        may = tuple(pattern(t, n) for t, n in
+                    zip(am.may, a_items["may"][1].value if "may" in a_items else [],
+                        strict=False))
+        may_not = tuple(pattern(t, n) for t, n in
+                        zip(am.may_not, a_items["may_not"][1].value
+                            if "may_not" in a_items else [], strict=False))
+        agents.append(Agent(name, may, may_not))
+    return AccessRules(tuple(agents))
+
+
+def _policies(model: SpecFile, top: dict[str, tuple[Any, Any]], domain: Domain,
+              where: Callable[[Any], dict[str, Any]], *, sp: str, text: str) -> list[Policy]:
+    """The ``policies:`` section: each rule parsed where it stands (a temporal rule, or an
+    action rule compiled into the domain later); ids unique."""
+    policies: list[Policy] = []
+    seen: set[str] = set()
+    pol_nodes = top["policies"][1].value if "policies" in top else []
+    for pm, pn in zip(model.policies, pol_nodes, strict=False):
+        items = _mapping_items(pn)
+        if pm.id in seen:
+            raise SpecError(f"duplicate policy id '{pm.id}'", **where(items["id"][1]),
+                            hint="policy ids must be unique")
+        seen.add(pm.id)
+        pos = where(items["rule"][1])
+        src, line, col = _scalar_source(items["rule"][1], pm.rule, text)
+        if is_action_rule(src):
+            action_rule = parse_action_rule(src, domain, path=sp, line=line, col=col)
+            policies.append(Policy(pm.id, And(()), pm.rule, pm.says, **pos, action=action_rule))
+            continue
+        rule = parse_policy_rule(src, domain, path=sp, line=line, col=col)
+        policies.append(Policy(pm.id, rule, pm.rule, pm.says, **pos))
+    return policies
 
 
 _UNION_TAGS = ("str", "ApprovalModel", "ToolBindingModel")
