@@ -100,7 +100,10 @@ async def _in_thread(fn: Callable[[], Response]) -> Response:
     return await anyio.to_thread.run_sync(fn)
 
 
-async def post_run(request: Request) -> Response:
+async def _write(request: Request, keys: tuple[str, ...],
+                 act: Callable[[RunService, dict[str, Any], Any], Response]) -> Response:
+    """A write: the checks of :func:`_write_request`, a running service, only ``keys`` in the
+    body; ``act`` runs in a thread, its PlansafeError a 400."""
     got = await _write_request(request)
     if isinstance(got, Response):
         return got
@@ -111,51 +114,41 @@ async def post_run(request: Request) -> Response:
 
     def work() -> Response:
         try:
-            unknown = sorted(set(data) - {"spec", "goal", "problem", "id"})
+            unknown = sorted(set(data) - set(keys))
             if unknown:
-                raise PlansafeError(f"unknown key(s) {', '.join(unknown)} (spec, goal, "
-                                    "problem, id)")
-            spec = _text(data, "spec") or (next(iter(service.specs)) if len(service.specs) == 1
-                                           else "")
-            ident = _text(data, "id")
-            started = service.submit(spec, problem=_text(data, "problem"),
-                                     goal=_text(data, "goal"),
-                                     extra={"started_by": _who(user, "api")},
-                                     key=None if ident is None else f"api\0{ident}")
+                raise PlansafeError(f"unknown key(s) {', '.join(unknown)} ({', '.join(keys)})")
+            return act(service, data, user)
         except PlansafeError as e:
             return _error(400, str(e))
-        return JSONResponse({**started.to_json(), "url": f"/api/runs/{started.run}",
-                             "page": f"/runs/{started.run}"}, status_code=202)
 
     return await _in_thread(work)
+
+
+def _start_run(service: RunService, data: dict[str, Any], user: Any) -> Response:
+    spec = _text(data, "spec") or (next(iter(service.specs)) if len(service.specs) == 1 else "")
+    ident = _text(data, "id")
+    started = service.submit(spec, problem=_text(data, "problem"), goal=_text(data, "goal"),
+                             extra={"started_by": _who(user, "api")},
+                             key=None if ident is None else f"api\0{ident}")
+    return JSONResponse({**started.to_json(), "url": f"/api/runs/{started.run}",
+                         "page": f"/runs/{started.run}"}, status_code=202)
+
+
+def _post_event(service: RunService, data: dict[str, Any], user: Any) -> Response:
+    fields = data.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise PlansafeError("'fields' must be a JSON object")
+    delivery = service.deliver(_text(data, "name") or "", fields, run=_text(data, "run"),
+                               event_id=_text(data, "id"), by=_who(user, "event"))
+    return JSONResponse(delivery.to_json(), status_code=202)
+
+
+async def post_run(request: Request) -> Response:
+    return await _write(request, ("spec", "goal", "problem", "id"), _start_run)
 
 
 async def post_event(request: Request) -> Response:
-    got = await _write_request(request)
-    if isinstance(got, Response):
-        return got
-    data, user = got
-    service = _service(request)
-    if service is None:
-        return _error(503, "this server does not run workflows (plansafe serve --no-worker)")
-
-    def work() -> Response:
-        try:
-            unknown = sorted(set(data) - {"name", "fields", "run", "id"})
-            if unknown:
-                raise PlansafeError(f"unknown key(s) {', '.join(unknown)} (name, fields, run, "
-                                    "id)")
-            fields = data.get("fields") or {}
-            if not isinstance(fields, dict):
-                raise PlansafeError("'fields' must be a JSON object")
-            delivery = service.deliver(_text(data, "name") or "", fields,
-                                       run=_text(data, "run"), event_id=_text(data, "id"),
-                                       by=_who(user, "event"))
-        except PlansafeError as e:
-            return _error(400, str(e))
-        return JSONResponse(delivery.to_json(), status_code=202)
-
-    return await _in_thread(work)
+    return await _write(request, ("name", "fields", "run", "id"), _post_event)
 
 
 async def get_runs(request: Request) -> Response:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.engine.console.shipspec import write_spec
 from verifier.cron import CronError, parse_cron
 from verifier.errors import SpecError
 from verifier.spec import load_spec
@@ -29,12 +30,7 @@ PROBLEM = """(define (problem p01) (:domain ship) (:objects api - service)
 
 
 def _spec(tmp_path: Path, triggers: str) -> Path:
-    root = tmp_path / "ship"
-    (root / "problems").mkdir(parents=True, exist_ok=True)
-    (root / "domain.pddl").write_text(DOMAIN)
-    (root / "problems" / "p01.pddl").write_text(PROBLEM)
-    (root / "spec.yaml").write_text("name: ship\ntriggers:\n" + triggers)
-    return root
+    return write_spec(tmp_path / "ship", DOMAIN, PROBLEM, "name: ship\ntriggers:\n" + triggers)
 
 
 def test_event_and_cron_triggers_load(tmp_path: Path) -> None:

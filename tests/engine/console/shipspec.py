@@ -48,10 +48,14 @@ triggers:
 """
 
 
-def make_ship(folder: Path) -> Path:
-    root = folder / "ship"
+def write_spec(root: Path, domain: str, problem: str, spec_yaml: str) -> Path:
+    """A spec folder: domain.pddl, problems/p01.pddl and spec.yaml."""
     (root / "problems").mkdir(parents=True, exist_ok=True)
-    (root / "domain.pddl").write_text(DOMAIN)
-    (root / "problems" / "p01.pddl").write_text(PROBLEM)
-    (root / "spec.yaml").write_text(SPEC)
+    (root / "domain.pddl").write_text(domain)
+    (root / "problems" / "p01.pddl").write_text(problem)
+    (root / "spec.yaml").write_text(spec_yaml)
     return root
+
+
+def make_ship(folder: Path) -> Path:
+    return write_spec(folder / "ship", DOMAIN, PROBLEM, SPEC)
