@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from verifier.access import AccessRules, Agent, ApprovalRule, Pattern, parse_pattern
 from verifier.action_rules import (
+    ActionRule,
     compile_domain_text,
     compiled_domain_path,
     is_action_rule,
@@ -197,14 +198,7 @@ def load_spec(path: str | Path) -> Spec:
     top = _mapping_items(node)
     domain_path = _confined(root, model.domain, top.get("domain", (None, None))[1], sp,
                             what="domain")
-    problems_dir = None
-    if model.problems:
-        problems_dir = _confined(root, model.problems, top.get("problems", (None, None))[1],
-                                 sp, what="problems")
-        if problems_dir.exists() and not problems_dir.is_dir():
-            line, col = _scalar_position(top["problems"][1]) if "problems" in top else (1, 1)
-            raise SpecError(f"problems '{model.problems}' is not a folder", path=sp, line=line,
-                            col=col, hint="name the folder that holds the problem .pddl files")
+    problems_dir = _problems_dir(model, top, root=root, sp=sp)
     domain = read_domain(domain_path)
 
     def where(n: Any) -> dict[str, Any]:
@@ -225,13 +219,8 @@ def load_spec(path: str | Path) -> Spec:
     source_domain_path: Path | None = None
     action_rules = [(p.id, p.action) for p in policies if p.action is not None]
     if action_rules:  # compiled into the domain: every reader of domain_path sees them
-        compiled = compile_domain_text(domain_path.read_text(encoding="utf-8"), domain,
-                                       action_rules, path=str(domain_path))
-        source_domain_path, domain_path = domain_path, compiled_domain_path(domain_path,
-                                                                            compiled)
-        logging.getLogger("plansafe.spec").info(
-            "%s: %d action rule(s) compiled into %s", spec_path, len(action_rules), domain_path)
-        domain = read_domain(domain_path)
+        source_domain_path = domain_path
+        domain_path, domain = _with_action_rules(domain_path, domain, action_rules, spec_path)
 
     problems = _problems(problems_dir) if problems_dir is not None else {}
     triggers = read_triggers(model.triggers, top.get("triggers", (None, None))[1], domain,
@@ -246,6 +235,35 @@ def load_spec(path: str | Path) -> Spec:
         adapters=adapters, describe=dict(model.describe),
         problems=problems, triggers=triggers,
     )
+
+
+def _problems_dir(model: SpecFile, top: dict[str, tuple[Any, Any]], *, root: Path, sp: str
+                  ) -> Path | None:
+    """The spec's ``problems:`` folder (inside the spec folder), if it names one."""
+    if not model.problems:
+        return None
+    problems_dir = _confined(root, model.problems, top.get("problems", (None, None))[1],
+                             sp, what="problems")
+    if problems_dir.exists() and not problems_dir.is_dir():
+        line, col = _scalar_position(top["problems"][1]) if "problems" in top else (1, 1)
+        raise SpecError(f"problems '{model.problems}' is not a folder", path=sp, line=line,
+                        col=col, hint="name the folder that holds the problem .pddl files")
+    return problems_dir
+
+
+def _with_action_rules(domain_path: Path, domain: Domain,
+                       action_rules: list[tuple[str, ActionRule]], spec_path: Path
+                       ) -> tuple[Path, Domain]:
+    """The domain with the action rules compiled in: its file (beside the source) and its
+    model, read back."""
+    from verifier.pddl import read_domain
+
+    compiled = compile_domain_text(domain_path.read_text(encoding="utf-8"), domain,
+                                   action_rules, path=str(domain_path))
+    compiled_path = compiled_domain_path(domain_path, compiled)
+    logging.getLogger("plansafe.spec").info(
+        "%s: %d action rule(s) compiled into %s", spec_path, len(action_rules), compiled_path)
+    return compiled_path, read_domain(compiled_path)
 
 
 def _spec_yaml(path: Path) -> Path | None:
