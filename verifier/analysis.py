@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -234,8 +234,6 @@ def analyze(problem: model.Problem, *, policies: Sequence[Policy] = (),
             timeout_s: float = 20.0, rlimit: int = DEFAULT_RLIMIT, seed: int = DEFAULT_SEED,
             goal: bool = True) -> Analysis:
     """Conflicts, vacuous policies and goal reachability under ``policies`` (bounded)."""
-    from verifier.validate import Checker
-
     access = access or AccessRules.default(problem.domain)
     task = Task(problem)
     reached, calls = _relaxed(task, _ground_actions(task, access))
@@ -279,33 +277,51 @@ def analyze(problem: model.Problem, *, policies: Sequence[Policy] = (),
         notes.append(f"the goal needs at least {bound} steps, more than the horizon of "
                      f"{horizon}: not analysed (raise the horizon)")
     elif goal and not conflicts:
-        r = m.solver.check([m.goal_lit, *lits])
-        if r == "sat":
-            witness = m.plan()
-            v = Checker(problem, policies=policies, access=access).check(witness)
-            status = "reachable" if v.valid else "unknown"
-            if not v.valid:
-                notes.append("internal: the bounded model's plan failed validation")
-                witness = None
-        elif r == "unsat":
-            free = m.solver.check([m.goal_lit])
-            if free == "unsat":
-                status = "unreachable"
-                notes.append(f"the goal is not reachable within {horizon} steps even "
-                             "without policies (analysis inconclusive)")
-            elif free == "sat":
-                core = m.minimal_core([m.goal_lit], lits)
-                wide = bmc(2 * horizon)
-                wr = wide.solver.check([wide.goal_lit, *wide.policy_lits.values()])
-                if wr == "sat":
-                    status = "reachable"
-                    notes.append(f"the goal needs more than {horizon} steps under the policies")
-                elif wr == "unsat" and core:
-                    status, blocking = "blocked", tuple(sorted(ids[c] for c in core))
-        if status == "unknown" and m.solver.reason:
-            notes.append(f"goal check: {m.solver.reason}")
+        status, blocking, witness = _goal_status(m, bmc, problem=problem, policies=policies,
+                                                 access=access, horizon=horizon, ids=ids,
+                                                 notes=notes)
     return Analysis(problem.name, horizon, tuple(conflicts), tuple(vacuous), tuple(never),
                     status, blocking, witness, tuple(notes), tuple(unbreakable))
+
+
+def _goal_status(m: _Bmc, bmc: Callable[[int], _Bmc], *, problem: model.Problem,
+                 policies: Sequence[Policy], access: AccessRules, horizon: int,
+                 ids: dict[str, str], notes: list[str]
+                 ) -> tuple[GoalStatus, tuple[str, ...], model.Plan | None]:
+    """Whether the goal is reachable within ``horizon`` steps under the policies (with a
+    validated witness plan), blocked by some of them (which), or unknown; notes why."""
+    from verifier.validate import Checker
+
+    lits = list(m.policy_lits.values())
+    status: GoalStatus = "unknown"
+    blocking: tuple[str, ...] = ()
+    witness = None
+    r = m.solver.check([m.goal_lit, *lits])
+    if r == "sat":
+        witness = m.plan()
+        v = Checker(problem, policies=policies, access=access).check(witness)
+        status = "reachable" if v.valid else "unknown"
+        if not v.valid:
+            notes.append("internal: the bounded model's plan failed validation")
+            witness = None
+    elif r == "unsat":
+        free = m.solver.check([m.goal_lit])
+        if free == "unsat":
+            status = "unreachable"
+            notes.append(f"the goal is not reachable within {horizon} steps even "
+                         "without policies (analysis inconclusive)")
+        elif free == "sat":
+            core = m.minimal_core([m.goal_lit], lits)
+            wide = bmc(2 * horizon)
+            wr = wide.solver.check([wide.goal_lit, *wide.policy_lits.values()])
+            if wr == "sat":
+                status = "reachable"
+                notes.append(f"the goal needs more than {horizon} steps under the policies")
+            elif wr == "unsat" and core:
+                status, blocking = "blocked", tuple(sorted(ids[c] for c in core))
+    if status == "unknown" and m.solver.reason:
+        notes.append(f"goal check: {m.solver.reason}")
+    return status, blocking, witness
 
 
 def _steps_needed(task: Task, calls: list[tuple[str, tuple[str, ...]]]) -> int:
