@@ -23,7 +23,7 @@ Templates are plain strings with ``{name}`` placeholders: an action parameter (`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -142,42 +142,7 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
 
     kind: AdapterKind = model.adapter
     command = tuple(model.command or ())
-    if kind == "shell" and not command:
-        raise err(None, "a shell tool needs 'command' (an argv list)",
-                  "for example command: [git, tag, '{v}']")
-    if kind == "http" and not model.url:
-        raise err(None, "an http tool needs 'url'", "for example url: http://127.0.0.1:8000/x")
-    if kind == "mcp":
-        if not model.tool:
-            raise err(None, "an mcp tool needs 'tool' (the MCP server's tool name)")
-        if bool(command) == bool(model.url):
-            raise err(None, "an mcp tool needs exactly one of 'command' (a stdio server) or "
-                      "'url' (a streamable HTTP server)")
-    if kind == "event" and not model.event:
-        raise err(None, "an event step needs 'event' (the name it waits for)",
-                  "for example event: approved-{v}")
-    if kind != "event" and model.event is not None:
-        raise err("event", f"'event' is for event steps, not {kind}")
-    if kind == "event" and (command or model.url or model.args is not None):
-        raise err(None, "an event step takes only 'event', 'timeout_s' and 'env'")
-    workflow: str | None = None
-    if kind == "workflow":
-        if not model.workflow or not (model.problem or model.goal):
-            raise err(None, "a workflow step needs 'workflow' (the child spec) and a 'problem' "
-                      "or a 'goal'", "for example workflow: ../devops, goal: '(deployed {s} "
-                      "staging)'")
-        child = Path(spec_dir) / model.workflow
-        if not child.exists():
-            raise err("workflow", f"no spec at {model.workflow} (from {spec_dir})")
-        workflow = str(child.resolve())
-    elif model.workflow is not None or model.problem is not None or model.goal is not None:
-        raise err("workflow" if model.workflow is not None else
-                  "problem" if model.problem is not None else "goal",
-                  f"'workflow', 'problem' and 'goal' are for workflow steps, not {kind}")
-    if kind != "mcp" and model.tool is not None:
-        raise err("tool", f"'tool' is for mcp tools, not {kind}")
-    if kind == "shell" and model.args is not None:
-        raise err("args", "a shell tool takes its arguments in 'command'")
+    workflow = _kind_fields(kind, model, command, err, spec_dir=spec_dir)
     known = set(params) | set(BUILTINS) | set(model.env) | set(model.secrets)
     hint_names = sorted(known)
 
@@ -222,3 +187,46 @@ def read_binding(action: str, params: tuple[str, ...], model: Any, node: Any, *,
         retries=model.retries, env=tuple(model.env), secrets=tuple(model.secrets),
         timeout_s=model.timeout_s, on_error=tuple(rules), path=path, line=line, col=col,
         args_line=args_line, args_col=args_col)
+
+
+def _kind_fields(kind: AdapterKind, model: Any, command: tuple[str, ...],
+                 err: Callable[..., SpecError], *, spec_dir: str) -> str | None:
+    """The fields each adapter kind needs and the ones it must not have; the child spec's
+    folder of a workflow step (None for the other kinds)."""
+    workflow: str | None = None
+    if kind == "shell" and not command:
+        raise err(None, "a shell tool needs 'command' (an argv list)",
+                  "for example command: [git, tag, '{v}']")
+    if kind == "http" and not model.url:
+        raise err(None, "an http tool needs 'url'", "for example url: http://127.0.0.1:8000/x")
+    if kind == "mcp":
+        if not model.tool:
+            raise err(None, "an mcp tool needs 'tool' (the MCP server's tool name)")
+        if bool(command) == bool(model.url):
+            raise err(None, "an mcp tool needs exactly one of 'command' (a stdio server) or "
+                      "'url' (a streamable HTTP server)")
+    if kind == "event" and not model.event:
+        raise err(None, "an event step needs 'event' (the name it waits for)",
+                  "for example event: approved-{v}")
+    if kind != "event" and model.event is not None:
+        raise err("event", f"'event' is for event steps, not {kind}")
+    if kind == "event" and (command or model.url or model.args is not None):
+        raise err(None, "an event step takes only 'event', 'timeout_s' and 'env'")
+    if kind == "workflow":
+        if not model.workflow or not (model.problem or model.goal):
+            raise err(None, "a workflow step needs 'workflow' (the child spec) and a 'problem' "
+                      "or a 'goal'", "for example workflow: ../devops, goal: '(deployed {s} "
+                      "staging)'")
+        child = Path(spec_dir) / model.workflow
+        if not child.exists():
+            raise err("workflow", f"no spec at {model.workflow} (from {spec_dir})")
+        workflow = str(child.resolve())
+    elif model.workflow is not None or model.problem is not None or model.goal is not None:
+        raise err("workflow" if model.workflow is not None else
+                  "problem" if model.problem is not None else "goal",
+                  f"'workflow', 'problem' and 'goal' are for workflow steps, not {kind}")
+    if kind != "mcp" and model.tool is not None:
+        raise err("tool", f"'tool' is for mcp tools, not {kind}")
+    if kind == "shell" and model.args is not None:
+        raise err("args", "a shell tool takes its arguments in 'command'")
+    return workflow
