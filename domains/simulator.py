@@ -173,23 +173,9 @@ class Simulator:
                 faults: frozenset[str]) -> Observation:
         rt = self._runtime(ctx)
         call = "(" + " ".join((action, *args)) + ")"
-        if "transient" in faults:
-            raise TransientToolError(f"{call}: service temporarily unavailable (injected)")
-        if "permanent" in faults:
-            raise PermanentToolError(f"{call}: failed permanently (injected)")
-        if "hidden-precondition" in faults:  # a reason the domain does not name
-            reasons = ("the service's quota is exhausted", "a change freeze is in effect",
-                       "the credentials for this call have expired",
-                       "a lock is held by another operator")
-            pick = int(hashlib.sha256(f"{rt.faults.seed}|{call}".encode()).hexdigest(), 16)
-            raise ToolRefused(f"{call}: refused: {reasons[pick % len(reasons)]}")
+        _raise_injected(faults, call, rt.faults.seed)
         if "external" in faults and self.drift is not None:
-            seed = int.from_bytes(hashlib.sha256(
-                f"{rt.faults.seed}|{ctx.step_id}|{call}".encode()).digest()[:8], "big")
-            rng = random.Random(seed)
-            drift = self.drift
-            add, delete = rt.store.change(ctx.run_id, ctx.step_id,
-                                          lambda facts: drift(facts, rng))
+            add, delete = self._drift_world(rt, ctx, f"{rt.faults.seed}|{ctx.step_id}|{call}")
             # nothing to drift in this world: the fault is not dropped, the tool misreports
             drifted_nothing = not add and not delete
         else:
@@ -226,10 +212,7 @@ class Simulator:
         verdict, payload = rt.store.apply(ctx.run_id, ctx.step_id, ctx.idempotency_key, call,
                                           ctx.attempt, decide)
         if verdict == "refused":
-            seen = payload
-            parts = [f"{' '.join(a)} does not hold" for a in sorted(seen.not_holds)]
-            parts += [f"{' '.join(a)} holds" for a in sorted(seen.holds)]
-            raise PreconditionFailed(f"{call} cannot run: " + "; ".join(parts), observation=seen)
+            raise _precondition_failed(call, payload)
         obs = Observation.from_json(payload[2])
         if obs is None:  # pragma: no cover - payload always carries one
             raise PlansafeError("simulator lost its observation")
@@ -237,13 +220,41 @@ class Simulator:
             with rt.lock:
                 rt.pending += [(ctx.step_id, a, d) for a, d in delayed]
         if "side-effect" in faults and self.drift is not None:  # a change the action hides
-            seed = int.from_bytes(hashlib.sha256(
-                f"{rt.faults.seed}|side|{ctx.step_id}|{call}".encode()).digest()[:8], "big")
-            rng, drift = random.Random(seed), self.drift
-            rt.store.change(ctx.run_id, ctx.step_id, lambda facts: drift(facts, rng))
+            self._drift_world(rt, ctx, f"{rt.faults.seed}|side|{ctx.step_id}|{call}")
         if "partial-observation" in faults:
             return Observation()  # it acted, and says nothing of what it saw
         return obs
+
+    def _drift_world(self, rt: _Runtime, ctx: ToolContext, key: str
+                     ) -> tuple[set[GroundAtom], set[GroundAtom]]:
+        """The domain's drift applied to the run's world, seeded by ``key`` (the same change
+        in every process): the atoms it added and deleted."""
+        seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+        rng, drift = random.Random(seed), self.drift
+        assert drift is not None
+        return rt.store.change(ctx.run_id, ctx.step_id, lambda facts: drift(facts, rng))
+
+
+def _raise_injected(faults: frozenset[str], call: str, seed: int) -> None:
+    """The injected faults that stop a call before it acts: transient, permanent, and a
+    refusal for a reason the domain does not name (the same reason in every process)."""
+    if "transient" in faults:
+        raise TransientToolError(f"{call}: service temporarily unavailable (injected)")
+    if "permanent" in faults:
+        raise PermanentToolError(f"{call}: failed permanently (injected)")
+    if "hidden-precondition" in faults:
+        reasons = ("the service's quota is exhausted", "a change freeze is in effect",
+                   "the credentials for this call have expired",
+                   "a lock is held by another operator")
+        pick = int(hashlib.sha256(f"{seed}|{call}".encode()).hexdigest(), 16)
+        raise ToolRefused(f"{call}: refused: {reasons[pick % len(reasons)]}")
+
+
+def _precondition_failed(call: str, seen: Observation) -> PreconditionFailed:
+    """A refused call: which preconditions do not hold, which negated ones do."""
+    parts = [f"{' '.join(a)} does not hold" for a in sorted(seen.not_holds)]
+    parts += [f"{' '.join(a)} holds" for a in sorted(seen.holds)]
+    return PreconditionFailed(f"{call} cannot run: " + "; ".join(parts), observation=seen)
 
 
 def _split(call: str) -> tuple[str, tuple[str, ...]]:
