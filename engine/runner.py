@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,9 +17,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from domains.base import RunInfo
 from engine.executor import Executor, Generation, order_deps, sequential_deps
 from engine.journal import Event, Journal
-from engine.monitor import MAX_REFUSALS, Failure, Replanner, RetryPolicy, explain, state_key
+from engine.monitor import Failure, Replanner, RetryPolicy, explain, state_key
 from engine.pddl_text import formula_pddl as _formula_pddl
 from engine.pddl_text import problem_from_pddl, problem_to_pddl
+from engine.refusals import after_refusal, forbidden_now
 from engine.runstate import Recorder, RunState, atoms_from_json, atoms_json
 from engine.tools import ToolSet
 from verifier.certificate import (
@@ -306,7 +306,7 @@ class RunDriver:
                 ex.note_world(world, source="world", step=failure.step)
                 if failure.predicted is None and before != world:
                     failure = replace(failure, predicted=before, observed=world)
-        forbidden, scoped = self._forbidden_now(state)
+        forbidden, scoped = forbidden_now(state)
         if failure.forbids_call and failure.call is not None and failure.call not in forbidden:
             forbidden.append(failure.call)
         stop_reason = None
@@ -321,53 +321,9 @@ class RunDriver:
             self._stop(rec, failure, stop_reason)
             return False
         if failure.kind == "refused" and failure.call is not None:
-            return self._after_refusal(rec, replanner, failure, forbidden, scoped)
+            return after_refusal(self, rec, replanner, failure, forbidden, scoped)
         return self._replan(rec, replanner, reason=failure.kind, failure=failure,
                             forbidden=forbidden, scoped=scoped)
-
-    @staticmethod
-    def _forbidden_now(state: RunState) -> tuple[list[tuple[str, tuple[str, ...]]],
-                                                 list[tuple[str, tuple[str, ...]]]]:
-        """The calls ruled out for the next plan, and which of them only in this state: a
-        call refused for a reason the spec does not model is ruled out in the state it was
-        refused in; once the observed state differs, it may be planned again."""
-        forbidden = list(state.forbidden)
-        p = state.plans.get(state.gen) or {}
-        scoped = [(a, tuple(b)) for a, b in p.get("refused", [])]
-        if scoped and frozenset(state.belief) != atoms_from_json(p.get("init")):
-            return [c for c in forbidden if c not in scoped], []
-        return forbidden, [c for c in scoped if c in forbidden]
-
-    def _after_refusal(self, rec: Recorder, replanner: Replanner, failure: Failure,
-                       forbidden: list[tuple[str, tuple[str, ...]]],
-                       scoped: list[tuple[str, tuple[str, ...]]]) -> bool:
-        """A refusal the spec does not explain: route around it in this state; with no other
-        route, try the call again; refused ``MAX_REFUSALS`` times, it is an outage (the run
-        stops, naming the call, when no route avoids it)."""
-        call = failure.call
-        assert call is not None
-        state = rec.state
-        n = sum(1 for s in state.steps.values()
-                if s.fail_kind == "refused" and (s.action, s.args) == call)
-        if n >= MAX_REFUSALS:
-            failure = replace(failure, message=f"{failure.message}; refused {n} times in this "
-                              "run: treated as an outage")
-            return self._replan(rec, replanner, reason="refused", failure=failure,
-                                forbidden=[*forbidden, call] if call not in forbidden
-                                else forbidden, scoped=[c for c in scoped if c != call])
-        alt = [*forbidden, call]  # another route, the call ruled out in this state only
-        if call not in forbidden and self._replan(
-                rec, replanner, reason="refused", failure=failure, forbidden=alt,
-                scoped=[*scoped, call], quiet=True,
-                detail="routed around the refused call; it stays ruled out only while the "
-                "observed state is the one it was refused in"):
-            return True
-        time.sleep(self.options.retry.delay_s(n))  # the refusal may not hold a moment later
-        return self._replan(rec, replanner, reason="refused", failure=failure,
-                            forbidden=forbidden, scoped=scoped,
-                            detail=f"no other route in this state: the refused call is tried "
-                            f"again (refusal {n} of {MAX_REFUSALS} before it counts as an "
-                            "outage)")
 
     def _stop(self, rec: Recorder, failure: Failure, why: str,
               blocking: tuple[str, ...] = (), diagnosis: Diagnosis | None = None) -> None:

@@ -24,6 +24,19 @@ def _calls(engine: Any, run_id: str, prefix: str) -> list[str]:
             if c.startswith("(" + prefix)]
 
 
+def _with_prover() -> tuple[Any, Any, Any]:
+    """A planner (counted: ``main``) with a symbolic ``prover`` (counted too)."""
+    from tests.engine.planners import bfs_planner, counting
+
+    main, prover = counting(bfs_planner), counting(bfs_planner)
+
+    def planner(problem: Any, **kw: Any) -> Any:
+        return main(problem, **kw)
+
+    planner.prover = prover  # type: ignore[attr-defined]
+    return planner, main, prover
+
+
 def test_a_refusal_is_not_an_outage() -> None:
     assert classify(ToolRefused("(deploy api prod): refused: a change freeze is in effect"),
                     idempotent=False) == ("refused", False)
@@ -103,14 +116,7 @@ def test_another_route_is_taken_in_the_state_of_the_refusal(specs_dir: Path,
 
 def test_a_stop_is_diagnosed_with_the_planners_prover(make_engine) -> None:  # noqa: ANN001
     """The diagnosis asks "is there a plan at all?" of the Planner's symbolic ``prover``."""
-    from tests.engine.planners import bfs_planner, counting
-
-    main, prover = counting(bfs_planner), counting(bfs_planner)
-
-    def planner(problem: Any, **kw: Any) -> Any:
-        return main(problem, **kw)
-
-    planner.prover = prover  # type: ignore[attr-defined]
+    planner, main, prover = _with_prover()
     e = make_engine(planner=planner, faults=FaultPlan(schedule=(
         ScheduledFault("hidden-precondition", action="deploy", times=99),)))
     r = e.run("p01")
@@ -119,14 +125,7 @@ def test_a_stop_is_diagnosed_with_the_planners_prover(make_engine) -> None:  # n
 
 
 def test_the_prover_rules_out_a_route_before_the_planner_is_asked(make_engine) -> None:  # noqa: ANN001
-    from tests.engine.planners import bfs_planner, counting
-
-    main, prover = counting(bfs_planner), counting(bfs_planner)
-
-    def planner(problem: Any, **kw: Any) -> Any:
-        return main(problem, **kw)
-
-    planner.prover = prover  # type: ignore[attr-defined]
+    planner, main, prover = _with_prover()
     e = make_engine(planner=planner, faults=FaultPlan(schedule=(
         ScheduledFault("hidden-precondition", action="deploy"),)))
     r = e.run("p01")
@@ -135,14 +134,7 @@ def test_the_prover_rules_out_a_route_before_the_planner_is_asked(make_engine) -
 
 
 def test_an_outage_with_no_route_left_is_proved_without_the_planner(make_engine) -> None:  # noqa: ANN001
-    from tests.engine.planners import bfs_planner, counting
-
-    main, prover = counting(bfs_planner), counting(bfs_planner)
-
-    def planner(problem: Any, **kw: Any) -> Any:
-        return main(problem, **kw)
-
-    planner.prover = prover  # type: ignore[attr-defined]
+    planner, main, prover = _with_prover()
     e = make_engine(planner=planner, faults=FaultPlan(schedule=(
         ScheduledFault("permanent", action="deploy", times=99),)))
     r = e.run("p01")
