@@ -34,6 +34,7 @@ from typing import Any
 
 from engine.journal import Journal, open_journal
 from engine.journal_postgres import RUN_STATUS_OF
+from engine.runlinks import parent_id
 from verifier.errors import PlansafeError
 from verifier.spec import Spec
 from verifier.triggers import EVENT_NAME, Trigger
@@ -235,6 +236,13 @@ class RunService:
                     if len(self._active) >= self.max_active:
                         continue
                     skip = set(self._active) | self._failed
+                # a sub-workflow's child run is resumed by its parent's step, never alone
+                try:
+                    index.refresh(j)
+                except PlansafeError as e:
+                    log.warning("reading the journal: %s", e)
+                    continue
+                skip |= {r for r in index.status if parent_id(r) in index.status}
                 owner = f"serve-{os.getpid()}-{uuid.uuid4().hex[:8]}"
                 try:
                     run_id = claim(j, owner, index, skip)

@@ -209,3 +209,30 @@ def test_serve_refuses_untrusted_specs_and_names_taken_twice(tmp_path: Path) -> 
     other = make_ship(tmp_path / "other")
     r = CliRunner().invoke(app, [*args, "--spec", str(other), "--trust-spec"], env=env)
     assert r.exit_code == 2 and "two specs are named 'ship'" in r.output, r.output
+
+
+def test_a_child_run_is_left_to_its_parent(tmp_path: Path) -> None:
+    """After a crash the dispatcher resumes a parent, never its sub-workflow child alone (the
+    parent's workflow step resumes the child)."""
+    from engine.api import Engine
+    from engine.worker import submit
+
+    client, service, journal = _client(tmp_path)
+    eng = Engine(service.specs["ship"], journal=journal)
+    trusted = {"trust": {"spec": True}}
+    submit(eng, "p01", run_id="run-a", extra=trusted)
+    submit(eng, "p01", run_id="run-a.s9", extra=trusted)
+    eng.close()
+    service.start()
+    try:
+        _until(client, "run-a", lambda d: _waiting_for_signoff(journal, "run-a"))
+        time.sleep(0.5)
+        j = open_journal(journal)
+        try:
+            assert [e.kind for e in j.events("run-a.s9")] == ["run-started"]
+        finally:
+            j.close()
+        assert client.get("/api/runs/run-a").json()["children"] == [
+            {"run": "run-a.s9", "status": "running", "step": "s9"}]
+    finally:
+        service.stop()
