@@ -228,6 +228,14 @@ class Interleavings:
         # any one order they are well-founded (each reads only earlier steps), so unique.
         self._n += 1
         name = self._before[key] = self.smt.declare(f"b{self._n}")
+        values = {self.after(a, k) for k in live}
+        if len(live) > 1 and len(values) == 1 and values <= {"true", "false"}:
+            # every latest writer leaves the same constant: a has it iff some latest writer
+            # runs before q (one B per writer, not one per pair of unordered writers)
+            some = or_(self.B(k, q) for k in live)
+            (v,) = values
+            self.smt.add(f"(= {name} {or_((and_((some, v)), and_((not_(some), self.init(a)))))})")
+            return name
         terms = []
         for k in live:
             conds = [self.B(k, q)]
