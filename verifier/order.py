@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 
+from verifier.deadline import Ticker
 from verifier.model import Step
 
 __all__ = ["PartialOrder"]
@@ -32,7 +33,9 @@ class PartialOrder:
         n = len(self.steps)
         anc = [0] * n
         succ: list[list[int]] = [[] for _ in range(n)]
+        tick = Ticker("encoding", every=64)  # --timeout (bitsets grow with the plan)
         for j, s in enumerate(self.steps):
+            tick()
             m = 0
             for d in s.after:
                 i = self.index[d]
@@ -46,6 +49,7 @@ class PartialOrder:
         # 4,000-step chains took 23 s here)
         desc = [0] * n
         for i in range(n - 1, -1, -1):
+            tick()
             m = 0
             for k in succ[i]:
                 m |= desc[k] | (1 << k)
