@@ -114,29 +114,22 @@ def test_another_route_is_taken_in_the_state_of_the_refusal(specs_dir: Path,
         e.close()
 
 
-def test_a_stop_is_diagnosed_with_the_planners_prover(make_engine) -> None:  # noqa: ANN001
-    """The diagnosis asks "is there a plan at all?" of the Planner's symbolic ``prover``."""
+@pytest.mark.parametrize(("kind", "times", "status", "main_calls", "min_proofs"), [
+    ("hidden-precondition", 1, "completed", 2, 1),  # no route without it: the first plan, retry
+    ("hidden-precondition", 99, "stopped", 2, 3),  # then an outage: no plan left, diagnosis
+    ("permanent", 99, "stopped", 1, 2)])  # the first plan; the proof, the diagnosis
+def test_the_prover_answers_whether_a_plan_is_left(make_engine, kind: str, times: int,  # noqa: ANN001
+                                                   status: str, main_calls: int,
+                                                   min_proofs: int) -> None:
+    """With a call ruled out, "is any plan left?" and a stop's diagnosis are asked of the
+    Planner's symbolic ``prover``; the Planner itself only plans routes that exist."""
     planner, main, prover = _with_prover()
     e = make_engine(planner=planner, faults=FaultPlan(schedule=(
-        ScheduledFault("hidden-precondition", action="deploy", times=99),)))
+        ScheduledFault(kind, action="deploy", times=times),)))
     r = e.run("p01")
-    assert r.status == "stopped" and r.explanations[-1]["cause"] == "failing-tool"
-    assert prover.calls >= 1 and main.calls >= 1
-
-
-def test_the_prover_rules_out_a_route_before_the_planner_is_asked(make_engine) -> None:  # noqa: ANN001
-    planner, main, prover = _with_prover()
-    e = make_engine(planner=planner, faults=FaultPlan(schedule=(
-        ScheduledFault("hidden-precondition", action="deploy"),)))
-    r = e.run("p01")
-    assert r.status == "completed" and "tried again" in r.explanations[0]["detail"]
-    assert (prover.calls, main.calls) == (1, 2)  # no route without deploy; first plan, retry
-
-
-def test_an_outage_with_no_route_left_is_proved_without_the_planner(make_engine) -> None:  # noqa: ANN001
-    planner, main, prover = _with_prover()
-    e = make_engine(planner=planner, faults=FaultPlan(schedule=(
-        ScheduledFault("permanent", action="deploy", times=99),)))
-    r = e.run("p01")
-    assert r.status == "stopped" and r.explanations[-1]["cause"] == "failing-tool"
-    assert main.calls == 1 and prover.calls >= 2  # the first plan; the proof, the diagnosis
+    assert r.status == status
+    if status == "stopped":
+        assert r.explanations[-1]["cause"] == "failing-tool"
+    else:
+        assert "tried again" in r.explanations[0]["detail"]
+    assert main.calls == main_calls and prover.calls >= min_proofs
