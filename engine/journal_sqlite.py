@@ -1,5 +1,10 @@
 """The SQLite journal (the default backend: a file, WAL mode): events in one table, leases with
-fencing tokens in another; registered in :data:`engine.journal.JOURNALS` as ``sqlite``."""
+fencing tokens in another; registered in :data:`engine.journal.JOURNALS` as ``sqlite``.
+
+A SQLite lease does not expire: it is taken over when its holder's process is gone (or it was
+taken on another host); each take gets a new fencing token (a counter in ``meta``), and an
+append to a run this journal leases checks it inside the append's transaction, so the old
+holder's writes are refused (:class:`~engine.journal.LeaseLostError`)."""
 
 from __future__ import annotations
 
