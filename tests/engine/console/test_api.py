@@ -236,3 +236,30 @@ def test_a_child_run_is_left_to_its_parent(tmp_path: Path) -> None:
             {"run": "run-a.s9", "status": "running", "step": "s9"}]
     finally:
         service.stop()
+
+
+def test_an_approval_in_the_console_is_resumed_by_the_service(waiting_run: Any) -> None:
+    """With serve's run service, the console leaves the resume to the service's dispatcher
+    (one driver: no 'being driven by a live process' race)."""
+    from tests.engine.console.test_console import csrf, sign_in
+
+    devops = load_spec(Path(__file__).resolve().parents[3] / "specs" / "devops")
+    app = create_app(waiting_run.journal, specs=(devops.root,), users=waiting_run.users)
+    service = RunService(waiting_run.journal, {devops.name: devops}, poll_s=0.05)
+    add_api(app, service)
+    client = TestClient(app, base_url=BASE)
+    service.start()
+    try:
+        sign_in(client, "alice")
+        run = waiting_run.run_id
+        html = client.get(f"/runs/{run}").text
+        r = client.post(f"/runs/{run}/steps/s5/decide", data={
+            "csrf": csrf(html), "decision": "approve", "call": "(deploy api prod)",
+            "generation": "0"})
+        assert r.status_code == 200, r.text
+        done = _until(client, run, lambda d: d["status"] != "running"
+                      and d["status"] != "waiting-approval")
+        assert done["status"] == "completed", done
+        assert "resume failed" not in client.get(f"/runs/{run}").text
+    finally:
+        service.stop()
