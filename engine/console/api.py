@@ -3,9 +3,9 @@
 =======================  ====================================================================
 ``POST /api/runs``       ``{spec, goal | problem, id?}``: journal a run of a served spec; a
                          background thread plans and drives it. 202 ``{run, spec, url}``.
-``POST /api/events``     ``{name, fields?, run?, id?}``: post the event durably (as ``plansafe
-                         event`` does) to ``run``, or to every run not finished; then start the
-                         runs of the served specs' ``on: name`` triggers. 202 ``{event,
+``POST /api/events``     ``{name, fields?, run?, id?}``: start the runs of the served specs'
+                         ``on: name`` triggers, then post the event durably (as ``plansafe
+                         event`` does) to ``run``, or to every run not finished. 202 ``{event,
                          delivered, started}``. ``id`` (the sender's event id) makes the
                          triggered runs idempotent: a repeated post starts none again.
 ``GET /api/runs``        the journal's runs (as ``plansafe runs --json``); ``?status=``.

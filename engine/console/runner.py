@@ -150,8 +150,9 @@ class RunService:
     def deliver(self, name: str, fields: Mapping[str, Any] | None = None, *,
                 run: str | None = None, event_id: str | None = None,
                 by: Mapping[str, Any] | None = None) -> Delivery:
-        """Post event ``name`` durably to ``run`` (or every run not finished), then start the
-        runs of the served specs' ``on: name`` triggers (``event_id`` makes that idempotent)."""
+        """Start the runs of the served specs' ``on: name`` triggers (``event_id`` makes that
+        idempotent), then post event ``name`` durably to ``run`` (or to every run that was not
+        finished before)."""
         from engine.adapters.event import post_event
 
         fields = dict(fields or {})
@@ -170,11 +171,12 @@ class RunService:
             targets = [run] if run is not None else _open_runs(j)
         finally:
             j.close()
-        for r in targets:
-            post_event(self.journal, r, name, fields)
+        # the triggered runs first: a goal that does not read is a 400 with nothing posted
         started = [self._fire(s, t, fields, None if event_id is None else
                               f"{t.name}\0event\0{event_id}", {"event": name}, by)
                    for s, t in matching]
+        for r in targets:
+            post_event(self.journal, r, name, fields)
         return Delivery(name, tuple(targets), tuple(started))
 
     # --- cron ---------------------------------------------------------------------------------

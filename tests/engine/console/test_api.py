@@ -263,3 +263,27 @@ def test_an_approval_in_the_console_is_resumed_by_the_service(waiting_run: Any) 
         assert "resume failed" not in client.get(f"/runs/{run}").text
     finally:
         service.stop()
+
+
+def test_a_trigger_goal_that_does_not_read_is_a_400_with_nothing_posted(tmp_path: Path) -> None:
+    from tests.engine.console.shipspec import DOMAIN, PROBLEM, SPEC, write_spec
+
+    root = write_spec(tmp_path / "ship", DOMAIN, PROBLEM, SPEC + """  - on: fly-requested
+    fields: [service]
+    goal: make {service} fly
+""")
+    spec = load_spec(root)
+    journal = tmp_path / "j.sqlite"
+    app = create_app(journal, specs=(root,))
+    service = RunService(journal, {spec.name: spec}, trust={"spec": True})
+    add_api(app, service)  # not started: the submitted run stays open
+    client = TestClient(app, base_url=BASE)
+    open_run = _post(client, "/api/runs", {"problem": "p01"}).json()["run"]
+    r = _post(client, "/api/events", {"name": "fly-requested", "fields": {"service": "api"}})
+    assert r.status_code == 400 and "cannot map the goal 'make api fly'" in r.json()["error"]
+    ok = _post(client, "/api/events", {"name": "deploy-requested", "fields": {"service": "api"}})
+    assert ok.json()["delivered"] == [open_run]  # the new triggered run is not among them
+    from engine.adapters.event import events_path, find_event
+
+    assert find_event(events_path(journal), open_run, "fly-requested") is None
+    assert find_event(events_path(journal), open_run, "deploy-requested") == {"service": "api"}
