@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.journal import Journal, open_journal
+from engine.journal import Journal, journal_url, open_journal
 from engine.journal_postgres import RUN_STATUS_OF
 from engine.runlinks import parent_id
 from verifier.errors import PlansafeError
@@ -155,6 +155,9 @@ class RunService:
         finished before)."""
         from engine.adapters.event import post_event
 
+        if journal_url(self.journal) is not None:
+            raise PlansafeError("events need a SQLite journal (their store is a file beside "
+                                "it, as for plansafe event); this server's is a database")
         fields = dict(fields or {})
         if not EVENT_NAME.match(name or ""):
             raise PlansafeError(f"{name!r} is not an event name (letters, digits, '.', '_', "

@@ -287,3 +287,11 @@ def test_a_trigger_goal_that_does_not_read_is_a_400_with_nothing_posted(tmp_path
 
     assert find_event(events_path(journal), open_run, "fly-requested") is None
     assert find_event(events_path(journal), open_run, "deploy-requested") == {"service": "api"}
+
+
+def test_events_need_a_sqlite_journal() -> None:
+    from verifier.errors import PlansafeError
+
+    service = RunService(Path("postgresql://127.0.0.1/plansafe"), {})
+    with pytest.raises(PlansafeError, match="events need a SQLite journal"):
+        service.deliver("signoff-api")
