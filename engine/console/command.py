@@ -68,5 +68,10 @@ def serve(
     import uvicorn
 
     typer.echo(f"Plansafe console on http://{host}:{port}/ (journal {journal_path(journal)}"
-               + ("" if users else "; read-only: no users file") + ")", err=True)
+               + ("" if users else "; no users file: no approvals in the console, and the "
+                  "API's writes need no token") + ")", err=True)
+    typer.echo(f"API on http://{host}:{port}/api/ (docs/EVENTS.md): " + (
+        f"runs of {', '.join(sorted(served)) or 'no spec (give --spec)'}, events, "
+        f"{sum(len(s.triggers) for s in served.values())} trigger(s)" if service is not None
+        else "read-only (--no-worker)"), err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
