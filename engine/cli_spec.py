@@ -41,7 +41,8 @@ def check(
 
         out = console()
         out.print(f"[bold]{report['spec']}[/]: {len(report['policies'])} policies, "
-                  f"{len(report['agents'])} agents, {len(report['problems'])} problems")
+                  f"{len(report['agents'])} agents, {len(report['problems'])} problems"
+                  + (f", {len(report['triggers'])} triggers" if report.get("triggers") else ""))
         for w in report["warnings"]:
             out.print(f"  [yellow]warning[/]: {w}")
         for err in report["errors"]:

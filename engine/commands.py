@@ -90,6 +90,7 @@ def check_report(spec: Spec, *, problem: str | None = None, horizon: int | None 
         warnings=tuple(warnings),
         errors=tuple(errors),
         analysis=tuple(analyses),
+        triggers=tuple(t.to_json() for t in spec.triggers),
     )
 
 

@@ -51,6 +51,7 @@ class CheckReport:
     warnings: tuple[str, ...]
     errors: tuple[str, ...]
     analysis: tuple[Analysis, ...]
+    triggers: tuple[dict[str, Any], ...] = ()  # spec.yaml triggers: (docs/EVENTS.md)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class CheckReport:
             "warnings": list(self.warnings),
             "errors": list(self.errors),
             "analysis": [_analysis_json(a) for a in self.analysis],
+            "triggers": list(self.triggers),
         }
 
 

@@ -77,7 +77,8 @@ def test_typed_results_serialise_to_the_json_contract() -> None:
     eng.close()
     assert isinstance(check, CheckReport) and check.status == "ok"
     assert set(check.to_json()) == {"status", "spec", "domain", "policies", "agents",
-                                    "problems", "warnings", "errors", "analysis"}
+                                    "problems", "warnings", "errors", "analysis",
+                                    "triggers"}
 
 
 def tmp_json(data: dict[str, object]) -> Path:

@@ -101,6 +101,22 @@ def test_check_exits_2_with_the_position(tmp_path: Path) -> None:
     assert "spec.yaml:3:12: triggers[0].cron: minute: 61 is outside 0-59" in r.output, r.output
 
 
+def test_check_lists_the_triggers(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    spec = _spec(tmp_path, '  - cron: "0 * * * *"\n    problem: p01\n')
+    r = CliRunner().invoke(app, ["check", str(spec), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["triggers"] == [{
+        "name": "cron-0", "on": None, "cron": "0 * * * *", "goal": None, "problem": "p01",
+        "fields": []}]
+    assert "1 triggers" in CliRunner().invoke(app, ["check", str(spec)]).output
+
+
 def _brute(expr: str, t: datetime) -> bool:
     """A second reading of a cron expression, straight from its definition."""
     names = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
