@@ -67,6 +67,7 @@ class AgentReport:
     unparseable: int = 0
     truncated: int = 0  # proposals cut by the token budget (their whole steps are verified)
     budget_spent: bool = False  # the model's time budget ran out (fail fast)
+    stalled: int = 0  # generations ended because no row came closer to the goal (fail fast)
     fallback_status: str | None = None
     context_overflow: bool = False  # the plan prompt did not fit in the model's context
     message: str = ""
@@ -84,7 +85,7 @@ class AgentReport:
         return {"source": self.source, "rounds": [r.to_json() for r in self.rounds],
                 "first_proposal_valid": self.first_proposal_valid, "proposals": self.proposals,
                 "unparseable": self.unparseable, "truncated": self.truncated,
-                "budget_spent": self.budget_spent,
+                "budget_spent": self.budget_spent, "stalled": self.stalled,
                 "fallback_status": self.fallback_status,
                 "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
@@ -103,7 +104,7 @@ class PlannerAgent:
                  state_aware: bool | None = None, guided: bool = False,
                  decoding: str | None = None, shorten: bool = True,
                  beams: int | None = None, resume: bool = True,
-                 llm_seconds: float | None = None) -> None:
+                 llm_seconds: float | None = None, patience: int | None = None) -> None:
         beams = DEFAULT_BEAMS if beams is None else beams
         if k < 1 or rounds < 0 or beams < 1:
             raise PlansafeError(f"k and beams must be at least 1 and rounds at least 0 (k={k}, "
@@ -139,7 +140,14 @@ class PlannerAgent:
         #: wall-clock seconds the model may spend on one problem (None: scaled to the
         #: problem, :meth:`_budget`); past it no new proposal starts and a running one stops
         self.llm_seconds = llm_seconds
+        #: steps without coming closer to the goal after which a state-aware generation
+        #: ends (None: scaled to the problem, :meth:`_patience`; 0: never)
+        self.patience = patience
         self._deadline: float | None = None
+        self._steps_patience: int | None = None
+        self._cap = 0  # the answer's token budget in the last generate call (the context)
+        #: windows a first proposal cut by the context goes on for (engine/llm/windows.py)
+        self.windows = 3
         self.state_aware = self.rules_of.state_aware
         self.guided = self.rules_of.walks
         self.last = AgentReport()
@@ -185,10 +193,12 @@ class PlannerAgent:
             return None, last_verdict
         return self._symbolic(problem, checker, report, start)
 
-    def _budget(self, problem: Problem) -> float:
+    def _budget(self, problem: Problem, first: float = float("inf")) -> float:
         """Seconds the model gets for one problem after its first proposal (which runs to
-        its token budget): ``llm_seconds``, else 3 s and a quarter second per object, at
-        most 12 s (a failing ``--planner llm`` run ends about then; ``auto`` falls back).
+        its token budget or until it stalls, ``patience``): ``llm_seconds``, else as long
+        as the first proposal took (``first``; at least 1 s: the machine's speed and load
+        scale both alike), at most 3 s and a quarter second per object and at most 12 s (a
+        failing ``--planner llm`` run ends about then; ``auto`` falls back).
         ``$PLANSAFE_LLM_SECONDS`` replaces the default."""
         import os
 
@@ -201,18 +211,33 @@ class PlannerAgent:
             except ValueError:
                 raise PlansafeError(f"PLANSAFE_LLM_SECONDS={env!r} is not a number of "
                                     "seconds") from None
-        return min(12.0, 3.0 + 0.25 * len(problem.objects))
+        return min(12.0, 3.0 + 0.25 * len(problem.objects), max(1.0, first))
 
     def _time_left(self) -> float:
         return float("inf") if self._deadline is None else self._deadline - time.perf_counter()
 
+    def _patience(self, problem: Problem) -> int | None:
+        """Steps a state-aware generation may go without coming closer to the goal
+        (:meth:`engine.llm.stateaware.Safe.distance`) before it ends: ``patience``, else 10
+        and two per object (the model's valid first proposals on unseen problems of the
+        training sizes went at most 12 steps without, Fast Downward's plans for up to 15
+        blocks 11: benchmarks/results/llm_spec_train.md)."""
+        if self.patience is not None:
+            return self.patience or None
+        return 10 + 2 * len(problem.objects)
+
     def _timed(self, *, clear: bool = False) -> None:
-        """Bound the next generate call by the time left (backends with ``max_time``);
-        ``clear``: unbound it again (the backend may be shared)."""
+        """Bound the next generate call by the time left (backends with ``max_time``) and
+        by the steps without progress (``patience``); ``clear``: unbound it again (the
+        backend may be shared) and count a generation ended for want of progress."""
         if hasattr(self.backend, "max_time"):
             left = self._time_left()
             self.backend.max_time = (None if clear or left == float("inf")
                                      else max(0.05, left))
+        if hasattr(self.backend, "patience"):
+            self.backend.patience = None if clear else self._steps_patience
+            if clear and getattr(self.backend, "stalled", False):
+                self.last.stalled += 1
 
     def _max_tokens(self, problem: Problem) -> int:
         if self.max_new_tokens is not None:
@@ -237,6 +262,7 @@ class PlannerAgent:
         last: Verdict | None = None
         budget = self._budget(problem)
         self._deadline = None  # set when the first proposal is written
+        self._steps_patience = self._patience(problem)
         for r in range(1, self.rounds + 1):
             if r > 1 and self._time_left() <= 0:  # fail fast: the fallback (auto) decides
                 report.budget_spent = True
@@ -257,6 +283,7 @@ class PlannerAgent:
                 prompt, keep, start = base, "", None
                 gens = self._generate(prompt, grammar, problem, checker, r, report)
             if self._deadline is None:
+                budget = self._budget(problem, time.perf_counter() - t0)
                 self._deadline = time.perf_counter() + budget
             valid = unparseable = 0
             best: tuple[int, str, Verdict, Plan] | None = None
@@ -290,8 +317,15 @@ class PlannerAgent:
             round_kept = keep.count("\n")
             if winner is None and best is not None:
                 feedback = tuple(explain(best[2]))
-                point = (_resume_point(best[3], best[2], checker)
-                         if self.resume and self.fmt == "text" and not self.guided else None)
+                resuming = self.resume and self.fmt == "text" and not self.guided
+                point = _resume_point(best[3], best[2], checker) if resuming else None
+                if resuming and r > 1 and (point is None or point[0] <= round_kept):
+                    report.message = (f"round {r} came no closer to the goal than the "
+                                      "round before")  # fail fast: no more rounds
+                    report.rounds.append(RoundRecord(r, len(gens), valid, unparseable,
+                                                     tokens, time.perf_counter() - t0,
+                                                     feedback, round_kept))
+                    break
                 if point is not None:  # plan on from the rejected plan's closest approach
                     kept, start = point
                     keep = "".join(step_line(s.action, s.args) for s in best[3].steps[:kept])
@@ -324,7 +358,7 @@ class PlannerAgent:
 
         report.proposals += 1
         text = g.text
-        if not self.guided and (g.tokens >= self._max_tokens(problem) or (
+        if not self.guided and (g.tokens >= min(self._cap, self._max_tokens(problem)) or (
                 self.fmt == "text" and text and not text.endswith("\n")
                 and hasattr(self.backend, "max_time"))):  # cut by the time budget
             # the budget ran out, maybe inside a step: the grammar made every whole step
@@ -375,12 +409,29 @@ class PlannerAgent:
         # first proposal runs to its token budget whatever the time (on a slow or busy
         # machine a time bound would cut proposals that would pass: the budget starts
         # after it); the rest are timed
+        from engine.llm.windows import continue_proposal, room
+
+        want = self._max_tokens(problem)
+        self._cap = cap = room(self.backend, prompt, want)  # what the context leaves
+
+        def write(text: str, node: Any) -> tuple[Any, int]:
+            c = room(self.backend, text, want)
+            return self.backend.generate(text, grammar=grammar, k=1, max_new_tokens=c,
+                                         temperature=self.temperature,
+                                         state=self._rules(checker, node),
+                                         beams=self.beams)[0], c
+
         self._timed()
         try:
-            return self.backend.generate(prompt, grammar=grammar, k=1,
-                                         max_new_tokens=self._max_tokens(problem),
+            gens = self.backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=cap,
                                          temperature=self.temperature,
                                          state=self._rules(checker, start), beams=self.beams)
+            if cap < want and gens and self.fmt == "text" and self.rules_of.state_aware:
+                # cut by the context: go on from the state its steps reach (a window)
+                gens[0] = continue_proposal(gens[0], cap, want, windows=self.windows,
+                                            checker=checker, problem=problem, start=start,
+                                            write=write)
+            return gens
         finally:
             self._timed(clear=True)
 
@@ -391,10 +442,13 @@ class PlannerAgent:
 
     def _sample(self, prompt: str, grammar: str, problem: Problem, checker: Any,
                 start: Any = None) -> list[Any]:
+        from engine.llm.windows import room
+
+        self._cap = room(self.backend, prompt, self._max_tokens(problem))
         self._timed()
         try:
             samples: list[Any] = self.backend.sample(
-                prompt, self.k - 1, grammar=grammar, max_new_tokens=self._max_tokens(problem),
+                prompt, self.k - 1, grammar=grammar, max_new_tokens=self._cap,
                 temperature=self.temperature, state=self._rules(checker, start))
             return samples
         finally:

@@ -133,6 +133,10 @@ class TransformersBackend(ModelBackend):
         self.state_cache_size = 4  # state-aware processors kept (one per checker or task)
         #: seconds the next generate call may take (set by the planner's time budget)
         self.max_time: float | None = None
+        #: fail fast under a state-aware constraint: end the generation when no row has
+        #: come closer to the goal for this many steps (set by the planner; None: never)
+        self.patience: int | None = None
+        self.stalled = False  # the last generate call was ended so
         cfg = self.model.config
         #: positions the model can attend to (None: no fixed limit known)
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
@@ -173,6 +177,11 @@ class TransformersBackend(ModelBackend):
                                   *self._state_processors[:self.state_cache_size - 1]]
         return proc
 
+    def prompt_tokens(self, prompt: str) -> int:
+        """Tokens ``prompt`` takes in the context (chat template included)."""
+        return len(self.tokenizer(self.format_prompt(prompt), add_special_tokens=False)
+                   ["input_ids"])
+
     # --- generation ---------------------------------------------------------------------------
 
     def format_prompt(self, prompt: str) -> str:
@@ -207,9 +216,11 @@ class TransformersBackend(ModelBackend):
             kwargs.update(do_sample=False)
             if beams > 1:  # the n most likely whole answers among ``beams`` kept each step
                 kwargs.update(num_beams=beams)
+        self.stalled = False
         if state is not None:
             proc = self.state_processor(state)
             proc.reset()
+            proc.patience = self.patience
             kwargs["logits_processor"] = LogitsProcessorList([proc])
         elif grammar is not None:
             proc = self.processor(grammar)
@@ -221,6 +232,8 @@ class TransformersBackend(ModelBackend):
             out = self.model.generate(input_ids=ids, attention_mask=enc["attention_mask"]
                                       .to(self.device), **kwargs)
         seconds = time.perf_counter() - start
+        if state is not None:
+            self.stalled = bool(getattr(proc, "stalled", False))
         gens = []
         eos = self.tokenizer.eos_token_id
         for row in out[:, ids.shape[1]:].tolist():

@@ -130,6 +130,37 @@ class Safe:
         can_end = self.task.goal_test(state) and self.progress.may_end(memory)
         return out, can_end
 
+    def distance(self, node: Any) -> int | None:
+        """How far ``node``'s state is from the goal ignoring deletes and negative
+        preconditions: the sum over the goal's atoms of the layer of the relaxed
+        reachability fixpoint in which each first holds (0: the goal holds; 10**6: out of
+        reach). None when the goal is not a conjunction of literals. A measure of a plan's
+        progress (fail fast: :func:`state_aware_processor`'s ``patience``), no proof."""
+        if self._goal_pos is None or self._steps is None:
+            self.options(node)  # grounds the steps and reads the goal
+            self.goal_reachable(node[0], 0)
+        need = self._goal_pos
+        if need is None or need < 0:
+            return None
+        reached, total, layer = node[0], 0, 0
+        todo = self._relaxed.get(0)
+        if todo is None:
+            self.goal_reachable(node[0], 0)
+            todo = self._relaxed[0]
+        while need & ~reached:
+            rest, before = [], reached
+            for pre, adds in todo:
+                if pre & ~before:
+                    rest.append((pre, adds))
+                else:
+                    reached |= adds
+            if reached == before:
+                return 10**6
+            layer += 1
+            total += layer * (need & reached & ~before).bit_count()
+            todo = rest
+        return total
+
     def goal_reachable(self, state: int, spent: int) -> bool:
         """Whether the goal's atoms can all be reached from ``state`` ignoring deletes and
         negative preconditions, by steps that add no ``spent`` atom (an ``at-most-once``
@@ -226,6 +257,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
     rules = rules_for(source)
     masks = line_masks(llg_tokenizer)
     options: dict[Hashable, Options] = {}
+    distances: dict[Hashable, int] = {}  # node -> Safe.distance (0: not measured)
     # grammars are interned by (allowed lines, may end): the id is what masks are keyed by
     grammar_ids: dict[tuple[frozenset[str], bool], int] = {}
     line_sets: list[tuple[tuple[bytes, ...], bool]] = []  # per id: sorted lines, may end
@@ -278,10 +310,27 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                     opts = fresh
             return grammar_id(frozenset(opts), can_end), opts
 
-        _row_values = ("_tails", "nodes", "allowed", "gids")
+        _row_values = ("_tails", "nodes", "allowed", "gids", "best", "since")
         _row_owned = ("visited", "pending")
+        #: fail fast: when no row has come closer to the goal (:meth:`Safe.distance`) for
+        #: this many steps and none has ended at the goal, every row ends (None: never)
+        patience: int | None = None
+        stalled = False  # the last generation was ended so
+
+        def _distance(self, node: Hashable) -> int:
+            d = distances.get(node)
+            if d is None:
+                got = rules.distance(node) if isinstance(rules, Safe) else None
+                d = distances[node] = 0 if got is None else got
+            return d
+
 
         def _setup(self, batch_size: int) -> None:
+            self.stalled = self._goal_ended = False
+            # the rules measure distances (Safe, a goal of literals)
+            self._measured = isinstance(rules, Safe) and rules.distance(self._root) is not None
+            self.best = [self._distance(self._root)] * batch_size
+            self.since = [0] * batch_size
             self.ll_matchers = [None] * batch_size  # no matchers: the masks need none
             self._bias_logits = self._bias_logits_batch
             self.nodes = [self._root] * batch_size
@@ -340,6 +389,7 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                         continue  # padding after EOS, or adrift (below): EOS only
                     if tok == eos:
                         self._tails[i] = _STOPPED
+                        self._goal_ended |= options_of(self.nodes[i])[1]
                         continue
                     self.pending[i].append(tok)
                     # each grammar is a single line, so a newline can only end a token
@@ -352,10 +402,26 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
                             continue
                         self.nodes[i] = nxt
                         self.visited[i].add(nxt)
+                        d = self._distance(nxt)
+                        self.best[i], self.since[i] = ((d, 0) if d < self.best[i]
+                                                       else (self.best[i], self.since[i] + 1))
                         gid, self.allowed[i] = self._step_grammar(nxt, self.visited[i])
                         self.gids[i] = gid
                     self._tails[i] = (self.gids[i], *self.pending[i])
+                self._stop_if_stalled()
             return self._bias_logits(input_ids, logits)
+
+        def _stop_if_stalled(self) -> None:
+            """Fail fast: every row still writing has gone ``patience`` steps without
+            coming closer to the goal, and no row has ended at it: all end now (their
+            whole steps are judged as a proposal cut short)."""
+            if self.patience is None or self._goal_ended or not self._measured:
+                return
+            live = [i for i, t in enumerate(self._tails) if t is not None and t is not _STOPPED]
+            if live and all(self.since[i] >= self.patience for i in live):
+                for i in live:
+                    self._tails[i] = _STOPPED
+                self.stalled = True
 
     return StateAwareProcessor()
 

@@ -103,9 +103,10 @@ def test_adversarial_backend_fails_closed_without_fallback(devops):
     assert plan is None
     assert verdict is not None and not verdict.valid
     assert agent.last.source is None
-    assert len(agent.last.rounds) == 3
-    assert agent.last.proposals == 3 * len(UNSAFE)
-    assert agent.last.unparseable == 3  # "this is not a plan {" in each round
+    # round 2 came no closer to the goal than round 1: the model's turn ends (fail fast)
+    assert len(agent.last.rounds) == 2
+    assert agent.last.proposals == 2 * len(UNSAFE)
+    assert agent.last.unparseable == 2  # "this is not a plan {" in each round
 
 
 def test_adversarial_backend_then_symbolic_fallback(devops):
@@ -129,7 +130,10 @@ def test_no_unverified_plan_leaves_the_agent(devops, script):
                          fallback=False)
     plan, verdict = agent.plan(problem)
     proposed_good = any(GOOD in texts for texts in script)
-    assert (plan is not None) == proposed_good
+    # (a round that comes no closer to the goal than the one before ends the model's turn:
+    # a GOOD proposal scripted after it is never asked for)
+    assert plan is None or proposed_good
+    assert plan is not None or GOOD not in script[0]
     if plan is not None:
         assert verdict.valid and agent.last.source in ("llm", "llm-repaired")
         assert [s.call for s in plan.steps] == GOOD.split("\n")[:-1]
