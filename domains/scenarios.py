@@ -308,35 +308,8 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     goal_pddl = "(and " + " ".join(atom_text(a) for a in gp.goal) + ")"
     steps = len(plan)
     if failure in ("permanent-alt", "unrecoverable"):
-        want_alt = failure == "permanent-alt"
-        p_goal = 0.25 if steps < 60 or domain not in FAST_OUTAGES else 0.5
-        use_goal = not want_alt and rng.random() < p_goal and scen.blocked_goals(gp)
-        cands = [] if use_goal else scen.outages(gp, plan)
-        rng.shuffle(cands)
-        likely = getattr(scen, "alternatives", None)
-        if want_alt and likely is not None:  # outages that likely leave a route, first
-            first = {label for label, _ in likely(gp, plan)}
-            cands.sort(key=lambda c: c[0] not in first)
-        tries, limit_s = FAST_OUTAGES.get(domain, (8, 60.0))
-        states = _states(problem, plan)
-        for label, calls in cands[:tries]:
-            r = planner.solve(spec, problem, forbidden=calls, timeout_s=limit_s)
-            if r.solved and want_alt:
-                hit = _first_hit(plan, calls)
-                if hit is not None and not planner.solvable_from(
-                        spec, problem, states, hit, states[hit], calls, 60.0):
-                    continue  # a route existed at the start, none where the fault strikes
-            if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
-                blocked, outage = list(calls), label
-                break
-        if not blocked and not want_alt:
-            use_goal = bool(scen.blocked_goals(gp))
-        if not blocked and use_goal:
-            extra, blocking = rng.choice(scen.blocked_goals(gp))
-            goal_pddl = goal_pddl[:-1] + " " + extra + ")"
-            steps = 0
-        if not blocked and not blocking:
-            raise LookupError(f"{sid}: no {failure} outage for this problem")
+        blocked, outage, blocking, goal_pddl, steps = _choose_outage(
+            spec, domain, sid, failure, rng, scen, gp, plan, problem, planner, goal_pddl, steps)
     phrasing, text = "pddl", goal_pddl
     if not blocking and len(gp.goal) <= PLAIN_MAX_ATOMS and rng.random() < 0.7:
         plain = phrase_goal(rng, gp.goal, probs.PHRASING, probs.ALIASES,
@@ -349,6 +322,47 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
     faults = _faults_for(failure, rng, seed * 1000 + index, plan, states, drift, blocked)
     return Scenario(sid, domain, seed, size, steps, gp.objects, gp.init, gp.goal, goal_pddl,
                     phrasing, text, failure, faults, outage, tuple(blocked), blocking)
+
+
+def _choose_outage(spec: Any, domain: str, sid: str, failure: str, rng: random.Random,
+                   scen: Any, gp: Any, plan: list[Call], problem: Any,
+                   planner: ScenarioPlanner, goal_pddl: str, steps: int
+                   ) -> tuple[list[Call], str, str, str, int]:
+    """For ``permanent-alt`` / ``unrecoverable``: the calls an outage blocks (one that leaves a
+    route from where it strikes, or none at all), or a goal made unreachable; returns
+    (blocked calls, outage label, blocking note, goal, reference steps)."""
+    blocked: list[Call] = []
+    outage = blocking = ""
+    want_alt = failure == "permanent-alt"
+    p_goal = 0.25 if steps < 60 or domain not in FAST_OUTAGES else 0.5
+    use_goal = not want_alt and rng.random() < p_goal and scen.blocked_goals(gp)
+    cands = [] if use_goal else scen.outages(gp, plan)
+    rng.shuffle(cands)
+    likely = getattr(scen, "alternatives", None)
+    if want_alt and likely is not None:  # outages that likely leave a route, first
+        first = {label for label, _ in likely(gp, plan)}
+        cands.sort(key=lambda c: c[0] not in first)
+    tries, limit_s = FAST_OUTAGES.get(domain, (8, 60.0))
+    states = _states(problem, plan)
+    for label, calls in cands[:tries]:
+        r = planner.solve(spec, problem, forbidden=calls, timeout_s=limit_s)
+        if r.solved and want_alt:
+            hit = _first_hit(plan, calls)
+            if hit is not None and not planner.solvable_from(
+                    spec, problem, states, hit, states[hit], calls, 60.0):
+                continue  # a route existed at the start, none where the fault strikes
+        if (r.solved and want_alt) or (not want_alt and r.status.startswith("unsolvable")):
+            blocked, outage = list(calls), label
+            break
+    if not blocked and not want_alt:
+        use_goal = bool(scen.blocked_goals(gp))
+    if not blocked and use_goal:
+        extra, blocking = rng.choice(scen.blocked_goals(gp))
+        goal_pddl = goal_pddl[:-1] + " " + extra + ")"
+        steps = 0
+    if not blocked and not blocking:
+        raise LookupError(f"{sid}: no {failure} outage for this problem")
+    return blocked, outage, blocking, goal_pddl, steps
 
 
 def _sizes(rng: random.Random, n: int, lo: int = 5, hi: int = 200) -> list[int]:
