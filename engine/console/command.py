@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 __all__ = ["serve"]
+
+
+def _served(console: Any, folders: Sequence[Path], trust: Any) -> dict[str, Any]:
+    """The specs given with --spec by name (a bad folder is an error now, not on a page);
+    ``trust`` (the service runs their tools): each must be trusted."""
+    from verifier.errors import PlansafeError
+
+    served: dict[str, Any] = {}
+    for folder in folders:
+        loaded = console.spec(folder)
+        if trust is not None:
+            trust.require(loaded)
+        same = served.setdefault(loaded.name, loaded)
+        if Path(same.root).resolve() != Path(loaded.root).resolve():
+            raise PlansafeError(f"two specs are named {loaded.name!r} ({same.root} and "
+                                f"{loaded.root}); serve one of them")
+    return served
 
 
 def serve(
@@ -40,20 +58,12 @@ def serve(
 
     users = users or (Path(os.environ["PLANSAFE_USERS"]) if os.environ.get("PLANSAFE_USERS")
                       else None)
+    from engine.trust import Trust
+
     try:
         app = create_app(journal_path(journal), specs=tuple(spec or ()), users=users)
-        served: dict[str, Any] = {}
-        from engine.trust import Trust
-
         trust = Trust.load(trust_spec=trust_spec)  # the served specs' tools run: engine/trust.py
-        for s in spec or ():
-            loaded = app.state.console.spec(s)  # a bad spec folder is an error now
-            if worker:
-                trust.require(loaded)
-            same = served.setdefault(loaded.name, loaded)
-            if Path(same.root).resolve() != Path(loaded.root).resolve():
-                raise PlansafeError(f"two specs are named {loaded.name!r} ({same.root} and "
-                                    f"{loaded.root}); serve one of them")
+        served = _served(app.state.console, spec or (), trust if worker else None)
     except (PlansafeError, OSError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
