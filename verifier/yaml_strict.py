@@ -61,11 +61,20 @@ def _depth_guard(text: str, path: str, limit: int) -> None:
 
 def compose_strict(text: str, path: str) -> Any:
     """The YAML node tree of ``text``, or a :class:`SpecError` at the offending position."""
-    import yaml
-
     from verifier.inputs import MAX_YAML_DEPTH
 
     _depth_guard(text, path, MAX_YAML_DEPTH)
+    root = _compose(text, path, MAX_YAML_DEPTH)
+    if root is None:
+        return None
+    _check_nodes(root, path, MAX_YAML_DEPTH)
+    return root
+
+
+def _compose(text: str, path: str, max_depth: int) -> Any:
+    """``yaml.compose`` (safe loader), its errors as :class:`SpecError` with a position."""
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
@@ -78,10 +87,15 @@ def compose_strict(text: str, path: str) -> Any:
     except yaml.YAMLError as e:
         raise SpecError(f"YAML: {e}", path=path, hint="check the file's syntax") from None
     except RecursionError:
-        raise SpecError(f"YAML nested too deeply (over {MAX_YAML_DEPTH} levels)", path=path,
+        raise SpecError(f"YAML nested too deeply (over {max_depth} levels)", path=path,
                         hint="a spec needs only a few levels of nesting") from None
-    if root is None:
-        return None
+    return root
+
+
+def _check_nodes(root: Any, path: str, max_depth: int) -> None:
+    """No aliases, tags, deep nesting, lone surrogates, complex or duplicate keys."""
+    import yaml
+
     seen: set[int] = set()
     stack: list[tuple[Any, int]] = [(root, 1)]
     while stack:
@@ -90,8 +104,8 @@ def compose_strict(text: str, path: str) -> Any:
             raise _err("YAML aliases are not allowed in a spec", node, path,
                        "write the value out where it is used")
         seen.add(id(node))
-        if depth > MAX_YAML_DEPTH:
-            raise _err(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", node, path,
+        if depth > max_depth:
+            raise _err(f"YAML nested deeper than {max_depth} levels", node, path,
                        "a spec needs only a few levels of nesting")
         if node.tag not in _TAGS:
             tag = node.tag.replace(_CORE, "!!")
@@ -119,4 +133,3 @@ def compose_strict(text: str, path: str) -> Any:
                 stack.append((v, depth + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((v, depth + 1) for v in node.value)
-    return root
