@@ -243,6 +243,13 @@ def compile_domain_text(domain_text: str, domain: Domain,
         test = atom if rule.kind == "only-after-action" else f"(not {atom})"
         pre[rule.pattern.action].append(
             f"(or {' '.join(f'(not {c})' for c in conds)} {test})" if conds else test)
+    return _compiled_text(top, pre, eff, preds, path=path)
+
+
+def _compiled_text(top: list[SExpr], pre: dict[str, list[str]], eff: dict[str, list[str]],
+                   preds: list[str], *, path: str) -> str:
+    """The domain's forms written back with the requirements the rules need, the auxiliary
+    predicates, and each action's extra preconditions and effects."""
     out: list[str] = []
     for it in top:
         if isinstance(it, SList) and it.items and isinstance(it.items[0], Sym):
