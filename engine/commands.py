@@ -30,35 +30,10 @@ def check_spec(path: Path, *, problem: str | None = None, horizon: int | None = 
 def check_report(spec: Spec, *, problem: str | None = None, horizon: int | None = None,
                  analysis_timeout_s: float = 2.0) -> CheckReport:
     """Lint ``spec`` (every problem, or ``problem``) and analyse its policies."""
-    from verifier.spec import load_problem
-    from verifier.validate import Checker
-
     errors: list[str] = []
     warnings: list[str] = []
-    problems: list[ProblemSummary] = []
-    analyses: list[Analysis] = []
     names = list(spec.problems) if problem is None else [problem]
-    for name in names:
-        try:
-            prob = load_problem(spec, name)
-        except SpecError as e:
-            errors.append(str(e))
-            continue
-        checker = Checker(prob, policies=spec.policies, access=spec.access,
-                          describe=spec.describe)
-        # A policy already broken in the initial state makes every plan invalid.
-        from verifier.model import Plan
-
-        v = checker.check(Plan(()))
-        broken = [x for x in v.violations if x.kind == "policy" and x.step is None
-                  and "initial state" in x.message]
-        for b in broken:
-            errors.append(f"{prob.path}: {b.message}")
-        problems.append(ProblemSummary(name, str(prob.path), len(prob.objects),
-                                       len(prob.init)))
-        if spec.policies:
-            analyses.append(_analyse(spec, prob, broken, horizon, analysis_timeout_s,
-                                     errors))
+    problems, analyses = _check_problems(spec, names, horizon, analysis_timeout_s, errors)
     for action in spec.domain.actions:
         if spec.spec_path is not None and not any(a.permits(action, ()) or any(
                 p.action == action for p in a.may) for a in spec.access.agents):
@@ -92,6 +67,40 @@ def check_report(spec: Spec, *, problem: str | None = None, horizon: int | None 
         analysis=tuple(analyses),
         triggers=tuple(t.to_json() for t in spec.triggers),
     )
+
+
+def _check_problems(spec: Spec, names: list[str], horizon: int | None,
+                    analysis_timeout_s: float, errors: list[str]
+                    ) -> tuple[list[ProblemSummary], list[Analysis]]:
+    """Each problem read (errors noted) and checked for a policy already broken in its
+    initial state; with policies, analysed (:func:`_analyse`)."""
+    from verifier.spec import load_problem
+    from verifier.validate import Checker
+
+    problems: list[ProblemSummary] = []
+    analyses: list[Analysis] = []
+    for name in names:
+        try:
+            prob = load_problem(spec, name)
+        except SpecError as e:
+            errors.append(str(e))
+            continue
+        checker = Checker(prob, policies=spec.policies, access=spec.access,
+                          describe=spec.describe)
+        # A policy already broken in the initial state makes every plan invalid.
+        from verifier.model import Plan
+
+        v = checker.check(Plan(()))
+        broken = [x for x in v.violations if x.kind == "policy" and x.step is None
+                  and "initial state" in x.message]
+        for b in broken:
+            errors.append(f"{prob.path}: {b.message}")
+        problems.append(ProblemSummary(name, str(prob.path), len(prob.objects),
+                                       len(prob.init)))
+        if spec.policies:
+            analyses.append(_analyse(spec, prob, broken, horizon, analysis_timeout_s,
+                                     errors))
+    return problems, analyses
 
 
 def _analyse(spec: Spec, problem: Problem, broken: list[Violation], horizon: int | None,
