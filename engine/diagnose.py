@@ -20,7 +20,7 @@ the next cause is tried.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,8 +54,6 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
              forbidden: Sequence[tuple[str, tuple[str, ...]]], failure: Failure | None, *,
              blocking: Sequence[str] = (), timeout_s: float | None = None) -> Diagnosis:
     """The cause of "no valid plan from ``state``" (see the module doc)."""
-    from verifier.problem_ops import forbid_calls
-
     problem, policies, access = replanner.context(state, history, forbidden,
                                                   name="diagnosis")
     spec = replanner.spec
@@ -72,6 +70,42 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
         return False if str(result.status).startswith("unsolvable") else None
 
     # 1-2. a ruled-out call (rejected, or its tool failed) was the only way
+    ruled_out = _ruled_out_call(failure, forbidden, policies, access, spec, solvable,
+                                blocking)
+    if ruled_out is not None:
+        return ruled_out
+    # 3. the policies block a goal that is reachable without them
+    if policies and solvable((), access):
+        names = tuple(blocking) or _minimal_blocking(policies, solvable, access)
+        return Diagnosis("broken-policy",
+                         "the goal is reachable without the policies but not under "
+                         + ", ".join(names or tuple(p.id for p in policies)),
+                         tuple(names))
+    # 3b. action rules (compiled into the domain, so still in force above) block it
+    by_rules = _action_rules_block(problem, policies, access, spec, prover, limit)
+    if by_rules is not None:
+        return by_rules
+    # 4. a step's precondition no longer holds and nothing restores it
+    if failure is not None and failure.kind in ("world-changed", "effect-mismatch") \
+            and failure.missing:
+        what = " ".join("(" + " ".join(a) + ")" for a in failure.missing)
+        return Diagnosis("missing-precondition",
+                         f"step {failure.step} needs {what}, which does not hold in the "
+                         "observed world, and no sequence of steps can make the goal true "
+                         "from there", missing=tuple(failure.missing))
+    # 5. the goal is out of reach from here
+    return Diagnosis("unreachable-goal", "the goal cannot be reached from the observed state, "
+                     "even without the policies")
+
+
+def _ruled_out_call(failure: Failure | None, forbidden: Sequence[tuple[str, tuple[str, ...]]],
+                    policies: Sequence[Any], access: Any, spec: Any,
+                    solvable: Callable[[Sequence[Any], Any], bool | None],
+                    blocking: Sequence[str]) -> Diagnosis | None:
+    """A rejected or failing call that was the only way to the goal (a plan with it, none
+    without it), and the policies that rule out the other ways; None if it was not."""
+    from verifier.problem_ops import forbid_calls
+
     if failure is not None and failure.call is not None and failure.call in forbidden:
         rest = [c for c in forbidden if c != failure.call]
         if solvable(policies, forbid_calls(spec.access, rest)):
@@ -91,14 +125,12 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
                              f"the tool of step {failure.step} {said} failed ({failure.message})"
                              " and that call was the only way to the goal: there is a plan "
                              "with it and none without it" + also, names)
-    # 3. the policies block a goal that is reachable without them
-    if policies and solvable((), access):
-        names = tuple(blocking) or _minimal_blocking(policies, solvable, access)
-        return Diagnosis("broken-policy",
-                         "the goal is reachable without the policies but not under "
-                         + ", ".join(names or tuple(p.id for p in policies)),
-                         tuple(names))
-    # 3b. action rules (compiled into the domain, so still in force above) block it
+    return None
+
+
+def _action_rules_block(problem: Any, policies: Sequence[Any], access: Any, spec: Any,
+                        prover: Any, limit: float) -> Diagnosis | None:
+    """A minimal set of action rules without which the goal is reachable; None if none."""
     rules = [p for p in spec.policies if p.action is not None]
     source = getattr(spec, "source_domain_path", None)
     if rules and source is not None:
@@ -123,17 +155,7 @@ def diagnose(replanner: Replanner, state: frozenset[GroundAtom],
             names = tuple(p.id for p in core)
             return Diagnosis("broken-policy", "the goal is reachable without the action rules "
                              f"but not under {', '.join(names)}", names)
-    # 4. a step's precondition no longer holds and nothing restores it
-    if failure is not None and failure.kind in ("world-changed", "effect-mismatch") \
-            and failure.missing:
-        what = " ".join("(" + " ".join(a) + ")" for a in failure.missing)
-        return Diagnosis("missing-precondition",
-                         f"step {failure.step} needs {what}, which does not hold in the "
-                         "observed world, and no sequence of steps can make the goal true "
-                         "from there", missing=tuple(failure.missing))
-    # 5. the goal is out of reach from here
-    return Diagnosis("unreachable-goal", "the goal cannot be reached from the observed state, "
-                     "even without the policies")
+    return None
 
 
 def _minimal_blocking(policies: Sequence[Any], solvable: Any, access: Any
