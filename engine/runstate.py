@@ -144,19 +144,7 @@ class RunState:
             self.started = p
             self.belief = set(atoms_from_json(p.get("init")))
         elif k == "plan-certified":
-            gen = int(p["generation"])
-            for s in self.steps.values():
-                if s.gen < gen and s.status in ("pending", "waiting-approval", "running"):
-                    s.status = "superseded"
-            self.gen = gen
-            self.plans[gen] = p
-            self.forbidden = [(a, tuple(args)) for a, args in p.get("forbidden", [])]
-            for s in p["plan"]["steps"]:
-                self.steps[s["id"]] = StepRecord(s["id"], gen, s["action"], tuple(s["args"]),
-                                                 s.get("agent"))
-            self.open_failure = None
-            if self.status in ("waiting-approval", "failed"):
-                self.status = "running"
+            self._on_plan_certified(p)
         elif k == "step-intent":
             s = self.steps[p["step"]]
             s.attempts = max(s.attempts, int(p["attempt"]))
@@ -164,25 +152,7 @@ class RunState:
             s.key = p.get("key")
             s.status = "running"
         elif k == "step-result":
-            s = self.steps[p["step"]]
-            s.open_attempt = None
-            s.attempts = max(s.attempts, int(p.get("attempt", s.attempts)))
-            if p["status"] in ("ok", "mismatch"):
-                s.status = "completed"
-                s.recovered = bool(p.get("recovered"))
-                self._change(s.id, atoms_from_json(p.get("add")), atoms_from_json(p.get("del")))
-                if p["status"] == "mismatch":
-                    s.fail_kind = "effect-mismatch"
-                    self.open_failure = {"kind": "effect-mismatch", "step": s.id,
-                                         "message": p.get("error") or "effect mismatch"}
-            else:
-                final = p.get("final", True)
-                s.status = "failed" if final else "pending"
-                s.error = p.get("error")
-                s.fail_kind = p.get("kind")
-                if final:
-                    self.open_failure = {"kind": p.get("kind") or "exception", "step": s.id,
-                                         "message": p.get("error") or ""}
+            self._on_step_result(p)
         elif k == "observation":
             add, delete = atoms_from_json(p.get("add")), atoms_from_json(p.get("del"))
             if add or delete:
@@ -194,28 +164,9 @@ class RunState:
             if asked is not None and asked.status == "pending":
                 asked.status = "waiting-approval"
         elif k == "approval":
-            if "generation" not in p or "action" not in p:
-                return  # an approval that names no exact call (an older format) binds nothing
-            key = approval_binding(int(p["generation"]), p.get("agent"), str(p["action"]),
-                                   [str(a) for a in p.get("args", [])])
-            self.approvals[key] = (bool(p["approved"]), str(p.get("by", "")),
-                                   str(p.get("reason", "")))
-            self.approvers.setdefault(key, {})[str(p.get("by", ""))] = bool(p["approved"])
-            decided = self.steps.get(p["step"])
-            if decided is not None and decided.binding == key \
-                    and decided.status == "waiting-approval":
-                if not p["approved"]:
-                    decided.status = "rejected"
-                elif p.get("released", True):  # False: the rule needs more approvers
-                    decided.status = "pending"
+            self._on_approval(p)
         elif k == "failure":
-            self.open_failure = p
-            failed = self.steps.get(p.get("step") or "")
-            if failed is not None and failed.status not in ("completed",):
-                failed.status = "rejected" if p.get("kind") == "approval-rejected" else "failed"
-            if failed is not None:
-                failed.error = p.get("message")
-                failed.fail_kind = p.get("kind")
+            self._on_failure(p)
         elif k == "explanation":
             self.explanations.append(p)
         elif k == "message" and p.get("about") == "schedule":
@@ -235,6 +186,70 @@ class RunState:
                 if s.status in ("pending", "waiting-approval", "running"):
                     s.status = "not-run"
 
+    def _on_plan_certified(self, p: dict[str, Any]) -> None:
+        """A new certified plan: older steps superseded, its steps recorded."""
+        gen = int(p["generation"])
+        for s in self.steps.values():
+            if s.gen < gen and s.status in ("pending", "waiting-approval", "running"):
+                s.status = "superseded"
+        self.gen = gen
+        self.plans[gen] = p
+        self.forbidden = [(a, tuple(args)) for a, args in p.get("forbidden", [])]
+        for s in p["plan"]["steps"]:
+            self.steps[s["id"]] = StepRecord(s["id"], gen, s["action"], tuple(s["args"]),
+                                             s.get("agent"))
+        self.open_failure = None
+        if self.status in ("waiting-approval", "failed"):
+            self.status = "running"
+
+    def _on_step_result(self, p: dict[str, Any]) -> None:
+        """A step's result: completed (its effects applied) or failed, maybe finally."""
+        s = self.steps[p["step"]]
+        s.open_attempt = None
+        s.attempts = max(s.attempts, int(p.get("attempt", s.attempts)))
+        if p["status"] in ("ok", "mismatch"):
+            s.status = "completed"
+            s.recovered = bool(p.get("recovered"))
+            self._change(s.id, atoms_from_json(p.get("add")), atoms_from_json(p.get("del")))
+            if p["status"] == "mismatch":
+                s.fail_kind = "effect-mismatch"
+                self.open_failure = {"kind": "effect-mismatch", "step": s.id,
+                                     "message": p.get("error") or "effect mismatch"}
+        else:
+            final = p.get("final", True)
+            s.status = "failed" if final else "pending"
+            s.error = p.get("error")
+            s.fail_kind = p.get("kind")
+            if final:
+                self.open_failure = {"kind": p.get("kind") or "exception", "step": s.id,
+                                     "message": p.get("error") or ""}
+
+    def _on_approval(self, p: dict[str, Any]) -> None:
+        """An approval or rejection of one exact call (its binding)."""
+        if "generation" not in p or "action" not in p:
+            return  # an approval that names no exact call (an older format) binds nothing
+        key = approval_binding(int(p["generation"]), p.get("agent"), str(p["action"]),
+                               [str(a) for a in p.get("args", [])])
+        self.approvals[key] = (bool(p["approved"]), str(p.get("by", "")),
+                               str(p.get("reason", "")))
+        self.approvers.setdefault(key, {})[str(p.get("by", ""))] = bool(p["approved"])
+        decided = self.steps.get(p["step"])
+        if decided is not None and decided.binding == key \
+                and decided.status == "waiting-approval":
+            if not p["approved"]:
+                decided.status = "rejected"
+            elif p.get("released", True):  # False: the rule needs more approvers
+                decided.status = "pending"
+
+    def _on_failure(self, p: dict[str, Any]) -> None:
+        """A failure: open, and the step it names failed or rejected."""
+        self.open_failure = p
+        failed = self.steps.get(p.get("step") or "")
+        if failed is not None and failed.status not in ("completed",):
+            failed.status = "rejected" if p.get("kind") == "approval-rejected" else "failed"
+        if failed is not None:
+            failed.error = p.get("message")
+            failed.fail_kind = p.get("kind")
 
 class Recorder:
     """Appends a run's events to the journal, folds them into its state, tells ``on_event``."""
