@@ -137,29 +137,13 @@ class Safe:
         reach). None when the goal is not a conjunction of literals. A measure of a plan's
         progress (fail fast: :func:`state_aware_processor`'s ``patience``), no proof."""
         if self._goal_pos is None or self._steps is None:
-            self.options(node)  # grounds the steps and reads the goal
-            self.goal_reachable(node[0], 0)
+            self.options(node)  # grounds the steps
+            self.goal_reachable(node[0], 0)  # reads the goal
         need = self._goal_pos
         if need is None or need < 0:
             return None
-        reached, total, layer = node[0], 0, 0
-        todo = self._relaxed.get(0)
-        if todo is None:
-            self.goal_reachable(node[0], 0)
-            todo = self._relaxed[0]
-        while need & ~reached:
-            rest, before = [], reached
-            for pre, adds in todo:
-                if pre & ~before:
-                    rest.append((pre, adds))
-                else:
-                    reached |= adds
-            if reached == before:
-                return 10**6
-            layer += 1
-            total += layer * (need & reached & ~before).bit_count()
-            todo = rest
-        return total
+        counts = _layers(node[0], need, self._relaxed_steps(0))
+        return 10**6 if counts is None else sum((i + 1) * c for i, c in enumerate(counts))
 
     def goal_reachable(self, state: int, spent: int) -> bool:
         """Whether the goal's atoms can all be reached from ``state`` ignoring deletes and
@@ -172,10 +156,12 @@ class Safe:
             self._goal_pos = -1 if literals is None else literals[0]
         if self._goal_pos < 0:
             return True
-        need = self._goal_pos
-        reached = state
+        return _layers(state, self._goal_pos, self._relaxed_steps(spent)) is not None
+
+    def _relaxed_steps(self, spent: int) -> list[tuple[int, int]]:
+        """The offered steps that add no ``spent`` atom, as (preconditions, adds)."""
         todo = self._relaxed.get(spent)
-        if todo is None:  # the steps that add no spent atom, as (preconditions, adds)
+        if todo is None:
             todo = []
             for ga, _ in self._steps or ():
                 if ga.add & spent:
@@ -187,17 +173,25 @@ class Safe:
             if len(self._relaxed) > 256:
                 self._relaxed.clear()
             self._relaxed[spent] = todo
-        while need & ~reached:
-            rest, before = [], reached
-            for pre, adds in todo:
-                if pre & ~reached:
-                    rest.append((pre, adds))
-                else:
-                    reached |= adds
-            if reached == before:
-                return False
-            todo = rest
-        return True
+        return todo
+
+
+def _layers(reached: int, need: int, todo: list[tuple[int, int]]) -> list[int] | None:
+    """The delete relaxation's layers from state ``reached``: how many of the ``need``
+    atoms first hold in each layer until all do; None when some never does."""
+    counts: list[int] = []
+    while need & ~reached:
+        rest, before = [], reached
+        for pre, adds in todo:
+            if pre & ~before:
+                rest.append((pre, adds))
+            else:
+                reached |= adds
+        if reached == before:
+            return None
+        counts.append((need & reached & ~before).bit_count())
+        todo = rest
+    return counts
 
 
 _GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}

@@ -72,12 +72,7 @@ def server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
                                 "text": g.text if schema is None else _as_json(g.text)}
                                for i, g in enumerate(gens)],
                    "usage": {"completion_tokens": sum(g.tokens for g in gens)}}
-            data = json.dumps(out).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            _reply(self, out)
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -132,6 +127,15 @@ def test_plan_command_takes_a_server_url(server, specs_dir):
     assert [b["model"] for b in seen[before:]][:1] == ["served"]
 
 
+def _reply(handler: BaseHTTPRequestHandler, out: dict[str, Any]) -> None:
+    data = json.dumps(out).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 def _schema_to_lark(schema: dict[str, Any]) -> str:
     """The test server's reading of a plan schema: the IPC plan-text grammar of exactly the
     steps it allows (each action with an enum of objects at each position)."""
@@ -170,12 +174,8 @@ def test_json_schema_mode_sends_the_plan_schema(specs_dir):
     class Fixed(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            data = json.dumps({"choices": [{"index": 0, "text": json.dumps(answer)}],
-                               "usage": {"completion_tokens": 9}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            _reply(self, {"choices": [{"index": 0, "text": json.dumps(answer)}],
+                          "usage": {"completion_tokens": 9}})
 
         def log_message(self, *args: Any) -> None:
             pass
