@@ -100,67 +100,73 @@ def _changes(p: dict[str, Any]) -> str:
                     + [f"-({' '.join(a)})" for a in p.get("del", [])])
 
 
-def timeline(events: Sequence[Event]) -> list[Entry]:  # noqa: C901 - one branch per kind
+def timeline(events: Sequence[Event]) -> list[Entry]:
     if not events:
         return []
     t0 = events[0].ts
     out = []
     for e in events:
-        p, k = e.payload, e.kind
-        cat: Category = "run"
-        sender = receiver = ""
-        if k == "run-started":
-            text = f"spec {p.get('spec_name')}, problem {p.get('problem')}, planner " \
-                   f"{p.get('planner')}, approvals {p.get('options', {}).get('approvals')}"
-        elif k == "plan-certified":
-            cat = "plan"
-            text = (f"generation {p['generation']} ({p.get('reason', '')}): "
-                    f"{len(p['plan']['steps'])} steps, certificate {p['certificate']['id']}")
-        elif k == "step-intent":
-            cat = "step"
-            text = f"{p['step']} {_call(p['action'], p['args'])} by {p.get('agent')}, attempt " \
-                   f"{p['attempt']}"
-        elif k == "step-result":
-            cat = "step" if p["status"] in ("ok", "mismatch") else "failure"
-            text = (f"{p['step']} {p['status']} {_changes(p)}"
-                    + (" (recovered)" if p.get("recovered") else "")
-                    if p["status"] in ("ok", "mismatch")
-                    else f"{p['step']} {p.get('kind')}: {p.get('error')}")
-        elif k == "retry":
-            cat = "step"
-            text = f"retry {p.get('step')} (attempt {p.get('attempt')}) in " \
-                   f"{float(p.get('delay_s', 0)):.2f} s"
-        elif k == "observation":
-            cat = "world"
-            text = f"the world changed ({p.get('source')}): {_changes(p)}"
-        elif k == "message":
-            cat = "message"
-            sender, receiver = str(p.get("from", "")), str(p.get("to", ""))
-            detail = {key: v for key, v in p.items() if key not in ("from", "to", "about")
-                      and not isinstance(v, (dict, list))}
-            text = str(p.get("about", "")) + (
-                ": " + ", ".join(f"{a} {v}" for a, v in detail.items()) if detail else "")
-        elif k == "explanation":
-            cat = "replan"
-            text = f"{p.get('kind')} → {p.get('action')}: {p.get('message')}" + (
-                f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (
-                f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
-        elif k == "replan":
-            cat = "replan"
-            text = f"replan #{p.get('count')}: {p.get('reason', '')}"
-        elif k in ("approval-requested", "approval"):
-            cat = "approval"
-            text = (f"{p['step']} {p.get('call')} waits for approval" if k == "approval-requested"
-                    else f"{p['step']} {_call(str(p.get('action', '?')), p.get('args', []))} "
-                    f"{'approved' if p['approved'] else 'rejected'} by {p.get('by')}"
-                    + (f": {p['reason']}" if p.get("reason") else ""))
-        elif k == "failure":
-            cat = "failure"
-            text = f"{p.get('kind')}: {p.get('message')}"
-        else:
-            text = ", ".join(f"{a} {v}" for a, v in p.items() if not isinstance(v, (dict, list)))
-        out.append(Entry(e.id, e.ts - t0, k, cat, text, sender, receiver))
+        cat, text, sender, receiver = _entry_text(e.kind, e.payload)
+        out.append(Entry(e.id, e.ts - t0, e.kind, cat, text, sender, receiver))
     return out
+
+
+def _entry_text(k: str, p: dict[str, Any]  # noqa: C901 - one branch per kind
+                ) -> tuple[Category, str, str, str]:
+    """One event's timeline line: (category, text, sender, receiver)."""
+    cat: Category = "run"
+    sender = receiver = ""
+    if k == "run-started":
+        text = f"spec {p.get('spec_name')}, problem {p.get('problem')}, planner " \
+               f"{p.get('planner')}, approvals {p.get('options', {}).get('approvals')}"
+    elif k == "plan-certified":
+        cat = "plan"
+        text = (f"generation {p['generation']} ({p.get('reason', '')}): "
+                f"{len(p['plan']['steps'])} steps, certificate {p['certificate']['id']}")
+    elif k == "step-intent":
+        cat = "step"
+        text = f"{p['step']} {_call(p['action'], p['args'])} by {p.get('agent')}, attempt " \
+               f"{p['attempt']}"
+    elif k == "step-result":
+        cat = "step" if p["status"] in ("ok", "mismatch") else "failure"
+        text = (f"{p['step']} {p['status']} {_changes(p)}"
+                + (" (recovered)" if p.get("recovered") else "")
+                if p["status"] in ("ok", "mismatch")
+                else f"{p['step']} {p.get('kind')}: {p.get('error')}")
+    elif k == "retry":
+        cat = "step"
+        text = f"retry {p.get('step')} (attempt {p.get('attempt')}) in " \
+               f"{float(p.get('delay_s', 0)):.2f} s"
+    elif k == "observation":
+        cat = "world"
+        text = f"the world changed ({p.get('source')}): {_changes(p)}"
+    elif k == "message":
+        cat = "message"
+        sender, receiver = str(p.get("from", "")), str(p.get("to", ""))
+        detail = {key: v for key, v in p.items() if key not in ("from", "to", "about")
+                  and not isinstance(v, (dict, list))}
+        text = str(p.get("about", "")) + (
+            ": " + ", ".join(f"{a} {v}" for a, v in detail.items()) if detail else "")
+    elif k == "explanation":
+        cat = "replan"
+        text = f"{p.get('kind')} → {p.get('action')}: {p.get('message')}" + (
+            f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (
+            f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
+    elif k == "replan":
+        cat = "replan"
+        text = f"replan #{p.get('count')}: {p.get('reason', '')}"
+    elif k in ("approval-requested", "approval"):
+        cat = "approval"
+        text = (f"{p['step']} {p.get('call')} waits for approval" if k == "approval-requested"
+                else f"{p['step']} {_call(str(p.get('action', '?')), p.get('args', []))} "
+                f"{'approved' if p['approved'] else 'rejected'} by {p.get('by')}"
+                + (f": {p['reason']}" if p.get("reason") else ""))
+    elif k == "failure":
+        cat = "failure"
+        text = f"{p.get('kind')}: {p.get('message')}"
+    else:
+        text = ", ".join(f"{a} {v}" for a, v in p.items() if not isinstance(v, (dict, list)))
+    return cat, text, sender, receiver
 
 
 @dataclass(frozen=True, slots=True)
