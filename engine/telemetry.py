@@ -250,23 +250,7 @@ class RunTelemetry:
         elif self.run is None:
             return
         elif k == "message":
-            about, frm, to = p.get("about"), p.get("from"), p.get("to")
-            if about == "plan" and to == "planner":
-                self._ask_plan(state, ts, "initial")
-            elif about == "replan" and to == "planner":
-                self._ask_plan(state, ts, str(p.get("kind", "replan")))
-            elif about == "plan" and frm == "planner" and self.propose is not None:
-                self.propose.set_attribute("plansafe.steps", int(p.get("steps", 0)))
-                self.propose.end(end_time=_ns(ts))
-                self.propose = None
-                self.verify = self._start("plansafe.plan.verify", self.plan, ts,
-                                          self._base(state))
-            elif about == "certificate" and self.verify is not None:
-                self.verify.set_attribute("plansafe.certificate", str(p.get("certificate")))
-                self.verify.set_attribute("plansafe.checks", [str(c) for c in
-                                                              p.get("checks", [])])
-                self.verify.end(end_time=_ns(ts))
-                self.verify = None
+            self._message(state, p, ts)
         elif k == "plan-certified":
             self._certified(state, p, ts)
         elif k == "replan":
@@ -297,20 +281,45 @@ class RunTelemetry:
                                    "plansafe.approved": bool(p.get("approved", False))},
                                timestamp=_ns(ts))
         elif k in ("run-finished", "run-suspended"):
-            status = str(p.get("status", "waiting-approval"))
-            self._end_plan(ts)
-            self.run.set_attribute("plansafe.outcome", status)
-            self.run.set_attribute("plansafe.replans", state.replans)
-            self.run.set_attribute("plansafe.tokens", self.tokens)
-            if k == "run-finished" and status != "completed":
-                from opentelemetry.trace import Status, StatusCode
+            self._run_ended(state, k, p, ts)
 
-                self.run.set_status(Status(StatusCode.ERROR, str(p.get("reason", status))))
-            self.run.end(end_time=_ns(ts))
-            self.run = None
-            if self.metrics and k == "run-finished":
-                self.metrics.runs.add(1, {"plansafe.spec": self.spec,
-                                          "plansafe.outcome": status})
+    def _message(self, state: RunState, p: dict[str, Any], ts: float) -> None:
+        """Planner messages open and close the propose and verify spans."""
+        about, frm, to = p.get("about"), p.get("from"), p.get("to")
+        if about == "plan" and to == "planner":
+            self._ask_plan(state, ts, "initial")
+        elif about == "replan" and to == "planner":
+            self._ask_plan(state, ts, str(p.get("kind", "replan")))
+        elif about == "plan" and frm == "planner" and self.propose is not None:
+            self.propose.set_attribute("plansafe.steps", int(p.get("steps", 0)))
+            self.propose.end(end_time=_ns(ts))
+            self.propose = None
+            self.verify = self._start("plansafe.plan.verify", self.plan, ts,
+                                      self._base(state))
+        elif about == "certificate" and self.verify is not None:
+            self.verify.set_attribute("plansafe.certificate", str(p.get("certificate")))
+            self.verify.set_attribute("plansafe.checks", [str(c) for c in
+                                                          p.get("checks", [])])
+            self.verify.end(end_time=_ns(ts))
+            self.verify = None
+
+    def _run_ended(self, state: RunState, k: str, p: dict[str, Any], ts: float) -> None:
+        """The run span's outcome and end (an error status unless it completed)."""
+        assert self.run is not None
+        status = str(p.get("status", "waiting-approval"))
+        self._end_plan(ts)
+        self.run.set_attribute("plansafe.outcome", status)
+        self.run.set_attribute("plansafe.replans", state.replans)
+        self.run.set_attribute("plansafe.tokens", self.tokens)
+        if k == "run-finished" and status != "completed":
+            from opentelemetry.trace import Status, StatusCode
+
+            self.run.set_status(Status(StatusCode.ERROR, str(p.get("reason", status))))
+        self.run.end(end_time=_ns(ts))
+        self.run = None
+        if self.metrics and k == "run-finished":
+            self.metrics.runs.add(1, {"plansafe.spec": self.spec,
+                                      "plansafe.outcome": status})
 
     def _certified(self, state: RunState, p: dict[str, Any], ts: float) -> None:
         cert = str(p.get("certificate", {}).get("id", ""))
