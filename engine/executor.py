@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -126,20 +127,10 @@ class Executor:
         self._sync_mask(g.task)
         steps = self.state.gen_steps(g.gen)
         by_id = {s.id: s for s in steps}
-        f = await self._recover_all(g, steps)  # crash recovery first
+        f = await self._earlier_failure(g, steps)
         if f is not None:
             return self._fail(f)
-        for s in steps:
-            if s.status == "failed":
-                return self._fail(Failure(s.fail_kind or "exception", s.error or "failed",
-                                          s.id, (s.action, s.args), s.agent, s.attempts))
-        succ: dict[str, list[str]] = {s.id: [] for s in steps}
-        left = {s.id: 0 for s in steps}
-        for s in steps:
-            for d in g.deps.get(s.id, ()):
-                if by_id[d].status != "completed":
-                    succ[d].append(s.id)
-                    left[s.id] += 1
+        succ, left = _open_dependencies(steps, g.deps, by_id)
         ready = [s.id for s in steps if left[s.id] == 0 and s.status != "completed"]
         inflight: dict[asyncio.Task[Failure | None], str] = {}
         waiting: list[str] = []
@@ -191,6 +182,18 @@ class Executor:
                         left[n] -= 1
                         if left[n] == 0:
                             ready.append(n)
+
+    async def _earlier_failure(self, g: Generation, steps: list[StepRecord]) -> Failure | None:
+        """Crash recovery first (its failure, if any); else a step of this generation that
+        has already failed."""
+        f = await self._recover_all(g, steps)
+        if f is not None:
+            return f
+        for s in steps:
+            if s.status == "failed":
+                return Failure(s.fail_kind or "exception", s.error or "failed",
+                               s.id, (s.action, s.args), s.agent, s.attempts)
+        return None
 
     def _fail(self, f: Failure) -> Outcome:
         payload: dict[str, Any] = {"kind": f.kind, "step": f.step, "message": f.message,
@@ -441,3 +444,17 @@ def sequential_deps(plan: Plan) -> dict[str, tuple[str, ...]]:
 
 def order_deps(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {s.id: tuple(s.after) for s in plan.steps}
+
+
+def _open_dependencies(steps: list[StepRecord], deps: Mapping[str, Sequence[str]],
+                       by_id: Mapping[str, StepRecord]
+                       ) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """Per step, the steps waiting for it, and how many unfinished steps it waits for."""
+    succ: dict[str, list[str]] = {s.id: [] for s in steps}
+    left = {s.id: 0 for s in steps}
+    for s in steps:
+        for d in deps.get(s.id, ()):
+            if by_id[d].status != "completed":
+                succ[d].append(s.id)
+                left[s.id] += 1
+    return succ, left
