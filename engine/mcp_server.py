@@ -18,9 +18,12 @@ import io
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.errors import PlansafeError
+
+if TYPE_CHECKING:
+    from mcp.server.fastmcp import FastMCP
 
 __all__ = ["build_server", "serve"]
 
@@ -111,6 +114,13 @@ def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = No
         "execute a certified plan with the spec's tools. Specs served: "
         + ", ".join(f"{n} ({s.summary or 'no summary'})" for n, s in served.specs.items())))
 
+    _add_spec_tools(server, served)
+    _add_run_tools(server, served)
+    return server
+
+
+def _add_spec_tools(server: FastMCP, served: _Served) -> None:
+    """The tools that read specs and plans: specs, check, plan, validate."""
     @server.tool(name="specs")
     def list_specs() -> list[dict[str, Any]]:
         """The specs served: name, summary, actions, policies and problems."""
@@ -161,6 +171,9 @@ def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = No
             out["certificate"] = cert.to_json()
         return out
 
+
+def _add_run_tools(server: FastMCP, served: _Served) -> None:
+    """The tools that run workflows: run, status, approve."""
     @server.tool()
     async def run(problem: str | None = None, goal: str | None = None,
                   plan: str | None = None, spec: str | None = None) -> dict[str, Any]:
@@ -199,8 +212,6 @@ def build_server(specs: Sequence[str | Path], *, journal: str | Path | None = No
         with _quiet():
             result = await eng.aresume(run_id)
         return dict(result.to_json())
-
-    return server
 
 
 def serve(specs: Sequence[str | Path], *, journal: str | Path | None = None,
