@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from domains.base import (
     Observation,
@@ -21,7 +21,7 @@ from domains.base import (
 from verifier.tool_binding import PLACEHOLDER, ToolBinding, placeholders
 
 __all__ = ["Values", "values_for", "server_values", "render", "observation_from",
-           "error_from"]
+           "error_from", "BoundTool"]
 
 REDACTED = "***"
 
@@ -38,6 +38,24 @@ class Values:
             if v:
                 text = text.replace(v, REDACTED)
         return text
+
+
+class BoundTool:
+    """What every adapter's tool holds: its spec binding, the Executor's timeout and retry
+    facts, and a ``__name__`` of ``<adapter>:<target>`` (the target is the bound action
+    unless :meth:`target` says otherwise)."""
+
+    adapter: ClassVar[str]
+
+    def __init__(self, binding: ToolBinding) -> None:
+        self.binding = binding
+        self.timeout_s = binding.timeout_s
+        self.idempotent = binding.idempotent
+        self.__name__ = f"{self.adapter}:{self.target(binding)}"
+
+    @staticmethod
+    def target(binding: ToolBinding) -> str | None:
+        return binding.action
 
 
 def _environment(binding: ToolBinding, required: set[str] | None = None

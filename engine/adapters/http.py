@@ -14,20 +14,22 @@ from typing import Any
 from urllib.parse import quote
 
 from domains.base import Observation, ToolContext
-from engine.adapters.common import Values, error_from, observation_from, render, values_for
-from verifier.tool_binding import ToolBinding
+from engine.adapters.common import (
+    BoundTool,
+    Values,
+    error_from,
+    observation_from,
+    render,
+    values_for,
+)
 
 __all__ = ["HttpTool"]
 
 DEFAULT_TIMEOUT_S = 30.0
 
 
-class HttpTool:
-    def __init__(self, binding: ToolBinding) -> None:
-        self.binding = binding
-        self.timeout_s = binding.timeout_s
-        self.idempotent = binding.idempotent
-        self.__name__ = f"http:{binding.action}"
+class HttpTool(BoundTool):
+    adapter = "http"
 
     def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
         import httpx

@@ -24,6 +24,7 @@ from typing import Any
 
 from domains.base import Observation, PermanentToolError, ToolContext
 from engine.adapters.common import (
+    BoundTool,
     Values,
     error_from,
     observation_from,
@@ -165,12 +166,12 @@ def close_all() -> None:
 atexit.register(close_all)
 
 
-class McpTool:
-    def __init__(self, binding: ToolBinding) -> None:
-        self.binding = binding
-        self.timeout_s = binding.timeout_s
-        self.idempotent = binding.idempotent
-        self.__name__ = f"mcp:{binding.tool}"
+class McpTool(BoundTool):
+    adapter = "mcp"
+
+    @staticmethod
+    def target(binding: ToolBinding) -> str | None:
+        return binding.tool
 
     def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
         b = self.binding

@@ -15,20 +15,15 @@ import time
 from typing import Any
 
 from domains.base import Observation, PermanentToolError, ToolContext, TransientToolError
-from engine.adapters.common import error_from, observation_from, render, values_for
-from verifier.tool_binding import ToolBinding
+from engine.adapters.common import BoundTool, error_from, observation_from, render, values_for
 
 __all__ = ["ShellTool"]
 
 EX_TEMPFAIL = 75
 
 
-class ShellTool:
-    def __init__(self, binding: ToolBinding) -> None:
-        self.binding = binding
-        self.timeout_s = binding.timeout_s
-        self.idempotent = binding.idempotent
-        self.__name__ = f"shell:{binding.action}"
+class ShellTool(BoundTool):
+    adapter = "shell"
 
     def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
         b = self.binding
