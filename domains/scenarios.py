@@ -45,7 +45,7 @@ from verifier.pddl_writer import atom_text, problem_parts_text
 
 __all__ = ["Scenario", "FAILURES", "DOMAINS", "world_difference", "generate_scenario",
            "generate_suite", "save_suite", "load_suite", "scenario_pddl", "PERMANENT_TIMES",
-           "ScenarioPlanner"]
+           "ScenarioPlanner", "states_along"]
 
 FAILURES = ("none", "transient", "permanent-alt", "external", "unrecoverable")
 DOMAINS = ("devops", "documents", "robotics")
@@ -214,7 +214,8 @@ def _pack(domain: str) -> tuple[Any, Any, Any]:
     return scen, probs, tools
 
 
-def _states(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom]]:
+def states_along(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom]]:
+    """The states ``plan`` passes through from ``problem.init``, the initial one first."""
     from verifier.grounding import Task
 
     task = Task(problem)
@@ -317,7 +318,7 @@ def generate_scenario(spec: Any, domain: str, index: int, *, seed: int, failure:
         if plain:
             phrasing, text = "plain", plain
     drift = getattr(tools.SIMULATOR, "drift", None)
-    states = _states(problem, plan)
+    states = states_along(problem, plan)
 
     faults = _faults_for(failure, rng, seed * 1000 + index, plan, states, drift, blocked)
     return Scenario(sid, domain, seed, size, steps, gp.objects, gp.init, gp.goal, goal_pddl,
@@ -343,7 +344,7 @@ def _choose_outage(spec: Any, domain: str, sid: str, failure: str, rng: random.R
         first = {label for label, _ in likely(gp, plan)}
         cands.sort(key=lambda c: c[0] not in first)
     tries, limit_s = FAST_OUTAGES.get(domain, (8, 60.0))
-    states = _states(problem, plan)
+    states = states_along(problem, plan)
     for label, calls in cands[:tries]:
         r = planner.solve(spec, problem, forbidden=calls, timeout_s=limit_s)
         if r.solved and want_alt:

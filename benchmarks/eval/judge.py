@@ -141,22 +141,11 @@ def search(spec: Any, problem: Problem, *, start: frozenset[GroundAtom] | None =
     return Judgement("unsolvable", nodes, reason="every reachable state searched")
 
 
-def _walk(problem: Problem, plan: Sequence[Call]) -> list[frozenset[GroundAtom]]:
-    from verifier.grounding import Task
-
-    task = Task(problem)
-    s = task.mask(problem.init)
-    out = [frozenset(problem.init)]
-    for a, args in plan:
-        s = task.action(a, args).apply(s)
-        out.append(task.atoms_of(s))
-    return out
-
-
 def judge_scenario(spec: Any, scenario: Any, problem: Problem, *, drift: Any = None,
                    max_nodes: int = MAX_NODES, max_seconds: float = MAX_SECONDS) -> Judgement:
     """Whether ``scenario`` can still reach its goal once its fault strikes (see module)."""
     from domains.faults import FaultPlan
+    from domains.scenarios import states_along
 
     first = search(spec, problem, max_nodes=max_nodes, max_seconds=max_seconds)
     if first.verdict != "solvable":
@@ -168,7 +157,7 @@ def judge_scenario(spec: Any, scenario: Any, problem: Problem, *, drift: Any = N
     blocked += [c for c in permanent if c not in blocked]
     external = [s for s in faults.schedule if s.kind == "external"]
     plan = list(first.plan)
-    states = _walk(problem, plan)
+    states = states_along(problem, plan)
     hit = next((i for i, c in enumerate(plan) if c in set(blocked)), None)
     ext = next((i for i, c in enumerate(plan) for s in external if s.matches(*c)), None)
     if hit is None and ext is None:
