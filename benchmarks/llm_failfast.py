@@ -2,8 +2,10 @@
 
 Problems: blocksworld with 1.5x the blocks of its example problems (engine/llm/specgen.py,
 seeded), where the shipped model's proposals fail. Each problem is planned by the model
-alone (no fallback, the default decoding, 3 rounds, k=4, 16 beams) twice: with no budget
-(``llm_seconds`` huge: as before) and with the default budget (``PlannerAgent._budget``).
+alone (no fallback, the default decoding, 3 rounds, k=4, 16 beams) twice: with no time
+budget and no patience (``llm_seconds`` huge, ``patience=0``) and with the defaults
+(``PlannerAgent._budget``, ``PlannerAgent._patience``; a round that comes no closer than
+the one before ends the turn in both).
 Prints the per-run seconds and the medians as JSON. Small samples: read them as such.
 
     python -m benchmarks.llm_failfast --n 5
@@ -42,8 +44,9 @@ def main() -> None:
         goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
         problem = _problem(f"ff{rec['seed']}", spec.domain, rec["types"], atoms, goal)
         row = {}
-        for label, secs in (("before", 1e9), ("after", None)):
-            agent = PlannerAgent(spec, backend=backend, fallback=False, llm_seconds=secs)
+        for label, secs, patience in (("before", 1e9, 0), ("after", None, None)):
+            agent = PlannerAgent(spec, backend=backend, fallback=False, llm_seconds=secs,
+                                 patience=patience)
             t0 = time.perf_counter()
             plan, _ = agent.plan(problem)
             row[label] = {"seconds": round(time.perf_counter() - t0, 2),
