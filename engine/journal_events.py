@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,28 @@ def _pid_alive(pid: int) -> bool:
 def _check_kind(kind: str) -> None:
     if kind not in EVENT_KINDS:
         raise JournalError(f"unknown event kind {kind!r} (kinds: {', '.join(EVENT_KINDS)})")
+
+
+def _events_query(table: str, mark: str, run_id: str | None, after_id: int,
+                  kinds: Iterable[str] | None, *, kinds_array: bool) -> tuple[str, list[Any]]:
+    """The SQL (with ``mark`` placeholders) and parameters that read a journal's events after
+    ``after_id``, of one run and some kinds when given, in id order. ``kinds_array``: the
+    kinds are one array parameter (``= ANY``), else one placeholder each (``IN``)."""
+    sql = f"SELECT id, run_id, kind, payload, ts, prev_hash, hash, version FROM {table} " \
+          f"WHERE id > {mark}"
+    params: list[Any] = [after_id]
+    if run_id is not None:
+        sql += f" AND run_id = {mark}"
+        params.append(run_id)
+    if kinds is not None:
+        ks = list(kinds)
+        if kinds_array:
+            sql += f" AND kind = ANY({mark})"
+            params.append(ks)
+        else:
+            sql += f" AND kind IN ({','.join(mark * len(ks))})"
+            params.extend(ks)
+    return sql + " ORDER BY id", params
 
 
 def _event_fault(ck: ChainKey, e: Event) -> str | None:

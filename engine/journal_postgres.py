@@ -50,6 +50,7 @@ from engine.journal_events import (
     LeaseLostError,
     _canon,
     _check_kind,
+    _events_query,
     _pid_alive,
 )
 
@@ -295,17 +296,10 @@ class PostgresJournal(Journal):
 
     def events(self, run_id: str | None = None, *, after_id: int = 0,
                kinds: Iterable[str] | None = None) -> list[Event]:
-        sql = "SELECT id, run_id, kind, payload, ts, prev_hash, hash, version " \
-              "FROM plansafe_events WHERE id > %s"
-        params: list[Any] = [after_id]
-        if run_id is not None:
-            sql += " AND run_id = %s"
-            params.append(run_id)
-        if kinds is not None:
-            sql += " AND kind = ANY(%s)"
-            params.append(list(kinds))
+        sql, params = _events_query("plansafe_events", "%s", run_id, after_id, kinds,
+                                    kinds_array=True)
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
         return [Event(int(r[0]), r[1], r[2], json.loads(r[3]), float(r[4]), r[5], r[6], int(r[7]))
                 for r in rows]
 

@@ -103,18 +103,10 @@ class SQLiteJournal(Journal):
 
     def events(self, run_id: str | None = None, *, after_id: int = 0,
                kinds: Iterable[str] | None = None) -> list[ev.Event]:
-        sql = "SELECT id, run_id, kind, payload, ts, prev_hash, hash, version FROM events " \
-              "WHERE id > ?"
-        params: list[Any] = [after_id]
-        if run_id is not None:
-            sql += " AND run_id = ?"
-            params.append(run_id)
-        ks = list(kinds) if kinds is not None else None
-        if ks is not None:
-            sql += f" AND kind IN ({','.join('?' * len(ks))})"
-            params.extend(ks)
+        sql, params = ev._events_query("events", "?", run_id, after_id, kinds,
+                                       kinds_array=False)
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY id", params).fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
         return [ev.Event(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
 
     def acquire(self, run_id: str, owner: str) -> bool:
