@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,20 @@ def _faults(text: str | None) -> str | FaultPlan:
 
 
 # --- live progress ------------------------------------------------------------------------------
+
+
+# the one-line progress messages that need only the event's payload, by event kind
+_PROGRESS_LINES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "retry": lambda p: f"  retry {p['step']} (attempt {p['attempt']}) in {p['delay_s']:.2f} s",
+    "observation": lambda p: (f"[yellow]world changed[/]: +{len(p['add'])} -{len(p['del'])} "
+                              f"atoms ({p.get('source')})"),
+    "explanation": lambda p: (f"[yellow]explanation[/] ({p['kind']}, {p['action']}): "
+                              f"{p['message']}"),
+    "replan": lambda p: f"[cyan]replan #{p['count']}[/] ({p['reason']})",
+    "approval-requested": lambda p: f"[magenta]waiting for approval[/]: {p['step']} {p['call']}",
+    "approval": lambda p: (f"approval {p['step']}: "
+                           f"{'approved' if p['approved'] else 'rejected'} by {p.get('by')}"),
+}
 
 
 class Progress:
@@ -107,22 +122,8 @@ class Progress:
         elif k == "step-intent" and self.total <= self.verbose_steps:
             self.out.print(f"{t} → {p['step']} ({' '.join([p['action'], *p['args']])}) "
                            f"by {p.get('agent')}")
-        elif k == "retry":
-            self.out.print(f"{t}   retry {p['step']} (attempt {p['attempt']}) in "
-                           f"{p['delay_s']:.2f} s")
-        elif k == "observation":
-            self.out.print(f"{t} [yellow]world changed[/]: +{len(p['add'])} -{len(p['del'])} "
-                           f"atoms ({p.get('source')})")
-        elif k == "explanation":
-            self.out.print(f"{t} [yellow]explanation[/] ({p['kind']}, {p['action']}): "
-                           f"{p['message']}")
-        elif k == "replan":
-            self.out.print(f"{t} [cyan]replan #{p['count']}[/] ({p['reason']})")
-        elif k == "approval-requested":
-            self.out.print(f"{t} [magenta]waiting for approval[/]: {p['step']} {p['call']}")
-        elif k == "approval":
-            self.out.print(f"{t} approval {p['step']}: "
-                           f"{'approved' if p['approved'] else 'rejected'} by {p.get('by')}")
+        elif k in _PROGRESS_LINES:
+            self.out.print(f"{t} {_PROGRESS_LINES[k](p)}")
         elif k in ("run-finished", "run-suspended", "refused"):
             self.out.print(f"{t} [bold]{k}[/] {p.get('status', p.get('reason', ''))}")
 
