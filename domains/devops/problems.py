@@ -6,7 +6,7 @@ import random
 
 from domains.generated import GeneratedProblem
 
-__all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "SERVICES"]
+__all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "SERVICES", "pipeline_progress"]
 
 SERVICES = ("api", "web", "worker", "db", "auth", "billing", "search", "notify", "cache",
             "gateway", "frontend", "backend", "payments", "queue", "ingest", "reports",
@@ -30,17 +30,25 @@ ALIASES = {
 OPENERS = ("", "", "please ", "I want to ", "goal: ", "can you ", "we need to ", "let's ")
 
 
+def pipeline_progress(rng: random.Random, services: list[str], *, built_below: float,
+                      tested_below: float) -> list[tuple[str, ...]]:
+    """How far each service already is: one draw each; under ``built_below`` it is built,
+    else under ``tested_below`` built and tested, else neither."""
+    init: list[tuple[str, ...]] = []
+    for s in services:
+        r = rng.random()
+        if r < built_below:
+            init.append(("built", s))
+        elif r < tested_below:
+            init += [("built", s), ("tested", s)]
+    return init
+
+
 def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = None
                    ) -> GeneratedProblem:
     n = size or rng.choice((1, 1, 2, 2, 2, 3, 3, 4))
     services = rng.sample(SERVICES, n)
-    init: list[tuple[str, ...]] = []
-    for s in services:
-        r = rng.random()
-        if r < 0.3:
-            init.append(("built", s))
-        elif r < 0.5:
-            init += [("built", s), ("tested", s)]
+    init = pipeline_progress(rng, services, built_below=0.3, tested_below=0.5)
     for e in ("staging", "prod"):
         if rng.random() < 0.2:
             init.append(("backed-up", e))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from domains.devops.problems import SERVICES
+from domains.devops.problems import SERVICES, pipeline_progress
 from domains.generated import GeneratedProblem
 from verifier.model import GroundAtom
 
@@ -30,13 +30,7 @@ def _names(rng: random.Random, n: int) -> list[str]:
 
 def build(rng: random.Random, n: int, *, name: str) -> GeneratedProblem:
     services = _names(rng, max(1, n))
-    init: list[GroundAtom] = []
-    for s in services:
-        r = rng.random()
-        if r < 0.25:
-            init.append(("built", s))
-        elif r < 0.4:
-            init += [("built", s), ("tested", s)]
+    init: list[GroundAtom] = pipeline_progress(rng, services, built_below=0.25, tested_below=0.4)
     if rng.random() < 0.2:
         init.append(("backed-up", "staging"))
     goal: list[GroundAtom] = []

@@ -6,7 +6,8 @@ import random
 
 from domains.generated import GeneratedProblem
 
-__all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "VENDORS"]
+__all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "VENDORS",
+           "invoice_progress"]
 
 VENDORS = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka",
            "tyrell", "cyberdyne", "soylent", "vandelay")
@@ -29,6 +30,22 @@ def _aliases(i: int) -> tuple[str, ...]:
 ALIASES = {f"inv{i}": _aliases(i) for i in range(1, 20)}
 
 
+def invoice_progress(rng: random.Random, invoice: str, *, large: float, classified_below: float,
+                     extracted_below: float) -> list[tuple[str, ...]]:
+    """An invoice's size and how far it is: large with probability ``large``; then one draw,
+    under ``classified_below`` classified, else under ``extracted_below`` classified and
+    extracted, else neither."""
+    init: list[tuple[str, ...]] = []
+    if rng.random() < large:
+        init.append(("large", invoice))
+    r = rng.random()
+    if r < classified_below:
+        init.append(("classified", invoice))
+    elif r < extracted_below:
+        init += [("classified", invoice), ("extracted", invoice)]
+    return init
+
+
 def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = None
                    ) -> GeneratedProblem:
     n = size or rng.choice((1, 1, 2, 2, 3, 3, 4))
@@ -37,13 +54,7 @@ def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = 
     init: list[tuple[str, ...]] = []
     for i in invoices:
         init += [("received", i), ("issued-by", i, rng.choice(vendors))]
-        if rng.random() < 0.3:
-            init.append(("large", i))
-        r = rng.random()
-        if r < 0.25:
-            init.append(("classified", i))
-        elif r < 0.45:
-            init += [("classified", i), ("extracted", i)]
+        init += invoice_progress(rng, i, large=0.3, classified_below=0.25, extracted_below=0.45)
     for v in vendors:
         if rng.random() < 0.4:
             init.append(("vendor-checked", v))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from domains.documents.problems import VENDORS
+from domains.documents.problems import VENDORS, invoice_progress
 from domains.generated import GeneratedProblem
 from verifier.model import GroundAtom
 
@@ -37,13 +37,7 @@ def build(rng: random.Random, n: int, *, name: str) -> GeneratedProblem:
             issuers.append(rng.choice([v for v in vendors if v != issuers[0]]))
         init.append(("received", i))
         init += [("issued-by", i, v) for v in issuers]
-        if rng.random() < 0.3:
-            init.append(("large", i))
-        r = rng.random()
-        if r < 0.2:
-            init.append(("classified", i))
-        elif r < 0.35:
-            init += [("classified", i), ("extracted", i)]
+        init += invoice_progress(rng, i, large=0.3, classified_below=0.2, extracted_below=0.35)
     for v in vendors:
         if rng.random() < 0.3:
             init.append(("vendor-checked", v))

@@ -6,7 +6,8 @@ import random
 
 from domains.generated import GeneratedProblem
 
-__all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "LOCATIONS", "ITEMS"]
+__all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "LOCATIONS", "ITEMS",
+           "place_items"]
 
 LOCATIONS = ("hall", "lab", "store", "office", "bay", "shelf", "kitchen", "garage", "depot",
              "yard", "a1", "a2", "b1", "b2", "c1")
@@ -20,6 +21,21 @@ PHRASING = {
 ALIASES = {"dock": ("dock", "the dock", "the charging dock")}
 OPENERS = ("", "", "please ", "I want to ", "goal: ", "can you ", "we need to ")
 LEVELS = ("level0", "level1", "level2", "level3", "level4")
+
+
+def place_items(rng: random.Random, items: list[str], nodes: list[str], *, heavy: float
+                ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """(init, goal): each item at a random node, heavy with probability ``heavy``, to be
+    brought to another node."""
+    init: list[tuple[str, ...]] = []
+    goal: list[tuple[str, ...]] = []
+    for it in items:
+        here = rng.choice(nodes)
+        init.append(("item-at", it, here))
+        if rng.random() < heavy:
+            init.append(("heavy", it))
+        goal.append(("item-at", it, rng.choice([n for n in nodes if n != here])))
+    return init, goal
 
 
 def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = None
@@ -39,13 +55,8 @@ def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = 
         init += [("at", r, rng.choice(("dock", "dock", *places))),
                  ("battery", r, rng.choice(LEVELS[2:])), ("free", r)]
     items = rng.sample(ITEMS, rng.choice((1, 1, 2)))
-    goal: list[tuple[str, ...]] = []
-    for it in items:
-        here = rng.choice(nodes)
-        init.append(("item-at", it, here))
-        if rng.random() < 0.25:
-            init.append(("heavy", it))
-        goal.append(("item-at", it, rng.choice([n for n in nodes if n != here])))
+    item_init, goal = place_items(rng, items, nodes, heavy=0.25)
+    init += item_init
     if len(goal) > 1 and rng.random() < 0.4:
         goal = goal[:1]
     objects = (tuple((r, "robot") for r in robots) + tuple((p, "location") for p in nodes)

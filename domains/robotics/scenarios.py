@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from domains.generated import GeneratedProblem
-from domains.robotics.problems import ITEMS, LEVELS, LOCATIONS
+from domains.robotics.problems import ITEMS, LEVELS, LOCATIONS, place_items
 from verifier.model import GroundAtom
 
 __all__ = ["build", "outages", "blocked_goals", "STEPS_PER_OBJECT"]
@@ -49,13 +49,8 @@ def build(rng: random.Random, n: int, *, name: str) -> GeneratedProblem:
     names = list(ITEMS)
     rng.shuffle(names)
     items = (names + [f"item{i:02d}" for i in range(len(names) + 1, n + 1)])[:n]
-    goal: list[GroundAtom] = []
-    for it in items:
-        here = rng.choice(nodes)
-        init.append(("item-at", it, here))
-        if rng.random() < 0.2:
-            init.append(("heavy", it))
-        goal.append(("item-at", it, rng.choice([x for x in nodes if x != here])))
+    item_init, goal = place_items(rng, items, nodes, heavy=0.2)
+    init += item_init
     objects = (tuple((r, "robot") for r in robots) + tuple((p, "location") for p in nodes)
                + tuple((i, "item") for i in items))
     return GeneratedProblem(name, "robotics", objects, tuple(init), tuple(goal))
