@@ -17,7 +17,7 @@ from verifier.model import And, Atom, GroundAtom, Problem
 from verifier.pddl_writer import problem_parts_text
 
 __all__ = ["GeneratedProblem", "to_pddl", "load_generated", "phrase_goal", "GoalPhrasing",
-           "scratch_dir"]
+           "scratch_dir", "drawn_progress"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,17 @@ class GeneratedProblem:
     objects: tuple[tuple[str, str], ...]  # (name, type); domain constants are not listed
     init: tuple[GroundAtom, ...]
     goal: tuple[GroundAtom, ...]
+
+
+def drawn_progress(rng: random.Random, subject: str,
+                   stages: Sequence[tuple[float, tuple[str, ...]]]) -> list[GroundAtom]:
+    """How far ``subject`` already is, from one draw ``r``: the facts ``(pred subject)`` of the
+    first stage ``(below, preds)`` with ``r < below``; none when ``r`` is under no stage."""
+    r = rng.random()
+    for below, preds in stages:
+        if r < below:
+            return [(p, subject) for p in preds]
+    return []
 
 
 def to_pddl(p: GeneratedProblem) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from domains.generated import GeneratedProblem
+from domains.generated import GeneratedProblem, drawn_progress
 
 __all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "SERVICES", "pipeline_progress"]
 
@@ -34,14 +34,8 @@ def pipeline_progress(rng: random.Random, services: list[str], *, built_below: f
                       tested_below: float) -> list[tuple[str, ...]]:
     """How far each service already is: one draw each; under ``built_below`` it is built,
     else under ``tested_below`` built and tested, else neither."""
-    init: list[tuple[str, ...]] = []
-    for s in services:
-        r = rng.random()
-        if r < built_below:
-            init.append(("built", s))
-        elif r < tested_below:
-            init += [("built", s), ("tested", s)]
-    return init
+    stages = ((built_below, ("built",)), (tested_below, ("built", "tested")))
+    return [atom for s in services for atom in drawn_progress(rng, s, stages)]
 
 
 def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from domains.generated import GeneratedProblem
+from domains.generated import GeneratedProblem, drawn_progress
 
 __all__ = ["random_problem", "PHRASING", "ALIASES", "OPENERS", "VENDORS",
            "invoice_progress"]
@@ -38,12 +38,8 @@ def invoice_progress(rng: random.Random, invoice: str, *, large: float, classifi
     init: list[tuple[str, ...]] = []
     if rng.random() < large:
         init.append(("large", invoice))
-    r = rng.random()
-    if r < classified_below:
-        init.append(("classified", invoice))
-    elif r < extracted_below:
-        init += [("classified", invoice), ("extracted", invoice)]
-    return init
+    return init + drawn_progress(rng, invoice, ((classified_below, ("classified",)),
+                                                (extracted_below, ("classified", "extracted"))))
 
 
 def random_problem(rng: random.Random, *, name: str = "gen", size: int | None = None
