@@ -43,7 +43,8 @@ class Values:
 class BoundTool:
     """What every adapter's tool holds: its spec binding, the Executor's timeout and retry
     facts, and a ``__name__`` of ``<adapter>:<target>`` (the target is the bound action
-    unless :meth:`target` says otherwise)."""
+    unless :meth:`target` says otherwise). A call reads the binding's placeholder values
+    (:func:`values_for`) and hands them to the adapter's :meth:`call`."""
 
     adapter: ClassVar[str]
 
@@ -56,6 +57,12 @@ class BoundTool:
     @staticmethod
     def target(binding: ToolBinding) -> str | None:
         return binding.action
+
+    def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
+        return self.call(ctx, self.binding, values_for(self.binding, ctx))
+
+    def call(self, ctx: ToolContext, b: ToolBinding, values: Values) -> Observation | None:
+        raise NotImplementedError
 
 
 def _environment(binding: ToolBinding, required: set[str] | None = None

@@ -20,8 +20,8 @@ from engine.adapters.common import (
     error_from,
     observation_from,
     render,
-    values_for,
 )
+from verifier.tool_binding import ToolBinding
 
 __all__ = ["HttpTool"]
 
@@ -31,13 +31,11 @@ DEFAULT_TIMEOUT_S = 30.0
 class HttpTool(BoundTool):
     adapter = "http"
 
-    def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
+    def call(self, ctx: ToolContext, b: ToolBinding, values: Values) -> Observation | None:
         import httpx
 
         from engine.tools import ToolTimeout
 
-        b = self.binding
-        values = values_for(b, ctx)
         # action arguments are percent-encoded in the URL (no path or query injection)
         url = render(b.url or "", Values({**values.names, **{
             p: quote(a, safe="") for p, a in zip(b.params, ctx.args, strict=False)}},

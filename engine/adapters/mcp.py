@@ -30,7 +30,6 @@ from engine.adapters.common import (
     observation_from,
     render,
     server_values,
-    values_for,
 )
 from verifier.errors import SpecError, did_you_mean
 from verifier.tool_binding import ToolBinding, placeholders
@@ -173,9 +172,7 @@ class McpTool(BoundTool):
     def target(binding: ToolBinding) -> str | None:
         return binding.tool
 
-    def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
-        b = self.binding
-        values = values_for(b, ctx)
+    def call(self, ctx: ToolContext, b: ToolBinding, values: Values) -> Observation | None:
         conn = connection(b)
         tool = conn.tools.get(b.tool or "")
         if tool is None:

@@ -15,7 +15,8 @@ import time
 from typing import Any
 
 from domains.base import Observation, PermanentToolError, ToolContext, TransientToolError
-from engine.adapters.common import BoundTool, error_from, observation_from, render, values_for
+from engine.adapters.common import BoundTool, Values, error_from, observation_from, render
+from verifier.tool_binding import ToolBinding
 
 __all__ = ["ShellTool"]
 
@@ -25,9 +26,7 @@ EX_TEMPFAIL = 75
 class ShellTool(BoundTool):
     adapter = "shell"
 
-    def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
-        b = self.binding
-        values = values_for(b, ctx)
+    def call(self, ctx: ToolContext, b: ToolBinding, values: Values) -> Observation | None:
         argv = [str(a) for a in render(list(b.command), values)]
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
