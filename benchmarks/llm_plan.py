@@ -204,26 +204,11 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
     dead_ends = 0
     for rep in range(repeats):
         for prompt, grammar, task in prompts:
-            modes = [("unconstrained", None), ("constrained", grammar)]
-            tps: dict[str, tuple[int, float]] = {}
-            for mode, g in (modes if rep % 2 == 0 else modes[::-1]):
-                if fresh and g is not None:
-                    backend._state_processors = []
-                t0 = time.perf_counter()
-                try:
-                    gens = backend.generate(prompt, grammar=g, k=k,
-                                            max_new_tokens=max_new_tokens,
-                                            min_new_tokens=max_new_tokens,
-                                            state=task if g is not None else None,
-                                            beams=beams)
-                except RuntimeError:
-                    # a sampled state-aware row reached a state where nothing applies: only
-                    # EOS is allowed there and min_new_tokens bans it; the pair is left out
-                    dead_ends += 1
-                    break
-                dt = time.perf_counter() - t0
-                tps[mode] = (sum(x.tokens for x in gens), dt)
-            if len(tps) == 2:
+            tps = _time_pair(backend, prompt, grammar, task, constrained_first=rep % 2 == 1,
+                             k=k, max_new_tokens=max_new_tokens, fresh=fresh, beams=beams)
+            if tps is None:
+                dead_ends += 1
+            else:
                 for mode, run in tps.items():
                     runs[mode].append(run)
                 ratios.append((tps["constrained"][0] / tps["constrained"][1])
@@ -241,14 +226,37 @@ def decoding_speed(backend: Any, cases: list[tuple[Any, Any]], *, max_new_tokens
             "fresh": fresh, "dead_ends_left_out": dead_ends, "beams": beams}
 
 
+def _time_pair(backend: Any, prompt: str, grammar: Any, task: Any, *, constrained_first: bool,
+               k: int, max_new_tokens: int, fresh: bool, beams: int
+               ) -> dict[str, tuple[int, float]] | None:
+    """One prompt without and with the grammar (``constrained_first``: in the other order):
+    (tokens, seconds) by mode, or None when a row reached a dead end."""
+    modes = [("unconstrained", None), ("constrained", grammar)]
+    tps: dict[str, tuple[int, float]] = {}
+    for mode, g in (modes[::-1] if constrained_first else modes):
+        if fresh and g is not None:
+            backend._state_processors = []
+        t0 = time.perf_counter()
+        try:
+            gens = backend.generate(prompt, grammar=g, k=k, max_new_tokens=max_new_tokens,
+                                    min_new_tokens=max_new_tokens,
+                                    state=task if g is not None else None, beams=beams)
+        except RuntimeError:
+            # a sampled state-aware row reached a state where nothing applies: only
+            # EOS is allowed there and min_new_tokens bans it; the pair is left out
+            return None
+        dt = time.perf_counter() - t0
+        tps[mode] = (sum(x.tokens for x in gens), dt)
+    return tps
+
+
 def _rules_source(checker: Any, rules: str | None) -> Any:
     """What the backend's ``state=`` takes for each decoding (see the Planner agent)."""
     return checker if rules == "state-aware" else checker.task if rules == "applicable" \
         else None
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TORCH_COMPILE_DISABLE", "1")
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="8 problems per spec, 20 PlanBench")
     ap.add_argument("--n", type=int, default=40, help="generated problems per built-in spec")
@@ -277,14 +285,67 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-decoding", action="store_true", help="skip the decoding speed "
                     "(run it apart, on an idle machine, with --decoding-only)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "llm_plan.json")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def _beam_widths(text: str | None, default: int) -> list[int]:
+    """``--beams``' widths (``[default]`` without it; ``[0]``, refused, when not numbers)."""
+    try:
+        return [int(b) for b in text.split(",")] if text is not None else [default]
+    except ValueError:
+        return [0]
+
+
+def _planbench_sets(limit: int | None, offset: int, keys: set[str]
+                    ) -> tuple[list[tuple[str, Any, list[Any]]], int]:
+    """PlanBench's problem sets (all, and without those the model was trained on when there are
+    such) and how many were in training; none with an ``offset`` (it has no next instances)."""
+    pb_spec, pb_problems = planbench_problems(limit) if not offset else (None, [])
+    if pb_spec is None or not pb_problems:  # (--planbench 0: none)
+        print("PlanBench left out (no next instances after --offset)" if offset else
+              "PlanBench left out (--planbench 0)" if pb_spec is not None else
+              "PlanBench not found (../shared/data/planbench): skipped", file=sys.stderr)
+        return [], 0
+    from engine.llm.prompts import problem_prompt
+
+    seen = [p for p in pb_problems
+            if hashlib.sha1(problem_prompt(p).encode()).hexdigest()[:16] in keys]
+    clean = [p for p in pb_problems if p not in seen]
+    sets: list[tuple[str, Any, list[Any]]] = [("planbench-blocksworld", pb_spec, pb_problems)]
+    if seen:  # instances whose prompt the model was trained on (by chance), left out
+        sets.append(("planbench-unseen", pb_spec, clean))
+    return sets, len(seen)
+
+
+def _decoding_results(backend: Any, cases: list[tuple[Any, Any]], widths: list[int],
+                      modes: list[str]) -> dict[str, Any]:
+    """The decoding speeds measured: k=1 and k=4, each beam width over 1, and the state-aware
+    constraints of the modes run (kept processor, and a problem's first call)."""
+    results: dict[str, Any] = {"decoding": decoding_speed(backend, cases),
+                               "decoding_k4": decoding_speed(backend, cases, k=4, repeats=3)}
+    for b in sorted({b for b in widths if b > 1}):
+        results[f"decoding_beams{b}"] = decoding_speed(backend, cases, beams=b)
+        if "state-aware" in modes:  # kept processor, and a problem's first call
+            for fresh in (False, True):
+                results[f"decoding_beams{b}_state_aware" + ("_fresh" if fresh else "")] = \
+                    decoding_speed(backend, cases, beams=b, rules="state-aware", fresh=fresh)
+    for rules in ("applicable", "state-aware"):
+        if rules not in modes:
+            continue
+        for fresh in (False, True):
+            tag = f"_{rules.replace('-', '_')}" + ("_fresh" if fresh else "")
+            results[f"decoding{tag}"] = decoding_speed(backend, cases, rules=rules, fresh=fresh)
+            results[f"decoding_k4{tag}"] = decoding_speed(backend, cases, k=4, repeats=3,
+                                                          rules=rules, fresh=fresh)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TORCH_COMPILE_DISABLE", "1")
+    args = _parser().parse_args(argv)
     from engine.planner import DEFAULT_BEAMS
 
-    try:
-        widths = ([int(b) for b in args.beams.split(",")] if args.beams is not None
-                  else [DEFAULT_BEAMS])
-    except ValueError:
-        widths = [0]
+    widths = _beam_widths(args.beams, DEFAULT_BEAMS)
     if not widths or min(widths) < 1:
         print(f"llm_plan: --beams takes widths of at least 1, not {args.beams!r}",
               file=sys.stderr)
@@ -312,22 +373,8 @@ def main(argv: list[str] | None = None) -> int:
         spec = load_spec(ROOT / "specs" / name)
         sets.append((name, spec, generated_problems(name, n, keys, args.offset)))
     # PlanBench has its 50 instances and no next ones: with --offset it is left out
-    pb_spec, pb_problems = planbench_problems(pb_limit) if not args.offset else (None, [])
-    if pb_spec is not None and pb_problems:  # (--planbench 0: none)
-        from engine.llm.prompts import problem_prompt
-
-        seen = [p for p in pb_problems
-                if hashlib.sha1(problem_prompt(p).encode()).hexdigest()[:16] in keys]
-        clean = [p for p in pb_problems if p not in seen]
-        sets.append(("planbench-blocksworld", pb_spec, pb_problems))
-        if seen:  # instances whose prompt the model was trained on (by chance), left out
-            sets.append(("planbench-unseen", pb_spec, clean))
-        results_overlap = len(seen)
-    else:
-        results_overlap = 0
-        print("PlanBench left out (no next instances after --offset)" if args.offset else
-              "PlanBench left out (--planbench 0)" if pb_spec is not None else
-              "PlanBench not found (../shared/data/planbench): skipped", file=sys.stderr)
+    pb_sets, results_overlap = _planbench_sets(pb_limit, args.offset, keys)
+    sets += pb_sets
     results: dict[str, Any] = {"model": str(model_dir), "load_seconds": load_s, "k": args.k,
                                "offset": args.offset,
                                "rounds": args.rounds, "published_planbench": PUBLISHED,
@@ -342,11 +389,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         modes = ["grammar"] + (["state-aware"] if args.state_aware else []) + \
             (["guided"] if args.guided else [])
-    refs = {} if args.decoding_only else {
-        name: reference_lengths(spec, problems, args.timeout) for name, spec, problems in sets}
-    runs = [(mode, b, _label(mode, b, DEFAULT_BEAMS))
-            for mode in modes for b in (widths if mode != "guided" else [1])]
-    for mode, beams, label in ([] if args.decoding_only else runs):
+    if not args.decoding_only:
+        runs = [(mode, b, _label(mode, b, DEFAULT_BEAMS))
+                for mode in modes for b in (widths if mode != "guided" else [1])]
+        _run_sets(args, backend, sets, runs, results)
+    if not args.no_decoding:
+        cases = [(spec, p) for _, spec, ps in sets for p in ps[:3]]
+        results.update(_decoding_results(backend, cases, widths, modes))
+    print_table(results)
+    _write(args.json, results)
+    print(f"\nwritten: {args.json}")
+    return 0
+
+
+def _run_sets(args: argparse.Namespace, backend: Any, sets: list[tuple[str, Any, list[Any]]],
+              runs: list[tuple[str, int, str]], results: dict[str, Any]) -> None:
+    """Each (mode, beam width) on each problem set, into ``results["sets"]``, written to
+    ``args.json`` after every set (a stopped run keeps what it measured)."""
+    refs = {name: reference_lengths(spec, problems, args.timeout)
+            for name, spec, problems in sets}
+    for mode, beams, label in runs:
         for name, spec, problems in sets:
             t = time.perf_counter()
             r = run_set(spec, problems, backend, k=args.k, rounds=args.rounds,
@@ -359,30 +421,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} [{label}]: raw {r['raw_validity']:.0%}, final "
                   f"{r['final_validity']:.0%} ({r['wall_seconds']:.0f} s)", file=sys.stderr)
             _write(args.json, results)  # after every set: a stopped run keeps what it measured
-    cases = [(spec, p) for _, spec, ps in sets for p in ps[:3]]
-    if not args.no_decoding:
-        results["decoding"] = decoding_speed(backend, cases)
-        results["decoding_k4"] = decoding_speed(backend, cases, k=4, repeats=3)
-    for b in sorted({b for b in widths if b > 1}):
-        if args.no_decoding:
-            break
-        results[f"decoding_beams{b}"] = decoding_speed(backend, cases, beams=b)
-        if "state-aware" in modes:  # kept processor, and a problem's first call
-            for fresh in (False, True):
-                results[f"decoding_beams{b}_state_aware" + ("_fresh" if fresh else "")] = \
-                    decoding_speed(backend, cases, beams=b, rules="state-aware", fresh=fresh)
-    for rules in ("applicable", "state-aware"):
-        if rules not in modes or args.no_decoding:
-            continue
-        for fresh in (False, True):
-            tag = f"_{rules.replace('-', '_')}" + ("_fresh" if fresh else "")
-            results[f"decoding{tag}"] = decoding_speed(backend, cases, rules=rules, fresh=fresh)
-            results[f"decoding_k4{tag}"] = decoding_speed(backend, cases, k=4, repeats=3,
-                                                          rules=rules, fresh=fresh)
-    print_table(results)
-    _write(args.json, results)
-    print(f"\nwritten: {args.json}")
-    return 0
 
 
 def _label(mode: str, beams: int, default: int) -> str:
