@@ -68,6 +68,30 @@ def _ground_all(task: Any, access: Any, forbidden: frozenset[Call]) -> list[Any]
     return out
 
 
+def _index_by_precondition(actions: list[Any]) -> tuple[list[Any], dict[int, list[Any]]]:
+    """The actions without a positive precondition (always tried), and the others under the
+    lowest bit of their positive precondition (tried when that atom holds)."""
+    free = [ga for ga in actions if not ga.pre_pos]
+    by_bit: dict[int, list[Any]] = {}
+    for ga in actions:
+        if ga.pre_pos:
+            by_bit.setdefault((ga.pre_pos & -ga.pre_pos).bit_length() - 1, []).append(ga)
+    return free, by_bit
+
+
+def _path_to(node: tuple[int, Any],
+             parent: dict[tuple[int, Any], tuple[tuple[int, Any], Any] | None]
+             ) -> tuple[Call, ...]:
+    """The calls that lead from the search's root to ``node``."""
+    plan: list[Call] = []
+    cur: Any = node
+    while parent[cur] is not None:
+        prev, ga = parent[cur]  # type: ignore[misc]
+        plan.append((ga.name, tuple(ga.args)))
+        cur = prev
+    return tuple(reversed(plan))
+
+
 def search(spec: Any, problem: Problem, *, start: frozenset[GroundAtom] | None = None,
            history: Sequence[frozenset[GroundAtom]] = (), forbidden: Sequence[Call] = (),
            max_nodes: int = MAX_NODES, max_seconds: float = MAX_SECONDS) -> Judgement:
@@ -93,12 +117,7 @@ def search(spec: Any, problem: Problem, *, start: frozenset[GroundAtom] | None =
         return Judgement("unsolvable", 0, reason="the history already breaks a policy")
     deadline = time.monotonic() + max_seconds
     actions = _ground_all(task, spec.access, frozenset((a, tuple(x)) for a, x in forbidden))
-    # index: each action under the lowest bit of its positive precondition (0: always tried)
-    free = [ga for ga in actions if not ga.pre_pos]
-    by_bit: dict[int, list[Any]] = {}
-    for ga in actions:
-        if ga.pre_pos:
-            by_bit.setdefault((ga.pre_pos & -ga.pre_pos).bit_length() - 1, []).append(ga)
+    free, by_bit = _index_by_precondition(actions)
     root = (states[-1], memory)
     parent: dict[tuple[int, Any], tuple[tuple[int, Any], Any] | None] = {root: None}
     queue = deque([root])
@@ -107,13 +126,7 @@ def search(spec: Any, problem: Problem, *, start: frozenset[GroundAtom] | None =
         node = queue.popleft()
         state, mem = node
         if task.goal_test(state) and progress.may_end(mem):
-            plan: list[Call] = []
-            cur: Any = node
-            while parent[cur] is not None:
-                prev, ga = parent[cur]  # type: ignore[misc]
-                plan.append((ga.name, tuple(ga.args)))
-                cur = prev
-            return Judgement("solvable", nodes, tuple(reversed(plan)))
+            return Judgement("solvable", nodes, _path_to(node, parent))
         if nodes >= max_nodes:
             return Judgement("unknown", nodes, reason=f"node bound {max_nodes} reached")
         if nodes % 256 == 0 and time.monotonic() > deadline:

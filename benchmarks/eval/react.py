@@ -104,6 +104,22 @@ def _propose(backend: Any, problem: Any, error: tuple[str, str] | None
     return None, gen.tokens, "the model proposed no plan"
 
 
+def _goal(spec: Any, problem: Any, s: Scenario, backend: Any, out: Any, t0: float
+          ) -> str | None:
+    """The scenario's goal: its text, or for a plain-words one the model's reading of it; None
+    (``out`` says why, the run stopped) when the model could not read it."""
+    if s.phrasing != "plain":
+        return s.goal_text
+    out.messages += 2  # the goal to the model, its reading back
+    reading = raw_goal(spec, problem, s.goal_text, backend)
+    out.tokens += reading.tokens
+    if reading.goal is None:
+        out.planning_s = time.perf_counter() - t0
+        out.status, out.explanation = "stopped", f"goal not understood: {reading.reason}"
+        return None
+    return reading.goal
+
+
 def react_agent(bench: Any, s: Scenario, out: Any, run_id: str, *, runner: Any) -> bool:
     """The ReAct single agent on one scenario (see the module); True when it claims done.
     ``bench``: a :class:`~benchmarks.eval.systems.Bench`; ``out``: the outcome it fills;
@@ -116,16 +132,9 @@ def react_agent(bench: Any, s: Scenario, out: Any, run_id: str, *, runner: Any) 
 
     spec, problem, backend = bench.spec(s.domain), bench.problem(s), bench.backend
     t0 = time.perf_counter()
-    goal = s.goal_text
-    if s.phrasing == "plain":
-        out.messages += 2  # the goal to the model, its reading back
-        reading = raw_goal(spec, problem, s.goal_text, backend)
-        out.tokens += reading.tokens
-        if reading.goal is None:
-            out.planning_s = time.perf_counter() - t0
-            out.status, out.explanation = "stopped", f"goal not understood: {reading.reason}"
-            return False
-        goal = reading.goal
+    goal = _goal(spec, problem, s, backend, out, t0)
+    if goal is None:
+        return False
     target = with_goal(problem, goal)
     task = Task(target)
     run = runner(bench, spec, s, problem, run_id, bench.tools(s.domain))
