@@ -251,6 +251,7 @@ class PlannerAgent:
         from engine.llm.dataset import explain
         from engine.llm.grammar import plan_grammar
         from engine.llm.prompts import feedback_prompt, problem_prompt, step_line
+        from engine.llm.rounds import after_kept, progress_of, resume_point
         from verifier.problem_ops import with_initial_state
 
         grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
@@ -288,7 +289,7 @@ class PlannerAgent:
             valid = unparseable = 0
             best: tuple[int, str, Verdict, Plan] | None = None
             winner: tuple[Plan, Verdict] | None = None
-            gens = _after(keep, gens)
+            gens = after_kept(keep, gens)
             for i, g in enumerate(gens):  # grows below: the samples are judged in turn
                 text, plan, verdict = self._judge(g, f"<proposal {r}.{i + 1}>", checker,
                                                   problem, report)
@@ -301,14 +302,14 @@ class PlannerAgent:
                         valid += 1
                         winner = winner or (verdict.plan, verdict)
                     else:
-                        score = _progress(verdict, plan)
+                        score = progress_of(verdict, plan)
                         if best is None or score > best[0]:
                             best = (score, text, verdict, plan)
                         last = verdict
                 if i == 0 and winner is None and not self.guided and len(gens) < self.k \
                         and self._time_left() > 0:
                     # the first proposal failed: now the other k - 1, sampled
-                    gens.extend(_after(keep, self._sample(prompt, grammar, problem, checker,
+                    gens.extend(after_kept(keep, self._sample(prompt, grammar, problem, checker,
                                                           start)))
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
@@ -318,7 +319,7 @@ class PlannerAgent:
             if winner is None and best is not None:
                 feedback = tuple(explain(best[2]))
                 resuming = self.resume and self.fmt == "text" and not self.guided
-                point = _resume_point(best[3], best[2], checker) if resuming else None
+                point = resume_point(best[3], best[2], checker) if resuming else None
                 if resuming and r > 1 and (point is None or point[0] <= round_kept):
                     report.message = (f"round {r} came no closer to the goal than the "
                                       "round before")  # fail fast: no more rounds
@@ -416,18 +417,24 @@ class PlannerAgent:
 
         def write(text: str, node: Any) -> tuple[Any, int]:
             c = room(self.backend, text, want)
+            self._timed()  # later windows are timed like the samples
             return self.backend.generate(text, grammar=grammar, k=1, max_new_tokens=c,
                                          temperature=self.temperature,
                                          state=self._rules(checker, node),
                                          beams=self.beams)[0], c
 
         self._timed()
+        t0 = time.perf_counter()
         try:
             gens = self.backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=cap,
                                          temperature=self.temperature,
                                          state=self._rules(checker, start), beams=self.beams)
             if cap < want and gens and self.fmt == "text" and self.rules_of.state_aware:
-                # cut by the context: go on from the state its steps reach (a window)
+                # cut by the context: go on from the state its steps reach (a window),
+                # within the time budget that starts after the first window
+                if self._deadline is None:
+                    self._deadline = time.perf_counter() + self._budget(
+                        problem, time.perf_counter() - t0)
                 gens[0] = continue_proposal(gens[0], cap, want, windows=self.windows,
                                             checker=checker, problem=problem, start=start,
                                             write=write)
@@ -476,50 +483,3 @@ class PlannerAgent:
                           result.engine)
         return replace(verdict.plan, provenance=prov), verdict
 
-
-def _after(keep: str, gens: Any) -> list[Any]:
-    """Generations written after the steps ``keep``, as whole plans."""
-    if not keep:
-        return list(gens)
-    return [replace(g, text=keep + g.text) for g in gens]
-
-
-def _resume_point(plan: Plan, verdict: Verdict, checker: Any) -> tuple[int, Any] | None:
-    """Where a rejected plan came closest to the goal: the first node (state, policy
-    memory) along its steps with the most goal literals holding, as (steps before it,
-    node), when that is more than the initial state has; None otherwise, or when the goal
-    is not a conjunction of literals. The walk stops before any step the verifier faults,
-    any step not applicable and any that breaks a policy beyond repair. The next round
-    plans from there (the model was trained on such mid-plan problems, and the decoding
-    rules start from that node, policy memory included) and its proposals are that
-    prefix and the new steps, verified whole."""
-    from engine.llm.stateaware import Safe
-
-    task = checker.task
-    literals = task.literals(checker.problem.goal, {})
-    if literals is None:
-        return None
-    pos, neg = literals
-    faulted = {v.step for v in verdict.violations if v.step}
-    actions = []
-    for step in plan.steps:
-        if step.id in faulted:
-            break
-        try:
-            actions.append(task.action(step.action, step.args))
-        except (KeyError, ValueError, IndexError):  # not a ground action here: stop
-            break
-    nodes: list[Any] = Safe(checker).after(actions)  # (state, policy memory) pairs
-    holding = [(pos & state).bit_count() + (neg & ~state).bit_count() for state, _ in nodes]
-    at = max(range(len(nodes)), key=lambda i: (holding[i], -i))
-    return (at, nodes[at]) if holding[at] > holding[0] else None
-
-
-def _progress(verdict: Verdict, plan: Plan) -> int:
-    """How far a rejected plan got: later failures first, goal-only failures best."""
-    kinds = {v.kind for v in verdict.violations}
-    if kinds <= {"goal"}:
-        return 10_000
-    ids = [s.id for s in plan.steps]
-    steps = [ids.index(v.step) for v in verdict.violations if v.step in ids]
-    return min(steps) if steps else -1
