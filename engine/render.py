@@ -10,7 +10,7 @@ from verifier.model import Plan, Verdict
 if TYPE_CHECKING:
     from engine.journal import Event
 
-__all__ = ["console", "print_plan", "print_verdict", "timeline"]
+__all__ = ["console", "print_plan", "print_verdict", "timeline", "changes_text"]
 
 
 def console(stderr: bool = False) -> Any:
@@ -59,54 +59,57 @@ def print_verdict(verdict: Verdict) -> None:
         out.print(f"  [red]✗[/] {tag}: {v.message}", markup=True)
 
 
+def changes_text(p: Mapping[str, Any]) -> str:
+    """An event's ``add`` and ``del`` atoms as ``+(atom) ... -(atom) ...``."""
+    return " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
+                    + [f"-({' '.join(a)})" for a in p.get("del", [])])
+
+
 def timeline(events: list[Event]) -> list[str]:
     """One readable line per event."""
-    if not events:
-        return []
-    t0 = events[0].ts
-    lines = []
-    for e in events:
-        p = e.payload
-        k = e.kind
-        if k == "run-started":
-            what = f"spec {p.get('spec_name')}, problem {p.get('problem')}"
-        elif k == "plan-certified":
-            calls = ", ".join("(" + " ".join([s["action"], *s["args"]]) + ")"
-                              for s in p["plan"]["steps"][:6])
-            more = len(p["plan"]["steps"]) - 6
-            what = (f"generation {p['generation']} ({p['reason']}): {calls}"
-                    + (f" … +{more}" if more > 0 else "") + f" [cert {p['certificate']['id']}]")
-        elif k == "step-intent":
-            what = f"{p['step']} ({' '.join([p['action'], *p['args']])}) by {p.get('agent')}, " \
-                   f"attempt {p['attempt']}"
-        elif k == "step-result":
-            if p["status"] in ("ok", "mismatch"):
-                ch = " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
-                              + [f"-({' '.join(a)})" for a in p.get("del", [])])
-                what = f"{p['step']} {p['status']} {ch}" + (" (recovered)" if p.get("recovered")
-                                                            else "")
-            else:
-                what = f"{p['step']} {p.get('kind')}: {p.get('error')}"
-        elif k == "observation":
-            ch = " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
-                          + [f"-({' '.join(a)})" for a in p.get("del", [])])
-            what = f"world ({p.get('source')}): {ch}"
-        elif k == "message":
-            what = f"{p.get('from')} → {p.get('to')}: {p.get('about')}" + (
-                f" ({p['order']})" if "order" in p else "")
-            if p.get("about") == "output":  # what a tool printed (engine.tools.call_tool)
-                printed = " | ".join(line for stream in ("stdout", "stderr")
-                                     for line in str(p.get(stream) or "").splitlines())
-                what += f" of {p.get('step')}: {printed}"
-        elif k == "explanation":
-            what = f"{p['kind']} → {p['action']}: {p['message']}" + (
-                f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (
-                f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
-        elif k == "approval":
-            what = f"{p['step']} {'approved' if p['approved'] else 'rejected'} by {p.get('by')}" \
-                   + (f": {p['reason']}" if p.get("reason") else "") \
-                   + (" (more approvers needed)" if p.get("released") is False else "")
+    t0 = events[0].ts if events else 0.0
+    return [f"{e.id:>5} {e.ts - t0:8.3f}s  {e.kind:<18} {_event_text(e.kind, e.payload)}"
+            for e in events]
+
+
+def _event_text(k: str, p: Mapping[str, Any]) -> str:  # noqa: C901 - one branch per kind
+    """What one event says, after its id, time and kind."""
+    if k == "run-started":
+        what = f"spec {p.get('spec_name')}, problem {p.get('problem')}"
+    elif k == "plan-certified":
+        calls = ", ".join("(" + " ".join([s["action"], *s["args"]]) + ")"
+                          for s in p["plan"]["steps"][:6])
+        more = len(p["plan"]["steps"]) - 6
+        what = (f"generation {p['generation']} ({p['reason']}): {calls}"
+                + (f" … +{more}" if more > 0 else "") + f" [cert {p['certificate']['id']}]")
+    elif k == "step-intent":
+        what = f"{p['step']} ({' '.join([p['action'], *p['args']])}) by {p.get('agent')}, " \
+               f"attempt {p['attempt']}"
+    elif k == "step-result":
+        if p["status"] in ("ok", "mismatch"):
+            ch = changes_text(p)
+            what = f"{p['step']} {p['status']} {ch}" + (" (recovered)" if p.get("recovered")
+                                                        else "")
         else:
-            what = ", ".join(f"{a}={v}" for a, v in p.items() if not isinstance(v, (dict, list)))
-        lines.append(f"{e.id:>5} {e.ts - t0:8.3f}s  {k:<18} {what}")
-    return lines
+            what = f"{p['step']} {p.get('kind')}: {p.get('error')}"
+    elif k == "observation":
+        ch = changes_text(p)
+        what = f"world ({p.get('source')}): {ch}"
+    elif k == "message":
+        what = f"{p.get('from')} → {p.get('to')}: {p.get('about')}" + (
+            f" ({p['order']})" if "order" in p else "")
+        if p.get("about") == "output":  # what a tool printed (engine.tools.call_tool)
+            printed = " | ".join(line for stream in ("stdout", "stderr")
+                                 for line in str(p.get(stream) or "").splitlines())
+            what += f" of {p.get('step')}: {printed}"
+    elif k == "explanation":
+        what = f"{p['kind']} → {p['action']}: {p['message']}" + (
+            f" [policies: {', '.join(p['policies'])}]" if p.get("policies") else "") + (
+            f" [blocking: {', '.join(p['blocking'])}]" if p.get("blocking") else "")
+    elif k == "approval":
+        what = f"{p['step']} {'approved' if p['approved'] else 'rejected'} by {p.get('by')}" \
+               + (f": {p['reason']}" if p.get("reason") else "") \
+               + (" (more approvers needed)" if p.get("released") is False else "")
+    else:
+        what = ", ".join(f"{a}={v}" for a, v in p.items() if not isinstance(v, (dict, list)))
+    return what

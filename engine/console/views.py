@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from engine.journal import Event, Journal
+from engine.render import changes_text
 from engine.runstate import RunState
 
 __all__ = ["RunRow", "Entry", "Node", "PlanGraph", "Decided", "row_of", "run_rows", "timeline",
@@ -95,11 +96,6 @@ def _call(action: str, args: Sequence[str]) -> str:
     return "(" + " ".join([action, *args]) + ")"
 
 
-def _changes(p: dict[str, Any]) -> str:
-    return " ".join([f"+({' '.join(a)})" for a in p.get("add", [])]
-                    + [f"-({' '.join(a)})" for a in p.get("del", [])])
-
-
 def timeline(events: Sequence[Event]) -> list[Entry]:
     if not events:
         return []
@@ -129,7 +125,7 @@ def _entry_text(k: str, p: dict[str, Any]  # noqa: C901 - one branch per kind
                f"{p['attempt']}"
     elif k == "step-result":
         cat = "step" if p["status"] in ("ok", "mismatch") else "failure"
-        text = (f"{p['step']} {p['status']} {_changes(p)}"
+        text = (f"{p['step']} {p['status']} {changes_text(p)}"
                 + (" (recovered)" if p.get("recovered") else "")
                 if p["status"] in ("ok", "mismatch")
                 else f"{p['step']} {p.get('kind')}: {p.get('error')}")
@@ -139,7 +135,7 @@ def _entry_text(k: str, p: dict[str, Any]  # noqa: C901 - one branch per kind
                f"{float(p.get('delay_s', 0)):.2f} s"
     elif k == "observation":
         cat = "world"
-        text = f"the world changed ({p.get('source')}): {_changes(p)}"
+        text = f"the world changed ({p.get('source')}): {changes_text(p)}"
     elif k == "message":
         cat = "message"
         sender, receiver = str(p.get("from", "")), str(p.get("to", ""))
