@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast
 
 from engine.journal import Event, Journal, open_journal
 from engine.planners import AgentPlanner, Planner, PlannerSettings, make_planner
 from engine.results import Planning, PlanStatus, ShowReport
-from engine.runner import RunDriver, RunOptions, problem_from_pddl
-from engine.runstate import EXTERNAL, RunState, StepRecord, atoms_json
+from engine.run_result import RunResult, RunStatus, result_of
+from engine.runner import RunDriver, RunOptions
+from engine.runstate import RunState, StepRecord
 from engine.tools import ToolSet
 from verifier.certificate import Certificate
 from verifier.deadline import seconds_left
 from verifier.errors import PlansafeError
-from verifier.model import GroundAtom, Plan, Problem, Verdict, Violation
+from verifier.model import Plan, Problem, Verdict
 from verifier.spec import Spec
 from verifier.verify import Verification
 
@@ -41,12 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "RunResult", "RunStatus", "CertifiedPlan", "NoPlanError",
            "DEFAULT_JOURNAL", "result_of"]
 
-#: how a run stands: ``refused`` (a plan or certificate that does not check), ``running``
-#: (a run that died mid-way; ``plansafe resume`` goes on)
-RunStatus = Literal["completed", "stopped", "waiting-approval", "refused", "running"]
 T = TypeVar("T")
-RUN_STATUSES: tuple[RunStatus, ...] = ("completed", "stopped", "waiting-approval", "refused",
-                                       "running")
 
 DEFAULT_JOURNAL = Path(".plansafe") / "journal.sqlite"
 
@@ -68,90 +64,6 @@ class CertifiedPlan:
     verdict: Verdict
     problem: Problem
     planning: Planning | None = None  # how it was proposed (None: verified, not planned)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    run_id: str
-    status: RunStatus
-    steps: tuple[dict[str, Any], ...]
-    final_state: frozenset[GroundAtom]
-    explanations: tuple[dict[str, Any], ...]
-    journal: str | None
-    replans: int = 0
-    violations_executed: int = 0
-    violations_observed: tuple[dict[str, Any], ...] = ()
-    execution: tuple[str, ...] = ()
-    waiting: tuple[str, ...] = ()
-    message: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"run": self.run_id, "status": self.status,
-                "steps": [{k: s[k] for k in ("id", "action", "args", "status", "attempts",
-                                             "agent", "generation", "error", "recovered")
-                           if k in s} for s in self.steps],
-                "replans": self.replans, "explanations": list(self.explanations),
-                "violations_executed": self.violations_executed,
-                "violations_observed": list(self.violations_observed),
-                "execution": list(self.execution), "waiting": list(self.waiting),
-                "message": self.message, "final_state": atoms_json(self.final_state),
-                "journal": self.journal, **self.extra}
-
-
-def run_status(status: str) -> RunStatus:
-    """A journal's run status as a :data:`RunStatus` (an unknown one is a PlansafeError)."""
-    for known in RUN_STATUSES:
-        if status == known:
-            return known
-    raise PlansafeError(f"unknown run status {status!r} in the journal")
-
-
-def result_of(state: RunState, spec: Spec, journal: Journal, *,
-              orders: Mapping[int, str] | None = None, base: Problem | None = None
-              ) -> RunResult:
-    """A run's result, computed from its journal state (violations re-checked honestly)."""
-    from verifier.problem_ops import check_trajectory
-
-    violations: list[Violation] = []
-    open_obligations: list[dict[str, Any]] = []
-    goal_reached = None
-    if state.started.get("problem_pddl"):
-        from verifier.grounding import Task
-
-        if base is None:
-            base = problem_from_pddl(spec.domain_path, state.started["problem_pddl"],
-                                     name=state.started.get("problem", "problem"))
-        task = Task(base)
-        goal_reached = bool(task.goal_test(task.mask(state.belief)))
-        pairs = list(state.states())
-        states, labels = [s for _, s in pairs], [lbl or "" for lbl, _ in pairs[1:]]
-        violations = check_trajectory(base, spec.policies, states, labels,
-                                      complete=state.status == "completed",
-                                      describe=spec.describe)
-        if state.status != "completed":  # obligations a stopped run leaves open
-            closed = {(v.rule, v.step) for v in violations}
-            open_obligations = [v.to_json() for v in check_trajectory(
-                base, spec.policies, states, labels, complete=True, describe=spec.describe)
-                if (v.rule, v.step) not in closed]
-    executed = [v for v in violations if v.step not in (None, EXTERNAL, "")]
-    waiting = tuple(s.id for s in state.gen_steps() if s.status == "waiting-approval")
-    all_orders = {**state.orders, **(orders or {})}
-    order_notes = [f"generation {g}: {o}" for g, o in sorted(all_orders.items())]
-    message = ""
-    if state.finished is not None:
-        message = str(state.finished.get("reason", ""))
-    elif waiting:
-        which = waiting[0] if len(waiting) == 1 else "STEP"  # the step, when it is known
-        message = "waiting for approval of " + ", ".join(waiting) + \
-            f" (plansafe approve {state.run_id} {which}, then plansafe resume {state.run_id})"
-    return RunResult(
-        state.run_id, run_status(state.status), tuple(s.to_json() for s in state.steps.values()),
-        frozenset(state.belief), tuple(state.explanations), journal.path, state.replans,
-        len(executed), tuple(v.to_json() for v in violations), tuple(order_notes), waiting,
-        message, {"goal_reached": goal_reached, "problem": state.started.get("problem"),
-                  "faults": state.started.get("faults_label"), "events": state.events,
-                  "open_obligations": open_obligations})
 
 
 class Engine:
@@ -184,40 +96,17 @@ class Engine:
         # who may approve (engine/identity.py); empty: approvals are not authenticated
         self.users = Users.from_file(users_file(users))
         self.journal = journal if isinstance(journal, Journal) else open_journal(journal)
-        if world is None and self.journal.path is not None and "://" not in self.journal.path:
-            jp = Path(self.journal.path)
-            world = jp.with_name(jp.stem + ".world.sqlite")
+        world = _world_path(self.journal, world)
         self.world = None if world is None else str(world)
         self.options = options or RunOptions()
-        if executor == "ray":  # steps as Ray tasks (engine/ray_executor.py)
-            from engine.ray_executor import ray_tools
-
-            tools = {**ray_tools(spec.tools, address=ray_address), **(tools or {})}
-        self.tools = ToolSet(spec.tools, overrides=tools,
-                             default_timeout_s=self.options.tool_timeout_s,
-                             adapters=getattr(spec, "adapters", None),
-                             search_path=(Path(spec.root).resolve(),))
+        self.tools = _tool_set(spec, tools, self.options, executor, ray_address)
         self.planner_ref = planner if isinstance(planner, str) else \
             f"{getattr(planner, '__module__', '?')}:{getattr(planner, '__qualname__', '?')}"
         self.planner_name = planner if isinstance(planner, str) and ":" not in planner \
             else "custom"
-        self.planner: Planner | Callable[..., Any]
         self.memory: JournalMemory | None = None  # what the symbolic planners remember
-        if callable(planner):
-            self.planner = planner
-        elif ":" in planner:  # "module:callable", a planner plugged in by name
-            from engine.tools import load_callable
-
-            self.planner = load_callable(planner)
-        else:
-            from engine.memory import JournalMemory
-
-            self.memory = None if memory is False else JournalMemory(self.journal, spec,
-                                                                     enabled=memory)
-            self.planner = make_planner(spec, planner, settings, engine=planning_engine,
-                                        backend=backend if backend is not None else
-                                        (settings.backend if settings else None),
-                                        memory=self.memory)
+        self.planner: Planner | Callable[..., Any] = self._make_planner(
+            planner, settings, planning_engine, backend, memory)
         if executor == "ray":  # planning as a Ray task too (engine/ray_executor.py)
             from engine.ray_executor import ray_planner
 
@@ -230,6 +119,26 @@ class Engine:
         # certified plans by (spec digest, problem digest): a run (or replan) from a state
         # this Engine planned from before, for the same goal and rules, does not plan again
         self.plan_cache = PlanCache()
+
+    def _make_planner(self, planner: str | Callable[..., Any], settings: PlannerSettings | None,
+                      planning_engine: str, backend: ModelBackend | None, memory: bool | None
+                      ) -> Planner | Callable[..., Any]:
+        """The planner ``planner`` names: a callable as given, ``"module:callable"`` loaded,
+        a registered name made (the symbolic ones with the journal's memory, set here)."""
+        if callable(planner):
+            return planner
+        if ":" in planner:  # "module:callable", a planner plugged in by name
+            from engine.tools import load_callable
+
+            return load_callable(planner)
+        from engine.memory import JournalMemory
+
+        self.memory = None if memory is False else JournalMemory(self.journal, self.spec,
+                                                                 enabled=memory)
+        return make_planner(self.spec, planner, settings, engine=planning_engine,
+                            backend=backend if backend is not None else
+                            (settings.backend if settings else None),
+                            memory=self.memory)
 
     @classmethod
     def from_spec(cls, path: str | Path, **options: Any) -> Engine:
@@ -535,6 +444,26 @@ class Engine:
         parent, children = run_links(self.journal, run_id)  # sub-workflows
         return ShowReport(run_id, result, tuple(timeline(events)), tuple(events), chain,
                           parent=parent, children=children)
+
+
+def _world_path(journal: Journal, world: str | Path | None) -> str | Path | None:
+    """The world's file: ``world`` if given, else beside a file journal (none for a server)."""
+    if world is None and journal.path is not None and "://" not in journal.path:
+        jp = Path(journal.path)
+        return jp.with_name(jp.stem + ".world.sqlite")
+    return world
+
+
+def _tool_set(spec: Spec, tools: Mapping[str, Callable[..., Any]] | None, options: RunOptions,
+              executor: Literal["local", "ray"], ray_address: str | None) -> ToolSet:
+    """The spec's tools (``tools`` overriding some), as Ray tasks for ``executor="ray"``."""
+    if executor == "ray":  # steps as Ray tasks (engine/ray_executor.py)
+        from engine.ray_executor import ray_tools
+
+        tools = {**ray_tools(spec.tools, address=ray_address), **(tools or {})}
+    return ToolSet(spec.tools, overrides=tools, default_timeout_s=options.tool_timeout_s,
+                   adapters=getattr(spec, "adapters", None),
+                   search_path=(Path(spec.root).resolve(),))
 
 
 def _sync(coro: Coroutine[Any, Any, T]) -> T:
