@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from verifier.errors import SpecError, did_you_mean
-from verifier.model import Domain
-from verifier.sexpr import SList, Sym, read_sexpr
+from verifier.model import ActionSchema, Domain
+from verifier.sexpr import SExpr, Sym, read_sexpr
 
-__all__ = ["Pattern", "Agent", "AccessRules", "ApprovalRule", "parse_pattern", "DEFAULT_AGENT"]
+__all__ = ["Pattern", "Agent", "AccessRules", "ApprovalRule", "parse_pattern", "DEFAULT_AGENT",
+           "pattern_schema", "check_pattern_constant"]
 
 DEFAULT_AGENT = "default"
 
@@ -78,12 +80,47 @@ class AccessRules:
         return AccessRules((Agent(DEFAULT_AGENT, tuple(Pattern(a) for a in domain.actions)),))
 
 
+#: builds the error for a node of a pattern: (node, message, hint)
+PatternFail = Callable[[SExpr, str, str | None], SpecError]
+
+
+def pattern_schema(name: Sym, node: SExpr, args: Sequence[SExpr] | None, domain: Domain,
+                   fail: PatternFail) -> ActionSchema:
+    """The action a pattern ``node`` names, checked to exist and, when the pattern gives its
+    ``args``, to take that many arguments."""
+    schema = domain.actions.get(name.text)
+    if schema is None:
+        raise fail(name, f"unknown action '{name.text}'",
+                   did_you_mean(name.text, domain.actions)
+                   or f"actions are: {', '.join(sorted(domain.actions))}")
+    if args is not None and len(args) != len(schema.params):
+        raise fail(node, f"action '{name.text}' takes {len(schema.params)} argument"
+                   f"{'s' if len(schema.params) != 1 else ''}, got {len(args)}",
+                   "(" + " ".join((name.text, *(v for v, _ in schema.params))) + ")")
+    return schema
+
+
+def check_pattern_constant(arg: Sym, want: str, action: str, domain: Domain, fail: PatternFail,
+                           *, named_by: str, type_phrase: str) -> None:
+    """A constant argument of a pattern of ``action`` exists and fits the type ``want``.
+    ``named_by`` (what may name only constants or variables) and ``type_phrase`` (how the
+    constant's type is said) word the errors."""
+    have = domain.constants.get(arg.text)
+    if have is None:
+        raise fail(arg, f"unknown constant '{arg.text}'",
+                   did_you_mean(arg.text, domain.constants)
+                   or f"{named_by} may name only the domain's :constants or ?variables")
+    if not domain.is_subtype(have, want):
+        raise fail(arg, f"'{arg.text}' {type_phrase} {have}, but this argument of "
+                   f"'{action}' needs {want}", None)
+
+
 def parse_pattern(text: str, domain: Domain, *, path: str = "spec.yaml", line: int = 1,
                   col: int = 1) -> Pattern:
     """Parse and check an action pattern against the domain's actions and constants."""
     node = read_sexpr(text, path=path, line=line, col=col)
 
-    def fail(n: Sym | SList, message: str, hint: str | None) -> SpecError:
+    def fail(n: SExpr, message: str, hint: str | None) -> SpecError:
         return SpecError(message, path=path, line=n.line, col=n.col, hint=hint)
 
     if isinstance(node, Sym):
@@ -92,17 +129,9 @@ def parse_pattern(text: str, domain: Domain, *, path: str = "spec.yaml", line: i
         if not node.items or not isinstance(node.items[0], Sym):
             raise fail(node, "expected an action pattern", "for example (deploy ?s prod)")
         name, args_nodes = node.items[0], node.items[1:]
-    schema = domain.actions.get(name.text)
-    if schema is None:
-        raise fail(name, f"unknown action '{name.text}'",
-                   did_you_mean(name.text, domain.actions)
-                   or f"actions are: {', '.join(sorted(domain.actions))}")
+    schema = pattern_schema(name, node, args_nodes, domain, fail)
     if args_nodes is None:
         return Pattern(name.text, None, text)
-    if len(args_nodes) != len(schema.params):
-        raise fail(node, f"action '{name.text}' takes {len(schema.params)} argument"
-                   f"{'s' if len(schema.params) != 1 else ''}, got {len(args_nodes)}",
-                   "(" + " ".join((name.text, *(v for v, _ in schema.params))) + ")")
     args: list[str | None] = []
     for arg, (_, want) in zip(args_nodes, schema.params, strict=True):
         if not isinstance(arg, Sym):
@@ -110,13 +139,7 @@ def parse_pattern(text: str, domain: Domain, *, path: str = "spec.yaml", line: i
         if arg.text.startswith("?"):
             args.append(None)
             continue
-        have = domain.constants.get(arg.text)
-        if have is None:
-            raise fail(arg, f"unknown constant '{arg.text}'",
-                       did_you_mean(arg.text, domain.constants)
-                       or "patterns may name only the domain's :constants or ?variables")
-        if not domain.is_subtype(have, want):
-            raise fail(arg, f"'{arg.text}' has type {have}, but this argument of "
-                       f"'{name.text}' needs {want}", None)
+        check_pattern_constant(arg, want, name.text, domain, fail, named_by="patterns",
+                               type_phrase="has type")
         args.append(arg.text)
     return Pattern(name.text, tuple(args), text)

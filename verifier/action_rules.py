@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from verifier.access import check_pattern_constant, pattern_schema
 from verifier.errors import SpecError, did_you_mean
 from verifier.model import Domain
 from verifier.sexpr import SExpr, SList, Sym, read_sexpr, read_sexprs
@@ -137,15 +138,8 @@ def _pattern(node: SExpr, domain: Domain, types: dict[str, str], fail: _Fail) ->
     if not isinstance(node, SList) or not node.items or not isinstance(node.items[0], Sym):
         raise fail(node, "expected an action pattern such as (administer ?d ?p ?n)")
     name = node.items[0]
-    schema = domain.actions.get(name.text)
-    if schema is None:
-        raise fail(name, f"unknown action '{name.text}'", did_you_mean(name.text, domain.actions)
-                   or f"actions are: {', '.join(sorted(domain.actions))}")
     args = node.items[1:]
-    if len(args) != len(schema.params):
-        raise fail(node, f"action '{name.text}' takes {len(schema.params)} argument"
-                   f"{'s' if len(schema.params) != 1 else ''}, got {len(args)}",
-                   "(" + " ".join((name.text, *(v for v, _ in schema.params))) + ")")
+    schema = pattern_schema(name, node, args, domain, fail)
     out: list[str] = []
     for arg, (_, want) in zip(args, schema.params, strict=True):
         if not isinstance(arg, Sym):
@@ -156,14 +150,8 @@ def _pattern(node: SExpr, domain: Domain, types: dict[str, str], fail: _Fail) ->
                 raise fail(arg, f"'{arg.text}' is a {have} elsewhere in this rule, but this "
                            f"argument of '{name.text}' is a {want}")
         else:
-            const = domain.constants.get(arg.text)
-            if const is None:
-                raise fail(arg, f"unknown constant '{arg.text}'",
-                           did_you_mean(arg.text, domain.constants)
-                           or "action rules may name only the domain's :constants or ?variables")
-            if not domain.is_subtype(const, want):
-                raise fail(arg, f"'{arg.text}' is a {const}, but this argument of "
-                           f"'{name.text}' needs {want}")
+            check_pattern_constant(arg, want, name.text, domain, fail, named_by="action rules",
+                                   type_phrase="is a")
         out.append(arg.text)
     return ActionPattern(name.text, tuple(out))
 
