@@ -17,7 +17,7 @@ from verifier.model import And, Atom, GroundAtom, Problem
 from verifier.pddl_writer import problem_parts_text
 
 __all__ = ["GeneratedProblem", "to_pddl", "load_generated", "phrase_goal", "GoalPhrasing",
-           "scratch_dir", "drawn_progress"]
+           "scratch_dir", "drawn_progress", "call_outages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,15 @@ def drawn_progress(rng: random.Random, subject: str,
         if r < below:
             return [(p, subject) for p in preds]
     return []
+
+
+def call_outages(plan: Sequence[tuple[str, tuple[str, ...]]], labels: Mapping[str, str]
+                 ) -> list[tuple[str, list[tuple[str, tuple[str, ...]]]]]:
+    """(label, [call]) for each distinct call of ``plan`` whose action ``labels`` names, in plan
+    order: a resource whose failure makes that one call fail. In a label, ``{0}``, ``{1}``...
+    are the call's arguments and ``{action}`` its action."""
+    return [(labels[action].format(*args, action=action), [(action, args)])
+            for action, args in dict.fromkeys(plan) if action in labels]
 
 
 def to_pddl(p: GeneratedProblem) -> str:

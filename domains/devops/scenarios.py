@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from domains.devops.problems import SERVICES, pipeline_progress
-from domains.generated import GeneratedProblem
+from domains.generated import GeneratedProblem, call_outages
 from verifier.model import GroundAtom
 
 __all__ = ["build", "outages", "blocked_goals", "STEPS_PER_OBJECT"]
@@ -50,15 +50,10 @@ def build(rng: random.Random, n: int, *, name: str) -> GeneratedProblem:
 
 def outages(problem: GeneratedProblem, plan: Sequence[Call]) -> list[tuple[str, list[Call]]]:
     """(label, calls): resources whose failure would make every call of the group fail."""
-    out: list[tuple[str, list[Call]]] = []
-    for action, args in dict.fromkeys(plan):
-        if action == "backup":
-            out.append((f"the backup service of {args[0]} is down", [(action, args)]))
-        elif action == "deploy":
-            out.append((f"the {args[1]} cluster rejects {args[0]}", [(action, args)]))
-        elif action in ("build", "test"):
-            out.append((f"the {action} of {args[0]} is broken", [(action, args)]))
-    return out
+    return call_outages(plan, {"backup": "the backup service of {0} is down",
+                               "deploy": "the {1} cluster rejects {0}",
+                               "build": "the {action} of {0} is broken",
+                               "test": "the {action} of {0} is broken"})
 
 
 def blocked_goals(problem: GeneratedProblem) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 
 from domains.documents.problems import VENDORS, invoice_progress
-from domains.generated import GeneratedProblem
+from domains.generated import GeneratedProblem, call_outages
 from verifier.model import GroundAtom
 
 __all__ = ["build", "outages", "alternatives", "blocked_goals", "STEPS_PER_OBJECT"]
@@ -50,17 +50,10 @@ def build(rng: random.Random, n: int, *, name: str) -> GeneratedProblem:
 
 
 def outages(problem: GeneratedProblem, plan: Sequence[Call]) -> list[tuple[str, list[Call]]]:
-    out: list[tuple[str, list[Call]]] = []
-    for action, args in dict.fromkeys(plan):
-        if action == "validate":
-            out.append((f"{args[1]}'s registry cannot validate {args[0]}", [(action, args)]))
-        elif action == "check-vendor":
-            out.append((f"the vendor registry of {args[0]} is down", [(action, args)]))
-        elif action == "pay":
-            out.append((f"the bank rejects the payment of {args[0]}", [(action, args)]))
-        elif action == "extract":
-            out.append((f"{args[0]} is unreadable", [(action, args)]))
-    return out
+    return call_outages(plan, {"validate": "{1}'s registry cannot validate {0}",
+                               "check-vendor": "the vendor registry of {0} is down",
+                               "pay": "the bank rejects the payment of {0}",
+                               "extract": "{0} is unreadable"})
 
 
 def alternatives(problem: GeneratedProblem, plan: Sequence[Call]
