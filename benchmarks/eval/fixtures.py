@@ -71,7 +71,7 @@ def _indices(text: str) -> set[int]:
         raise argparse.ArgumentTypeError(f"{text!r}: give scenario indices like 37,42") from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100, help="scenarios per domain")
     ap.add_argument("--seed", type=int, default=0)
@@ -87,15 +87,24 @@ def main(argv: list[str] | None = None) -> int:
                     "rewrite those that changed in place in <domain>.jsonl (the others stay)")
     ap.add_argument("--indices", default=None, metavar="I,J", type=_indices,
                     help="with --failures: only these scenario indices")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def _join(out: Path, domains: list[str], m: int) -> None:
+    """Join the ``m`` parts of each domain (``--part``) into <domain>.jsonl; the parts go."""
+    for domain in domains:
+        parts = [load_suite(out / f"{domain}.{k}.part") for k in range(m)]
+        suite = sorted((s for p in parts for s in p), key=lambda s: s.id)
+        save_suite(suite, out / f"{domain}.jsonl")
+        for k in range(m):
+            (out / f"{domain}.{k}.part").unlink()
+        print(f"{domain}: {len(suite)} scenarios -> {out / (domain + '.jsonl')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.join:
-        for domain in args.domains.split(","):
-            parts = [load_suite(args.out / f"{domain}.{k}.part") for k in range(args.join)]
-            suite = sorted((s for p in parts for s in p), key=lambda s: s.id)
-            save_suite(suite, args.out / f"{domain}.jsonl")
-            for k in range(args.join):
-                (args.out / f"{domain}.{k}.part").unlink()
-            print(f"{domain}: {len(suite)} scenarios -> {args.out / (domain + '.jsonl')}")
+        _join(args.out, args.domains.split(","), args.join)
         return 0
     from verifier.spec import load_spec
 

@@ -202,15 +202,7 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
              "## Completion by failure condition", "",
              "Goal reached; for `unrecoverable`, a stop whose explanation names the failing "
              "call or the blocking policy.", "", _failure_table(report), ""]
-    if "targets" in report:
-        parts += ["## Targets (Plansafe)", ""]
-        for k, v in report["targets"].items():
-            parts.append(f"- {k}: {'**met**' if v else '**not met**'}")
-        phr = report["systems"]["plansafe"]["by_phrasing"]
-        parts += ["", f"Plansafe completion by goal phrasing: plain words {_pct(phr['plain'])}, "
-                  f"PDDL {_pct(phr['pddl'])}.", ""]
-        if report.get("notes"):
-            parts += [f"- {n}" for n in report["notes"]] + [""]
+    parts += _targets(report)
     lat = report.get("planning_latency_vs_single_agent")
     parts += ["## Against the paper", "",
               "The paper reports task completion 91% (multi-agent LLM), 79% (rule-based), 84% "
@@ -221,19 +213,41 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
                  if "plansafe" in report["systems"] else "")
               + (f"; Plansafe's mean planning time is {1 - lat:.1f}x the single agent's"
                  if lat is not None else "") + ".", ""]
-    sc = report.get("scorecard")
-    if sc:
-        parts += ["## Scorecard (earlier benchmarks)", ""]
-        for name, entry in sc.items():
-            if isinstance(entry, dict) and entry.get("error"):
-                parts.append(f"- **{name}**: not measured ({entry['error']})")
-            else:
-                said = entry.get("summary", "") if isinstance(entry, dict) else entry
-                parts.append(f"- **{name}**: {said}")
-        parts.append("")
+    parts += _scorecard(report)
     parts += ["## Charts", ""] + [f"![{c}]({c})" for c in charts] + [""]
     parts += ["## Definitions", "", METRICS_DOC or ""]
     return "\n".join(parts)
+
+
+def _targets(report: Mapping[str, Any]) -> list[str]:
+    """The report's targets section (met or not, completion by phrasing, notes); none without."""
+    if "targets" not in report:
+        return []
+    parts = ["## Targets (Plansafe)", ""]
+    for k, v in report["targets"].items():
+        parts.append(f"- {k}: {'**met**' if v else '**not met**'}")
+    phr = report["systems"]["plansafe"]["by_phrasing"]
+    parts += ["", f"Plansafe completion by goal phrasing: plain words {_pct(phr['plain'])}, "
+              f"PDDL {_pct(phr['pddl'])}.", ""]
+    if report.get("notes"):
+        parts += [f"- {n}" for n in report["notes"]] + [""]
+    return parts
+
+
+def _scorecard(report: Mapping[str, Any]) -> list[str]:
+    """The earlier benchmarks' scorecard section (each one's summary, or why not measured)."""
+    sc = report.get("scorecard")
+    if not sc:
+        return []
+    parts = ["## Scorecard (earlier benchmarks)", ""]
+    for name, entry in sc.items():
+        if isinstance(entry, dict) and entry.get("error"):
+            parts.append(f"- **{name}**: not measured ({entry['error']})")
+        else:
+            said = entry.get("summary", "") if isinstance(entry, dict) else entry
+            parts.append(f"- **{name}**: {said}")
+    parts.append("")
+    return parts
 
 
 def charts(report: Mapping[str, Any], outcomes: Sequence[Mapping[str, Any]], folder: Path

@@ -58,10 +58,7 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     t0 = time.perf_counter()
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     folder = Path(out) if out is not None else RESULTS / (today + ("-quick" if quick else ""))
-    outcomes: list[dict[str, Any]] = []
-    for path in from_outcomes:  # runs made earlier (e.g. one process per domain), merged
-        outcomes += [{**DEFAULTS, **json.loads(line)} for line in Path(path).read_text()
-                     .splitlines() if line.strip()]
+    outcomes = _read_outcomes(from_outcomes)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "outcomes.partial.jsonl"  # each outcome as it comes (a cut run is usable)
     partial.write_text("", encoding="utf-8")
@@ -84,9 +81,6 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     outcomes = list(latest.values())
     runs_s = time.perf_counter() - t0
     card = scorecard(quick=quick or quick_scorecard, log=log) if with_scorecard else {}
-    planner_text = ("the Planner agent (embedded model, one proposal checked by the verifier, "
-                    "then Fast Downward) where the problem fits the model's context, else Fast "
-                    "Downward" if planner == "auto" else "Fast Downward (symbolic)")
     meta = {
         "date": today, "quick": quick, "scorecard_quick": quick or quick_scorecard,
         "command": command or "plansafe bench",
@@ -95,11 +89,7 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
         "systems": [x for x in SYSTEMS if any(o["system"] == x for o in outcomes)],
         "merged_from": [str(p) for p in from_outcomes],
         "task_time_s": round(sum(o["total_s"] for o in outcomes), 1),
-        "settings": {"planner": planner, "retries_per_step": RETRIES,
-                     "approvals": "auto-granted", "max_replans": 5},
-        "settings_text": f"Plansafe plans with {planner_text}; approvals are granted "
-                         f"automatically; every system tries a failing step {RETRIES} times.",
-        "budgets": BUDGETS,
+        **_settings(planner),
         "runs_s": round(runs_s, 1), "scorecard": card, "notes": list(notes),
         "workers": workers, "load_before": _load(), "phrasings": phrasings,
         "wall_s": round(time.perf_counter() - t0, 1),
@@ -109,6 +99,29 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     log(f"wrote {folder}/report.json, report.md" + (", charts" if report.get("charts") else "")
         + f" in {report['wall_s']:.0f} s")
     return report
+
+
+def _read_outcomes(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """Outcomes of runs made earlier (e.g. one process per domain), to merge (JSON lines)."""
+    outcomes: list[dict[str, Any]] = []
+    for path in paths:
+        outcomes += [{**DEFAULTS, **json.loads(line)} for line in Path(path).read_text()
+                     .splitlines() if line.strip()]
+    return outcomes
+
+
+def _settings(planner: str) -> dict[str, Any]:
+    """The report's settings, budgets and their text (how Plansafe plans, retries, approvals)."""
+    planner_text = ("the Planner agent (embedded model, one proposal checked by the verifier, "
+                    "then Fast Downward) where the problem fits the model's context, else Fast "
+                    "Downward" if planner == "auto" else "Fast Downward (symbolic)")
+    return {
+        "settings": {"planner": planner, "retries_per_step": RETRIES,
+                     "approvals": "auto-granted", "max_replans": 5},
+        "settings_text": f"Plansafe plans with {planner_text}; approvals are granted "
+                         f"automatically; every system tries a failing step {RETRIES} times.",
+        "budgets": BUDGETS,
+    }
 
 
 def _load() -> list[float] | None:
