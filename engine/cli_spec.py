@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +13,24 @@ from engine.cli_common import JsonOpt, SpecArg, emit, fail
 from engine.cli_memory import MemoryOpt
 from engine.progress import with_progress
 from verifier.errors import PlansafeError
+
+# plansafe plan's language-model options (help texts kept out of the command's signature)
+ModelOpt = Annotated[str | None, typer.Option(
+    help="local Hugging Face checkpoint folder, or the base URL of an OpenAI-compatible "
+    "server (http://127.0.0.1:8000/v1; with --model-name) (default: the spec's own model "
+    "from plansafe train SPEC, else the embedded model)")]
+ModelGrammarOpt = Annotated[str, typer.Option(
+    help="with a server URL as --model: how the plan grammar is sent: gbnf (llama.cpp's "
+    "'grammar'), vllm ('guided_grammar'), json-schema (response_format, for servers "
+    "that take no grammar), none")]
+DecodingOpt = Annotated[str, typer.Option(
+    help="how the model writes a plan: state-aware (the plan grammar; each step applicable "
+    "where it is taken, with an allowed agent, breaking no policy; the plan ends only at the "
+    "goal), applicable (each step applicable only), grammar (the plan grammar only), guided "
+    "(one step at a time from the simulated state)")]
+BeamsOpt = Annotated[int, typer.Option(
+    help="beam width of each round's first proposal (the most likely plan by the model's "
+    "probabilities; 1: greedy); the other k-1 are sampled if it fails")]
 
 
 def check(
@@ -79,26 +97,12 @@ def plan(
     k: Annotated[int, typer.Option("--k", help="language-model candidates per round")] = 4,
     rounds: Annotated[int, typer.Option(help="language-model rounds with verifier feedback "
                                         "before the symbolic fallback")] = 3,
-    model: Annotated[str | None, typer.Option(
-        help="local Hugging Face checkpoint folder, or the base URL of an OpenAI-compatible "
-        "server (http://127.0.0.1:8000/v1; with --model-name) (default: the spec's own model "
-        "from plansafe train SPEC, else the embedded model)")] = None,
+    model: ModelOpt = None,
     model_name: Annotated[str | None, typer.Option(
         help="with a server URL as --model: the model name the server serves")] = None,
-    model_grammar: Annotated[str, typer.Option(
-        help="with a server URL as --model: how the plan grammar is sent: gbnf (llama.cpp's "
-        "'grammar'), vllm ('guided_grammar'), json-schema (response_format, for servers "
-        "that take no grammar), none")] = "gbnf",
-    decoding: Annotated[str, typer.Option(help="how the model writes a plan: state-aware "
-                                          "(the plan grammar; each step applicable where it is "
-                                          "taken, with an allowed agent, breaking no policy; the "
-                                          "plan ends only at the goal), applicable (each step "
-                                          "applicable only), grammar (the plan grammar only), "
-                                          "guided (one step at a time from the simulated state)")
-                        ] = "state-aware",
-    beams: Annotated[int, typer.Option(help="beam width of each round's first proposal (the "
-                                       "most likely plan by the model's probabilities; 1: "
-                                       "greedy); the other k-1 are sampled if it fails")] = 16,
+    model_grammar: ModelGrammarOpt = "gbnf",
+    decoding: DecodingOpt = "state-aware",
+    beams: BeamsOpt = 16,
     journal: Annotated[Path | None, typer.Option(
         help="journal whose past runs give the action costs (--memory; default: "
         "$PLANSAFE_JOURNAL or .plansafe/journal.sqlite, when it exists)")] = None,
@@ -123,24 +127,30 @@ def plan(
     if as_json:
         emit(result)
     else:
-        from engine.render import console, print_plan
-
-        out = console()
-        if result.get("goal"):
-            how = {"words": " (read from its words: the model's readings did not pass)",
-                   "llm+words": " (partly read from its words)"
-                   }.get(str(result.get("goal_source")), "")
-            out.print(f"goal: {result['goal']}{how}")
-        if result["status"] == "solved":
-            print_plan(result, title="verified plan")
-            if result.get("certificate_id"):
-                out.print(f"certificate {result['certificate_id']}")
-            if result.get("memory"):
-                out.print(f"action costs from {result['memory']['runs']} past runs of this "
-                          "spec (plansafe stats; --no-memory plans without them)")
-        else:
-            out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
+        _print_plan_result(result)
     raise typer.Exit(plan_exit_code(report.status))
+
+
+def _print_plan_result(result: dict[str, Any]) -> None:
+    """``plansafe plan``'s text output: the goal (and how it was read), then the verified plan
+    with its certificate id, or why there is none."""
+    from engine.render import console, print_plan
+
+    out = console()
+    if result.get("goal"):
+        how = {"words": " (read from its words: the model's readings did not pass)",
+               "llm+words": " (partly read from its words)"
+               }.get(str(result.get("goal_source")), "")
+        out.print(f"goal: {result['goal']}{how}")
+    if result["status"] == "solved":
+        print_plan(result, title="verified plan")
+        if result.get("certificate_id"):
+            out.print(f"certificate {result['certificate_id']}")
+        if result.get("memory"):
+            out.print(f"action costs from {result['memory']['runs']} past runs of this "
+                      "spec (plansafe stats; --no-memory plans without them)")
+    else:
+        out.print(f"[red]no plan[/] ({result['status']}): {result.get('message', '')}")
 
 
 def validate(

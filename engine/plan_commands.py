@@ -92,17 +92,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
 
         Trust.load(trust_spec=trust_spec).require(load_spec(spec_path), planner=planner,
                                                   tools=False)
-    backend: ModelBackend | None = None
-    if model is not None and str(model).startswith(("http://", "https://")):
-        from engine.llm.openai_backend import OpenAICompatibleBackend
-
-        # an OpenAI-compatible server (engine/llm/openai_backend.py)
-        backend = OpenAICompatibleBackend(str(model), model_name=model_name or "default",
-                                          grammar_mode=model_grammar)  # type: ignore[arg-type]
-    elif model is not None:
-        from engine.llm.backends import make_backend
-
-        backend = make_backend("transformers", Path(model))
+    backend = _model_backend(model, model_name, model_grammar)
     settings = PlannerSettings(engine=engine, backend=backend, k=k, rounds=rounds,
                                decoding=decoding, beams=beams)
     # --timeout bounds every phase from here on: reading, grounding, compiling, search and
@@ -121,6 +111,23 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
         except DeadlineExceeded as e:
             return PlanReport(problem_ref or "goal", Planning(
                 planner, "timeout", engine, e.limit_s, str(e)))
+
+
+def _model_backend(model: Path | str | None, model_name: str | None, model_grammar: str
+                   ) -> ModelBackend | None:
+    """``--model``'s backend: an OpenAI-compatible server for a URL, a local checkpoint
+    (transformers) for a folder, None (the planner's default) without one."""
+    if model is not None and str(model).startswith(("http://", "https://")):
+        from engine.llm.openai_backend import OpenAICompatibleBackend
+
+        # an OpenAI-compatible server (engine/llm/openai_backend.py)
+        return OpenAICompatibleBackend(str(model), model_name=model_name or "default",
+                                       grammar_mode=model_grammar)  # type: ignore[arg-type]
+    if model is not None:
+        from engine.llm.backends import make_backend
+
+        return make_backend("transformers", Path(model))
+    return None
 
 
 def _plan_report(eng: Engine, spec_path: Path, problem_ref: str | None, goal: str | None
