@@ -237,18 +237,33 @@ class Executor:
 
     # --- one step -----------------------------------------------------------------------------
 
-    async def _run_step(self, g: Generation, s: StepRecord) -> Failure | None:
-        task = g.task
-        ga = task.action(s.action, s.args)
+    def _cannot_start(self, g: Generation, s: StepRecord, ga: GroundAction) -> Failure | None:
+        """Why step ``s`` may not start now (its agent is not permitted, or its precondition no
+        longer holds in the observed state); None when it may."""
         call = (s.action, s.args)
         if s.agent not in g.access.permitted(s.action, s.args):
             return Failure("access", f"agent {s.agent!r} may not perform {s.call} (checked "
                            "again at run time)", s.id, call, s.agent, s.attempts)
         if not ga.applicable(self._mask):
-            missing = tuple(sorted(task.atoms_of(ga.pre_pos & ~self._mask))) + \
-                tuple(sorted(task.atoms_of(ga.pre_neg & self._mask)))
+            missing = tuple(sorted(g.task.atoms_of(ga.pre_pos & ~self._mask))) + \
+                tuple(sorted(g.task.atoms_of(ga.pre_neg & self._mask)))
             return Failure("world-changed", f"the precondition of {s.call} no longer holds in "
                            "the observed state", s.id, call, s.agent, s.attempts, missing)
+        return None
+
+    async def _retry_pause(self, s: StepRecord, attempt: int, kind: str) -> None:
+        """Journal the retry of step ``s`` after ``attempt``, then wait its back-off."""
+        delay = self.retry.delay_s(attempt)
+        self.rec.emit("retry", {"step": s.id, "attempt": attempt + 1, "kind": kind,
+                                "delay_s": delay})
+        await asyncio.sleep(delay)
+
+    async def _run_step(self, g: Generation, s: StepRecord) -> Failure | None:
+        ga = g.task.action(s.action, s.args)
+        call = (s.action, s.args)
+        refused = self._cannot_start(g, s, ga)
+        if refused is not None:
+            return refused
         tool = self.tools.tool(s.action)
         idem = self.tools.idempotent(s.action)
         timeout_s = self.tools.timeout_s(s.action)
@@ -273,10 +288,7 @@ class Executor:
                     if res is not _RETRY:
                         return res  # type: ignore[return-value]
                     if attempt < self.retry.max_attempts:
-                        delay = self.retry.delay_s(attempt)
-                        self.rec.emit("retry", {"step": s.id, "attempt": attempt + 1,
-                                                "kind": kind, "delay_s": delay})
-                        await asyncio.sleep(delay)
+                        await self._retry_pause(s, attempt, kind)
                         continue
                     return Failure("timeout", f"{e} (every attempt timed out)", s.id, call,
                                    s.agent, attempt)
@@ -290,10 +302,7 @@ class Executor:
                 if seen is not None:
                     self._note_partial(seen, step=s.id)
                 if not final:
-                    delay = self.retry.delay_s(attempt)
-                    self.rec.emit("retry", {"step": s.id, "attempt": attempt + 1, "kind": kind,
-                                            "delay_s": delay})
-                    await asyncio.sleep(delay)
+                    await self._retry_pause(s, attempt, kind)
                     continue
                 missing = tuple(sorted(seen.not_holds)) if seen is not None else ()
                 return Failure(kind, str(e) or type(e).__name__, s.id, call, s.agent, attempt,

@@ -135,35 +135,8 @@ def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[s
     if failure.predicted is not None and failure.observed is not None:
         unexpected_true = tuple(sorted(failure.observed - failure.predicted))
         unexpected_false = tuple(sorted(failure.predicted - failure.observed))
-    call_text = None
-    what = "the run"
-    if failure.call is not None:
-        a, args = failure.call
-        call_text = "(" + " ".join((a, *args)) + ")"
-        tpl = describe.get(a)
-        try:
-            said = tpl.format(*args) if tpl else call_text
-        except (IndexError, KeyError):
-            said = call_text
-        what = f"step {failure.step} ({said})"
-    words = {
-        "effect-mismatch": f"{what} ran but did not have the predicted effect",
-        "world-changed": f"{what} could not run: the world changed",
-        "approval-rejected": f"{what} was rejected by its approver",
-        "permanent": f"{what} failed permanently",
-        "refused": f"{what} was refused for a reason the spec does not model",
-        "exception": f"{what} raised an error",
-        "timeout": f"{what} timed out",
-        "transient": f"{what} kept failing with transient errors",
-        "access": f"{what} is not permitted",
-        "unknown-outcome": f"{what} may or may not have acted and the world cannot be observed",
-        "goal-not-reached": "the plan ran, but the observed world does not satisfy the goal and "
-                            "policies",
-        "deadlock": "no step can run and none is running",
-        "no-plan": "no valid plan exists for the goal",
-        "no-tool": "a step of the plan has no tool to run it",
-    }.get(failure.kind, f"{what} failed ({failure.kind})")
-    parts = [words]
+    call_text, what = _failure_subject(failure, describe)
+    parts = [_kind_words(failure.kind, what)]
     if failure.missing:
         parts.append("these did not hold: " + "; ".join(_say(a, describe)
                                                          for a in failure.missing))
@@ -186,6 +159,44 @@ def explain(failure: Failure, *, policies: Sequence[Policy], describe: Mapping[s
                        failure.step, call_text, tuple(failure.missing), unexpected_true,
                        unexpected_false, involved, tuple(blocking), action, detail,
                        diagnosis.cause if diagnosis is not None else None)
+
+
+def _failure_subject(failure: Failure, describe: Mapping[str, str]) -> tuple[str | None, str]:
+    """The failed call as PDDL text (None without one) and what failed, in words: "the run" or
+    "step s3 (<the action's description>)"."""
+    call_text = None
+    what = "the run"
+    if failure.call is not None:
+        a, args = failure.call
+        call_text = "(" + " ".join((a, *args)) + ")"
+        tpl = describe.get(a)
+        try:
+            said = tpl.format(*args) if tpl else call_text
+        except (IndexError, KeyError):
+            said = call_text
+        what = f"step {failure.step} ({said})"
+    return call_text, what
+
+
+def _kind_words(kind: str, what: str) -> str:
+    """A failure of ``kind``, in words, ``what`` being what failed."""
+    return {
+        "effect-mismatch": f"{what} ran but did not have the predicted effect",
+        "world-changed": f"{what} could not run: the world changed",
+        "approval-rejected": f"{what} was rejected by its approver",
+        "permanent": f"{what} failed permanently",
+        "refused": f"{what} was refused for a reason the spec does not model",
+        "exception": f"{what} raised an error",
+        "timeout": f"{what} timed out",
+        "transient": f"{what} kept failing with transient errors",
+        "access": f"{what} is not permitted",
+        "unknown-outcome": f"{what} may or may not have acted and the world cannot be observed",
+        "goal-not-reached": "the plan ran, but the observed world does not satisfy the goal and "
+                            "policies",
+        "deadlock": "no step can run and none is running",
+        "no-plan": "no valid plan exists for the goal",
+        "no-tool": "a step of the plan has no tool to run it",
+    }.get(kind, f"{what} failed ({kind})")
 
 
 # --- replanning ---------------------------------------------------------------------------------
