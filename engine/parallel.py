@@ -20,7 +20,7 @@ from verifier.grounding import Task
 from verifier.model import Plan
 from verifier.policy import Policy
 
-__all__ = ["deorder", "adapter", "MAX_DEORDER_STEPS"]
+__all__ = ["deorder", "adapter", "schedule", "MAX_DEORDER_STEPS"]
 
 MAX_DEORDER_STEPS = 300
 
@@ -127,3 +127,25 @@ def adapter() -> Callable[..., Any]:
                                    "by verifier.z3check)", (po, verdict)
         return sequential_deps(plan), f"sequential (z3check: partial order {status})", None
     return run
+
+
+def schedule(plan: Plan, problem: model.Problem, policies: Any, access: Any, task: Task, *,
+             parallel: bool, z3check: Callable[..., Any] | None
+             ) -> tuple[dict[str, tuple[str, ...]], str, Any]:
+    """How a verified plan runs: its steps' dependencies, the order in words, and the partial
+    order (plan, verdict) that ``z3check`` (:func:`adapter`) certified when ``parallel``
+    (else None). A certified partial order runs as such; a failed check runs the sequence."""
+    from engine.executor import order_deps, sequential_deps
+
+    deps, order, po = sequential_deps(plan), "sequential", None
+    if not plan.is_sequential:
+        deps, order = order_deps(plan), "partial order (as certified; Z3 checked every " \
+            "schedule)"
+    elif parallel and z3check is not None and len(plan.steps) > 1:
+        try:
+            deps, order, po = z3check(plan, problem, policies, access, task)
+        except Exception as e:  # noqa: BLE001 - fall back to the verified sequence
+            deps, order = sequential_deps(plan), f"sequential (parallel check failed: {e})"
+    elif parallel and len(plan.steps) > 1:
+        order = "sequential (verifier.z3check is not available to certify a partial order)"
+    return deps, order, po

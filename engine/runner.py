@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from domains.base import RunInfo
-from engine.executor import Executor, Generation, order_deps, sequential_deps
+from engine.executor import Executor, Generation
 from engine.journal import Event, Journal
 from engine.monitor import Failure, Replanner, RetryPolicy, explain, state_key
+from engine.parallel import schedule
 from engine.pddl_text import formula_pddl as _formula_pddl
 from engine.pddl_text import problem_from_pddl, problem_to_pddl
 from engine.refusals import after_refusal, forbidden_now
@@ -449,34 +450,31 @@ class RunDriver:
                                    "verification: " + ("; ".join(v.message for v in
                                                                  verdict.violations[:3])
                                                        or f"{verdict.status}: {verdict.reason}"))
-        deps, order, po = sequential_deps(plan), "sequential", None
-        if not plan.is_sequential:
-            deps, order = order_deps(plan), "partial order (as certified; Z3 checked every " \
-                "schedule)"
-        elif self.options.parallel and self.z3check is not None and len(plan.steps) > 1:
-            try:
-                deps, order, po = self.z3check(plan, problem, policies, access, checker.task)
-            except Exception as e:  # noqa: BLE001 - fall back to the verified sequence
-                deps, order = sequential_deps(plan), f"sequential (parallel check failed: {e})"
-        elif self.options.parallel and len(plan.steps) > 1:
-            order = "sequential (verifier.z3check is not available to certify a partial order)"
+        deps, order, po = schedule(plan, problem, policies, access, checker.task,
+                                   parallel=self.options.parallel, z3check=self.z3check)
         g = Generation(state.gen, plan, cert, problem, policies, access, checker.task, deps, order)
         self.orders[state.gen] = order
         if self._announced != (state.run_id, state.gen) and self._rec is not None:
             self._announced = (state.run_id, state.gen)
-            payload: dict[str, Any] = {"from": "verifier", "to": "executor",
-                                       "about": "schedule", "generation": state.gen,
-                                       "order": order}
-            if po is not None:  # certify the partial order that will run
-                po_plan, po_verdict = po
-                po_cert = issue_certificate(po_verdict, spec_files=self.spec.files(),
-                                            plan=po_plan, problem_sha256=problem_digest(
-                                                problem, policies=policies, access=access),
-                                            tool_sources=tool_sources(self.spec))
-                payload["certificate"] = po_cert.to_json()
-                payload["after"] = {k: list(v) for k, v in deps.items() if v}
-            self._rec.emit("message", payload)
+            self._rec.emit("message", self._schedule_message(state.gen, order, po, deps,
+                                                             problem, policies, access))
         return g
+
+    def _schedule_message(self, gen: int, order: str, po: Any, deps: dict[str, tuple[str, ...]],
+                          problem: Problem, policies: Any, access: Any) -> dict[str, Any]:
+        """The verifier's message to the executor: generation ``gen``'s schedule, with a
+        certificate for the partial order ``po`` when one will run."""
+        payload: dict[str, Any] = {"from": "verifier", "to": "executor",
+                                   "about": "schedule", "generation": gen, "order": order}
+        if po is not None:  # certify the partial order that will run
+            po_plan, po_verdict = po
+            po_cert = issue_certificate(po_verdict, spec_files=self.spec.files(),
+                                        plan=po_plan, problem_sha256=problem_digest(
+                                            problem, policies=policies, access=access),
+                                        tool_sources=tool_sources(self.spec))
+            payload["certificate"] = po_cert.to_json()
+            payload["after"] = {k: list(v) for k, v in deps.items() if v}
+        return payload
 
 
 def _failure_from(p: dict[str, Any], state: RunState) -> Failure:
