@@ -159,8 +159,48 @@ def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any
     if not actions and problem.domain.actions:
         return None
     init = problem.init
+    compiled = _compile_constraints(constraints, actions, init)
+    goal_parts = [_pddl_goal(problem), *compiled.goal_parts]
+    names, lines = _action_texts(actions, compiled.pre, compiled.eff, costs)
+    monitors, monitor_init = compiled.monitors, compiled.init
+    preds = sorted({f"({p}" + "".join(f" ?x{j}" for j in range(len(sig))) + ")"
+                    for p, sig in problem.domain.predicates.items()})
+    preds += [f"({m})" for m in monitors]
+    cost_req, functions, cost_init, metric = (
+        (" :action-costs", " (:functions (total-cost) - number)\n", " (= (total-cost) 0)",
+         "\n (:metric minimize (total-cost))") if costs is not None else ("", "", "", ""))
+    domain = (
+        "(define (domain plansafe-compiled)\n"
+        " (:requirements :strips :negative-preconditions :disjunctive-preconditions "
+        f":conditional-effects{cost_req})\n"
+        f" (:constants {' '.join(sorted(problem.objects))})\n"
+        f" (:predicates {' '.join(preds)})\n" + functions + "\n".join(lines) + ")\n"
+    )
+    prob = (
+        "(define (problem plansafe-compiled-problem) (:domain plansafe-compiled)\n"
+        f" (:init {' '.join(atom_text(a) for a in sorted(init))} {' '.join(monitor_init)}"
+        f"{cost_init})\n"
+        f" (:goal (and {' '.join(goal_parts)})){metric})\n"
+    )
+    return CompiledTask(domain, prob, names, len(actions))
+
+
+@dataclass(frozen=True)
+class _Monitors:
+    """The constraints compiled: their monitor atoms (and those true initially), the goal atoms
+    they add, and the preconditions and effects each ground action gains (by index)."""
+    monitors: list[str]
+    init: list[str]
+    goal_parts: list[str]
+    pre: list[list[str]]
+    eff: list[list[str]]
+
+
+def _compile_constraints(constraints: Sequence[Any], actions: list[Any],
+                         init: frozenset[model.GroundAtom]) -> _Monitors:
+    """One monitor atom per ground constraint, its conditions regressed through every action."""
     monitor_init: list[str] = []
-    goal_parts: list[str] = [_pddl_goal(problem)]
+    goal_parts: list[str] = []
     per_action_pre: list[list[str]] = [[] for _ in actions]
     per_action_eff: list[list[str]] = [[] for _ in actions]
     monitors: list[str] = []
@@ -214,6 +254,15 @@ def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any
                 if rt != model.Const(False) and rr != model.Const(True):
                     per_action_eff[i].append(
                         f"(when (and {formula_text(rt)} {formula_text(model.Not(rr))}) ({m}))")
+    return _Monitors(monitors, monitor_init, goal_parts, per_action_pre, per_action_eff)
+
+
+def _action_texts(actions: list[Any], per_action_pre: list[list[str]],
+                  per_action_eff: list[list[str]],
+                  costs: Callable[[str, tuple[str, ...]], int] | None
+                  ) -> tuple[dict[str, tuple[str, tuple[str, ...]]], list[str]]:
+    """The compiled domain's actions (one per ground action, with its monitors' preconditions
+    and effects, and its cost) and, by compiled name, the ground action each stands for."""
     names: dict[str, tuple[str, tuple[str, ...]]] = {}
     lines = []
     tick = Ticker("compiling")
@@ -231,26 +280,7 @@ def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any
             eff.append(f"(increase (total-cost) {max(1, int(costs(name, tuple(args))))})")
         lines.append(f" (:action {aname}\n  :parameters ()\n  :precondition (and {' '.join(pre)})"
                      f"\n  :effect (and {' '.join(eff)}))")
-    preds = sorted({f"({p}" + "".join(f" ?x{j}" for j in range(len(sig))) + ")"
-                    for p, sig in problem.domain.predicates.items()})
-    preds += [f"({m})" for m in monitors]
-    cost_req, functions, cost_init, metric = (
-        (" :action-costs", " (:functions (total-cost) - number)\n", " (= (total-cost) 0)",
-         "\n (:metric minimize (total-cost))") if costs is not None else ("", "", "", ""))
-    domain = (
-        "(define (domain plansafe-compiled)\n"
-        " (:requirements :strips :negative-preconditions :disjunctive-preconditions "
-        f":conditional-effects{cost_req})\n"
-        f" (:constants {' '.join(sorted(problem.objects))})\n"
-        f" (:predicates {' '.join(preds)})\n" + functions + "\n".join(lines) + ")\n"
-    )
-    prob = (
-        "(define (problem plansafe-compiled-problem) (:domain plansafe-compiled)\n"
-        f" (:init {' '.join(atom_text(a) for a in sorted(init))} {' '.join(monitor_init)}"
-        f"{cost_init})\n"
-        f" (:goal (and {' '.join(goal_parts)})){metric})\n"
-    )
-    return CompiledTask(domain, prob, names, len(actions))
+    return names, lines
 
 
 def _pddl_goal(problem: model.Problem) -> str:

@@ -15,13 +15,16 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.symbolic.ground import ground_constraints
 from verifier import model
 from verifier.deadline import DeadlineExceeded, checkpoint, seconds_left
 from verifier.errors import PlansafeError
 from verifier.policy import Policy
+
+if TYPE_CHECKING:
+    from verifier.validate import Checker
 
 __all__ = ["PlanResult", "PlanStatus", "solve", "ENGINES", "DEFAULT_ENGINE"]
 
@@ -305,26 +308,11 @@ def solve(problem: model.Problem, *, policies: Sequence[Policy] = (), access: An
         raise PlansafeError(f"unknown engine '{engine}' (use one of {', '.join(ENGINES)})")
     access = access or AccessRules.default(problem.domain)
     start = time.perf_counter()
-    # A policy already broken in the initial state can never be satisfied (and
-    # unified-planning's compiler raises instead of reporting it): answer directly.
-    checker = Checker(problem, policies=policies, access=access, describe=describe)
-    s0 = checker.task.initial_state
-    broken = tuple(dict.fromkeys(
-        c.constraint.policy.id for c in checker.constraints()
-        if (isinstance(c.constraint.op, model.Always) and not c.trigger(s0))
-        or (isinstance(c.constraint.op, model.SometimeBefore) and c.trigger(s0))))
-    if broken:
+    up_front = _unsolvable_up_front(
+        problem, policies, Checker(problem, policies=policies, access=access, describe=describe))
+    if up_front is not None:
         return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
-                          "policies broken in the initial state: " + ", ".join(broken), broken)
-    # A goal whose every final state breaks a policy (always, or an obligation left open):
-    # no search needed, and the policies are named (verifier.goalcheck).
-    from verifier.goalcheck import goal_conflicts
-
-    ruled_out = goal_conflicts(problem, policies)
-    if ruled_out:
-        return PlanResult("unsolvable-proven", None, None, engine, time.perf_counter() - start,
-                          "the goal is unreachable under policies " + ", ".join(ruled_out)
-                          + " (every state that satisfies the goal breaks them)", ruled_out)
+                          *up_front)
     status, calls, message = _plan_calls(problem, policies, access, engine, timeout_s, costs)
     if status == "timeout":
         checkpoint("search")  # the command's --timeout ran out (not only the engine's)
@@ -349,6 +337,30 @@ def solve(problem: model.Problem, *, policies: Sequence[Policy] = (), access: An
                           + "; ".join(v.message for v in verdict.violations[:3]))
     return PlanResult("solved", replace(plan, steps=verdict.plan.steps if verdict.plan
                                         else plan.steps), verdict, engine, seconds)
+
+
+def _unsolvable_up_front(problem: model.Problem, policies: Sequence[Policy], checker: Checker
+                        ) -> tuple[str, tuple[str, ...]] | None:
+    """Why no plan can exist, found before any search (the message and the policies), or None.
+    """
+    # A policy already broken in the initial state can never be satisfied (and
+    # unified-planning's compiler raises instead of reporting it): answer directly.
+    s0 = checker.task.initial_state
+    broken = tuple(dict.fromkeys(
+        c.constraint.policy.id for c in checker.constraints()
+        if (isinstance(c.constraint.op, model.Always) and not c.trigger(s0))
+        or (isinstance(c.constraint.op, model.SometimeBefore) and c.trigger(s0))))
+    if broken:
+        return "policies broken in the initial state: " + ", ".join(broken), broken
+    # A goal whose every final state breaks a policy (always, or an obligation left open):
+    # no search needed, and the policies are named (verifier.goalcheck).
+    from verifier.goalcheck import goal_conflicts
+
+    ruled_out = goal_conflicts(problem, policies)
+    if ruled_out:
+        return ("the goal is unreachable under policies " + ", ".join(ruled_out)
+                + " (every state that satisfies the goal breaks them)", ruled_out)
+    return None
 
 
 def _blocking(problem: model.Problem, policies: Sequence[Policy], access: Any, engine: str,
