@@ -189,21 +189,16 @@ def _load_init(folder: Path, max_len: int) -> tuple[Any, Any, dict[str, Any]]:
     return model, tok, prior
 
 
-def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, Any]:
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
-
+def _generated_examples(cfg: TrainConfig, planbench: Path, log: Callable[[str], None]
+                        ) -> tuple[dict[str, Any], list[Example], int]:
+    """The built-in specs' generated problems (by spec; those equal to a PlanBench instance
+    dropped), their examples (with detours when asked) and how many problems were dropped."""
     from engine.llm.dataset import build_dataset
     from engine.llm.detours import generate_detours
     from engine.llm.examples import examples_from
 
-    torch.manual_seed(cfg.seed)
-    torch.set_num_threads(cfg.threads)
-    rng = random.Random(cfg.seed)
-    t0 = time.perf_counter()
     records = build_dataset(Path(cfg.data_dir), dict(cfg.counts), seed=cfg.seed,
                             workers=cfg.workers, log=log)
-    planbench = Path(__file__).resolve().parents[3] / "shared" / "data" / "planbench"
     records, dropped = decontaminate(records, planbench if planbench.is_dir() else None)
     log(f"decontamination: {dropped} generated problems equal to a PlanBench instance dropped")
     detours = None
@@ -212,63 +207,131 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
                                    folder=Path(cfg.data_dir), log=log)
     examples = examples_from(records, seed=cfg.seed, suffixes=cfg.suffixes,
                              goals_per_record=cfg.goal_examples, detours=detours)
-    held_out: dict[str, list[dict[str, Any]]] = {}
-    spec_counts: dict[str, int] = {}
-    if cfg.specs:  # the user's specs: problems made from each spec's own examples
-        from engine.llm.specgen import load_source, spec_examples, spec_records
+    return records, examples, dropped
 
-        deadline = (time.monotonic() + cfg.max_minutes * 60 * 0.4
-                    if cfg.max_minutes is not None else None)
-        for i, path in enumerate(cfg.specs):
-            src = load_source(path)
-            recs = spec_records(path, cfg.spec_problems + cfg.eval_problems,
-                                seed=cfg.seed + i, log=log, deadline=deadline)
-            n_eval = min(cfg.eval_problems, len(recs) // 5) if len(recs) < \
-                cfg.spec_problems + cfg.eval_problems else cfg.eval_problems
-            held_out[str(path)] = recs[len(recs) - n_eval:] if n_eval else []
-            train_recs = recs[:len(recs) - n_eval]
-            spec_counts[src.spec.name] = len(train_recs)
-            log(f"{src.spec.name}: {len(train_recs)} training problems, {n_eval} held out "
-                f"(from {len(src.examples)} example problems of {path})")
-            examples += spec_examples(train_recs, src.spec, seed=cfg.seed + i,
-                                      rename_share=cfg.rename_share,
-                                      goals_per_record=cfg.goal_examples)
-        random.Random(cfg.seed).shuffle(examples)
-    # renamed copies can coincide with a PlanBench instance too: drop those examples
+
+def _save(model: Any, tok: Any, out_dir: Path) -> None:
+    """The trained model (on the CPU, in float32, as safetensors) and its tokenizer."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = model.to("cpu").float()
+    model.generation_config.pad_token_id = tok.eos_token_id
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tok.save_pretrained(out_dir)
+
+
+def _trained_keys(cfg: TrainConfig, examples: list[Example]) -> set[str]:
+    """The keys of the plan prompts trained on (and on before, with ``cfg.init``): the
+    benchmarks leave those problems out."""
+    import hashlib
+
+    keys = {hashlib.sha1(e.prompt.encode()).hexdigest()[:16]
+            for e in examples if e.task == "plan"}
+    if cfg.init is not None and (Path(cfg.init) / "train_keys.json").is_file():
+        # what the checkpoint was trained on before stays excluded from the benchmarks
+        keys |= set(json.loads((Path(cfg.init) / "train_keys.json").read_text()))
+    return keys
+
+
+def _add_spec_info(info: dict[str, Any], cfg: TrainConfig, spec_counts: dict[str, int],
+                   held_out: dict[str, list[dict[str, Any]]], out_dir: Path,
+                   log: Callable[[str], None]) -> None:
+    """The user's specs in ``info``: training problems of each and, measured on its held-out
+    problems, the validity of the trained model's first proposals."""
+    info["specs"] = {str(p): {"problems": spec_counts.get(n, 0)} for p, n in
+                     ((p, _spec_name(p)) for p in cfg.specs)}
+    info["rename_share"] = cfg.rename_share
+    if held_out:
+        log("measuring first proposals on held-out problems ...")
+        for path, recs in held_out.items():
+            info["specs"][path]["validity"] = measure_validity(out_dir, path, recs, log=log)
+
+
+def _spec_data(cfg: TrainConfig, held_out: dict[str, list[dict[str, Any]]],
+               spec_counts: dict[str, int], log: Callable[[str], None]) -> list[Example]:
+    """The examples made from the user's specs (each spec's own example problems); the
+    problems held out of each (by spec path) and the training problems' counts (by name) fill
+    ``held_out`` and ``spec_counts``."""
+    from engine.llm.specgen import load_source, spec_examples, spec_records
+
+    examples: list[Example] = []
+    deadline = (time.monotonic() + cfg.max_minutes * 60 * 0.4
+                if cfg.max_minutes is not None else None)
+    for i, path in enumerate(cfg.specs):
+        src = load_source(path)
+        recs = spec_records(path, cfg.spec_problems + cfg.eval_problems,
+                            seed=cfg.seed + i, log=log, deadline=deadline)
+        n_eval = min(cfg.eval_problems, len(recs) // 5) if len(recs) < \
+            cfg.spec_problems + cfg.eval_problems else cfg.eval_problems
+        held_out[str(path)] = recs[len(recs) - n_eval:] if n_eval else []
+        train_recs = recs[:len(recs) - n_eval]
+        spec_counts[src.spec.name] = len(train_recs)
+        log(f"{src.spec.name}: {len(train_recs)} training problems, {n_eval} held out "
+            f"(from {len(src.examples)} example problems of {path})")
+        examples += spec_examples(train_recs, src.spec, seed=cfg.seed + i,
+                                  rename_share=cfg.rename_share,
+                                  goals_per_record=cfg.goal_examples)
+    return examples
+
+
+def _without_planbench(examples: list[Example], planbench: Path, log: Callable[[str], None]
+                       ) -> tuple[list[Example], int]:
+    """The examples without those whose (renamed) problem equals a PlanBench instance, and how
+    many were dropped (renamed copies can coincide with one too)."""
     import hashlib
 
     pb_keys = planbench_keys(planbench if planbench.is_dir() else None)
     before = len(examples)
     examples = [e for e in examples if e.task == "goal" or hashlib.sha1(
         _base_prompt(e).encode()).hexdigest()[:16] not in pb_keys]
-    dropped += before - len(examples)
     log(f"decontamination: {before - len(examples)} renamed examples equal to a PlanBench "
         "instance dropped")
-    data_s = time.perf_counter() - t0
-    counts = {k: sum(1 for e in examples if e.task == k) for k in ("plan", "repair", "goal")}
-    log(f"{len(examples)} examples {counts} in {data_s:.0f} s")
+    return examples, before - len(examples)
 
-    device, dtype = _pick_device(cfg.device)
-    prior: dict[str, Any] = {}
+
+def _model_for(cfg: TrainConfig, examples: list[Example], device: str
+               ) -> tuple[Any, Any, dict[str, Any], str]:
+    """The model to train, its tokenizer, what the checkpoint it continues says of itself
+    (``{}`` for a new one) and its size: ``cfg.init`` loaded, or a new GPT-2 of ``cfg.size``
+    with a tokenizer trained on ``examples``."""
     if cfg.init is not None:
         model, tok, prior = _load_init(Path(cfg.init), cfg.max_len)
-        model = model.to(device)
-        size = prior.get("size", "custom")
-    else:
-        tok = train_tokenizer([e.prompt + e.prefix + e.completion for e in examples],
-                              cfg.vocab_size)
-        n_embd, n_layer, n_head = SIZES[cfg.size]
-        mcfg = GPT2Config(vocab_size=len(tok), n_positions=cfg.max_len, n_embd=n_embd,
-                          n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
-                          eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
-                          resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
-        model = cast(Any, GPT2LMHeadModel(mcfg)).to(device)
-        size = cfg.size
-    data = _encode(tok, examples, cfg.max_len)
-    n_params = sum(p.numel() for p in model.parameters())
-    log(f"model {size}: {n_params / 1e6:.2f} M parameters, vocab {len(tok)}, "
-        f"{len(data)} sequences, device {device}"
-        + (f", continuing from {cfg.init}" if cfg.init is not None else ""))
+        return model.to(device), tok, prior, prior.get("size", "custom")
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tok = train_tokenizer([e.prompt + e.prefix + e.completion for e in examples],
+                          cfg.vocab_size)
+    n_embd, n_layer, n_head = SIZES[cfg.size]
+    mcfg = GPT2Config(vocab_size=len(tok), n_positions=cfg.max_len, n_embd=n_embd,
+                      n_layer=n_layer, n_head=n_head, bos_token_id=tok.eos_token_id,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
+                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    return cast(Any, GPT2LMHeadModel(mcfg)).to(device), tok, {}, cfg.size
+
+
+def _tensors(batch: list[tuple[list[int], int]], pad: int) -> tuple[Any, Any, Any]:
+    """A batch's input ids (padded with ``pad``), labels (the completions only; -100 elsewhere)
+    and attention mask."""
+    import torch
+
+    width = max(len(ids) for ids, _ in batch)
+    inp = torch.full((len(batch), width), pad, dtype=torch.long)
+    lab = torch.full((len(batch), width), -100, dtype=torch.long)
+    att = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, (ids, plen) in enumerate(batch):
+        inp[i, :len(ids)] = torch.tensor(ids)
+        lab[i, plen:len(ids)] = torch.tensor(ids[plen:])
+        att[i, :len(ids)] = 1
+    return inp, lab, att
+
+
+def _optimise(cfg: TrainConfig, model: Any, data: list[tuple[list[int], int]],
+              rng: random.Random, device: str, dtype: Any, pad: int, elapsed_s: float,
+              log: Callable[[str], None]) -> tuple[list[float], int | None]:
+    """``cfg.steps`` AdamW steps (warm-up, then cosine), within ``cfg.max_minutes`` (with specs
+    counted from the start of the data, ``elapsed_s`` ago): the losses, and the step the time
+    budget stopped it at (None: every step ran)."""
+    import torch
+
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.01)
     warmup = max(1, min(200, cfg.steps // 10))
 
@@ -281,28 +344,20 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     model.train()
     step, losses, t_train = 0, [], time.perf_counter()
     stopped_at: int | None = None
-    pad = tok.eos_token_id
     while step < cfg.steps:
         for batch in _batches(rng, data, cfg.batch_tokens):
             if step >= cfg.steps:
                 break
             # with specs the bound covers the whole run (data made from them included)
             limit = (None if cfg.max_minutes is None else cfg.max_minutes * 60
-                     - (t_train - t0 if cfg.specs else 0.0))
+                     - (elapsed_s if cfg.specs else 0.0))
             if limit is not None and time.perf_counter() - t_train > (
                     max(30.0, limit) if cfg.specs else limit):
                 log(f"time budget of {cfg.max_minutes} min reached at step {step}")
                 stopped_at = step
                 step = cfg.steps
                 break
-            width = max(len(ids) for ids, _ in batch)
-            inp = torch.full((len(batch), width), pad, dtype=torch.long)
-            lab = torch.full((len(batch), width), -100, dtype=torch.long)
-            att = torch.zeros((len(batch), width), dtype=torch.long)
-            for i, (ids, plen) in enumerate(batch):
-                inp[i, :len(ids)] = torch.tensor(ids)
-                lab[i, plen:len(ids)] = torch.tensor(ids[plen:])
-                att[i, :len(ids)] = 1
+            inp, lab, att = _tensors(batch, pad)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             with torch.autocast(device_type="cuda", dtype=dtype, enabled=device != "cpu"):
@@ -317,20 +372,43 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             if step % 50 == 0 or step == cfg.steps:
                 log(f"step {step}/{cfg.steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} "
                     f"lr {lr_at(step):.2e} {time.perf_counter() - t_train:.0f} s")
+    return losses, stopped_at
+
+
+def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, Any]:
+    import torch
+
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    rng = random.Random(cfg.seed)
+    t0 = time.perf_counter()
+    planbench = Path(__file__).resolve().parents[3] / "shared" / "data" / "planbench"
+    records, examples, dropped = _generated_examples(cfg, planbench, log)
+    held_out: dict[str, list[dict[str, Any]]] = {}
+    spec_counts: dict[str, int] = {}
+    if cfg.specs:  # the user's specs: problems made from each spec's own examples
+        examples += _spec_data(cfg, held_out, spec_counts, log)
+        random.Random(cfg.seed).shuffle(examples)
+    examples, renamed = _without_planbench(examples, planbench, log)
+    dropped += renamed
+    data_s = time.perf_counter() - t0
+    counts = {k: sum(1 for e in examples if e.task == k) for k in ("plan", "repair", "goal")}
+    log(f"{len(examples)} examples {counts} in {data_s:.0f} s")
+
+    device, dtype = _pick_device(cfg.device)
+    model, tok, prior, size = _model_for(cfg, examples, device)
+    data = _encode(tok, examples, cfg.max_len)
+    n_params = sum(p.numel() for p in model.parameters())
+    log(f"model {size}: {n_params / 1e6:.2f} M parameters, vocab {len(tok)}, "
+        f"{len(data)} sequences, device {device}"
+        + (f", continuing from {cfg.init}" if cfg.init is not None else ""))
+    t_train = time.perf_counter()
+    losses, stopped_at = _optimise(cfg, model, data, rng, device, dtype, tok.eos_token_id,
+                                   t_train - t0, log)
     train_s = time.perf_counter() - t_train
     out_dir = Path(cfg.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model = model.to("cpu").float()
-    model.generation_config.pad_token_id = tok.eos_token_id
-    model.save_pretrained(out_dir, safe_serialization=True)
-    tok.save_pretrained(out_dir)
-    import hashlib
-
-    keys = {hashlib.sha1(e.prompt.encode()).hexdigest()[:16]
-            for e in examples if e.task == "plan"}
-    if cfg.init is not None and (Path(cfg.init) / "train_keys.json").is_file():
-        # what the checkpoint was trained on before stays excluded from the benchmarks
-        keys |= set(json.loads((Path(cfg.init) / "train_keys.json").read_text()))
+    _save(model, tok, out_dir)
+    keys = _trained_keys(cfg, examples)
     info = {"size": size, "parameters": n_params, "steps": stopped_at or cfg.steps,
             "steps_planned": cfg.steps, "seed": cfg.seed,
             "device": device, "examples": counts, "records": {k: len(v) for k, v in
@@ -341,14 +419,7 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes,
             "goal_examples": cfg.goal_examples, "detours": cfg.detours}
     if cfg.specs:
-        info["specs"] = {str(p): {"problems": spec_counts.get(n, 0)} for p, n in
-                         ((p, _spec_name(p)) for p in cfg.specs)}
-        info["rename_share"] = cfg.rename_share
-        if held_out:
-            log("measuring first proposals on held-out problems ...")
-            for path, recs in held_out.items():
-                info["specs"][path]["validity"] = measure_validity(out_dir, path, recs,
-                                                                   log=log)
+        _add_spec_info(info, cfg, spec_counts, held_out, out_dir, log)
     if cfg.init is not None:
         info["init"] = {"from": str(cfg.init), "steps": prior.get("steps"),
                         "total_steps": (prior.get("steps") or 0) + info["steps"]
