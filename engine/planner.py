@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from engine.planner_report import AgentReport, RoundRecord
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Plan, Problem, Provenance, Verdict
 
 _progress_log = logging.getLogger("plansafe.progress")  # shown on a terminal (engine.logs)
 
-__all__ = ["PlannerAgent", "RoundRecord", "AgentReport", "PlannerKind"]
+__all__ = ["AgentReport", "PlannerAgent", "PlannerKind", "RoundRecord"]
 
 PlannerKind = Literal["llm", "symbolic", "auto"]
 #: beam width of each round's first proposal (benchmarks/results/llm_plan.md: 16 beams
@@ -36,62 +37,16 @@ PlannerKind = Literal["llm", "symbolic", "auto"]
 DEFAULT_BEAMS = 16
 
 
-@dataclass(frozen=True, slots=True)
-class RoundRecord:
-    round: int
-    candidates: int
-    valid: int
-    unparseable: int
-    tokens: int
-    seconds: float
-    feedback: tuple[str, ...] = ()  # the explanation sent into the next round
-    #: steps of the last round's best rejected plan this round's proposals start after
-    #: (the model planned on from the state they reach; 0: from the initial state)
-    kept_steps: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"round": self.round, "candidates": self.candidates, "valid": self.valid,
-                "unparseable": self.unparseable, "tokens": self.tokens,
-                "seconds": round(self.seconds, 4), "feedback": list(self.feedback),
-                "kept_steps": self.kept_steps}
-
-
 @dataclass(slots=True)
-class AgentReport:
-    """What happened in the last :meth:`PlannerAgent.plan` call."""
-
-    source: str | None = None  # llm | llm-repaired | symbolic | None (no plan)
-    rounds: list[RoundRecord] = field(default_factory=list)
-    first_proposal_valid: bool = False
-    proposals: int = 0
+class _Judged:
+    """One round's proposals judged: how many were valid and unparseable, the first valid one
+    (plan, verdict), the best rejected one (progress, text, verdict, plan), the last verdict
+    of a rejected one."""
+    valid: int = 0
     unparseable: int = 0
-    truncated: int = 0  # proposals cut by the token budget (their whole steps are verified)
-    budget_spent: bool = False  # the model's time budget ran out (fail fast)
-    stalled: int = 0  # generations ended because no row came closer to the goal (fail fast)
-    fallback_status: str | None = None
-    context_overflow: bool = False  # the plan prompt did not fit in the model's context
-    message: str = ""
-    blocking: tuple[str, ...] = ()
-    seconds: float = 0.0
-    walks: list[str] = field(default_factory=list)  # guided decoding: how each walk ended
-    #: steps of the accepted model plan it did not need (removed: engine/symbolic/shorten.py)
-    removed_steps: int = 0
-
-    @property
-    def tokens(self) -> int:
-        return sum(r.tokens for r in self.rounds)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "rounds": [r.to_json() for r in self.rounds],
-                "first_proposal_valid": self.first_proposal_valid, "proposals": self.proposals,
-                "unparseable": self.unparseable, "truncated": self.truncated,
-                "budget_spent": self.budget_spent, "stalled": self.stalled,
-                "fallback_status": self.fallback_status,
-                "context_overflow": self.context_overflow,
-                "tokens": self.tokens, "seconds": round(self.seconds, 4),
-                "message": self.message, "blocking": list(self.blocking),
-                "removed_steps": self.removed_steps,
-                **({"walks": list(self.walks)} if self.walks else {})}
+    winner: tuple[Plan, Verdict] | None = None
+    best: tuple[int, str, Verdict, Plan] | None = None
+    last: Verdict | None = None
 
 
 class PlannerAgent:
@@ -247,16 +202,12 @@ class PlannerAgent:
 
     def _llm_rounds(self, problem: Problem, checker: Any, report: AgentReport
                     ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
-        from engine.llm.backend import ContextOverflow
-        from engine.llm.dataset import explain
         from engine.llm.grammar import plan_grammar
-        from engine.llm.prompts import feedback_prompt, problem_prompt, step_line
-        from engine.llm.rounds import after_kept, progress_of, resume_point
-        from verifier.problem_ops import with_initial_state
+        from engine.llm.prompts import problem_prompt
+        from engine.llm.rounds import after_kept
 
         grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
-        base = problem_prompt(problem)
-        prompt = base
+        base = prompt = problem_prompt(problem)
         # where this round's proposals start: after ``keep`` (steps of a rejected plan,
         # as plan text), from the node they reach (``start``: state and policy memory)
         keep, start = "", None
@@ -273,83 +224,127 @@ class PlannerAgent:
             _progress_log.info("the model is planning: round %d of %d (%d beams, up to %d "
                                "proposals)...", r, self.rounds, self.beams, self.k)
             t0 = time.perf_counter()
-            try:
-                gens = self._generate(prompt, grammar, problem, checker, r, report, start)
-            except ContextOverflow as e:
-                if prompt == base:  # no room even for the plain prompt: the fallback decides
-                    report.context_overflow = True
-                    report.message = str(e)
-                    break
-                # the rejected attempt made it too long: plain prompt again
-                prompt, keep, start = base, "", None
-                gens = self._generate(prompt, grammar, problem, checker, r, report)
+            got = self._proposals(prompt, base, keep, start, grammar, problem, checker, r, report)
+            if got is None:  # no room even for the plain prompt: the fallback decides
+                break
+            gens, prompt, keep, start = got
             if self._deadline is None:
                 budget = self._budget(problem, time.perf_counter() - t0)
                 self._deadline = time.perf_counter() + budget
-            valid = unparseable = 0
-            best: tuple[int, str, Verdict, Plan] | None = None
-            winner: tuple[Plan, Verdict] | None = None
             gens = after_kept(keep, gens)
-            for i, g in enumerate(gens):  # grows below: the samples are judged in turn
-                text, plan, verdict = self._judge(g, f"<proposal {r}.{i + 1}>", checker,
-                                                  problem, report)
-                if plan is None or verdict is None:
-                    unparseable += 1
-                else:
-                    if r == 1 and i == 0:
-                        report.first_proposal_valid = verdict.valid
-                    if verdict.valid and verdict.plan is not None:
-                        valid += 1
-                        winner = winner or (verdict.plan, verdict)
-                    else:
-                        score = progress_of(verdict, plan)
-                        if best is None or score > best[0]:
-                            best = (score, text, verdict, plan)
-                        last = verdict
-                if i == 0 and winner is None and not self.guided and len(gens) < self.k \
-                        and self._time_left() > 0:
-                    # the first proposal failed: now the other k - 1, sampled
-                    gens.extend(after_kept(keep, self._sample(prompt, grammar, problem, checker,
-                                                          start)))
+            judged = self._judge_round(gens, r, keep, prompt, grammar, problem, checker, report,
+                                       start)
+            last = judged.last or last
             seconds = time.perf_counter() - t0
             tokens = sum(g.tokens for g in gens)
-            report.unparseable += unparseable
+            report.unparseable += judged.unparseable
             feedback: tuple[str, ...] = ()
             round_kept = keep.count("\n")
-            if winner is None and best is not None:
-                feedback = tuple(explain(best[2]))
-                resuming = self.resume and self.fmt == "text" and not self.guided
-                point = resume_point(best[3], best[2], checker) if resuming else None
-                if resuming and r > 1 and (point is None or point[0] <= round_kept):
+            if judged.winner is None and judged.best is not None:
+                feedback, nxt = self._next_round(judged.best, r, round_kept, base, problem,
+                                                 checker)
+                if nxt is None:
                     report.message = (f"round {r} came no closer to the goal than the "
                                       "round before")  # fail fast: no more rounds
-                    report.rounds.append(RoundRecord(r, len(gens), valid, unparseable,
-                                                     tokens, time.perf_counter() - t0,
-                                                     feedback, round_kept))
+                    report.rounds.append(RoundRecord(r, len(gens), judged.valid,
+                                                     judged.unparseable, tokens,
+                                                     time.perf_counter() - t0, feedback,
+                                                     round_kept))
                     break
-                if point is not None:  # plan on from the rejected plan's closest approach
-                    kept, start = point
-                    keep = "".join(step_line(s.action, s.args) for s in best[3].steps[:kept])
-                    prompt = problem_prompt(with_initial_state(
-                        problem, checker.task.atoms_of(start[0])))
-                else:
-                    keep, start = "", None
-                    prompt = feedback_prompt(base, best[1], feedback)
-            _progress_log.info("round %d: %d proposals, %d valid (%.1f s)", r, len(gens), valid,
-                               seconds)
-            report.rounds.append(RoundRecord(r, len(gens), valid, unparseable, tokens, seconds,
-                                             feedback, round_kept))
-            if winner is not None:
-                plan, verdict = winner
-                if self.shorten:
-                    plan, verdict = self._shortened(plan, verdict, checker, report)
-                source = "llm" if r == 1 else "llm-repaired"
-                report.source = source
-                prov = Provenance(source, r, report.tokens,  # type: ignore[arg-type]
-                                  sum(x.seconds for x in report.rounds),
-                                  getattr(self.backend, "name", "model"))
-                return (replace(plan, provenance=prov), verdict), verdict
+                prompt, keep, start = nxt
+            _progress_log.info("round %d: %d proposals, %d valid (%.1f s)", r, len(gens),
+                               judged.valid, seconds)
+            report.rounds.append(RoundRecord(r, len(gens), judged.valid, judged.unparseable,
+                                             tokens, seconds, feedback, round_kept))
+            if judged.winner is not None:
+                won = self._won(judged.winner, r, checker, report)
+                return won, won[1]
         return None, last
+
+    def _proposals(self, prompt: str, base: str, keep: str, start: Any, grammar: str,
+                   problem: Problem, checker: Any, r: int, report: AgentReport
+                   ) -> tuple[list[Any], str, str, Any] | None:
+        """Round ``r``'s first proposals, with the (prompt, kept text, start) they came from:
+        the plain prompt again when the rejected attempt made the prompt too long; None when
+        even the plain prompt does not fit (``report`` says so)."""
+        from engine.llm.backend import ContextOverflow
+
+        try:
+            return (self._generate(prompt, grammar, problem, checker, r, report, start),
+                    prompt, keep, start)
+        except ContextOverflow as e:
+            if prompt == base:
+                report.context_overflow = True
+                report.message = str(e)
+                return None
+            return self._generate(base, grammar, problem, checker, r, report), base, "", None
+
+    def _judge_round(self, gens: list[Any], r: int, keep: str, prompt: str, grammar: str,
+                     problem: Problem, checker: Any, report: AgentReport, start: Any
+                     ) -> _Judged:
+        """Round ``r``'s proposals judged in turn; when the first fails, the other k - 1 are
+        sampled (``gens`` grows) and judged too."""
+        from engine.llm.rounds import after_kept, progress_of
+
+        judged = _Judged()
+        for i, g in enumerate(gens):  # grows below: the samples are judged in turn
+            text, plan, verdict = self._judge(g, f"<proposal {r}.{i + 1}>", checker,
+                                              problem, report)
+            if plan is None or verdict is None:
+                judged.unparseable += 1
+            else:
+                if r == 1 and i == 0:
+                    report.first_proposal_valid = verdict.valid
+                if verdict.valid and verdict.plan is not None:
+                    judged.valid += 1
+                    judged.winner = judged.winner or (verdict.plan, verdict)
+                else:
+                    score = progress_of(verdict, plan)
+                    if judged.best is None or score > judged.best[0]:
+                        judged.best = (score, text, verdict, plan)
+                    judged.last = verdict
+            if i == 0 and judged.winner is None and not self.guided and len(gens) < self.k \
+                    and self._time_left() > 0:
+                # the first proposal failed: now the other k - 1, sampled
+                gens.extend(after_kept(keep, self._sample(prompt, grammar, problem, checker,
+                                                      start)))
+        return judged
+
+    def _next_round(self, best: tuple[int, str, Verdict, Plan], r: int, round_kept: int,
+                    base: str, problem: Problem, checker: Any
+                    ) -> tuple[tuple[str, ...], tuple[str, str, Any] | None]:
+        """The explanation of round ``r``'s best rejected plan, and the next round's (prompt,
+        kept plan text, start): on from where that plan came closest to the goal, or the
+        plain prompt with the explanation; None when resuming came no closer than before."""
+        from engine.llm.dataset import explain
+        from engine.llm.prompts import feedback_prompt, problem_prompt, step_line
+        from engine.llm.rounds import resume_point
+        from verifier.problem_ops import with_initial_state
+
+        feedback = tuple(explain(best[2]))
+        resuming = self.resume and self.fmt == "text" and not self.guided
+        point = resume_point(best[3], best[2], checker) if resuming else None
+        if resuming and r > 1 and (point is None or point[0] <= round_kept):
+            return feedback, None
+        if point is not None:  # plan on from the rejected plan's closest approach
+            kept, start = point
+            keep = "".join(step_line(s.action, s.args) for s in best[3].steps[:kept])
+            return feedback, (problem_prompt(with_initial_state(
+                problem, checker.task.atoms_of(start[0]))), keep, start)
+        return feedback, (feedback_prompt(base, best[1], feedback), "", None)
+
+    def _won(self, winner: tuple[Plan, Verdict], r: int, checker: Any, report: AgentReport
+             ) -> tuple[Plan, Verdict]:
+        """The valid plan of round ``r`` (shortened when asked), with its provenance."""
+        plan, verdict = winner
+        if self.shorten:
+            plan, verdict = self._shortened(plan, verdict, checker, report)
+        source = "llm" if r == 1 else "llm-repaired"
+        report.source = source
+        prov = Provenance(source, r, report.tokens,  # type: ignore[arg-type]
+                          sum(x.seconds for x in report.rounds),
+                          getattr(self.backend, "name", "model"))
+        return replace(plan, provenance=prov), verdict
 
     def _judge(self, g: Any, label: str, checker: Any, problem: Problem, report: AgentReport
                ) -> tuple[str, Plan | None, Verdict | None]:
