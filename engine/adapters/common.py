@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -40,7 +41,7 @@ class Values:
         return text
 
 
-class BoundTool:
+class BoundTool(ABC):
     """What every adapter's tool holds: its spec binding, the Executor's timeout and retry
     facts, and a ``__name__`` of ``<adapter>:<target>`` (the target is the bound action
     unless :meth:`target` says otherwise). A call reads the binding's placeholder values
@@ -61,8 +62,9 @@ class BoundTool:
     def __call__(self, ctx: ToolContext, *args: str) -> Observation | None:
         return self.call(ctx, self.binding, values_for(self.binding, ctx))
 
+    @abstractmethod
     def call(self, ctx: ToolContext, b: ToolBinding, values: Values) -> Observation | None:
-        raise NotImplementedError
+        """Call the tool with this call's placeholder values (each adapter says how)."""
 
 
 def _environment(binding: ToolBinding, required: set[str] | None = None
