@@ -48,27 +48,28 @@ def lark_to_gbnf(lark: str) -> str:
     """The plan / goal grammars (rules of quoted strings, names, ``|``, ``*``, groups) as
     GBNF: ``start`` is ``root``, ``name: ...`` is ``name ::= ...``, ``_`` in names is
     ``-``. Other Lark features are not converted."""
-    out = []
-    for line in lark.splitlines():
-        m = re.match(r"^([a-z_][a-z0-9_]*)\s*:(.*)$", line)
-        if m:
-            name = "root" if m.group(1) == "start" else m.group(1).replace("_", "-")
-            line = f"{name} ::={m.group(2)}"
-        out.append(_names(line))
-    return "\n".join(out)
+    return _convert_rules(lark, r"^([a-z_][a-z0-9_]*)\s*:(.*)$", ("start", "root"), " ::=")
 
 
 def gbnf_to_lark(gbnf: str) -> str:
     """The inverse of :func:`lark_to_gbnf` (the test server decodes under it)."""
+    return _convert_rules(gbnf, r"^([a-z][a-z0-9-]*)\s*::=(.*)$", ("root", "start"), ":")
+
+
+def _convert_rules(text: str, head: str, start: tuple[str, str], arrow: str) -> str:
+    """Each rule head matching ``head`` (groups: name, body) written as ``name`` ``arrow``
+    ``body``, with ``start[0]`` renamed ``start[1]``; rule names everywhere (outside string
+    literals) get ``_`` -> ``-`` (to GBNF) or ``-`` -> ``_`` (to Lark, ``arrow`` ``:``)."""
+    back = arrow == ":"
     out = []
-    for line in gbnf.splitlines():
-        m = re.match(r"^([a-z][a-z0-9-]*)\s*::=(.*)$", line)
+    for line in text.splitlines():
+        m = re.match(head, line)
         if m:
-            name = "start" if m.group(1) == "root" else m.group(1).replace("-", "_")
-            line = f"{name}:{_names(m.group(2), back=True)}"
-        else:
-            line = _names(line, back=True)
-        out.append(line)
+            name = m.group(1)
+            name = start[1] if name == start[0] else \
+                name.replace("-", "_") if back else name.replace("_", "-")
+            line = f"{name}{arrow}{m.group(2)}"
+        out.append(_names(line, back=back))
     return "\n".join(out)
 
 
