@@ -157,29 +157,43 @@ class Task:
 
     def literals(self, formula: model.Formula, binding: Binding) -> tuple[int, int] | None:
         """``(positive mask, negative mask)`` if ``formula`` is a conjunction of literals."""
-        pos = neg = 0
+        masks = [0, 0]  # [negative, positive]
+
+        def add(atom: model.GroundAtom, positive: bool) -> None:
+            masks[positive] |= self.bit(atom)
+
+        if self.walk_literals(formula, binding, add) is not True:
+            return None
+        return masks[1], masks[0]
+
+    def walk_literals(self, formula: model.Formula, binding: Binding,
+                      visit: Callable[[model.GroundAtom, bool], None]) -> bool | None:
+        """Walk ``formula`` as a conjunction of literals under ``binding``, calling ``visit(atom,
+        positive)`` for each atom literal in turn. True when it is one; False as soon as an
+        (in)equality or ``Const(False)`` in it is false for this binding; None as soon as a part
+        is not a literal (an ``or``, a quantifier, ...)."""
         stack = [formula]
         while stack:
             f = stack.pop()
             if isinstance(f, model.And):
                 stack.extend(f.args)
             elif isinstance(f, model.Atom):
-                pos |= self.bit(self.ground_atom(f, binding))
+                visit(self.ground_atom(f, binding), True)
             elif isinstance(f, model.Not) and isinstance(f.arg, model.Atom):
-                neg |= self.bit(self.ground_atom(f.arg, binding))
-            elif isinstance(f, model.Const) and f.value:
-                continue
+                visit(self.ground_atom(f.arg, binding), False)
+            elif isinstance(f, model.Const):
+                if not f.value:
+                    return False
             elif isinstance(f, model.Eq):
-                left, right = (binding.get(t, t) for t in (f.left, f.right))
-                if left != right:
-                    return None
+                if binding.get(f.left, f.left) != binding.get(f.right, f.right):
+                    return False
             elif isinstance(f, model.Not) and isinstance(f.arg, model.Eq):
-                left, right = (binding.get(t, t) for t in (f.arg.left, f.arg.right))
-                if left == right:
-                    return None
+                e = f.arg
+                if binding.get(e.left, e.left) == binding.get(e.right, e.right):
+                    return False
             else:
                 return None
-        return pos, neg
+        return True
 
     # --- ground actions -----------------------------------------------------------------------
 

@@ -116,32 +116,11 @@ def _literals(f: model.Formula, binding: dict[str, str], task: Any
               ) -> _Literals | Literal[False] | None:
     """Positive and negative atoms of a conjunctive precondition; False if an equality
     fails for this binding; None if the precondition is not a conjunction of literals."""
-    from verifier.model import Eq
-
-    pos: set[model.GroundAtom] = set()
-    neg: set[model.GroundAtom] = set()
-    stack = [f]
-    while stack:
-        g = stack.pop()
-        if isinstance(g, model.And):
-            stack.extend(g.args)
-        elif isinstance(g, model.Atom):
-            pos.add(task.ground_atom(g, binding))
-        elif isinstance(g, model.Not) and isinstance(g.arg, model.Atom):
-            neg.add(task.ground_atom(g.arg, binding))
-        elif isinstance(g, model.Const):
-            if not g.value:
-                return False
-        elif isinstance(g, Eq):
-            if binding.get(g.left, g.left) != binding.get(g.right, g.right):
-                return False
-        elif isinstance(g, model.Not) and isinstance(g.arg, Eq):
-            e = g.arg
-            if binding.get(e.left, e.left) == binding.get(e.right, e.right):
-                return False
-        else:
-            return None
-    return frozenset(pos), frozenset(neg)
+    atoms: tuple[set[model.GroundAtom], set[model.GroundAtom]] = (set(), set())  # neg, pos
+    walked = task.walk_literals(f, binding, lambda atom, positive: atoms[positive].add(atom))
+    if walked is not True:
+        return False if walked is False else None
+    return frozenset(atoms[1]), frozenset(atoms[0])
 
 
 def compile_task(problem: model.Problem, policies: Sequence[Policy], access: Any,
