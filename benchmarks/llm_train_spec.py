@@ -32,6 +32,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,12 +103,15 @@ def _rec_problem(spec: Any, rec: dict[str, Any]) -> Any:
     return _problem(f"eval{rec['seed']}", spec.domain, rec["types"], atoms, goal)
 
 
-def first_proposals(spec: Any, problems: list[Any], backend: Any) -> dict[str, Any]:
-    """The first proposal of each problem (default decoding, k=1, one round, no fallback)."""
+def first_proposals(spec: Any, problems: list[Any], backend: Any,
+                    rows: list[dict[str, Any]] | None = None,
+                    on_row: Callable[[], None] | None = None) -> dict[str, Any]:
+    """The first proposal of each problem (default decoding, k=1, one round, no fallback);
+    each row appended to ``rows`` as it comes (``on_row`` called after each)."""
     from engine.planner import PlannerAgent
 
     agent = PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False)
-    rows = []
+    rows = [] if rows is None else rows
     for p in problems:
         t0 = time.perf_counter()
         agent.plan(p)
@@ -116,6 +120,8 @@ def first_proposals(spec: Any, problems: list[Any], backend: Any) -> dict[str, A
                      "first_valid": bool(rep.first_proposal_valid), "tokens": rep.tokens,
                      "truncated": rep.truncated, "context_overflow": rep.context_overflow,
                      "seconds": round(time.perf_counter() - t0, 2)})
+        if on_row is not None:
+            on_row()
     valid = sum(r["first_valid"] for r in rows)
     return {"valid": valid, "n": len(rows), "decoding": agent.decoding, "rows": rows}
 
@@ -196,15 +202,47 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _plans(out: dict[str, Any], spec: Any, recs: list[dict[str, Any]], backend: Any,
+           save: Callable[[], None]) -> None:
+    out["plans"] = {"partial_rows": []}
+    out["plans"] = first_proposals(spec, [_rec_problem(spec, r) for r in recs], backend,
+                                   out["plans"]["partial_rows"], save)
+    print(f"plans: {out['plans']['valid']}/{out['plans']['n']}", file=sys.stderr)
+
+
+def _goals(out: dict[str, Any], spec: Any, recs: list[dict[str, Any]], backend: Any,
+           spec_path: Path) -> None:
+    out["goals"] = read_goals(spec, template_goals(spec, recs), backend)
+    out["hand_goals"] = read_goals(spec, hand_goals(spec_path), backend)
+    for k in ("goals", "hand_goals"):
+        g = out[k]
+        print(f"{k}: {g['exact']} exact, {g['refused']} refused, {g['misread']} misread "
+              f"of {g['n']}", file=sys.stderr)
+
+
+def _builtin(out: dict[str, Any], n: int, keys: set[str], backend: Any,
+             save: Callable[[], None]) -> None:
+    from benchmarks.llm_plan import generated_problems
+    from verifier.spec import load_spec
+
+    out["builtin"] = {}
+    for name in BUILTIN:
+        bspec = load_spec(ROOT / "specs" / name)
+        out["builtin"][name] = {"partial_rows": []}
+        out["builtin"][name] = first_proposals(
+            bspec, generated_problems(name, n, keys), backend,
+            out["builtin"][name]["partial_rows"], save)
+        print(f"{name}: {out['builtin'][name]['valid']}/{n}", file=sys.stderr)
+        save()
+
+
 def main(argv: list[str] | None = None) -> int:
     import torch
 
-    from benchmarks.llm_plan import generated_problems
     from verifier.spec import load_spec
 
     args = _parser().parse_args(argv)
     torch.set_num_threads(args.threads)
-    parts = set(args.parts.split(","))
     keys = _keys(args.model).union(*(_keys(str(d)) for d in args.exclude))
     spec = load_spec(args.spec)
     recs = unseen_records(str(args.spec), args.n, keys,
@@ -212,33 +250,21 @@ def main(argv: list[str] | None = None) -> int:
     backend = _backend(args.model)
     out: dict[str, Any] = {"model": args.model, "spec": str(args.spec),
                            "eval_seed": EVAL_SEED, "problem_keys": [_key(r) for r in recs],
-                           "load_before": os.getloadavg()}
+                           "excluded_keys": len(keys), "load_before": os.getloadavg()}
 
     def save() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1) + "\n")
 
     t0 = time.perf_counter()
-    if "plans" in parts:
-        out["plans"] = first_proposals(spec, [_rec_problem(spec, r) for r in recs], backend)
-        print(f"plans: {out['plans']['valid']}/{out['plans']['n']}", file=sys.stderr)
+    for part in args.parts.split(","):  # in the order given, each saved as it goes
+        if part == "plans":
+            _plans(out, spec, recs, backend, save)
+        elif part == "goals":
+            _goals(out, spec, recs[:args.goals], backend, Path(args.spec))
+        elif part == "builtin" and args.builtin:
+            _builtin(out, args.builtin, keys, backend, save)
         save()
-    if "goals" in parts:
-        out["goals"] = read_goals(spec, template_goals(spec, recs[:args.goals]), backend)
-        out["hand_goals"] = read_goals(spec, hand_goals(Path(args.spec)), backend)
-        for k in ("goals", "hand_goals"):
-            g = out[k]
-            print(f"{k}: {g['exact']} exact, {g['refused']} refused, {g['misread']} misread "
-                  f"of {g['n']}", file=sys.stderr)
-        save()
-    if "builtin" in parts and args.builtin:
-        out["builtin"] = {}
-        for name in BUILTIN:
-            bspec = load_spec(ROOT / "specs" / name)
-            problems = generated_problems(name, args.builtin, keys)
-            out["builtin"][name] = first_proposals(bspec, problems, backend)
-            print(f"{name}: {out['builtin'][name]['valid']}/{args.builtin}", file=sys.stderr)
-            save()
     out["seconds"] = round(time.perf_counter() - t0, 1)
     out["load_after"] = os.getloadavg()
     save()
