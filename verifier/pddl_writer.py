@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from verifier import model as m
 from verifier.errors import PlansafeError
+from verifier.formula_fold import FormulaFold
 
 __all__ = ["atom_text", "formula_text", "domain_text", "problem_text", "problem_parts_text"]
 
@@ -27,24 +28,25 @@ def _params(params: Iterable[tuple[str, str]]) -> str:
 
 def formula_text(f: m.Formula) -> str:
     """A state formula; ``Const(True)`` is ``(and)``, ``Const(False)`` is ``(or)``."""
-    if isinstance(f, m.Atom):
-        return atom_text((f.pred, *f.args))
-    if isinstance(f, m.Not):
-        return f"(not {formula_text(f.arg)})"
-    if isinstance(f, m.And):
-        return "(and " + " ".join(formula_text(a) for a in f.args) + ")" if f.args else "(and)"
-    if isinstance(f, m.Or):
-        return "(or " + " ".join(formula_text(a) for a in f.args) + ")" if f.args else "(or)"
-    if isinstance(f, m.Imply):
-        return f"(imply {formula_text(f.left)} {formula_text(f.right)})"
-    if isinstance(f, m.Eq):
-        return f"(= {f.left} {f.right})"
-    if isinstance(f, (m.Forall, m.Exists)):
-        word = "forall" if isinstance(f, m.Forall) else "exists"
-        return f"({word} ({_params(f.params)}) {formula_text(f.body)})"
-    if isinstance(f, m.Const):
-        return "(and)" if f.value else "(or)"
+    return _PDDL(f)
+
+
+def _cannot_write(f: object) -> str:
     raise PlansafeError(f"cannot write {type(f).__name__} as PDDL")
+
+
+_PDDL: FormulaFold[str] = FormulaFold(
+    atom=lambda f: atom_text((f.pred, *f.args)),
+    not_=lambda arg: f"(not {arg})",
+    and_=lambda args: "(and " + " ".join(args) + ")" if args else "(and)",
+    or_=lambda args: "(or " + " ".join(args) + ")" if args else "(or)",
+    imply=lambda left, right: f"(imply {left} {right})",
+    eq=lambda f: f"(= {f.left} {f.right})",
+    quantified=lambda f, body: f"({'forall' if isinstance(f, m.Forall) else 'exists'} "
+                               f"({_params(f.params)}) {body})",
+    const=lambda value: "(and)" if value else "(or)",
+    other=_cannot_write,
+)
 
 
 def _effect_text(e: m.Effect) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from verifier import model as m
 from verifier.errors import SpecError, did_you_mean
+from verifier.formula_fold import FormulaFold
 from verifier.sexpr import SExpr, SList, Sym, read_sexpr
 
 if TYPE_CHECKING:
@@ -246,8 +247,8 @@ def ground_policy(policy: Policy, objects_of: Callable[[str], Sequence[str]]
 
 def render(formula: m.Formula, binding: Mapping[str, str], describe: Mapping[str, str]) -> str:
     """Plain-language text of a formula, using ``describe`` templates for atoms."""
-    f = formula
-    if isinstance(f, m.Atom):
+
+    def atom(f: m.Atom) -> str:
         args = [binding.get(a, a) for a in f.args]
         tpl = describe.get(f.pred)
         if tpl:
@@ -256,20 +257,19 @@ def render(formula: m.Formula, binding: Mapping[str, str], describe: Mapping[str
             except (IndexError, KeyError):
                 pass
         return "(" + " ".join((f.pred, *args)) + ")"
-    if isinstance(f, m.Not):
-        return f"not {render(f.arg, binding, describe)}"
-    if isinstance(f, m.And):
-        return " and ".join(render(a, binding, describe) for a in f.args) or "true"
-    if isinstance(f, m.Or):
-        return " or ".join(render(a, binding, describe) for a in f.args) or "false"
-    if isinstance(f, m.Imply):
-        return f"if {render(f.left, binding, describe)} then {render(f.right, binding, describe)}"
-    if isinstance(f, m.Eq):
-        return f"{binding.get(f.left, f.left)} = {binding.get(f.right, f.right)}"
-    if isinstance(f, (m.Forall, m.Exists)):
+
+    def quantified(f: m.Forall | m.Exists, body: str) -> str:
         word = "every" if isinstance(f, m.Forall) else "some"
-        vs = ", ".join(f"{v} - {t}" for v, t in f.params)
-        return f"for {word} {vs}: {render(f.body, binding, describe)}"
-    if isinstance(f, m.Const):
-        return "true" if f.value else "false"
-    return str(f)
+        return f"for {word} {', '.join(f'{v} - {t}' for v, t in f.params)}: {body}"
+
+    return FormulaFold(
+        atom=atom,
+        not_=lambda arg: f"not {arg}",
+        and_=lambda args: " and ".join(args) or "true",
+        or_=lambda args: " or ".join(args) or "false",
+        imply=lambda left, right: f"if {left} then {right}",
+        eq=lambda f: f"{binding.get(f.left, f.left)} = {binding.get(f.right, f.right)}",
+        quantified=quantified,
+        const=lambda value: "true" if value else "false",
+        other=str,
+    )(formula)
