@@ -21,6 +21,7 @@ one process, one evaluation after the other.
 
     python -m benchmarks.llm_train_spec --model shipped --json before.json
     python -m benchmarks.llm_train_spec --model build/llm/onboarding-model --json after.json
+    python -m benchmarks.llm_train_spec --compare before.json after.json
 """
 
 from __future__ import annotations
@@ -271,5 +272,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _rows(part: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = part.get("rows", part.get("partial_rows", []))
+    return rows
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Markdown rows: first proposals valid of two runs on the problems both reached."""
+    lines = ["| set | problems (both) | before | after |", "|---|---|---|---|"]
+    sets = [("plans", before.get("plans"), after.get("plans"))] + [
+        (n, before.get("builtin", {}).get(n), after.get("builtin", {}).get(n))
+        for n in BUILTIN]
+    for name, b, a in sets:
+        if not b or not a:
+            continue
+        rb, ra = _rows(b), _rows(a)
+        n = min(len(rb), len(ra))
+        assert [r["problem"] for r in rb[:n]] == [r["problem"] for r in ra[:n]]
+        lines.append(f"| {name} | {n} | {sum(r['first_valid'] for r in rb[:n])} | "
+                     f"{sum(r['first_valid'] for r in ra[:n])} |")
+    return lines
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--compare"]:
+        print("\n".join(compare(*(json.loads(Path(f).read_text()) for f in sys.argv[2:4]))))
+        sys.exit(0)
     sys.exit(main())
