@@ -38,10 +38,13 @@ Enumerating applicable actions grounds every action, so these are for small prob
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Hashable
 from typing import Any
+
+from engine.llm.grammar_processor import GrammarMasks
 
 __all__ = ["Applicable", "Safe", "lark_of", "line_masks", "state_aware_processor"]
 
@@ -243,181 +246,221 @@ def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: 
     """A logits processor over ``source``: a :class:`verifier.validate.Checker` (the
     :class:`Safe` rules), a :class:`verifier.grounding.Task` (:class:`Applicable`), or
     rules themselves (started from a node of their own: a plan that goes on)."""
-    import numpy as np
-    import torch
-
-    from engine.llm.grammar_processor import grammar_processor_class
-
     rules = rules_for(source)
     masks = line_masks(llg_tokenizer)
-    options: dict[Hashable, Options] = {}
-    distances: dict[Hashable, int] = {}  # node -> Safe.distance (0: not measured)
-    # grammars are interned by (allowed lines, may end): the id is what masks are keyed by
-    grammar_ids: dict[tuple[frozenset[str], bool], int] = {}
-    line_sets: list[tuple[tuple[bytes, ...], bool]] = []  # per id: sorted lines, may end
+    return _processor_class()(rules, masks, llg_tokenizer, tensor_library_name)
 
-    def options_of(node: Hashable) -> Options:
-        opt = options.get(node)
+
+@functools.cache
+def _processor_class() -> Any:
+    """:class:`StateAwareMasks` over the grammar processor of
+    :func:`engine.llm.grammar_processor.grammar_processor_class` (built once, on first use:
+    outlines is heavy)."""
+    from engine.llm.grammar_processor import grammar_processor_class
+
+    return type("StateAwareProcessor", (StateAwareMasks, grammar_processor_class()),
+                {"__module__": __name__})
+
+
+class _NodeGrammars:
+    """What one processor works out once per node of its rules: the node's options and
+    distance, and the grammar of its next step. Grammars are interned by (allowed lines,
+    may end): the id is what masks are keyed by."""
+
+    def __init__(self, rules: Applicable | Safe) -> None:
+        self.rules = rules
+        self.options: dict[Hashable, Options] = {}
+        self.distances: dict[Hashable, int] = {}  # node -> Safe.distance (0: not measured)
+        self.ids: dict[tuple[frozenset[str], bool], int] = {}
+        #: per id: sorted lines, may end
+        self.line_sets: list[tuple[tuple[bytes, ...], bool]] = []
+
+    def options_of(self, node: Hashable) -> Options:
+        opt = self.options.get(node)
         if opt is None:
-            opt = options[node] = rules.options(node)
+            opt = self.options[node] = self.rules.options(node)
         return opt
 
-    def grammar_id(lines: frozenset[str], can_end: bool) -> int:
+    def grammar_id(self, lines: frozenset[str], can_end: bool) -> int:
         if not lines:
             can_end = True  # a dead end: the plan ends here and the verifier says why
         key = (lines, can_end)
-        gid = grammar_ids.get(key)
+        gid = self.ids.get(key)
         if gid is None:
-            gid = grammar_ids[key] = len(line_sets)
-            line_sets.append((tuple(sorted(t.encode() for t in lines)), can_end))
+            gid = self.ids[key] = len(self.line_sets)
+            self.line_sets.append((tuple(sorted(t.encode() for t in lines)), can_end))
         return gid
 
-    class StateAwareProcessor(grammar_processor_class()):  # type: ignore[misc]
-        """Each row's mask is that of its node's grammar (:func:`lark_of`) after the text
-        the row has written on its line, computed by :class:`LineMasks` (the very masks
-        llguidance computes for that grammar, without compiling one per node) and reused
-        by (grammar, tokens since the last newline). One processor serves every generate
-        call for its problem (the backend keeps it), so the nodes reached by the greedy
-        row, the sampled rows and later feedback rounds are worked out once. A row that
-        wrote EOS, or (which the masks rule out) a line no allowed step has, may only
-        write EOS from there."""
+    def step(self, node: Hashable, visited: frozenset[Hashable] | set[Hashable]
+             ) -> tuple[int, dict[str, Hashable]]:
+        """The grammar id of ``node``'s next step and the steps it allows (under rules
+        that avoid revisits, none back to a ``visited`` node unless all go back)."""
+        opts, can_end = self.options_of(node)
+        if self.rules.avoid_revisits:
+            fresh = {line: nxt for line, nxt in opts.items() if nxt not in visited}
+            if fresh:  # where every allowed step goes back, going back is allowed
+                opts = fresh
+        return self.grammar_id(frozenset(opts), can_end), opts
 
-        #: tests: compare every mask computed with the one an llguidance matcher of the
-        #: node's grammar computes
-        _check_llguidance = False
-        is_first_token: bool  # GrammarMasks (engine/llm/grammar_processor.py) sets it
+    def distance(self, node: Hashable) -> int:
+        d = self.distances.get(node)
+        if d is None:
+            got = self.rules.distance(node) if isinstance(self.rules, Safe) else None
+            d = self.distances[node] = 0 if got is None else got
+        return d
 
-        def __init__(self) -> None:
-            self._root = rules.initial()
-            self._root_gid = self._step_grammar(self._root, frozenset({self._root}))[0]
-            super().__init__(lark_of(*line_sets[self._root_gid]), llg_tokenizer,
-                             tensor_library_name)
-            self.cache_masks_by_line()
-
-        @staticmethod
-        def _step_grammar(node: Hashable, visited: frozenset[Hashable] | set[Hashable]
-                          ) -> tuple[int, dict[str, Hashable]]:
-            opts, can_end = options_of(node)
-            if rules.avoid_revisits:
-                fresh = {line: nxt for line, nxt in opts.items() if nxt not in visited}
-                if fresh:  # where every allowed step goes back, going back is allowed
-                    opts = fresh
-            return grammar_id(frozenset(opts), can_end), opts
-
-        _row_values = ("_tails", "nodes", "allowed", "gids", "best", "since")
-        _row_owned = ("visited", "pending")
-        #: fail fast: when no row has come closer to the goal (:meth:`Safe.distance`) for
-        #: this many steps and none has ended at the goal, every row ends (None: never)
-        patience: int | None = None
-        stalled = False  # the last generation was ended so
-
-        def _distance(self, node: Hashable) -> int:
-            d = distances.get(node)
-            if d is None:
-                got = rules.distance(node) if isinstance(rules, Safe) else None
-                d = distances[node] = 0 if got is None else got
-            return d
+    def lark(self, gid: int) -> str:
+        """The Lark grammar of grammar id ``gid`` (:func:`lark_of`)."""
+        return lark_of(*self.line_sets[gid])
 
 
-        def _setup(self, batch_size: int) -> None:
-            self.stalled = self._goal_ended = False
-            # the rules measure distances (Safe, a goal of literals)
-            self._measured = isinstance(rules, Safe) and rules.distance(self._root) is not None
-            self.best = [self._distance(self._root)] * batch_size
-            self.since = [0] * batch_size
-            self.ll_matchers = [None] * batch_size  # no matchers: the masks need none
-            self._bias_logits = self._bias_logits_batch
-            self.nodes = [self._root] * batch_size
-            self.visited = [{self._root} for _ in range(batch_size)]
-            self.allowed = [self._step_grammar(self._root, self.visited[0])[1]] * batch_size
-            self.pending: list[list[int]] = [[] for _ in range(batch_size)]
-            self._tails: list[tuple[int, ...] | None] = [(self._root_gid,)] * batch_size
-            self.gids = [self._root_gid] * batch_size
+class StateAwareMasks(GrammarMasks):
+    """Each row's mask is that of its node's grammar (:func:`lark_of`) after the text
+    the row has written on its line, computed by :class:`LineMasks` (the very masks
+    llguidance computes for that grammar, without compiling one per node) and reused
+    by (grammar, tokens since the last newline). One processor serves every generate
+    call for its problem (the backend keeps it), so the nodes reached by the greedy
+    row, the sampled rows and later feedback rounds are worked out once. A row that
+    wrote EOS, or (which the masks rule out) a line no allowed step has, may only
+    write EOS from there. Mixed into the grammar processor by :func:`_processor_class`;
+    made by :func:`state_aware_processor`."""
 
-        def _row_mask(self, i: int, vocab: int) -> Any:
-            tail = self._tails[i]
-            if tail is None or tail is _STOPPED:
-                allowed = [masks.eos]
-            else:
-                lines, can_end = line_sets[self.gids[i]]
-                allowed = masks.allowed(lines, masks.text(self.pending[i]), can_end)
-            row = np.ones(vocab, dtype=bool)  # numpy: a few microseconds, torch ~20
-            row[allowed] = False
-            banned = torch.from_numpy(row)
-            if self._check_llguidance:
-                assert torch.equal(banned, self._llguidance_mask(i, vocab)), tail
-            return banned
+    #: tests: compare every mask computed with the one an llguidance matcher of the
+    #: node's grammar computes
+    _check_llguidance = False
 
-        def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
-            if self._line_cache is None:  # (tests) every mask computed, none kept
-                vocab = logits.shape[-1]
-                banned = torch.stack([self._row_mask(i, vocab) for i in range(len(self.gids))])
-                logits.masked_fill_(banned.to(logits.device), float("-inf"))
-                return logits
-            return super()._bias_logits_batch(input_ids, logits)
+    def __init__(self, rules: Applicable | Safe, masks: Any, llg_tokenizer: Any,
+                 tensor_library_name: str) -> None:
+        self._grammars = _NodeGrammars(rules)
+        self._masks = masks  # engine.llm.linemask.LineMasks of the tokenizer
+        self._root = rules.initial()
+        self._root_gid = self._grammars.step(self._root, frozenset({self._root}))[0]
+        super().__init__(self._grammars.lark(self._root_gid), llg_tokenizer,
+                         tensor_library_name)
+        self.cache_masks_by_line()
 
-        def _llguidance_mask(self, i: int, vocab: int) -> Any:
-            import llguidance as llg
-            from llguidance.torch import allocate_token_bitmask, fill_next_token_bitmask
+    _row_values = ("_tails", "nodes", "allowed", "gids", "best", "since")
+    _row_owned = ("visited", "pending")
+    #: fail fast: when no row has come closer to the goal (:meth:`Safe.distance`) for
+    #: this many steps and none has ended at the goal, every row ends (None: never)
+    patience: int | None = None
+    stalled = False  # the last generation was ended so
 
-            tail = self._tails[i]
-            gid = self.gids[i] if tail is not None and tail is not _STOPPED else None
-            grammar = lark_of(*line_sets[gid]) if gid is not None else 'start: ""'
-            m = llg.LLMatcher(llg_tokenizer, llg.grammar_from("lark", grammar))
-            for tok in self.pending[i] if gid is not None else ():
-                m.consume_token(tok)
-            bitmask = allocate_token_bitmask(1, llg_tokenizer.vocab_size)
-            fill_next_token_bitmask(m, bitmask, 0)
-            return self._banned(bitmask.numpy(), vocab)[0]
+    def _setup(self, batch_size: int) -> None:
+        grammars, root = self._grammars, self._root
+        self.stalled = self._goal_ended = False
+        # the rules measure distances (Safe, a goal of literals)
+        self._measured = (isinstance(grammars.rules, Safe)
+                          and grammars.rules.distance(root) is not None)
+        self.best = [grammars.distance(root)] * batch_size
+        self.since = [0] * batch_size
+        self.ll_matchers = [None] * batch_size  # no matchers: the masks need none
+        self._bias_logits = self._bias_logits_batch
+        self.nodes = [root] * batch_size
+        self.visited = [{root} for _ in range(batch_size)]
+        self.allowed = [grammars.step(root, self.visited[0])[1]] * batch_size
+        self.pending: list[list[int]] = [[] for _ in range(batch_size)]
+        self._tails = [(self._root_gid,)] * batch_size
+        self.gids = [self._root_gid] * batch_size
 
-        def process_logits(self, input_ids: Any, logits: Any) -> Any:
-            if self.is_first_token:
-                self._setup(self.tensor_adapter.shape(input_ids)[0])
-                self._start_beams(input_ids)
-                self.is_first_token = False
-            else:
-                self._follow_beams(input_ids)  # beam search: rows take their parents' plans
-                eos = masks.eos
-                for i, tok in enumerate(input_ids[:, -1].tolist()):
-                    if self._tails[i] is _STOPPED or self._tails[i] is None:
-                        continue  # padding after EOS, or adrift (below): EOS only
-                    if tok == eos:
-                        self._tails[i] = _STOPPED
-                        self._goal_ended |= options_of(self.nodes[i])[1]
-                        continue
-                    self.pending[i].append(tok)
-                    # each grammar is a single line, so a newline can only end a token
-                    if self._newline(tok):
-                        text = masks.text(self.pending[i]).decode("utf-8", "replace")
-                        nxt = self.allowed[i].get(text)
-                        self.pending[i] = []
-                        if nxt is None:  # cannot happen under the mask: if it did, the
-                            self._tails[i] = None  # row could only end its plan here
-                            continue
-                        self.nodes[i] = nxt
-                        self.visited[i].add(nxt)
-                        d = self._distance(nxt)
-                        self.best[i], self.since[i] = ((d, 0) if d < self.best[i]
-                                                       else (self.best[i], self.since[i] + 1))
-                        gid, self.allowed[i] = self._step_grammar(nxt, self.visited[i])
-                        self.gids[i] = gid
-                    self._tails[i] = (self.gids[i], *self.pending[i])
-                self._stop_if_stalled()
-            return self._bias_logits(input_ids, logits)
+    def _row_mask(self, i: int, vocab: int) -> Any:
+        import numpy as np
+        import torch
 
-        def _stop_if_stalled(self) -> None:
-            """Fail fast: every row still writing has gone ``patience`` steps without
-            coming closer to the goal, and no row has ended at it: all end now (their
-            whole steps are judged as a proposal cut short)."""
-            if self.patience is None or self._goal_ended or not self._measured:
+        masks = self._masks
+        tail = self._tails[i]
+        if tail is None or tail is _STOPPED:
+            allowed = [masks.eos]
+        else:
+            lines, can_end = self._grammars.line_sets[self.gids[i]]
+            allowed = masks.allowed(lines, masks.text(self.pending[i]), can_end)
+        row = np.ones(vocab, dtype=bool)  # numpy: a few microseconds, torch ~20
+        row[allowed] = False
+        banned = torch.from_numpy(row)
+        if self._check_llguidance:
+            assert torch.equal(banned, self._llguidance_mask(i, vocab)), tail
+        return banned
+
+    def _bias_logits_batch(self, input_ids: Any, logits: Any) -> Any:
+        if self._line_cache is None:  # (tests) every mask computed, none kept
+            import torch
+
+            vocab = logits.shape[-1]
+            banned = torch.stack([self._row_mask(i, vocab) for i in range(len(self.gids))])
+            logits.masked_fill_(banned.to(logits.device), float("-inf"))
+            return logits
+        return super()._bias_logits_batch(input_ids, logits)
+
+    def _llguidance_mask(self, i: int, vocab: int) -> Any:
+        import llguidance as llg
+        from llguidance.torch import allocate_token_bitmask, fill_next_token_bitmask
+
+        tail = self._tails[i]
+        gid = self.gids[i] if tail is not None and tail is not _STOPPED else None
+        grammar = self._grammars.lark(gid) if gid is not None else 'start: ""'
+        m = llg.LLMatcher(self.llg_tokenizer, llg.grammar_from("lark", grammar))
+        for tok in self.pending[i] if gid is not None else ():
+            m.consume_token(tok)
+        bitmask = allocate_token_bitmask(1, self.llg_tokenizer.vocab_size)
+        fill_next_token_bitmask(m, bitmask, 0)
+        return self._banned(bitmask.numpy(), vocab)[0]
+
+    def process_logits(self, input_ids: Any, logits: Any) -> Any:
+        if self.is_first_token:
+            self._setup(self.tensor_adapter.shape(input_ids)[0])
+            self._start_beams(input_ids)
+            self.is_first_token = False
+        else:
+            self._follow_beams(input_ids)  # beam search: rows take their parents' plans
+            eos = self._masks.eos
+            for i, tok in enumerate(input_ids[:, -1].tolist()):
+                self._advance_row(i, tok, eos)
+            self._stop_if_stalled()
+        return self._bias_logits(input_ids, logits)
+
+    def _advance_row(self, i: int, tok: int, eos: int) -> None:
+        """Row ``i`` wrote ``tok``: EOS ends its plan; a token that ends a line takes
+        the step the line names (:meth:`_take_step`)."""
+        if self._tails[i] is _STOPPED or self._tails[i] is None:
+            return  # padding after EOS, or adrift (below): EOS only
+        if tok == eos:
+            self._tails[i] = _STOPPED
+            self._goal_ended |= self._grammars.options_of(self.nodes[i])[1]
+            return
+        self.pending[i].append(tok)
+        # each grammar is a single line, so a newline can only end a token
+        if self._newline(tok):
+            text = self._masks.text(self.pending[i]).decode("utf-8", "replace")
+            nxt = self.allowed[i].get(text)
+            self.pending[i] = []
+            if nxt is None:  # cannot happen under the mask: if it did, the
+                self._tails[i] = None  # row could only end its plan here
                 return
-            live = [i for i, t in enumerate(self._tails) if t is not None and t is not _STOPPED]
-            if live and all(self.since[i] >= self.patience for i in live):
-                for i in live:
-                    self._tails[i] = _STOPPED
-                self.stalled = True
+            self._take_step(i, nxt)
+        self._tails[i] = (self.gids[i], *self.pending[i])
 
-    return StateAwareProcessor()
+    def _take_step(self, i: int, nxt: Hashable) -> None:
+        """Row ``i`` moves to node ``nxt``: its progress towards the goal and the
+        grammar of its next step."""
+        self.nodes[i] = nxt
+        self.visited[i].add(nxt)
+        d = self._grammars.distance(nxt)
+        self.best[i], self.since[i] = ((d, 0) if d < self.best[i]
+                                       else (self.best[i], self.since[i] + 1))
+        gid, self.allowed[i] = self._grammars.step(nxt, self.visited[i])
+        self.gids[i] = gid
+
+    def _stop_if_stalled(self) -> None:
+        """Fail fast: every row still writing has gone ``patience`` steps without
+        coming closer to the goal, and no row has ended at it: all end now (their
+        whole steps are judged as a proposal cut short)."""
+        if self.patience is None or self._goal_ended or not self._measured:
+            return
+        live = [i for i, t in enumerate(self._tails) if t is not None and t is not _STOPPED]
+        if live and all(self.since[i] >= self.patience for i in live):
+            for i in live:
+                self._tails[i] = _STOPPED
+            self.stalled = True
 
 
 def lark_of(lines: tuple[bytes, ...], can_end: bool) -> str:
