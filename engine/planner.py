@@ -101,6 +101,7 @@ class PlannerAgent:
         self._deadline: float | None = None
         self._steps_patience: int | None = None
         self._cap = 0  # the answer's token budget in the last generate call (the context)
+        self._estimate: int | None = None  # the problem's own token budget (_max_tokens)
         #: windows a first proposal cut by the context goes on for (engine/llm/windows.py)
         self.windows = 3
         self.state_aware = self.rules_of.state_aware
@@ -195,10 +196,24 @@ class PlannerAgent:
                 self.last.stalled += 1
 
     def _max_tokens(self, problem: Problem) -> int:
+        """A proposal's token budget: ``max_new_tokens``, else the flat one (8 tokens a
+        step, 8 steps and 3 per object, 64 more), cut under the state-aware decoding to
+        the steps the goal plausibly needs (:func:`engine.llm.budget.token_budget`)."""
         if self.max_new_tokens is not None:
             return self.max_new_tokens
         per_step = 8 if self.fmt == "text" else 20
-        return min(1024, 64 + per_step * (8 + 3 * len(problem.objects)))
+        flat = min(1024, 64 + per_step * (8 + 3 * len(problem.objects)))
+        return flat if self._estimate is None else min(flat, self._estimate)
+
+    def _estimated_tokens(self, checker: Any) -> int | None:
+        """The problem's own token budget (:mod:`engine.llm.budget`) for state-aware IPC
+        text from the model, when the backend has a tokenizer and the goal an estimate."""
+        if self.max_new_tokens is not None or not (self.rules_of.state_aware
+                                                   and self.fmt == "text") or self.guided:
+            return None
+        from engine.llm.budget import token_budget
+
+        return token_budget(self.backend, checker)
 
     def _llm_rounds(self, problem: Problem, checker: Any, report: AgentReport
                     ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
@@ -215,6 +230,7 @@ class PlannerAgent:
         budget = self._budget(problem)
         self._deadline = None  # set when the first proposal is written
         self._steps_patience = self._patience(problem)
+        self._estimate = self._estimated_tokens(checker)
         for r in range(1, self.rounds + 1):
             if r > 1 and self._time_left() <= 0:  # fail fast: the fallback (auto) decides
                 report.budget_spent = True

@@ -93,6 +93,31 @@ def _device(name: str) -> tuple[str, Any]:
     return name, (torch.bfloat16 if name.startswith("cuda") else torch.float32)
 
 
+#: a CPU model with fewer parameters than this decodes on one thread (:func:`_cpu_threads`)
+SMALL_MODEL_PARAMS = 50_000_000
+
+
+def _cpu_threads(model: Any, device: str) -> int | None:
+    """Intra-op threads for ``model`` on ``device``: 1 for a small model on the CPU, else
+    None (torch's default). The embedded model (4 layers of 128 wide, 1 M parameters)
+    makes matrices too small to split: on the shared 2-core machine at load 15 a 16-beam
+    proposal of 60 tokens took 51.9 s on torch's 2 threads against 4.1-5.2 s on one
+    (every op waited ~13 ms for the second thread to be scheduled;
+    benchmarks/results/llm_spec_train.md, session 17). ``$PLANSAFE_TORCH_THREADS``
+    replaces the choice."""
+    env = os.environ.get("PLANSAFE_TORCH_THREADS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise PlansafeError(f"PLANSAFE_TORCH_THREADS={env!r} is not a number of "
+                                "threads") from None
+    if not device.startswith("cpu"):
+        return None
+    params = sum(p.numel() for p in model.parameters())
+    return 1 if params < SMALL_MODEL_PARAMS else None
+
+
 class TransformersBackend(ModelBackend):
     """A local Hugging Face causal LM, constrained through outlines' llguidance backend."""
 
@@ -113,14 +138,15 @@ class TransformersBackend(ModelBackend):
         if not (path / "config.json").is_file():
             raise PlansafeError(f"no model checkpoint in {path} (config.json missing); train one "
                                 "with 'plansafe train --out DIR'")
-        if threads:
-            torch.set_num_threads(threads)
         self.device, self.dtype = _device(device)
         # transformers' stubs do not follow from_pretrained's results: kept untyped here
         self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
         loaded: Any = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype)
         self.model: Any = loaded.to(self.device)
         self.model.eval()
+        threads = threads or _cpu_threads(self.model, self.device)
+        if threads:
+            torch.set_num_threads(threads)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.outlines_model = outlines.from_transformers(self.model, cast(Any, self.tokenizer))

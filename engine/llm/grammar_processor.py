@@ -8,7 +8,8 @@ by ``outlines.processors``), whose ``__call__`` adapts the tensors and calls
 ``process_logits`` (defined here), and ``reset`` (defined here); the only inherited state
 it uses is ``tensor_adapter``, which that base class's ``__init__`` sets. The matchers, the
 token bitmask and the masking (``_setup`` / ``_bias_logits`` below) are this module's own,
-on llguidance's public API (``LLMatcher``, ``llguidance.torch``); outlines' private
+on llguidance's public API (``LLMatcher``; ``llguidance.torch``'s two bitmask helpers
+are restated in :func:`_lib`); outlines' private
 ``LLGuidanceLogitsProcessor._setup`` / ``_bias_logits`` hooks, which an earlier version
 overrode, are no longer used. tests/engine/test_outlines_adapter.py pins the outlines
 version and the base-class contract this relies on, so an outlines upgrade that changes
@@ -39,11 +40,24 @@ OUTLINES_VERSIONS = ("1.3.3",)
 
 @functools.cache
 def _lib() -> SimpleNamespace:
-    """numpy, torch and llguidance, imported on first use."""
+    """numpy, torch and llguidance, imported on first use. ``llguidance.torch``'s two
+    helpers are written here (what they do, on the CPU): importing that module runs a
+    ``torch.compile`` decorator, which imports torch's compiler stack, 3.5 s of a failing
+    ``--planner llm`` run at load 13 (session 17, benchmarks/results/llm_spec_train.md)
+    for a kernel this module never uses."""
     import numpy as np
     import torch
     from llguidance import LLMatcher
-    from llguidance.torch import allocate_token_bitmask, fill_next_token_bitmask
+
+    def allocate_token_bitmask(batch_size: int, vocab_size: int) -> Any:
+        """llguidance.torch.allocate_token_bitmask on the CPU: all tokens allowed."""
+        return torch.full((batch_size, (vocab_size + 31) // 32), -1, dtype=torch.int32)
+
+    def fill_next_token_bitmask(matcher: Any, bitmask: Any, index: int = 0) -> None:
+        """llguidance.torch.fill_next_token_bitmask: row ``index`` of ``bitmask`` (int32,
+        CPU, contiguous) becomes ``matcher``'s next-token mask."""
+        row = bitmask[index, :]
+        matcher.unsafe_compute_mask_ptr(row.data_ptr(), row.numel() * row.element_size())
 
     return SimpleNamespace(np=np, torch=torch, LLMatcher=LLMatcher,
                            allocate_token_bitmask=allocate_token_bitmask,

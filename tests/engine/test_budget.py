@@ -1,0 +1,124 @@
+"""Fail fast, session 17 (issue 22): a proposal's token budget from the problem's relaxed
+distance (engine/llm/budget.py), one torch thread for a small CPU model
+(engine/llm/backend.py) and the bitmask helpers restated without llguidance.torch
+(engine/llm/grammar_processor.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.llm.backend import Generation, _cpu_threads
+from engine.llm.budget import STEP_SLACK, STEPS_PER_UNIT, step_budget, step_tokens, token_budget
+from engine.llm.stateaware import Safe
+from engine.planner import PlannerAgent
+from tests.engine.test_planner_agent import GOOD, ScriptedBackend
+from verifier.errors import PlansafeError
+from verifier.spec import load_problem, load_spec
+from verifier.validate import Checker
+
+
+class WordTokenizer:
+    """One token per word: a test double of a Hugging Face tokenizer's call."""
+
+    def __call__(self, text: str, add_special_tokens: bool = True) -> dict[str, list[int]]:
+        return {"input_ids": [len(w) for w in text.split()]}
+
+
+@pytest.fixture(scope="module")
+def devops(specs_dir):
+    spec = load_spec(specs_dir / "devops")
+    problem = load_problem(spec, "p02")
+    return spec, problem, Checker(problem, policies=spec.policies, access=spec.access)
+
+
+def test_step_budget_is_the_relaxed_distance_with_slack(devops):
+    _, _, checker = devops
+    rules = Safe(checker)
+    distance = rules.distance(rules.initial())
+    assert distance and step_budget(checker) == STEPS_PER_UNIT * distance + STEP_SLACK
+    assert step_budget(checker) >= len(GOOD.splitlines())  # the known good plan fits
+
+
+def test_step_tokens_is_the_mean_step_line(devops):
+    _, _, checker = devops
+    task = checker.task
+    lines = []
+    for schema in task.domain.actions.values():
+        lines.append(1 + len(schema.param_types))  # a word each
+    assert step_tokens(WordTokenizer(), task) == -(-sum(lines) // len(lines)) + 1
+
+
+class Tokenized(ScriptedBackend):
+    """A scripted backend with a tokenizer, remembering the token budgets it was given."""
+
+    tokenizer = WordTokenizer()
+
+    def __init__(self, rounds: list[list[str]]) -> None:
+        super().__init__(rounds)
+        self.budgets: list[int] = []
+
+    def generate(self, prompt: str, **kw: Any) -> list[Generation]:
+        self.budgets.append(kw["max_new_tokens"])
+        return super().generate(prompt, **kw)
+
+
+def test_the_agent_cuts_the_flat_budget_to_the_problems_own(devops):
+    spec, problem, checker = devops
+    backend = Tokenized([[GOOD]])
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=1)
+    plan, _ = agent.plan(problem)
+    assert plan is not None
+    flat = 64 + 8 * (8 + 3 * len(problem.objects))
+    own = token_budget(backend, checker)
+    assert own is not None and own < flat  # the budget triggers here
+    assert backend.budgets == [own]
+    # a given max_new_tokens, or a backend without a tokenizer: the flat budget as before
+    backend = Tokenized([[GOOD]])
+    PlannerAgent(spec, backend=backend, k=1, rounds=1, max_new_tokens=300).plan(problem)
+    assert backend.budgets == [300]
+    assert token_budget(ScriptedBackend([[GOOD]]), checker) is None
+
+
+class Params:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def parameters(self) -> list[Any]:
+        import torch
+
+        return [torch.zeros(self.n)]
+
+
+def test_a_small_cpu_model_decodes_on_one_thread(monkeypatch):
+    monkeypatch.delenv("PLANSAFE_TORCH_THREADS", raising=False)
+    assert _cpu_threads(Params(1_000_000), "cpu") == 1
+    assert _cpu_threads(Params(1_000_000), "cuda") is None
+    assert _cpu_threads(Params(60_000_000), "cpu") is None
+    monkeypatch.setenv("PLANSAFE_TORCH_THREADS", "2")
+    assert _cpu_threads(Params(1_000_000), "cpu") == 2
+    monkeypatch.setenv("PLANSAFE_TORCH_THREADS", "many")
+    with pytest.raises(PlansafeError, match="PLANSAFE_TORCH_THREADS"):
+        _cpu_threads(Params(1), "cpu")
+
+
+def test_bitmask_helpers_match_llguidance_torch():
+    import llguidance as llg
+    import llguidance.hf
+    import llguidance.torch as lt
+    import torch
+    from transformers import AutoTokenizer
+
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.grammar_processor import _lib
+
+    tok = llguidance.hf.from_tokenizer(AutoTokenizer.from_pretrained(DEFAULT_MODEL_DIR))
+    grammar = llg.grammar_from("lark", 'start: "(build api)\\n" | "(test api)\\n"')
+    mine, theirs = (_lib().allocate_token_bitmask(2, tok.vocab_size),
+                    lt.allocate_token_bitmask(2, tok.vocab_size))
+    assert torch.equal(mine, theirs)
+    m = llg.LLMatcher(tok, grammar)
+    _lib().fill_next_token_bitmask(m, mine, 1)
+    lt.fill_next_token_bitmask(m, theirs, 1)
+    assert torch.equal(mine, theirs) and not torch.equal(mine[0], mine[1])
