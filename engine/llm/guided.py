@@ -25,12 +25,17 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from engine.llm.backend import Generation, ModelBackend
 from engine.llm.prompts import atom_text, goal_parts, plan_prompt
 
-__all__ = ["GuidedWalk", "guided_walk"]
+__all__ = ["GuidedWalk", "WalkStatus", "guided_walk"]
+
+#: why a walk stopped: the goal reached with every rule kept, no allowed step left (or the
+#: backend answered outside the grammar), or ``max_steps`` taken
+WalkStatus = Literal["valid", "dead-end", "step-limit"]
+
 
 @dataclass(frozen=True, slots=True)
 class GuidedWalk:
@@ -40,7 +45,7 @@ class GuidedWalk:
     tokens: int
     seconds: float
     steps: int
-    status: str  # "valid" | "dead-end" | "step-limit"
+    status: WalkStatus
     model_calls: int
 
     def generation(self) -> Generation:
@@ -63,7 +68,7 @@ def guided_walk(backend: ModelBackend, problem: Any, checker: Any, *, sample: bo
     taken: set[tuple[int, str]] = set()
     tokens = calls = 0
 
-    def done(status: str) -> GuidedWalk:
+    def done(status: WalkStatus) -> GuidedWalk:
         return GuidedWalk("".join(lines), tokens, time.perf_counter() - start, len(lines),
                           status, calls)
 
