@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-__all__ = ["PlansafeError", "SpecError", "did_you_mean"]
+__all__ = ["PlansafeError", "SourcePos", "SpecError", "did_you_mean"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePos:
+    """Where something was written: a file and a 1-based line and column; prints as
+    ``path:line:col``."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
 
 
 class PlansafeError(Exception):

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from verifier.analysis import Analysis
+from verifier.errors import SourcePos
 from verifier.model import And, AtMostOnce, Atom, Domain, Forall, Temporal
 from verifier.policy import Policy, PolicyRule
 
@@ -21,16 +22,29 @@ __all__ = ["RuleWarning", "rule_warnings", "unbreakable_warnings"]
 
 @dataclass(frozen=True, slots=True)
 class RuleWarning:
+    """A rule (policy ``policy``, written at ``pos``) that cannot do what its ``says``
+    suggests, why (``message``) and the action rule to write instead (``rewrite``)."""
+
     policy: str
     message: str
     rewrite: str | None = None
-    path: str = "spec.yaml"
-    line: int = 1
-    col: int = 1
+    pos: SourcePos = SourcePos("spec.yaml")
+
+    @property
+    def path(self) -> str:
+        return self.pos.path
+
+    @property
+    def line(self) -> int:
+        return self.pos.line
+
+    @property
+    def col(self) -> int:
+        return self.pos.col
 
     def __str__(self) -> str:
         hint = f" (rewrite: {self.rewrite})" if self.rewrite else ""
-        return f"{self.path}:{self.line}:{self.col}: policy {self.policy}: {self.message}{hint}"
+        return f"{self.pos}: policy {self.policy}: {self.message}{hint}"
 
 
 def _operators(rule: PolicyRule) -> Iterator[Temporal]:
@@ -79,7 +93,7 @@ def rule_warnings(policies: tuple[Policy, ...] | list[Policy], domain: Domain
                     p.id, f"at-most-once {atom} can never be broken: no action deletes "
                     f"'{op.arg.pred}', so it becomes true at most once in every plan "
                     "(at-most-once counts states, not actions)",
-                    " or ".join(rewrites) or None, p.path, p.line, p.col))
+                    " or ".join(rewrites) or None, p.pos))
                 break
     return out
 
@@ -97,5 +111,5 @@ def unbreakable_warnings(analyses: Sequence[Analysis], policies: Sequence[Policy
                         "steps from each problem's initial state): it constrains nothing; "
                         "a rule on how often or in which order actions run is an action rule",
                         "at-most-once-action, only-after-action or never-after-action",
-                        p.path, p.line, p.col)
+                        p.pos)
             for p in policies if p.id in never]

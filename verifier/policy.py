@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from verifier import model as m
-from verifier.errors import SpecError, did_you_mean
+from verifier.errors import SourcePos, SpecError, did_you_mean
 from verifier.formula_fold import FormulaFold
 from verifier.sexpr import SExpr, SList, Sym, read_sexpr
 
@@ -35,6 +35,9 @@ _BINARY: dict[str, Callable[[m.Formula, m.Formula], m.Temporal]] = {
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """A rule of a spec: its ``id``, the parsed ``rule``, the ``text`` it was parsed from,
+    what the author says it means (``says``) and where it is written."""
+
     id: str
     rule: PolicyRule
     text: str
@@ -46,6 +49,11 @@ class Policy:
     # loaded; ``rule`` is then the empty ``(and)`` and the validator names this policy when
     # a step is refused by the rule's auxiliary atom
     action: ActionRule | None = None
+
+    @property
+    def pos(self) -> SourcePos:
+        """Where the policy is written (its ``path``, ``line`` and ``col``)."""
+        return SourcePos(self.path, self.line, self.col)
 
 
 @dataclass(frozen=True, slots=True)
