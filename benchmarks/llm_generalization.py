@@ -167,6 +167,40 @@ def length_summary(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "failures": _count(r["failure"] for r in solv)}
 
 
+def plan_tokens(name: str, n: int, offset: int, *, seed: int, kinds: tuple[str, ...],
+                timeout_s: float) -> list[dict[str, Any]]:
+    """Would a right plan fit? Tokens of Fast Downward's plan (as the model writes it) for
+    each problem of :func:`renamed_case`, original and renamed, against the agent's token
+    budget. No model runs (the tokenizer only)."""
+    from tokenizers import Tokenizer
+
+    from benchmarks.llm_plan import _train_keys, generated_problems
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.prompts import step_line
+    from engine.planner import PlannerAgent
+    from engine.symbolic.planning import solve
+    from verifier.renaming import fresh_renaming, rename_text
+    from verifier.spec import load_spec
+
+    tok = Tokenizer.from_file(str(DEFAULT_MODEL_DIR / "tokenizer.json"))
+    spec = load_spec(ROOT / "specs" / name)
+    problems = generated_problems(name, n, _train_keys(DEFAULT_MODEL_DIR), offset=offset)
+    renaming = fresh_renaming(spec.domain, problems, seed=seed, kinds=kinds)  # type: ignore
+    agent = PlannerAgent(spec, k=1, rounds=1, fallback=False)
+    out = []
+    for p in problems:
+        r = solve(p, policies=spec.policies, access=spec.access, engine="fast-downward",
+                  timeout_s=timeout_s, explain=False)
+        if not r.solved or r.plan is None:
+            continue
+        text = "".join(step_line(s.action, s.args) for s in r.plan.steps)
+        out.append({"problem": p.name, "steps": len(r.plan.steps),
+                    "budget": agent._max_tokens(p),
+                    "original": len(tok.encode(text).ids),
+                    "renamed": len(tok.encode(rename_text(text, renaming)).ids)})
+    return out
+
+
 def _commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
@@ -189,6 +223,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--out-dir", type=Path, default=ROOT / "build" / "bench" / "renamed")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--plan-tokens", action="store_true",
+                    help="only count the tokens of Fast Downward's plans (no model runs)")
     return ap
 
 
@@ -201,11 +237,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}] {msg}", flush=True)
 
     t0 = time.time()
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    if args.plan_tokens:
+        counts = {name: plan_tokens(name, args.n, args.offset, seed=args.seed, kinds=kinds,
+                                    timeout_s=args.timeout) for name in args.specs.split(",")}
+        _save(args.json, {"commit": _commit(), "plan_tokens": counts})
+        print(json.dumps(counts))
+        return 0
     result: dict[str, Any] = {"commit": _commit(), "started": time.strftime(
         "%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "load_start": os.getloadavg(),
         "threads": args.threads, "renamed": [], "larger": []}
     backend = TransformersBackend(DEFAULT_MODEL_DIR, threads=args.threads)
-    kinds = tuple(k for k in args.kinds.split(",") if k)
     renamed = {name: renamed_case(name, args.n, args.offset, args.out_dir, seed=args.seed,
                                   kinds=kinds, timeout_s=args.timeout)
                for name in args.specs.split(",") if name}
