@@ -68,6 +68,10 @@ def _unit(*parts: object) -> float:
 
 @dataclass(frozen=True, slots=True)
 class FaultPlan:
+    """The faults simulated tool calls meet: random ones at the given rates (0..1), drawn from
+    ``seed`` keyed by step, call and attempt so that the same plan meets the same faults
+    again, and the ones in ``schedule``."""
+
     seed: int = 0
     transient: float = 0.0
     permanent: float = 0.0

@@ -43,6 +43,10 @@ MAX_REFUSALS = 2  # a call refused this often in one run is treated as an outage
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How a call that failed in a retryable way is tried again: at most ``max_attempts``
+    attempts in all, the pause after attempt ``n`` ``base_s * factor ** (n - 1)`` seconds,
+    never more than ``max_s``."""
+
     max_attempts: int = 3
     base_s: float = 0.02
     factor: float = 2.0
@@ -51,6 +55,19 @@ class RetryPolicy:
     def delay_s(self, attempt: int) -> float:
         """Backoff before attempt ``attempt + 1``."""
         return min(self.max_s, self.base_s * self.factor ** max(0, attempt - 1))
+
+    def to_json(self) -> dict[str, float]:
+        return {"max_attempts": self.max_attempts, "base_s": self.base_s, "factor": self.factor,
+                "max_s": self.max_s}
+
+    @staticmethod
+    def from_json(d: Mapping[str, Any]) -> RetryPolicy:
+        """The policy of :meth:`to_json`'s dict; a missing key keeps its default."""
+        default = RetryPolicy()
+        return RetryPolicy(int(d.get("max_attempts", default.max_attempts)),
+                           float(d.get("base_s", default.base_s)),
+                           float(d.get("factor", default.factor)),
+                           float(d.get("max_s", default.max_s)))
 
 
 def classify(error: BaseException, *, idempotent: bool) -> tuple[str, bool]:

@@ -54,18 +54,15 @@ class RunOptions:
 
     def to_json(self) -> dict[str, Any]:
         return {"concurrency": self.concurrency, "max_replans": self.max_replans,
-                "retry": {"max_attempts": self.retry.max_attempts, "base_s": self.retry.base_s,
-                          "factor": self.retry.factor, "max_s": self.retry.max_s},
+                "retry": self.retry.to_json(),
                 "approvals": self.approvals, "approval_wait_s": self.approval_wait_s,
                 "tool_timeout_s": self.tool_timeout_s, "plan_timeout_s": self.plan_timeout_s,
                 "parallel": self.parallel}
 
     @staticmethod
     def from_json(d: dict[str, Any]) -> RunOptions:
-        r = d.get("retry", {})
         return RunOptions(int(d.get("concurrency", 4)), int(d.get("max_replans", 5)),
-                          RetryPolicy(int(r.get("max_attempts", 3)), float(r.get("base_s", 0.02)),
-                                      float(r.get("factor", 2.0)), float(r.get("max_s", 1.0))),
+                          RetryPolicy.from_json(d.get("retry", {})),
                           str(d.get("approvals", "manual")), float(d.get("approval_wait_s", 0)),
                           float(d.get("tool_timeout_s", 30)), float(d.get("plan_timeout_s", 60)),
                           bool(d.get("parallel", True)))
