@@ -34,45 +34,61 @@ class Atom:
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """``arg`` does not hold."""
+
     arg: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class And:
+    """Every one of ``args`` holds (``(and)`` is true)."""
+
     args: tuple[Formula, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
+    """At least one of ``args`` holds (``(or)`` is false)."""
+
     args: tuple[Formula, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Imply:
+    """If ``left`` holds, ``right`` holds."""
+
     left: Formula
     right: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class Eq:
+    """Two terms (objects, constants or variables) name the same object."""
+
     left: str
     right: str
 
 
 @dataclass(frozen=True, slots=True)
 class Forall:
-    params: tuple[tuple[str, str], ...]  # ((?var, type), ...)
+    """``body`` holds for every binding of ``params``, ``((?var, type), ...)``."""
+
+    params: tuple[tuple[str, str], ...]
     body: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class Exists:
+    """``body`` holds for some binding of ``params``, ``((?var, type), ...)``."""
+
     params: tuple[tuple[str, str], ...]
     body: Formula
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
+    """The constant ``true`` or ``false``."""
+
     value: bool
 
 
@@ -82,34 +98,43 @@ Formula = Atom | Not | And | Or | Imply | Eq | Forall | Exists | Const
 
 
 @dataclass(frozen=True, slots=True)
-class Always:
+class _OverStates:
+    """A rule on one state formula, judged over the plan's sequence of states."""
+
     arg: Formula
 
 
 @dataclass(frozen=True, slots=True)
-class Sometime:
-    arg: Formula
+class Always(_OverStates):
+    """``arg`` holds in every state, the initial one included."""
 
 
 @dataclass(frozen=True, slots=True)
-class AtMostOnce:
-    arg: Formula
+class Sometime(_OverStates):
+    """``arg`` holds in some state."""
 
 
 @dataclass(frozen=True, slots=True)
-class SometimeBefore:
+class AtMostOnce(_OverStates):
+    """``arg`` is true in at most one unbroken run of states."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Precedence:
+    """A rule relating two state formulas: when ``trigger`` holds, ``required`` must too."""
+
+    trigger: Formula
+    required: Formula
+
+
+@dataclass(frozen=True, slots=True)
+class SometimeBefore(_Precedence):
     """Whenever ``trigger`` holds, ``required`` held in some strictly earlier state."""
 
-    trigger: Formula
-    required: Formula
-
 
 @dataclass(frozen=True, slots=True)
-class SometimeAfter:
+class SometimeAfter(_Precedence):
     """Whenever ``trigger`` holds, ``required`` holds then or in some later state."""
-
-    trigger: Formula
-    required: Formula
 
 
 Temporal = Always | Sometime | AtMostOnce | SometimeBefore | SometimeAfter
