@@ -30,18 +30,6 @@ class RuleWarning:
     rewrite: str | None = None
     pos: SourcePos = SourcePos("spec.yaml")
 
-    @property
-    def path(self) -> str:
-        return self.pos.path
-
-    @property
-    def line(self) -> int:
-        return self.pos.line
-
-    @property
-    def col(self) -> int:
-        return self.pos.col
-
     def __str__(self) -> str:
         hint = f" (rewrite: {self.rewrite})" if self.rewrite else ""
         return f"{self.pos}: policy {self.policy}: {self.message}{hint}"

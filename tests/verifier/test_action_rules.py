@@ -58,7 +58,7 @@ def test_state_rule_version_certifies_the_double_dose_but_check_warns(tmp_path: 
     spec = load_spec(dst)
     (w,) = rule_warnings(spec.policies, spec.domain)
     assert w.policy == "one-dose" and w.rewrite == ACTION_RULE
-    assert w.path.endswith("spec.yaml") and w.line > 1
+    assert w.pos.path.endswith("spec.yaml") and w.pos.line > 1
 
     import json
 
