@@ -240,10 +240,12 @@ def _add_spec_info(info: dict[str, Any], cfg: TrainConfig, spec_counts: dict[str
     info["specs"] = {str(p): {"problems": spec_counts.get(n, 0)} for p, n in
                      ((p, _spec_name(p)) for p in cfg.specs)}
     info["rename_share"] = cfg.rename_share
-    if held_out:
+    if any(held_out.values()):
         log("measuring first proposals on held-out problems ...")
         for path, recs in held_out.items():
-            info["specs"][path]["validity"] = measure_validity(out_dir, path, recs, log=log)
+            if recs:  # none held out (--eval 0): the model card says "not measured"
+                info["specs"][path]["validity"] = measure_validity(out_dir, path, recs,
+                                                                   log=log)
 
 
 def _spec_data(cfg: TrainConfig, held_out: dict[str, list[dict[str, Any]]],
