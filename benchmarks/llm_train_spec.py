@@ -193,6 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--spec", type=Path, default=ROOT / "specs" / "onboarding")
     ap.add_argument("--model", default="shipped", help="checkpoint folder, or shipped")
     ap.add_argument("--n", type=int, default=100, help="unseen problems of the spec")
+    ap.add_argument("--skip", type=int, default=0, help="plans: leave out the first K "
+                    "problems (a run continued)")
     ap.add_argument("--goals", type=int, default=50, help="problems phrased as plain goals")
     ap.add_argument("--builtin", type=int, default=20, help="problems per built-in spec")
     ap.add_argument("--parts", default="plans,goals,builtin")
@@ -260,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for part in args.parts.split(","):  # in the order given, each saved as it goes
         if part == "plans":
-            _plans(out, spec, recs, backend, save)
+            _plans(out, spec, recs[args.skip:], backend, save)
         elif part == "goals":
             _goals(out, spec, recs[:args.goals], backend, Path(args.spec))
         elif part == "builtin" and args.builtin:
