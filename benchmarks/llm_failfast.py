@@ -8,7 +8,13 @@ budget and no patience (``llm_seconds`` huge, ``patience=0``) and with the defau
 the one before ends the turn in both).
 Prints the per-run seconds and the medians as JSON. Small samples: read them as such.
 
+``--cli`` times what a user waits for instead: the whole ``plansafe plan --planner llm``
+process on each problem (written to a temporary PDDL file), imports and model load
+included, with the load average when it started; only runs that end without a plan count
+in the median (those that find one are printed too).
+
     python -m benchmarks.llm_failfast --n 5
+    python -m benchmarks.llm_failfast --n 5 --cli
 """
 
 from __future__ import annotations
@@ -26,7 +32,11 @@ def main() -> None:
     ap.add_argument("--spec", default=str(Path(__file__).resolve().parents[1] / "specs" /
                                           "blocksworld"))
     ap.add_argument("--scale", type=float, default=1.5)
+    ap.add_argument("--cli", action="store_true", help="time whole plansafe processes")
     args = ap.parse_args()
+    if args.cli:
+        cli_runs(args.spec, args.n, args.scale)
+        return
     from engine.llm.backend import load_default_backend
     from engine.llm.specgen import _problem, spec_records
     from engine.planner import PlannerAgent
@@ -60,6 +70,46 @@ def main() -> None:
             print(json.dumps(row), flush=True)
     med = {k: statistics.median(r["seconds"] for r in v) for k, v in out.items() if v}
     print(json.dumps({"failing_runs": failing, "median_seconds": med}))
+
+
+def cli_runs(spec_dir: str, n: int, scale: float) -> None:
+    """Whole ``plansafe plan --planner llm`` processes on the same seeded problems until
+    ``n`` of them end without a plan; per run its wall seconds, the load average at its
+    start and the last line it printed, then the median of the failing runs."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from engine.llm.specgen import _problem, spec_records
+    from engine.pddl_text import problem_to_pddl
+    from verifier.spec import load_spec
+
+    spec = load_spec(spec_dir)
+    failing: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="failfast-") as tmp:
+        for rec in spec_records(spec_dir, n * 3, seed=7, scales=(scale,)):
+            if len(failing) >= n:
+                break
+            atoms = [tuple(a.strip("()").split()) for a in rec["init"]]
+            goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
+            problem = _problem(f"ff{rec['seed']}", spec.domain, rec["types"], atoms, goal)
+            path = Path(tmp) / f"ff{rec['seed']}.pddl"
+            path.write_text(problem_to_pddl(problem), encoding="utf-8")
+            load = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "engine.cli", "plan", spec_dir,
+                                   str(path), "--planner", "llm"], capture_output=True,
+                                  text=True)
+            seconds = time.perf_counter() - t0
+            last = (done.stdout.strip().splitlines() or [""])[-1]
+            if done.returncode == 1 and last.startswith("no plan"):
+                failing.append(seconds)
+            print(json.dumps({"seed": rec["seed"], "objects": len(problem.objects),
+                              "seconds": round(seconds, 2), "load": round(load, 1),
+                              "exit": done.returncode, "result": last[:100]}), flush=True)
+    print(json.dumps({"failing_runs": len(failing), "median_seconds":
+                      statistics.median(failing) if failing else None}))
 
 
 if __name__ == "__main__":

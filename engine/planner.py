@@ -99,6 +99,7 @@ class PlannerAgent:
         #: ends (None: scaled to the problem, :meth:`_patience`; 0: never)
         self.patience = patience
         self._deadline: float | None = None
+        self._turn_end: float | None = None
         self._steps_patience: int | None = None
         self._cap = 0  # the answer's token budget in the last generate call (the context)
         self._estimate: int | None = None  # the problem's own token budget (_max_tokens)
@@ -169,8 +170,9 @@ class PlannerAgent:
                                     "seconds") from None
         return min(12.0, 3.0 + 0.25 * len(problem.objects), max(1.0, first))
 
-    def _time_left(self) -> float:
-        return float("inf") if self._deadline is None else self._deadline - time.perf_counter()
+    def _time_left(self) -> float:  # to the budget after the first proposal, or turn's end
+        ends = [t for t in (self._deadline, self._turn_end) if t is not None]
+        return min(ends) - time.perf_counter() if ends else float("inf")
 
     def _patience(self, problem: Problem) -> int | None:
         """Steps a state-aware generation may go without coming closer to the goal
@@ -196,8 +198,7 @@ class PlannerAgent:
                 self.last.stalled += 1
 
     def _max_tokens(self, problem: Problem) -> int:
-        """A proposal's token budget: ``max_new_tokens``, else the flat one (8 tokens a
-        step, 8 steps and 3 per object, 64 more), cut under the state-aware decoding to
+        """``max_new_tokens``, else the flat budget cut under the state-aware decoding to
         the steps the goal plausibly needs (:func:`engine.llm.budget.token_budget`)."""
         if self.max_new_tokens is not None:
             return self.max_new_tokens
@@ -217,6 +218,7 @@ class PlannerAgent:
 
     def _llm_rounds(self, problem: Problem, checker: Any, report: AgentReport
                     ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
+        from engine.llm.budget import turn_end
         from engine.llm.grammar import plan_grammar
         from engine.llm.prompts import problem_prompt
         from engine.llm.rounds import after_kept
@@ -229,6 +231,7 @@ class PlannerAgent:
         last: Verdict | None = None
         budget = self._budget(problem)
         self._deadline = None  # set when the first proposal is written
+        self._turn_end = turn_end(self.fallback)  # the command's --timeout (budget.py)
         self._steps_patience = self._patience(problem)
         self._estimate = self._estimated_tokens(checker)
         for r in range(1, self.rounds + 1):

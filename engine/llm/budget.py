@@ -20,14 +20,18 @@ rejects the proposal and the feedback rounds go on from its best point).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-__all__ = ["STEPS_PER_UNIT", "STEP_SLACK", "step_budget", "step_tokens", "token_budget"]
+__all__ = ["STEPS_PER_UNIT", "STEP_SLACK", "TURN_SHARE", "step_budget", "step_tokens",
+           "token_budget", "turn_end"]
 
 #: steps allowed per unit of the initial node's relaxed distance
 STEPS_PER_UNIT = 4
 #: steps allowed beyond that
 STEP_SLACK = 10
+#: share of the command's time left the model's turn may take: (model alone, with fallback)
+TURN_SHARE = (0.9, 0.5)
 
 
 def step_budget(checker: Any) -> int | None:
@@ -83,3 +87,21 @@ def token_budget(backend: Any, checker: Any) -> int | None:
     if steps is None or per_step is None:
         return None
     return steps * per_step + 1
+
+
+def turn_end(fallback: bool) -> float | None:
+    """When the model's turn must end (``time.perf_counter()`` time): with a deadline open
+    (:mod:`verifier.deadline`: ``plansafe plan --timeout``, 60 s by default) the model may
+    take :data:`TURN_SHARE` of the time it leaves, half when the symbolic fallback comes
+    after it (``auto`` keeps the other half), 90% alone (what it wrote is still judged and
+    the run ends "no verified plan" rather than "timeout"). The first proposal is bounded
+    by it too: a running generation stops there (the backend's ``max_time``). None: no
+    deadline open. Before this, a failing 9-block run took 174 s at load 15 whatever
+    ``--timeout`` said (the deadline was checked only after the model's turn)."""
+    from verifier.deadline import current
+
+    deadline = current()
+    if deadline is None:
+        return None
+    share = TURN_SHARE[1] if fallback else TURN_SHARE[0]
+    return time.perf_counter() + share * max(0.0, deadline.left())

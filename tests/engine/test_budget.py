@@ -1,5 +1,6 @@
 """Fail fast, session 17 (issue 22): a proposal's token budget from the problem's relaxed
-distance (engine/llm/budget.py), one torch thread for a small CPU model
+distance and the model's turn bounded by the command's deadline (engine/llm/budget.py),
+one torch thread for a small CPU model
 (engine/llm/backend.py) and the bitmask helpers restated without llguidance.torch
 (engine/llm/grammar_processor.py)."""
 
@@ -10,10 +11,18 @@ from typing import Any
 import pytest
 
 from engine.llm.backend import Generation, _cpu_threads
-from engine.llm.budget import STEP_SLACK, STEPS_PER_UNIT, step_budget, step_tokens, token_budget
+from engine.llm.budget import (
+    STEP_SLACK,
+    STEPS_PER_UNIT,
+    TURN_SHARE,
+    step_budget,
+    step_tokens,
+    token_budget,
+)
 from engine.llm.stateaware import Safe
 from engine.planner import PlannerAgent
 from tests.engine.test_planner_agent import GOOD, ScriptedBackend
+from verifier.deadline import within
 from verifier.errors import PlansafeError
 from verifier.spec import load_problem, load_spec
 from verifier.validate import Checker
@@ -122,3 +131,30 @@ def test_bitmask_helpers_match_llguidance_torch():
     _lib().fill_next_token_bitmask(m, mine, 1)
     lt.fill_next_token_bitmask(m, theirs, 1)
     assert torch.equal(mine, theirs) and not torch.equal(mine[0], mine[1])
+
+
+class Timed(ScriptedBackend):
+    """A scripted backend with ``max_time``, remembering it at each generate call."""
+
+    def __init__(self, rounds: list[list[str]]) -> None:
+        super().__init__(rounds)
+        self.max_time: float | None = None
+        self.times: list[float | None] = []
+
+    def generate(self, prompt: str, **kw: Any) -> list[Generation]:
+        self.times.append(self.max_time)
+        return super().generate(prompt, **kw)
+
+
+@pytest.mark.parametrize(("fallback", "share"), [(False, TURN_SHARE[0]), (True, TURN_SHARE[1])])
+def test_the_commands_deadline_bounds_the_models_whole_turn(devops, fallback, share):
+    spec, problem, _ = devops
+    backend = Timed([[GOOD]])
+    with within(20.0):
+        PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=fallback).plan(problem)
+    first = backend.times[0]  # the first proposal is bounded too
+    assert first is not None and share * 20.0 - 5.0 < first <= share * 20.0
+    assert backend.max_time is None  # cleared after the call
+    backend = Timed([[GOOD]])
+    PlannerAgent(spec, backend=backend, k=1, rounds=1).plan(problem)  # no deadline open
+    assert backend.times == [None]
