@@ -21,11 +21,10 @@ from engine.llm.budget import (
 )
 from engine.llm.stateaware import Safe
 from engine.planner import PlannerAgent
+from tests.engine import test_failfast
 from tests.engine.test_planner_agent import GOOD, ScriptedBackend
 from verifier.deadline import within
 from verifier.errors import PlansafeError
-from verifier.spec import load_problem, load_spec
-from verifier.validate import Checker
 
 
 class WordTokenizer:
@@ -35,11 +34,7 @@ class WordTokenizer:
         return {"input_ids": [len(w) for w in text.split()]}
 
 
-@pytest.fixture(scope="module")
-def devops(specs_dir):
-    spec = load_spec(specs_dir / "devops")
-    problem = load_problem(spec, "p02")
-    return spec, problem, Checker(problem, policies=spec.policies, access=spec.access)
+devops = test_failfast.devops  # (spec, problem p02, its checker): the same fixture
 
 
 def test_step_budget_is_the_relaxed_distance_with_slack(devops):
