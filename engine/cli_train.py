@@ -181,8 +181,9 @@ def _link_spec_models(spec_paths: list[str], out: Path) -> None:
 @with_progress("evaluating")
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="a fixed small subset (every failure "
-                                        "condition, small sizes) and quick versions of the "
-                                        "earlier benchmarks: a few minutes")] = False,
+                                        "condition, small sizes, one formal PDDL goal per "
+                                        "domain) and quick versions of the earlier "
+                                        "benchmarks: a few minutes")] = False,
     domains: Annotated[str, typer.Option(help="comma-separated: devops, documents, robotics")
                        ] = "devops,documents,robotics",
     systems: Annotated[str, typer.Option(help="comma-separated: rule-based, single-agent, "
@@ -190,8 +191,10 @@ def bench(
                                          "plansafe-no-policy-decoding")] = (
         "rule-based,single-agent,plansafe,plansafe-no-model,plansafe-no-monitor,"
         "plansafe-no-policy-decoding"),
-    n: Annotated[int | None, typer.Option("--n", help="only the first N scenarios of each "
-                                             "domain", min=1)] = None,
+    n: Annotated[int | None, typer.Option("--n", help="the first N scenarios of each domain "
+                                             "(default: 40 of 100, the defined full set, "
+                                             "about an hour on 2 cores with the scorecard; "
+                                             "100: all 300, about 2 h)", min=1)] = None,
     out: Annotated[Path | None, typer.Option(help="result folder (default: "
                                                 "benchmarks/results/<date>[-quick])")] = None,
     planner: Annotated[str, typer.Option(help="Plansafe's planner: auto (model first, then "
@@ -203,8 +206,10 @@ def bench(
                       ] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Evaluate rule-based, single-agent LLM and Plansafe on the scenario fixtures under
-    injected failures; write report.json, report.md and charts."""
+    """Evaluate rule-based, the single agent, Plansafe and its ablations on the scenario
+    fixtures under injected failures; write report.json, report.md and charts. Without
+    --quick: the defined full set (the first 40 scenarios of each domain, every system),
+    the goal phrasings and the full scorecard."""
     from engine.render import console
 
     if planner not in ("auto", "symbolic"):

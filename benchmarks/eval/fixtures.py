@@ -45,9 +45,20 @@ def load_fixtures(domain: str, *, folder: Path | None = None) -> list[Scenario]:
 
 
 def quick_subset(scenarios: Sequence[Scenario], *, per_failure: int = 2,
-                 max_steps: int = 40) -> list[Scenario]:
+                 max_steps: int = 40, pddl: int = 1) -> list[Scenario]:
     """A fixed small subset: the smallest scenarios of each failure condition (plain and PDDL
-    goals both kept when there is a choice), at most ``max_steps`` reference steps."""
+    goals both kept when there is a choice), at most ``max_steps`` reference steps; then, so
+    that formal goals are covered too, the smallest scenarios with a PDDL goal and a plan to
+    run (``steps > 0``) until ``pddl`` of them are in."""
+    out = _per_failure(scenarios, per_failure, max_steps)
+    have = sum(1 for s in out if s.phrasing == "pddl")
+    extra = sorted((s for s in scenarios if s.phrasing == "pddl" and 0 < s.steps <= max_steps
+                    and s not in out), key=lambda s: (s.steps, s.id))
+    return out + extra[:max(0, pddl - have)]
+
+
+def _per_failure(scenarios: Sequence[Scenario], per_failure: int, max_steps: int
+                 ) -> list[Scenario]:
     out: list[Scenario] = []
     for failure in FAILURES:
         pool = sorted((s for s in scenarios if s.failure == failure and s.steps <= max_steps),

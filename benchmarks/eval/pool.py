@@ -12,9 +12,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_jobs", "default_workers"]
+__all__ = ["run_jobs", "default_workers", "longest_first", "estimated_cost"]
 
 Job = tuple[str, str, str]  # (domain, scenario id, system)
+#: CPU seconds per new token the model may write (its budget) and per reference plan step,
+#: roughly as measured on a sample of the full set: the ReAct agent's up to six beam
+#: searches cost most, Plansafe and its model ablations one beam search and a few replans,
+#: Fast Downward grows with the plan, rule-based costs almost nothing
+_PER_TOKEN = {"single-agent": 0.06, "plansafe-no-model": 0.0, "rule-based": 0.0}
+_PER_TOKEN_MODEL = 0.012  # Plansafe and its ablations that plan with the model
+_PER_STEP = {"rule-based": 0.002, "plansafe-no-model": 0.05}
+_PER_STEP_DEFAULT = 0.03
 
 
 def default_workers() -> int:
@@ -46,6 +54,22 @@ def _one(job: Job) -> dict[str, Any]:
         suites[domain] = {s.id: s for s in load_fixtures(domain)}
     out: dict[str, Any] = _BENCH["bench"].run(system, suites[domain][sid]).to_json()
     return out
+
+
+def estimated_cost(system: str, objects: int, steps: int) -> float:
+    """A run's expected CPU seconds, only to order the jobs (never to skip or cut one): the
+    model's new-token budget (Plansafe's formula, 64 + 8 * (8 + 3 * objects), capped by the
+    context) and the reference plan's length."""
+    budget = min(64 + 8 * (8 + 3 * objects), 700)
+    return _PER_TOKEN.get(system, _PER_TOKEN_MODEL) * budget + \
+        _PER_STEP.get(system, _PER_STEP_DEFAULT) * steps
+
+
+def longest_first(jobs: Sequence[Job], cost: Callable[[Job], float]) -> list[Job]:
+    """``jobs`` with the most expensive first (stable for equal costs), so that with a few
+    processes taking jobs as they free up no long run starts last and leaves the others idle
+    (longest-processing-time-first scheduling)."""
+    return sorted(jobs, key=lambda j: -cost(j))
 
 
 def run_jobs(jobs: Sequence[Job], *, tmp: Path, planner: str, workers: int, partial: Path,

@@ -170,15 +170,34 @@ def _phrasings(report: Mapping[str, Any]) -> list[str]:
             phrasing_table(ph), ""]
 
 
+def _loops(report: Mapping[str, Any]) -> str:
+    """Runs stopped by a replanning loop (a deadlock by communication loop), runs that crashed
+    and prompts past the model's context, per system."""
+    return "Loops (a run stopped by a replanning loop: a deadlock by communication loop) / " \
+        "errors / context overflows: " + "; ".join(
+            f"{n} {d.get('loops', 0)} / {d.get('errors', 0)} / {d.get('context_overflows', 0)}"
+            for n, d in report["systems"].items()) + "."
+
+
+def _load_text(report: Mapping[str, Any]) -> str:
+    """The 1-minute load average at the start (and at the end) of the run, when known."""
+    start, end = report.get("load_before"), report.get("load_after")
+    if not start:
+        return ""
+    return f" · load average at the start {start[0]:.1f}" + (f", at the end {end[0]:.1f}"
+                                                              if end else "")
+
+
 def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
     dev = report.get("device", {})
     parts = [f"# Plansafe evaluation — {report.get('date', '')}", "",
              f"Command: `{report.get('command', '')}` · wall time {report.get('wall_s', 0):.0f} s"
-             f" (sum of task times {report.get('task_time_s', 0):.0f} s; "
-             f"{report.get('workers', 1)} process(es)) · device: "
-             f"{dev.get('summary', '?')}" + (f" · load average at the start "
-                                              f"{report['load_before'][0]:.1f}"
-                                              if report.get("load_before") else ""), ""]
+             f" (sum of task times {report.get('task_time_s', 0):.0f} s"
+             + (f", of their CPU times {report['task_cpu_s']:.0f} s" if report.get("task_cpu_s")
+                else "") + f"; {report.get('workers', 1)} process(es)) · device: "
+             f"{dev.get('summary', '?')}" + _load_text(report), ""]
+    if report.get("scenario_set"):
+        parts += [f"Scenarios: {report['scenario_set']}.", ""]
     if report.get("merged_from"):
         parts += ["Merged from runs made one process per domain: "
                   + ", ".join(f"`{m}`" for m in report["merged_from"]), ""]
@@ -197,7 +216,7 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
              _world_table(report), "",
              f"Independent judge (breadth-first search, benchmarks/eval/judge.py): "
              f"{_judged(report)}", "",
-             _latency(report), "",
+             _latency(report), "", _loops(report), "",
              *_phrasings(report),
              "## Completion by failure condition", "",
              "Goal reached; for `unrecoverable`, a stop whose explanation names the failing "

@@ -5,7 +5,10 @@
     python -m benchmarks.eval.run ...   (the same options)
 
 Writes ``benchmarks/results/<date>/`` (``<date>-quick`` with ``--quick``): report.json,
-report.md, outcomes.jsonl and the charts.
+report.md, outcomes.jsonl and the charts. Without ``--quick`` it runs the defined full set:
+the first :data:`FULL_PER_DOMAIN` (40) scenarios of each domain with every system, then the
+goal phrasings and the full scorecard (about an hour on 2 idle cores; ``--n 100`` runs all
+300 scenarios, about 2 h).
 """
 
 from __future__ import annotations
@@ -27,12 +30,20 @@ from domains.scenarios import DOMAINS, Scenario
 __all__ = ["bench", "main", "select", "RESULTS"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
+#: the defined full set: the first 40 scenarios of each domain's 100 (every failure condition
+#: 8-10 times, about 13 worlds that differ from the model per domain), all six systems, so
+#: that ``plansafe bench`` with the full scorecard fits about an hour on 2 idle cores; all
+#: 300 scenarios (``--n 100``) take about 2 h there: the ReAct single agent's six beam
+#: searches of 16 per task alone cost about 23 CPU seconds a scenario (measured 2026-12-05)
+FULL_PER_DOMAIN = 40
 DEFAULTS = {k: v for k, v in Outcome("", "", "", "", 0, 0, "").to_json().items()
             if k not in ("system", "scenario")}  # fields a compact outcomes.jsonl leaves out
 
 
 def select(domain: str, *, quick: bool, n: int | None, ids: Sequence[str] = ()
            ) -> list[Scenario]:
+    """The scenarios of ``domain`` to run: ``ids`` (if given), the quick subset with
+    ``quick``, and of those the first ``n``."""
     suite = load_fixtures(domain)
     if ids:
         suite = [s for s in suite if s.id in ids]
@@ -55,7 +66,9 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     for s in systems:
         if s not in SYSTEMS:
             raise ValueError(f"unknown system {s!r} (use {', '.join(SYSTEMS)})")
-    t0 = time.perf_counter()
+    if n is None and not quick and not ids:
+        n = FULL_PER_DOMAIN  # the defined full set (--n 100: every scenario)
+    t0, load_start = time.perf_counter(), _load()
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     folder = Path(out) if out is not None else RESULTS / (today + ("-quick" if quick else ""))
     outcomes = _read_outcomes(from_outcomes)
@@ -63,15 +76,13 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     partial = folder / "outcomes.partial.jsonl"  # each outcome as it comes (a cut run is usable)
     partial.write_text("", encoding="utf-8")
     workers = default_workers() if workers is None else workers
-    jobs = []
-    for domain in domains:
-        scenarios = select(domain, quick=quick, n=n, ids=ids)
-        log(f"{domain}: {len(scenarios)} scenarios x {len(systems)} systems")
-        jobs += [(domain, s.id, system) for s in scenarios for system in systems]
-    log(f"{len(jobs)} runs in {workers} process(es)")
+    jobs, order = _jobs(domains, systems, log, quick=quick, n=n, ids=ids)
+    log(f"{len(jobs)} runs in {workers} process(es), the longest expected first")
     with tempfile.TemporaryDirectory(prefix="plansafe-bench-") as tmp:
-        outcomes += run_jobs(jobs, tmp=Path(tmp), planner=planner, workers=workers,
-                             partial=partial, log=log)
+        done = run_jobs(order, tmp=Path(tmp), planner=planner, workers=workers,
+                        partial=partial, log=log)
+    place = {(sid, system): k for k, (_d, sid, system) in enumerate(jobs)}
+    outcomes += sorted(done, key=lambda o: place[(o["scenario"], o["system"])])
     if with_phrasings is None:  # a goal-reading benchmark: it runs with the scorecard
         with_phrasings = with_scorecard
     phrasings = _phrasings(log) if with_phrasings and jobs else None
@@ -80,25 +91,59 @@ def bench(*, quick: bool = False, domains: Sequence[str] = DOMAINS, n: int | Non
     latest = {(o["system"], o["scenario"]): o for o in outcomes}
     outcomes = list(latest.values())
     runs_s = time.perf_counter() - t0
-    card = scorecard(quick=quick or quick_scorecard, log=log) if with_scorecard else {}
     meta = {
         "date": today, "quick": quick, "scorecard_quick": quick or quick_scorecard,
-        "command": command or "plansafe bench",
-        "device": device(),
+        "command": command or "plansafe bench", "device": device(),
         "domains": sorted({o["domain"] for o in outcomes}) or list(domains),
         "systems": [x for x in SYSTEMS if any(o["system"] == x for o in outcomes)],
+        "scenario_set": _set_text(quick=quick, n=n, ids=ids),
         "merged_from": [str(p) for p in from_outcomes],
         "task_time_s": round(sum(o["total_s"] for o in outcomes), 1),
-        **_settings(planner),
-        "runs_s": round(runs_s, 1), "scorecard": card, "notes": list(notes),
-        "workers": workers, "load_before": _load(), "phrasings": phrasings,
-        "wall_s": round(time.perf_counter() - t0, 1),
-    }
-    report = write_report(outcomes, folder, meta=meta, with_charts=with_charts)
+        "task_cpu_s": round(sum(o.get("cpu_s", 0.0) for o in outcomes), 1),
+        **_settings(planner), "runs_s": round(runs_s, 1), "notes": list(notes),
+        "workers": workers, "load_before": load_start, "phrasings": phrasings}
+    if with_scorecard:  # the runs' report first: a scorecard cut short leaves it usable
+        write_report(outcomes, folder, with_charts=False, meta={
+            **meta, "scorecard": {"(pending)": {"error": "the scorecard was still running"}},
+            "load_after": _load(), "wall_s": round(time.perf_counter() - t0, 1)})
+    card = scorecard(quick=quick or quick_scorecard, log=log) if with_scorecard else {}
+    report = write_report(outcomes, folder, with_charts=with_charts, meta={
+        **meta, "scorecard": card, "load_after": _load(),
+        "wall_s": round(time.perf_counter() - t0, 1)})
     report["folder"] = str(folder)
     log(f"wrote {folder}/report.json, report.md" + (", charts" if report.get("charts") else "")
         + f" in {report['wall_s']:.0f} s")
     return report
+
+
+def _set_text(*, quick: bool, n: int | None, ids: Sequence[str]) -> str:
+    """Which scenarios of each domain ran, in words."""
+    if ids:
+        return f"{len(ids)} chosen scenario(s)" + (f", at most {n} per domain" if n else "")
+    if quick:
+        return "the quick subset (the smallest scenario of each failure condition, and the " \
+               "smallest with a formal PDDL goal, per domain)"
+    if n is None or n >= 100:
+        return "all scenarios of each domain"
+    full = " (the defined full set)" if n == FULL_PER_DOMAIN else ""
+    return f"the first {n} scenarios of each domain{full}"
+
+
+def _jobs(domains: Sequence[str], systems: Sequence[str], log: Callable[[str], None], *,
+          quick: bool, n: int | None, ids: Sequence[str]
+          ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """The (domain, scenario, system) runs in the report's order, and in the order they are
+    started: the longest expected first (:func:`benchmarks.eval.pool.longest_first`)."""
+    from benchmarks.eval.pool import estimated_cost, longest_first
+
+    jobs, by_id = [], {}
+    for domain in domains:
+        scenarios = select(domain, quick=quick, n=n, ids=ids)
+        log(f"{domain}: {len(scenarios)} scenarios x {len(systems)} systems")
+        jobs += [(domain, s.id, system) for s in scenarios for system in systems]
+        by_id.update({s.id: s for s in scenarios})
+    return jobs, longest_first(jobs, lambda j: estimated_cost(
+        j[2], len(by_id[j[1]].objects), by_id[j[1]].steps))
 
 
 def _read_outcomes(paths: Sequence[Path]) -> list[dict[str, Any]]:
@@ -151,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--domains", default=",".join(DOMAINS))
     ap.add_argument("--systems", default=",".join(SYSTEMS))
-    ap.add_argument("--n", type=int, default=None)
+    ap.add_argument("--n", type=int, default=None, help="the first N scenarios of each domain "
+                    f"(default {FULL_PER_DOMAIN} of 100, the defined full set; 100: all)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--planner", choices=("auto", "symbolic"), default="auto")
     ap.add_argument("--no-scorecard", action="store_true")

@@ -85,6 +85,7 @@ class Outcome:
     explanation_ok: bool | None = None  # unrecoverable scenarios: the stop names the cause
     total_s: float = 0.0
     planning_s: float = 0.0
+    cpu_s: float = 0.0  # CPU time of the run: its process's and its finished subprocesses'
     messages: int = 0
     tokens: int = 0
     tool_calls: int = 0
@@ -107,9 +108,18 @@ class Outcome:
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("total_s", "planning_s"):
+        for k in ("total_s", "planning_s", "cpu_s"):
             d[k] = round(d[k], 4)
         return d
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its subprocesses that ended (Fast Downward): a
+    run's cost that does not grow with the load of other processes, as its wall time does."""
+    import resource
+
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
 class _Run:
@@ -231,13 +241,14 @@ class Bench:
         if fn is None:
             fn = functools.partial(self._plansafe, variant=system)
         run_id = f"{s.id}-{system}-{time.time_ns() % 10**9}"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         try:
             claimed_done = fn(s, out, run_id)
         except Exception as e:  # noqa: BLE001 - a crash is an outcome, recorded as such
             out.status, out.note = "error", f"{type(e).__name__}: {e}"[:300]
             claimed_done = False
         out.total_s = time.perf_counter() - t0
+        out.cpu_s = cpu_seconds() - c0
         self._verdict(s, out, run_id, claimed_done)
         return out
 

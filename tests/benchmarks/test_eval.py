@@ -57,6 +57,19 @@ def test_quick_subset_has_every_failure(domain: str) -> None:
     assert all(s.steps <= 25 for s in quick)
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_quick_subset_has_a_formal_goal(domain: str) -> None:
+    suite = load_fixtures(domain)
+    quick = quick_subset(suite, per_failure=1, max_steps=25)
+    formal = [s for s in quick if s.phrasing == "pddl"]
+    assert len(formal) == 1 and formal[0].steps > 0 and formal[0].goal_text.startswith("(")
+    smallest = min((s.steps, s.id) for s in suite if s.phrasing == "pddl" and 0 < s.steps <= 25)
+    assert (formal[0].steps, formal[0].id) == smallest
+    assert len({s.id for s in quick}) == len(quick)  # not picked twice
+    assert quick_subset(suite, per_failure=1, max_steps=25, pddl=0) == \
+        [s for s in quick if s is not formal[0]]
+
+
 def _smallest(domain: str, failure: str, phrasing: str = "pddl") -> Scenario:
     pool = [s for s in load_fixtures(domain) if s.failure == failure and s.phrasing == phrasing
             and (s.steps or failure == "unrecoverable") and not s.world]  # the model's world
@@ -150,6 +163,31 @@ def test_report_writes_json_markdown_and_charts(tmp_path: Path) -> None:
     assert "| **plansafe** |" in md and "completion_by_failure.png" in md
     for png in ("completion_by_failure.png", "recovery.png", "latency.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_full_set_is_defined_and_started_longest_first() -> None:
+    from benchmarks.eval.fixtures import load_fixtures as fixtures
+    from benchmarks.eval.pool import estimated_cost
+    from benchmarks.eval.run import FULL_PER_DOMAIN, _jobs, _set_text
+
+    systems = ["rule-based", "single-agent", "plansafe", "plansafe-no-model"]
+    jobs, order = _jobs(["devops", "robotics"], systems, lambda m: None, quick=False,
+                        n=FULL_PER_DOMAIN, ids=())
+    assert len(jobs) == 2 * FULL_PER_DOMAIN * len(systems) and sorted(order) == sorted(jobs)
+    assert {sid for _d, sid, _s in jobs} == {s.id for d in ("devops", "robotics")
+                                             for s in fixtures(d)[:FULL_PER_DOMAIN]}
+    by_id = {s.id: s for d in ("devops", "robotics") for s in fixtures(d)}
+    costs = [estimated_cost(system, len(by_id[sid].objects), by_id[sid].steps)
+             for _d, sid, system in order]
+    assert costs == sorted(costs, reverse=True) and costs[0] > costs[-1] >= 0
+    assert order[0][2] == "single-agent"  # its six beam searches: the longest runs
+    assert "defined full set" in _set_text(quick=False, n=FULL_PER_DOMAIN, ids=())
+    assert _set_text(quick=False, n=100, ids=()) == "all scenarios of each domain"
+
+
+def test_outcomes_carry_cpu_time(bench) -> None:  # type: ignore[no-untyped-def]
+    o = bench.run("plansafe", _smallest("documents", "none"))
+    assert o.goal_reached and o.cpu_s > 0 and o.to_json()["cpu_s"] == round(o.cpu_s, 4)
 
 
 def test_cli_bench_help() -> None:
