@@ -223,7 +223,8 @@ def bench(
         fail(e, as_json)
 
     err = console(stderr=True)
-    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("plansafe") else ""
+    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith(
+        ("plansafe", "cli.py")) else ""  # plansafe ... or python -m engine.cli ...
 
     def log(message: str) -> None:
         err.print(message, highlight=False, markup=False)
