@@ -193,8 +193,8 @@ def bench(
         "plansafe-no-policy-decoding"),
     n: Annotated[int | None, typer.Option("--n", help="the first N scenarios of each domain "
                                              "(default: 40 of 100, the defined full set, "
-                                             "about an hour on 2 cores with the scorecard; "
-                                             "100: all 300, about 2 h)", min=1)] = None,
+                                             "26 min on 2 idle cores with the scorecard; "
+                                             "100: all 300, about an hour)", min=1)] = None,
     out: Annotated[Path | None, typer.Option(help="result folder (default: "
                                                 "benchmarks/results/<date>[-quick])")] = None,
     planner: Annotated[str, typer.Option(help="Plansafe's planner: auto (model first, then "

@@ -7,8 +7,8 @@
 Writes ``benchmarks/results/<date>/`` (``<date>-quick`` with ``--quick``): report.json,
 report.md, outcomes.jsonl and the charts. Without ``--quick`` it runs the defined full set:
 the first :data:`FULL_PER_DOMAIN` (40) scenarios of each domain with every system, then the
-goal phrasings and the full scorecard (about an hour on 2 idle cores; ``--n 100`` runs all
-300 scenarios, about 2 h).
+goal phrasings and the full scorecard (26 min on 2 idle cores; ``--n 100`` runs all 300
+scenarios, about 55-60 min by the same CPU times).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ __all__ = ["bench", "main", "select", "RESULTS"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: the defined full set: the first 40 scenarios of each domain's 100 (every failure condition
-#: 8-10 times, about 13 worlds that differ from the model per domain), all six systems, so
-#: that ``plansafe bench`` with the full scorecard fits about an hour on 2 idle cores; all
-#: 300 scenarios (``--n 100``) take about 2 h there: the ReAct single agent's six beam
-#: searches of 16 per task alone cost about 23 CPU seconds a scenario (measured 2026-12-05)
+#: 8-10 times, about 13 worlds that differ from the model per domain), all six systems, with
+#: the full scorecard: 26 min on 2 idle cores (benchmarks/results/2026-12-05-full-d48866d).
+#: All 300 scenarios (``--n 100``): about 55-60 min by that run's CPU times (21 CPU s a
+#: scenario for the six systems, 8.8 of them the ReAct single agent's), not measured
 FULL_PER_DOMAIN = 40
 DEFAULTS = {k: v for k, v in Outcome("", "", "", "", 0, 0, "").to_json().items()
             if k not in ("system", "scenario")}  # fields a compact outcomes.jsonl leaves out
