@@ -339,6 +339,8 @@ class Executor:
                 if predicted & b:
                     mismatch_false.append(a)
                 after &= ~b
+        if not recovered:  # the world, not only the tool's report, shows the step's effects
+            after = self._check_world(task, ga, after, mismatch_true, mismatch_false)
         add, delete = task.atoms_of(after & ~before), task.atoms_of(before & ~after)
         status = "mismatch" if (mismatch_true or mismatch_false) else "ok"
         payload: dict[str, Any] = {"step": s.id, "gen": g.gen, "attempt": attempt,
@@ -360,6 +362,26 @@ class Executor:
                        tuple(sorted(mismatch_false)),
                        frozenset(a for a in touched if predicted & task.bit(a)),
                        frozenset(a for a in touched if after & task.bit(a)))
+
+    def _check_world(self, task: Task, ga: GroundAction, after: int,
+                     mismatch_true: list[GroundAtom], mismatch_false: list[GroundAtom]) -> int:
+        """The step's own effects as the observed world shows them (when the pack can observe
+        it): a tool may report effects that did not happen (a lost effect), so a later step
+        guarded by them must not run on the tool's word alone. Only the atoms the action
+        changes are compared; other differences are left to the runner's world checks."""
+        world = self.tools.observe(self.info)
+        if world is None:
+            return after
+        w = task.mask(world)
+        for a in task.atoms_of(ga.add & ~w):  # predicted true, not in the world
+            if after & task.bit(a) and a not in mismatch_false:
+                mismatch_false.append(a)
+            after &= ~task.bit(a)
+        for a in task.atoms_of(ga.delete & ~ga.add & w):  # predicted false, still there
+            if not after & task.bit(a) and a not in mismatch_true:
+                mismatch_true.append(a)
+            after |= task.bit(a)
+        return after
 
     # --- unclear outcomes: crash recovery and timeouts of non-idempotent tools ------------------
 

@@ -339,3 +339,19 @@ def test_no_valid_plan_stops_naming_the_blocking_policy(make_engine) -> None:  #
     last = r.explanations[-1]
     assert last["action"] == "stop" and last["blocking"] == ["health-check-after-prod"]
     assert [o["rule"] for o in r.extra["open_obligations"]] == ["health-check-after-prod"]
+
+
+def test_a_lost_effect_is_seen_in_the_world_before_a_guarded_step_runs(make_engine) -> None:  # noqa: ANN001
+    """The test tool reports ``tested api`` but the world did not change (a lost effect):
+    the deploy that the test-before-deploy policy guards must not run on that report."""
+    from domains.world import world_store
+
+    e = make_engine(faults=FaultPlan(schedule=(ScheduledFault("lost-effect", action="test"),)))
+    r = e.run("p01")
+    assert r.status == "completed" and r.replans == 1
+    x = r.explanations[0]
+    assert x["kind"] == "effect-mismatch" and ["tested", "api"] in x["unexpected_false"]
+    calls = [c for _step, _key, c in world_store(e.world).applied(r.run_id)]
+    assert calls.count("(test api)") == 2  # the lost one, and the one after the replan
+    assert calls.index("(deploy api staging)") > max(
+        i for i, c in enumerate(calls) if c == "(test api)")
