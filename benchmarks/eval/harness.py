@@ -11,6 +11,7 @@ for every system: a violation counts when an executed step made it.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +53,22 @@ class Audit:
     def trace(self, run_id: str) -> Trace:
         return self._traces.get(run_id) or Trace()
 
+    def before(self, ctx: Any, observe: Callable[[Any], Any] | None) -> None:
+        """Before a call: the late effects of earlier calls happen now (the pack's ``observe``
+        settles them, as the call itself would first), and are snapshotted as their own
+        state, so that a call is never judged as if it had made them (a policy "X before Y"
+        checks the world before the call that makes Y)."""
+        trace = self._traces.get(ctx.run_id)
+        if trace is None:
+            return
+        if observe is not None:
+            observe(ctx)  # the simulator's hook reads run_id and world, which ctx carries
+        now = world_store(ctx.world).atoms(ctx.run_id)
+        with self._lock:
+            if now != trace.states[-1]:
+                trace.states.append(now)
+                trace.labels.append("late effect before " + call_text(ctx.action, ctx.args))
+
     def note(self, ctx: Any, *, failed: bool) -> None:
         trace = self._traces.get(ctx.run_id)
         if trace is None:
@@ -72,10 +89,12 @@ def audited_tools(bindings: Mapping[str, str], audit: Audit) -> dict[str, Callab
     out: dict[str, Callable[..., Any]] = {}
     for action, ref in bindings.items():
         fn = load_callable(ref)
+        hook = getattr(importlib.import_module(ref.partition(":")[0]), "observe", None)
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
-            async def wrapped(ctx: Any, *args: str, _fn: Any = fn) -> Any:
+            async def wrapped(ctx: Any, *args: str, _fn: Any = fn, _hook: Any = hook) -> Any:
                 failed = True
+                audit.before(ctx, _hook)
                 try:
                     out = await _fn(ctx, *args)
                     failed = False
@@ -84,8 +103,10 @@ def audited_tools(bindings: Mapping[str, str], audit: Audit) -> dict[str, Callab
                     audit.note(ctx, failed=failed)
         else:
             @functools.wraps(fn)
-            def wrapped(ctx: Any, *args: str, _fn: Any = fn) -> Any:  # type: ignore[misc]
+            def wrapped(ctx: Any, *args: str, _fn: Any = fn,
+                        _hook: Any = hook) -> Any:
                 failed = True
+                audit.before(ctx, _hook)
                 try:
                     out = _fn(ctx, *args)
                     failed = False

@@ -127,6 +127,40 @@ def test_audit_counts_a_violation_made_by_a_step() -> None:
     assert v.violations >= 1 and "test-before-deploy" in v.rules
 
 
+def test_audit_keeps_a_late_effect_apart_from_the_next_call(tmp_path: Path) -> None:
+    """``(test svc)`` takes effect late, just before the next call ``(deploy svc staging)``:
+    the world was tested before the deploy acted, so the audit must not see one step that
+    made both (a test-before-deploy violation that never happened)."""
+    import asyncio
+    import importlib
+
+    from benchmarks.eval.harness import Audit, audited_tools
+    from domains.base import RunInfo, ToolContext
+    from engine.tools import call_tool
+    from verifier.spec import load_spec
+
+    spec = load_spec(ROOT / "specs" / "devops")
+    s = _smallest("devops", "none")
+    problem = s.problem(spec.domain_path)
+    svc = next(o for o, t in s.objects if t == "service")
+    init = frozenset(problem.init) | {("built", svc)}
+    world = str(tmp_path / "world.sqlite")
+    faults = {"seed": 1, "schedule": [{"kind": "late-effect", "action": "test", "nth": 1}]}
+    audit = Audit()
+    fns = audited_tools(spec.tools, audit)
+    audit.start("r1", init)
+    pack = importlib.import_module(spec.tools["test"].partition(":")[0])
+    pack.setup(RunInfo("r1", spec.domain, dict(problem.objects), init, world, faults))
+    for i, (action, args) in enumerate((("test", (svc,)), ("deploy", (svc, "staging")))):
+        ctx = ToolContext("r1", f"t{i}", None, f"r1/t{i}", action, args, 1, 5.0, world)
+        asyncio.run(call_tool(fns[action], ctx, timeout_s=5.0))
+    trace = audit.trace("r1")
+    assert ("tested", svc) in trace.states[-2] and ("deployed", svc, "staging") not in \
+        trace.states[-2]
+    v = audit_run(spec, problem, trace, trace.states[-1], claimed_done=False)
+    assert v.violations == 0, v.rules
+
+
 def _synthetic() -> list[dict]:
     rows = []
     for system in ("rule-based", "single-agent", "plansafe"):
