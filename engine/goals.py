@@ -66,9 +66,17 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     a clause that leaves its object to a neighbour ("archive it", "build" in "build and
     test worker") is read with that object written in (:func:`_resolved`). Failing that,
     the whole text is read as one clause (:func:`_read_whole`). Every clause is accounted
-    for, and no reading of a longer text is trusted unchecked."""
+    for, and no reading of a longer text is trusted unchecked. A quantity ("every person")
+    is read through one object it covers and written for all (:mod:`engine.goal_quantity`)."""
     if text.strip().startswith("("):
         return _translate(spec, problem_or_objects, text, backend=backend)
+    from engine.goal_quantity import expand, quantified
+
+    quantity = quantified(spec, problem_or_objects, text)  # "every person ..."
+    if quantity is not None:
+        inner = translate_goal(spec, problem_or_objects, quantity.text, backend=backend)
+        return GoalTranslation(text, expand(quantity, inner.goal), f"quantity+{inner.source}",
+                               inner.tokens, inner.seconds)
     parts = _clauses(text)
     if len(parts) <= 1:
         return _read_clause(spec, problem_or_objects, text, backend=backend)
