@@ -129,6 +129,8 @@ def quantified(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     toks = _tokens(text)
     if not QUANTIFIERS & {t.word for t in toks}:
         return None
+    if {"or", "either"} & {t.word for t in toks}:
+        raise _refuse(text, "a quantity with 'or' is no conjunction of atoms")
     aliases = _aliases(spec.name)
     names = {f.lower() for o in objects for f in (o, *aliases.get(o, ())) if " " not in f}
     words = type_words(spec.domain)
@@ -154,7 +156,7 @@ def quantified(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
         out += [text[last:start], qn.representative]
         last = end
     rewritten = "".join(out) + text[last:]
-    _check_reduced_relatives(text, rewritten, [q for q, _, _ in found])
+    _check_clauses(spec, objects, text, rewritten, [q for q, _, _ in found])
     return Quantified(rewritten, tuple(q for q, _, _ in found), text)
 
 
@@ -167,7 +169,8 @@ def _one(spec: Any, objects: Mapping[str, str], init: frozenset[tuple[str, ...]]
     j = i + 1
     while j < len(toks) and toks[j].word in FILLER:
         j += 1
-    if j >= len(toks) or toks[j].word in names or toks[j].word.isdigit():
+    if j >= len(toks) or (toks[j].word in names and toks[j].word not in words) \
+            or toks[j].word.isdigit():
         return None
     mods: list[str] = []
     while j < len(toks) and toks[j].word not in words and len(mods) < 2:
@@ -193,6 +196,11 @@ def _one(spec: Any, objects: Mapping[str, str], init: frozenset[tuple[str, ...]]
         cond, k = _relative(spec, objects, text, toks, j + 1, type_name)
         conds.append(cond)
         end = toks[k - 1].end
+        if k < len(toks) and (toks[k].word in ("and", "or", "nor", "but")
+                              or "," in text[end:toks[k].start]):
+            # "who is hired and trained": the restriction may go on
+            raise _refuse(text, f"where the restriction {text[toks[j + 1].start:end]!r} ends "
+                          "is unclear")
     phrase = text[toks[i].start:end]
     if conds:
         if init is None:
@@ -288,23 +296,55 @@ def _relative(spec: Any, objects: Mapping[str, str], text: str, toks: Sequence[_
     return (pred, 0, others), end
 
 
-def _check_reduced_relatives(text: str, rewritten: str, quantities: Sequence[Quantity]
-                             ) -> None:
-    """Refuse "<quantity> <w> ... <finite verb> ..." whose ``w`` is no finite verb: ``w ...``
-    restricts the quantity ("all invoices received this week should be paid") and was not
-    decided."""
+def _check_clauses(spec: Any, objects: Mapping[str, str], text: str, rewritten: str,
+                   quantities: Sequence[Quantity]) -> None:
+    """Refuse a clause of a quantity with a word the domain does not know ("hired last
+    week": a restriction nothing decides), and "<quantity> <w> ... <finite verb> ..."
+    whose ``w`` is no finite verb: ``w ...`` restricts the quantity ("all invoices
+    received this week should be paid") and was not decided."""
+    from engine.goal_names import _aliases, _forms, _vocabulary
+    from engine.goal_words import unknown_words, vocabulary
     from engine.goals import _clauses
+    from engine.llm.specgen import OPENERS
 
+    known = _vocabulary(spec) | vocabulary([*spec.describe.values(), *OPENERS, *_FINITE,
+                                            *ADVERBS])
+    forms = _forms(objects, _aliases(spec.name))
     for clause in _clauses(rewritten):
         words = [t.word for t in _tokens(clause)]
         for q in quantities:
             if q.representative not in words:
                 continue
+            odd = unknown_words(clause, known, names=forms)
+            if odd:
+                raise _refuse(text, ", ".join(repr(w) for w in odd) + f" (with {q.phrase!r})"
+                              f" is no word of {spec.name}: a restriction the initial state "
+                              "does not decide")
             n = words.index(q.representative)
-            if n + 1 < len(words) and words[n + 1] not in _FINITE | ADVERBS and \
-                    _FINITE & set(words[n + 2:]):
+            if n + 1 < len(words) and _restricts(spec, objects, words[n + 1], words[n + 2:]):
                 raise _refuse(text, f"{' '.join(words[n + 1:n + 4])!r} after {q.phrase!r} "
                               "reads as a restriction the initial state does not decide")
+
+
+def _restricts(spec: Any, objects: Mapping[str, str], word: str, rest: Sequence[str]) -> bool:
+    """Whether ``word`` right after a quantity, and the words ``rest`` after it, read as a
+    reduced relative clause: ``word`` is no finite verb and a finite verb comes later
+    ("received this week should be paid"), or ``word`` is a participle naming a predicate
+    and ``rest`` names another ("send every person hired the welcome message")."""
+    from engine.goal_names import _aliases, _forms, _predicate_words
+    from engine.goal_words import spoken_of
+
+    if word in _FINITE | ADVERBS:
+        return False
+    if (_FINITE - {"to", "go", "goes"}) & set(rest):
+        return True
+    if not re.search(r"(ed|en|wn)$", word):
+        return False
+    words = _predicate_words(spec)
+    forms = _forms(objects, _aliases(spec.name))
+    named = spoken_of(word, words, names=forms)
+    later = spoken_of(" ".join(rest), words, names=forms)
+    return bool(named) and bool(later) and later != named
 
 
 def expand(q: Quantified, goal: str) -> str:

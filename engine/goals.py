@@ -74,7 +74,11 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
 
     quantity = quantified(spec, problem_or_objects, text)  # "every person ..."
     if quantity is not None:
-        inner = translate_goal(spec, problem_or_objects, quantity.text, backend=backend)
+        try:
+            inner = translate_goal(spec, problem_or_objects, quantity.text, backend=backend)
+        except PlansafeError as e:
+            said = ", ".join(f"{q.phrase!r} as {q.representative}" for q in quantity.quantities)
+            raise PlansafeError(f"{e} (in {text.strip()!r}, read with {said})") from None
         return GoalTranslation(text, expand(quantity, inner.goal), f"quantity+{inner.source}",
                                inner.tokens, inner.seconds)
     parts = _clauses(text)
