@@ -118,38 +118,40 @@ def _cpu_threads(model: Any, device: str) -> int | None:
     return 1 if params < SMALL_MODEL_PARAMS else None
 
 
+def _tiny_fits(path: Path) -> bool:
+    from engine.llm.tinygpt import fits
+
+    return fits(path)
+
+
 class TransformersBackend(ModelBackend):
     """A local Hugging Face causal LM, constrained through outlines' llguidance backend."""
 
     def __init__(self, model_dir: str | Path, *, device: str = "auto",
                  threads: int | None = None, cache_size: int = 64) -> None:
         os.environ.setdefault("TORCH_COMPILE_DISABLE", "1")  # else ~20 s on the first mask
-        import outlines
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        # stdout/stderr belong to the command (``--json``): no weight-loading bars, no
-        # padding advice (pad == eos here and the mask is always passed)
-        log: Any = hf_logging  # (transformers' logging functions are untyped)
-        log.set_verbosity_error()
-        log.disable_progress_bar()
         path = Path(model_dir)
         if not (path / "config.json").is_file():
             raise PlansafeError(f"no model checkpoint in {path} (config.json missing); train one "
                                 "with 'plansafe train --out DIR'")
         self.device, self.dtype = _device(device)
-        # transformers' stubs do not follow from_pretrained's results: kept untyped here
-        self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
-        loaded: Any = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype)
-        self.model: Any = loaded.to(self.device)
-        self.model.eval()
+        #: a GPT-2 checkpoint on the CPU runs without transformers (engine/llm/tinygpt.py:
+        #: ~2.5 s less to start); ``$PLANSAFE_TINYGPT=0`` keeps transformers
+        self.tiny = (self.device == "cpu" and os.environ.get("PLANSAFE_TINYGPT", "1") != "0"
+                     and _tiny_fits(path))
+        if self.tiny:
+            from engine.llm.tinygpt import TinyGPT2, TinyTokenizer
+
+            self.tokenizer: Any = TinyTokenizer(path)
+            self.model: Any = TinyGPT2(path)
+            self.outlines_model: Any = None  # (the transformers path only)
+        else:
+            self._load_transformers(path)
         threads = threads or _cpu_threads(self.model, self.device)
         if threads:
             torch.set_num_threads(threads)
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.outlines_model = outlines.from_transformers(self.model, cast(Any, self.tokenizer))
         self.name = path.name
         self.model_dir = path
         self._processors: OrderedDict[str, Any] = OrderedDict()
@@ -168,6 +170,25 @@ class TransformersBackend(ModelBackend):
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
                                            or getattr(cfg, "max_position_embeddings", None))
 
+    def _load_transformers(self, path: Path) -> None:
+        import outlines
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # stdout/stderr belong to the command (``--json``): no weight-loading bars, no
+        # padding advice (pad == eos here and the mask is always passed)
+        log: Any = hf_logging  # (transformers' logging functions are untyped)
+        log.set_verbosity_error()
+        log.disable_progress_bar()
+        # transformers' stubs do not follow from_pretrained's results: kept untyped here
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        loaded: Any = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype)
+        self.model = loaded.to(self.device)
+        self.model.eval()
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.outlines_model = outlines.from_transformers(self.model, cast(Any, self.tokenizer))
+
     # --- grammar ------------------------------------------------------------------------------
 
     def processor(self, grammar: str) -> Any:
@@ -179,7 +200,7 @@ class TransformersBackend(ModelBackend):
             # what outlines' get_cfg_logits_processor("llguidance", ...) builds, with the
             # llguidance tokenizer made once per model instead of once per grammar (~1 s)
             # and the mask applied to the whole batch at once
-            proc = grammar_processor_class()(llg.grammar_from("lark", grammar),
+            proc = grammar_processor_class(self.tiny)(llg.grammar_from("lark", grammar),
                                              self.llg_tokenizer, "torch")
             if grammar.startswith("start: step*\n"):  # IPC plan text: lines of steps
                 proc.cache_masks_by_line()
@@ -198,7 +219,7 @@ class TransformersBackend(ModelBackend):
                 return proc
         from engine.llm.stateaware import state_aware_processor
 
-        proc = state_aware_processor(task, self.llg_tokenizer, "torch")
+        proc = state_aware_processor(task, self.llg_tokenizer, "torch", light=self.tiny)
         self._state_processors = [(task, proc),
                                   *self._state_processors[:self.state_cache_size - 1]]
         return proc
@@ -220,7 +241,6 @@ class TransformersBackend(ModelBackend):
              max_new_tokens: int, temperature: float, state: Any = None,
              min_new_tokens: int = 0, beams: int = 1) -> list[Generation]:
         import torch
-        from transformers import LogitsProcessorList
 
         enc = self.tokenizer(self.format_prompt(prompt), return_tensors="pt",
                              add_special_tokens=False)
@@ -243,20 +263,20 @@ class TransformersBackend(ModelBackend):
             if beams > 1:  # the n most likely whole answers among ``beams`` kept each step
                 kwargs.update(num_beams=beams)
         self.stalled = False
+        procs: list[Any] = []
         if state is not None:
             proc = self.state_processor(state)
             proc.reset()
             proc.patience = self.patience
-            kwargs["logits_processor"] = LogitsProcessorList([proc])
+            procs = [proc]
         elif grammar is not None:
             proc = self.processor(grammar)
             proc.reset()
-            kwargs["logits_processor"] = LogitsProcessorList([proc])
+            procs = [proc]
         start = time.perf_counter()
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # llguidance warns on the pad tokens after EOS
-            out = self.model.generate(input_ids=ids, attention_mask=enc["attention_mask"]
-                                      .to(self.device), **kwargs)
+            out = self._decode(ids, enc["attention_mask"], kwargs, procs)
         seconds = time.perf_counter() - start
         if state is not None:
             self.stalled = bool(getattr(proc, "stalled", False))
@@ -271,6 +291,25 @@ class TransformersBackend(ModelBackend):
                                    seconds / n))
         return gens
 
+    def _decode(self, ids: Any, mask: Any, kwargs: dict[str, Any], procs: list[Any]) -> Any:
+        """Prompt and generated ids: transformers' ``generate``, or on the fast path
+        :func:`engine.llm.tinygpt.decode` (the same decoding restated)."""
+        if not self.tiny:
+            from transformers import LogitsProcessorList
+
+            if procs:
+                kwargs["logits_processor"] = LogitsProcessorList(procs)
+            return self.model.generate(input_ids=ids, attention_mask=mask.to(self.device),
+                                       **kwargs)
+        from engine.llm.tinygpt import Decode, decode
+
+        req = Decode(kwargs["max_new_tokens"], kwargs["num_return_sequences"],
+                     kwargs["do_sample"], kwargs.get("temperature", 1.0),
+                     kwargs.get("num_beams", 1), kwargs["eos_token_id"],
+                     kwargs["pad_token_id"], kwargs.get("min_new_tokens", 0),
+                     kwargs.get("max_time"))
+        return decode(self.model, ids, req, procs)
+
     def sample(self, prompt: str, n: int, *, grammar: str | None, max_new_tokens: int = 256,
                temperature: float = 0.7, state: Any = None) -> list[Generation]:
         return self._run(prompt, grammar, n, True, max_new_tokens, temperature, state)
@@ -282,7 +321,13 @@ class TransformersBackend(ModelBackend):
 
     @property
     def llg_tokenizer(self) -> Any:
-        if self._llg_tokenizer is None:
+        if self._llg_tokenizer is None and self.tiny:
+            from llguidance import LLTokenizer
+
+            # what llguidance.hf.from_tokenizer builds, without importing transformers
+            self._llg_tokenizer = LLTokenizer(self.tokenizer.llg_json(),
+                                              eos_token=self.tokenizer.eos_token_id)
+        elif self._llg_tokenizer is None:
             import llguidance.hf
 
             self._llg_tokenizer = llguidance.hf.from_tokenizer(self.tokenizer)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["grammar_processor_class", "GrammarMasks", "OUTLINES_VERSIONS"]
+__all__ = ["grammar_processor_class", "GrammarMasks", "OUTLINES_VERSIONS", "TorchProcessorBase"]
 
 #: the outlines releases whose processor base class this module was checked against
 #: (pyproject pins ``outlines>=1.3.3,<1.4``; the test asserts the installed one is here)
@@ -285,10 +285,51 @@ class GrammarMasks:
 _PROCESSOR_CLASS: Any = None
 
 
-def grammar_processor_class() -> Any:
+class _TorchAdapter:
+    """The one method of outlines' torch tensor adapter the processors use."""
+
+    @staticmethod
+    def shape(tensor: Any) -> Any:
+        return tensor.shape
+
+
+class TorchProcessorBase:
+    """outlines' ``OutlinesLogitsProcessor`` restated for torch tensors: ``__call__``
+    makes 1-D input 2-D and calls ``process_logits``. For the backend's fast path
+    (engine/llm/tinygpt.py): importing outlines imports transformers, and the outlines
+    base's ``__init__`` imports ``torch._dynamo`` (together ~1.2 s of a failing
+    ``--planner llm`` run on an idle machine)."""
+
+    def __init__(self, tensor_library_name: str) -> None:
+        self.tensor_adapter = _TorchAdapter()
+
+    def process_logits(self, input_ids: Any, logits: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, input_ids: Any, logits: Any) -> Any:
+        if input_ids.dim() == 1 and logits.dim() == 2 and logits.shape[0] == 1:
+            input_ids = input_ids.unsqueeze(0)
+        assert logits.shape[:-1] == input_ids.shape[:-1]
+        if logits.dim() == 2:
+            return self.process_logits(input_ids, logits)
+        if logits.dim() == 1:
+            return self.process_logits(input_ids.unsqueeze(0), logits.unsqueeze(0)).squeeze(0)
+        raise ValueError(f"Logits shape {tuple(logits.shape)} is not supported")
+
+
+@functools.cache
+def light_processor_class() -> Any:
+    """:class:`GrammarMasks` over :class:`TorchProcessorBase` (no outlines import)."""
+    return type("GrammarProcessor", (GrammarMasks, TorchProcessorBase), {"__module__": __name__})
+
+
+def grammar_processor_class(light: bool = False) -> Any:
     """The grammar processor class: :class:`GrammarMasks` over outlines' public
-    ``OutlinesLogitsProcessor`` (built once, on first use: outlines is heavy)."""
+    ``OutlinesLogitsProcessor`` (built once, on first use: outlines is heavy);
+    ``light``: over :class:`TorchProcessorBase` instead (same masks)."""
     global _PROCESSOR_CLASS
+    if light:
+        return light_processor_class()
     if _PROCESSOR_CLASS is None:
         from outlines.processors import OutlinesLogitsProcessor
 

@@ -241,24 +241,25 @@ def rules_for(source: Any) -> Applicable | Safe:
     return Safe(source) if hasattr(source, "task") else Applicable(source)
 
 
-def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: str = "torch"
-                          ) -> Any:
+def state_aware_processor(source: Any, llg_tokenizer: Any, tensor_library_name: str = "torch",
+                          *, light: bool = False) -> Any:
     """A logits processor over ``source``: a :class:`verifier.validate.Checker` (the
     :class:`Safe` rules), a :class:`verifier.grounding.Task` (:class:`Applicable`), or
-    rules themselves (started from a node of their own: a plan that goes on)."""
+    rules themselves (started from a node of their own: a plan that goes on). ``light``:
+    over the grammar processor that imports no outlines (engine/llm/tinygpt.py's path)."""
     rules = rules_for(source)
     masks = line_masks(llg_tokenizer)
-    return _processor_class()(rules, masks, llg_tokenizer, tensor_library_name)
+    return _processor_class(light)(rules, masks, llg_tokenizer, tensor_library_name)
 
 
 @functools.cache
-def _processor_class() -> Any:
+def _processor_class(light: bool = False) -> Any:
     """:class:`StateAwareMasks` over the grammar processor of
     :func:`engine.llm.grammar_processor.grammar_processor_class` (built once, on first use:
     outlines is heavy)."""
     from engine.llm.grammar_processor import grammar_processor_class
 
-    return type("StateAwareProcessor", (StateAwareMasks, grammar_processor_class()),
+    return type("StateAwareProcessor", (StateAwareMasks, grammar_processor_class(light)),
                 {"__module__": __name__})
 
 
