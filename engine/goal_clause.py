@@ -144,7 +144,8 @@ def _model_reading(spec: Any, objects: Mapping[str, str], text: str, stripped: s
                    spoken: set[str] | frozenset[str], backend: Any) -> GoalTranslation:
     """The model's :data:`READINGS` most likely readings under the goal grammar, the first
     that passes :func:`_checked` (a less likely one only if the words name each predicate it
-    uses); else the words' own reading (:func:`_word_reading`); else the first refusal."""
+    uses; a top one that adds a predicate no word names only if no such one passes); else
+    the words' own reading (:func:`_word_reading`); else the first refusal."""
     import time
 
     from engine.llm.grammar import goal_grammar
@@ -163,7 +164,11 @@ def _model_reading(spec: Any, objects: Mapping[str, str], text: str, stripped: s
                         READINGS, grammar=goal_grammar(spec.domain, named or objects),
                         max_new_tokens=160)
     seconds = time.perf_counter() - t0
+    from engine.goal_words import named_by_any
+
+    said = named_by_any(stripped, _predicate_words(spec), names=_forms(objects, aliases))
     first: PlansafeError | None = None
+    held: GoalTranslation | None = None
     for i, gen in enumerate(gens):
         try:
             formal, read = _checked(spec, objects, stripped, gen.text, named, spoken, aliases,
@@ -176,7 +181,16 @@ def _model_reading(spec: Any, objects: Mapping[str, str], text: str, stripped: s
             # predicate it uses ("build auth" read as built and tested is not); a text
             # without such words gets the top reading or nothing
             continue
-        return GoalTranslation(text, formal, "llm", gen.tokens, seconds)
+        reading = GoalTranslation(text, formal, "llm", gen.tokens, seconds)
+        if not i and said and not read <= said:
+            # a top reading that adds a predicate no word of the text names gives way to a
+            # less likely one the words name ("tote29 received their equipment" read with
+            # has-account too); kept when there is none ("have api ok": healthy)
+            held = reading
+            continue
+        return reading
+    if held is not None:
+        return held
     atoms = _word_reading(spec.domain, named, spoken, distribute=_conjunctive(stripped))
     if atoms:
         return GoalTranslation(text, f"(and {' '.join(atoms)})", "words",

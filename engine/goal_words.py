@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["predicate_words", "spoken_of", "vocabulary", "unknown_words", "negations"]
+__all__ = ["predicate_words", "spoken_of", "named_by_any", "vocabulary", "unknown_words",
+           "negations"]
 
 #: words that carry no predicate: English glue and the openers of goal texts
 STOP = frozenset([
@@ -95,6 +96,15 @@ def spoken_of(text: str, words: Mapping[str, frozenset[str]], *,
         return set()
     common = frozenset.intersection(*named)
     return set(common) if common else {p for ps in named if len(ps) == 1 for p in ps}
+
+
+def named_by_any(text: str, words: Mapping[str, frozenset[str]], *,
+                 names: Iterable[str] = ()) -> set[str]:
+    """Every predicate some word of ``text`` names, alone or with others ("release" names
+    deployed and rolled-back): what a reading may use when the text names any."""
+    skip = {w for n in names for w in _words(n)}
+    stems = {_stem(w) for w in _words(text) if w not in STOP and w not in skip}
+    return {p for p, ws in words.items() if any(_same(s, w) for s in stems for w in ws)}
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.goal_words import predicate_words, spoken_of, unknown_words, vocabulary
+from engine.goal_words import (
+    named_by_any,
+    predicate_words,
+    spoken_of,
+    unknown_words,
+    vocabulary,
+)
 from engine.llm.dataset import _spec, generator_module
 
 PHRASED = ("devops", "documents", "robotics", "blocksworld")
@@ -48,6 +54,16 @@ def test_without_a_phrasing_every_predicate_is_named_by_its_name() -> None:
 ])
 def test_spoken_of(spec_name, text, want) -> None:
     assert spoken_of(text, _words_of(spec_name)) == want
+
+
+def test_named_by_any_keeps_what_a_shared_word_names() -> None:
+    words = _words_of("devops")
+    # spoken_of drops "release" (deployed or rolled-back); named_by_any keeps both
+    text = "release worker to staging and make sure it is healthy there"
+    assert spoken_of(text, words) == {"healthy"}
+    assert named_by_any(text, words) == {"deployed", "rolled-back", "healthy"}
+    assert named_by_any("bring api up in production", words) == set()
+    assert named_by_any("test the api service", words, names=["api"]) == {"tested"}
 
 
 def test_object_names_are_not_predicate_words() -> None:

@@ -247,6 +247,19 @@ def test_less_likely_readings_are_held_to_the_words(devops):
     assert (got.goal, got.source) == ("(and (rolled-back api prod))", "words")
 
 
+def test_a_top_reading_adding_a_predicate_no_word_names_gives_way(devops):
+    spec, problem = devops
+    # "deploy" names deployed; tested is named by no word: the less likely reading the
+    # words name wins
+    got = translate_goal(spec, problem, "deploy api to prod", backend=RankedBackend(
+        "(deployed api prod) (tested api)", "(deployed api prod)"))
+    assert (got.goal, got.source) == ("(and (deployed api prod))", "llm")
+    # with no such reading the top one stands (the model may read "ok" as healthy)
+    got = translate_goal(spec, problem, "deploy api to prod", backend=RankedBackend(
+        "(deployed api prod) (tested api)", "(unknown)"))
+    assert got.goal == "(and (deployed api prod) (tested api))"
+
+
 @pytest.mark.parametrize("text,answer,want", [
     ("deploy web to production", "(deployed api prod)", "(and (deployed web prod))"),
     ("check the health of api in prod", "(deployed api prod)", "(and (healthy api prod))"),
