@@ -141,6 +141,8 @@ class TinyGPT2:
             x = x + torch.addmm(lay["mlp.c_proj.bias"], m, lay["mlp.c_proj.weight"]).view(
                 rows, n, c)
         cache.length += n
+        if cache.prefix_done(0) and past:
+            cache.step_done()
         last = F.layer_norm(x[:, -1:], (c,), *self.ln_f, cfg.layer_norm_epsilon)
         return F.linear(last, self.wte)[:, -1]
 
@@ -161,26 +163,29 @@ class TinyGPT2:
             a = F.scaled_dot_product_attention(q, k, v, dropout_p=0.0, scale=scale,
                                                is_causal=n > 1)
         else:  # one token a row: the shared prompt's keys, then the row's own
-            keys, values = cache.append(i, k, v)
+            keys, values = cache.append(i, k, v)  # (own, rows * heads, head size)
             pk, pv = cache.prefix[i]  # (heads, prompt, head size)
             qh = q[:, :, 0].transpose(0, 1)  # (heads, rows, head size)
             sp = torch.bmm(qh, pk.transpose(1, 2)).transpose(0, 1)  # (rows, heads, prompt)
-            so = torch.matmul(q, keys.transpose(-1, -2))[:, :, 0]  # (rows, heads, own)
+            qr = q.reshape(rows * heads, 1, -1)
+            so = torch.bmm(qr, keys.permute(1, 2, 0)).view(rows, heads, -1)  # own
             w = torch.softmax(torch.cat([sp, so], dim=-1) * scale, dim=-1)
             split = pk.shape[1]
-            a = (torch.bmm(w[:, :, :split].transpose(0, 1), pv).transpose(0, 1)
-                 + torch.matmul(w[:, :, None, split:], values)[:, :, 0])[:, :, None]
+            own = torch.bmm(w[:, :, split:].reshape(rows * heads, 1, -1),
+                            values.transpose(0, 1)).view(rows, heads, -1)
+            a = (torch.bmm(w[:, :, :split].transpose(0, 1), pv).transpose(0, 1) + own)[:, :, None]
         a = a.transpose(1, 2).contiguous().view(-1, c)
         return torch.addmm(lay["attn.c_proj.bias"], a, lay["attn.c_proj.weight"])
 
 
 class _Cache:
     """Keys and values: the prompt's once (every row shares it), then each row's own
-    tokens in a buffer that beam search reorders (only the rows' own part moves)."""
+    tokens, time-major (own token, row x head, head size) so that beam search's reorder
+    is one copy into a second buffer (only the rows' own part moves)."""
 
     def __init__(self, layers: int, room: int) -> None:
         self.prefix: list[tuple[Any, Any]] = []
-        self.own: list[tuple[Any, Any]] = []
+        self.own: list[list[Any]] = []  # per layer: keys, values, and their spares
         self.length = 0  # positions cached (prompt and own)
         self.used = 0  # own tokens cached
         self.room = room
@@ -193,24 +198,34 @@ class _Cache:
         self.prefix.append((k.contiguous(), v.contiguous()))
 
     def append(self, i: int, k: Any, v: Any) -> tuple[Any, Any]:
+        """Layer ``i``'s keys and values of the rows' own tokens, the new ones (rows,
+        heads, 1, head size) included."""
         import torch
 
+        rows, heads, _, size = k.shape
         if len(self.own) <= i:
-            shape = (k.shape[0], k.shape[1], self.room, k.shape[3])
-            self.own.append((torch.empty(shape), torch.empty(shape)))
-        bk, bv = self.own[i]
-        bk[:, :, self.used] = k[:, :, 0]
-        bv[:, :, self.used] = v[:, :, 0]
-        if i == self.layers - 1:
-            self.used += 1
-        n = self.used + (0 if i == self.layers - 1 else 1)
-        return bk[:, :, :n], bv[:, :, :n]
+            self.own.append([torch.empty((self.room, rows * heads, size))
+                             for _ in range(4)])
+        bk, bv = self.own[i][:2]
+        bk[self.used] = k.reshape(rows * heads, size)
+        bv[self.used] = v.reshape(rows * heads, size)
+        return bk[:self.used + 1], bv[:self.used + 1]
+
+    def step_done(self) -> None:
+        self.used += 1
 
     def reorder(self, idx: Any) -> None:
         """Beam search: row ``r`` continues row ``idx[r]``."""
-        for bk, bv in self.own:
-            bk[:, :, :self.used] = bk[:, :, :self.used].index_select(0, idx)
-            bv[:, :, :self.used] = bv[:, :, :self.used].index_select(0, idx)
+        import torch
+
+        n = self.used
+        for bufs in self.own:
+            rows_heads = bufs[0].shape[1]
+            heads = rows_heads // idx.shape[0]
+            sel = (idx[:, None] * heads + torch.arange(heads)).reshape(-1)
+            torch.index_select(bufs[0][:n], 1, sel, out=bufs[2][:n])
+            torch.index_select(bufs[1][:n], 1, sel, out=bufs[3][:n])
+            bufs[:] = [bufs[2], bufs[3], bufs[0], bufs[1]]
 
 
 @dataclass(frozen=True, slots=True)
