@@ -3,7 +3,9 @@
 
 A *quantity* is a quantifier word (every, each, all; "all of the" too) and a type word of
 the spec (a declared type, singular or plural: "person" / "people" / "persons"), with
-restrictions that the problem's initial state decides:
+restrictions that the problem's initial state decides; "the <type word> that ..." is one too
+(all the objects that fit for a plural, exactly one for a singular: "the robot that is at
+the dock"). Restrictions:
 
 - a word before the type word that is a unary predicate's name ("all large invoices");
 - a relative clause after it ("that / which / who ...") that is a predicate's ``describe``
@@ -127,22 +129,29 @@ def quantified(spec: Any, problem_or_objects: Problem | Mapping[str, str], text:
     init = (frozenset(problem_or_objects.init) if isinstance(problem_or_objects, Problem)
             else None)
     toks = _tokens(text)
-    if not QUANTIFIERS & {t.word for t in toks}:
+    words = type_words(spec.domain)
+    the = {i for i in range(len(toks) - 2) if toks[i].word == "the"
+           and toks[i + 1].word in words and toks[i + 2].word in RELATIVE}
+    if not QUANTIFIERS & {t.word for t in toks} and not the:
         return None
     if {"or", "either"} & {t.word for t in toks}:
         raise _refuse(text, "a quantity with 'or' is no conjunction of atoms")
     aliases = _aliases(spec.name)
     names = {f.lower() for o in objects for f in (o, *aliases.get(o, ())) if " " not in f}
-    words = type_words(spec.domain)
     found: list[tuple[Quantity, int, int]] = []  # quantity, start, end in text
     taken: set[str] = set()
     for i, tok in enumerate(toks):
-        if tok.word not in QUANTIFIERS or any(s <= tok.start < e for _, s, e in found):
+        if (tok.word not in QUANTIFIERS and i not in the) or \
+                any(s <= tok.start < e for _, s, e in found):
             continue
         q = _one(spec, objects, init, text, toks, i, words, names)
         if q is None:
             continue
         type_name, covered, end, phrase = q
+        if i in the and toks[i + 1].word == type_name.lower() and len(covered) != 1:
+            # "the robot that is at the dock": one object, or no reading
+            raise _refuse(text, f"{phrase!r} should be one {type_name}, and "
+                          f"{len(covered)} fit ({', '.join(covered)})")
         rep = next((o for o in covered if o not in taken
                     and not _mentioned(o, text, aliases)), None)
         if rep is None:
@@ -250,7 +259,7 @@ def _sentences(spec: Any, pred: str) -> list[list[str]]:
             continue
         after = sentence.split("{0}", 1)[1]
         out.append([_NORMAL.get(w, w) for w in re.findall(r"\{\d+\}|[a-z0-9\-]+",
-                                                        after.lower())])
+                                                        after.lower()) if w != "the"])
     return out
 
 
@@ -264,7 +273,7 @@ def _relative(spec: Any, objects: Mapping[str, str], text: str, toks: Sequence[_
     if toks[k].word in RELATIVE:
         k += 1
     rest = [(n, _NORMAL.get(t.word, t.word)) for n, t in enumerate(toks[k:], start=k)
-            if t.word not in ADVERBS]
+            if t.word not in ADVERBS and t.word != "the"]
     dom = spec.domain
     fits: dict[tuple[str, tuple[str, ...]], int] = {}
     for pred, params in dom.predicates.items():

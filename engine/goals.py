@@ -67,11 +67,18 @@ def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], t
     test worker") is read with that object written in (:func:`_resolved`). Failing that,
     the whole text is read as one clause (:func:`_read_whole`). Every clause is accounted
     for, and no reading of a longer text is trusted unchecked. A quantity ("every person")
-    is read through one object it covers and written for all (:mod:`engine.goal_quantity`)."""
+    is read through one object it covers and written for all (:mod:`engine.goal_quantity`);
+    a description the initial state confirms ("box1, which is at a1,") is dropped first
+    (:mod:`engine.goal_relative`)."""
     if text.strip().startswith("("):
         return _translate(spec, problem_or_objects, text, backend=backend)
     from engine.goal_quantity import expand, quantified
+    from engine.goal_relative import without_descriptions
 
+    plain = without_descriptions(spec, problem_or_objects, text)  # "box1, which is at a1, "
+    if plain != text:
+        inner = translate_goal(spec, problem_or_objects, plain, backend=backend)
+        return GoalTranslation(text, inner.goal, inner.source, inner.tokens, inner.seconds)
     quantity = quantified(spec, problem_or_objects, text)  # "every person ..."
     if quantity is not None:
         try:
