@@ -204,15 +204,11 @@ class Bench:
     def judgement(self, s: Scenario) -> Any:
         """The independent judge's verdict on ``s`` after its fault (computed once)."""
         if s.id not in self._judged:
-            from benchmarks.eval.judge import JUDGE_MAX_STEPS, Judgement, drift_of, judge_scenario
+            from benchmarks.eval.judge import drift_of, judge_scenario
 
-            if s.steps > JUDGE_MAX_STEPS:  # breadth-first search does not reach that deep
-                self._judged[s.id] = Judgement("unknown", 0, reason=f"{s.steps} steps: past "
-                                               f"the judge's depth ({JUDGE_MAX_STEPS})")
-            else:
-                self._judged[s.id] = judge_scenario(
-                    self.spec(s.domain), s, self.problem(s), drift=drift_of(s.domain),
-                    max_nodes=self.judge_nodes, max_seconds=3.0)
+            self._judged[s.id] = judge_scenario(
+                self.spec(s.domain), s, self.problem(s), drift=drift_of(s.domain),
+                max_nodes=self.judge_nodes)
         return self._judged[s.id]
 
     def problem(self, s: Scenario) -> Any:
