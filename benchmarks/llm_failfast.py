@@ -10,8 +10,9 @@ Prints the per-run seconds and the medians as JSON. Small samples: read them as 
 
 ``--cli`` times what a user waits for instead: the whole ``plansafe plan --planner llm``
 process on each problem (written to a temporary PDDL file), imports and model load
-included, with the load average when it started; only runs that end without a plan count
-in the median (those that find one are printed too).
+included, with its CPU seconds (user + system) and the load average when it started;
+only runs that end without a plan count in the medians (those that find one are printed
+too).
 
     python -m benchmarks.llm_failfast --n 5
     python -m benchmarks.llm_failfast --n 5 --cli
@@ -77,6 +78,7 @@ def cli_runs(spec_dir: str, n: int, scale: float) -> None:
     ``n`` of them end without a plan; per run its wall seconds, the load average at its
     start and the last line it printed, then the median of the failing runs."""
     import os
+    import resource
     import subprocess
     import sys
     import tempfile
@@ -87,6 +89,7 @@ def cli_runs(spec_dir: str, n: int, scale: float) -> None:
 
     spec = load_spec(spec_dir)
     failing: list[float] = []
+    cpus: list[float] = []  # user + system seconds of each failing process
     with tempfile.TemporaryDirectory(prefix="failfast-") as tmp:
         for rec in spec_records(spec_dir, n * 3, seed=7, scales=(scale,)):
             if len(failing) >= n:
@@ -97,19 +100,25 @@ def cli_runs(spec_dir: str, n: int, scale: float) -> None:
             path = Path(tmp) / f"ff{rec['seed']}.pddl"
             path.write_text(problem_to_pddl(problem), encoding="utf-8")
             load = os.getloadavg()[0]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "engine.cli", "plan", spec_dir,
                                    str(path), "--planner", "llm"], capture_output=True,
                                   text=True)
             seconds = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             last = (done.stdout.strip().splitlines() or [""])[-1]
             if done.returncode == 1 and last.startswith("no plan"):
                 failing.append(seconds)
+                cpus.append(cpu)
             print(json.dumps({"seed": rec["seed"], "objects": len(problem.objects),
-                              "seconds": round(seconds, 2), "load": round(load, 1),
-                              "exit": done.returncode, "result": last[:100]}), flush=True)
+                              "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+                              "load": round(load, 1), "exit": done.returncode,
+                              "result": last[:100]}), flush=True)
     print(json.dumps({"failing_runs": len(failing), "median_seconds":
-                      statistics.median(failing) if failing else None}))
+                      statistics.median(failing) if failing else None,
+                      "median_cpu_seconds": statistics.median(cpus) if cpus else None}))
 
 
 if __name__ == "__main__":

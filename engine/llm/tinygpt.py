@@ -38,7 +38,8 @@ def fits(path: Path) -> bool:
             and not cfg.get("add_cross_attention") and not cfg.get("reorder_and_upcast_attn")
             and not cfg.get("scale_attn_by_inverse_layer_idx")
             and cfg.get("scale_attn_weights", True) and cfg.get("tie_word_embeddings", True)
-            and not tok.get("chat_template") and (path / "tokenizer.json").is_file()
+            and not tok.get("chat_template") and isinstance(tok.get("eos_token"), str)
+            and (path / "tokenizer.json").is_file()
             and (path / "model.safetensors").is_file())
 
 
