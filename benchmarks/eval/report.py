@@ -214,7 +214,8 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
              "side effect, a call that reports nothing); `model` is the rest. Completion over "
              "solvable, recovery over recoverable, violations executed.", "",
              _world_table(report), "",
-             f"Independent judge (breadth-first search, benchmarks/eval/judge.py): "
+             f"Independent judge (benchmarks/eval/judge.py: relaxed and policy proofs, then a "
+             f"complete greedy best-first search up to a node bound): "
              f"{_judged(report)}", "",
              _latency(report), "", _loops(report), "",
              *_phrasings(report),
