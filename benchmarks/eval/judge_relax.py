@@ -147,12 +147,12 @@ def cond_adds(ga: Any) -> int:
 
 def changing_atoms(actions: Sequence[Any]) -> int:
     """The atoms some of ``actions`` add or delete (the others are static)."""
-    out = 0
-    for ga in actions:
-        out |= ga.add | ga.delete
-        for _, c_add, c_del in ga.conditional:
-            out |= c_add | c_del
-    return out
+    import functools
+    import operator
+
+    masks = [ga.add | ga.delete for ga in actions]
+    masks += [c_add | c_del for ga in actions for _, c_add, c_del in ga.conditional]
+    return functools.reduce(operator.or_, masks, 0)
 
 
 def forbidden_conjunctions(checker: Any, actions: Sequence[Any], state: int
