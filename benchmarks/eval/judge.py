@@ -16,7 +16,8 @@ on every machine and under any load):
 
 1. A relaxed proof first: ignoring delete effects, negative preconditions, conditions of
    conditional effects and the policies, which atoms can ever hold from the start state
-   with the forbidden calls removed? If a positive goal atom cannot, no plan exists
+   with the forbidden calls removed, and the ground actions after which an ``always`` rule
+   is broken in every state (see 2.)? If a positive goal atom cannot, no plan exists
    (the relaxation only adds behaviour, policies only take it away): ``unsolvable``. The
    proof is used only when the goal is a conjunction of literals (its negative literals are
    ignored, which keeps it sound); for any other goal form it is skipped. Then the same
@@ -155,7 +156,8 @@ def relaxed_proof(checker: Any, problem: Problem, actions: Sequence[Any], state:
     missing = goal & ~plain.reachable(state)
     if missing:
         return (f"relaxed proof: {_shown(task, missing)} cannot hold even ignoring delete "
-                f"effects and policies, with the broken calls removed")
+                f"effects, with the broken calls and the steps that always break an `always` "
+                f"policy removed")
     orderings, extra, final = policy_bounds(checker, memory, actions, state, goal)
     if final & masks[1]:
         return (f"proof: the goal needs {_shown(task, final & masks[1])} false, and a "

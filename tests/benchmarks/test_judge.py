@@ -183,3 +183,13 @@ def test_a_policy_only_dead_end_is_unsolvable_by_exhaustive_search() -> None:
     assert _bfs(spec, problem) is False
     cut = search(spec, problem, max_nodes=1)  # the bound strikes before the space is exhausted
     assert cut.verdict == "unknown"
+
+
+def test_the_survey_counts_verdicts_against_labels() -> None:
+    from benchmarks.eval.judge_survey import survey
+
+    out = survey(["devops"], n=4)
+    row = out["domains"]["devops"]
+    assert sum(v for k, v in row.items() if k != "seconds") == 4
+    assert sum(out["labels"].values()) == 4
+    assert "recoverable/unsolvable" not in out["labels"]  # devops' first four: labels hold
