@@ -45,7 +45,11 @@ literal that a ``sometime-after`` policy needs true once the goal holds.
 necessarily a shortest one), walks it until the first call the fault hits (a permanently
 broken call, or the call before which the world drifts), changes the world there as the
 simulator would, and searches again from that state (with the broken calls forbidden and
-the policy memory of the prefix kept). A scenario whose search finds no plan stays in the
+the policy memory of the prefix kept). When that search finds no plan after a broken call,
+the judge also searches from the start with the broken calls forbidden: the judge's own
+route may have stranded itself on the way (a robot's battery spent before the outage is
+met), and an outage that some route never needs is recoverable (``solvable``, where
+``around <call>``). A scenario whose searches find no plan stays in the
 suite: its right outcome is a stop. A plan of the judge that never meets the fault leaves
 the scenario ``solvable``. Where the fault strikes depends on that plan (another valid
 plan may meet it elsewhere, or not at all); the plan is deterministic, so the verdict is too.
@@ -326,6 +330,16 @@ def judge_scenario(spec: Any, scenario: Any, problem: Problem, *, drift: Any = N
     j = search(spec, problem, start=state, history=states[:i], forbidden=blocked,
                max_nodes=max_nodes)
     call = "(" + " ".join((plan[i][0], *plan[i][1])) + ")"
+    if j.verdict != "solvable" and hit == i:
+        # the judge's own route may strand itself before the broken call (a robot's battery
+        # spent on the way); the outage is recoverable when some route never needs the call
+        around = search(spec, problem, forbidden=blocked, max_nodes=max_nodes)
+        if around.verdict == "solvable":
+            return Judgement("solvable", first.nodes + j.nodes + around.nodes, around.plan,
+                             f"around {call}",
+                             f"from the state after its own route the judge finds "
+                             f"{j.verdict} ({j.reason}); a route that never uses the "
+                             f"broken call exists from the start")
     return Judgement(j.verdict, first.nodes + j.nodes, j.plan, f"after {call}", j.reason)
 
 

@@ -193,3 +193,18 @@ def test_the_survey_counts_verdicts_against_labels() -> None:
     assert sum(v for k, v in row.items() if k != "seconds") == 4
     assert sum(out["labels"].values()) == 4
     assert "recoverable/unsolvable" not in out["labels"]  # devops' first four: labels hold
+
+
+def test_an_outage_that_some_route_never_needs_is_recoverable() -> None:
+    """robotics-022: the judge's own route spends the battery before it meets the broken
+    navigate, so from there no plan exists; a route that never uses the call does, and
+    Plansafe completed the scenario in the full run at 52fdb17 (audited, no violation)."""
+    from benchmarks.eval.fixtures import load_fixtures
+
+    spec = _spec("robotics")
+    s = next(x for x in load_fixtures("robotics") if x.id == "robotics-022")
+    assert s.failure == "permanent-alt"
+    j = judge_scenario(spec, s, s.problem(spec.domain_path), drift=drift_of("robotics"))
+    assert j.verdict == "solvable" and j.where.startswith("around ("), j
+    assert "finds unsolvable" in j.reason
+    assert not set(j.plan) & set(s.blocked_calls)
