@@ -4,7 +4,8 @@ Importing transformers' GPT-2 and its ``generate`` costs about 2.5 s of a 5 s bu
 the 2-core machine (transformers' own imports pull in torch's compiler stack, its
 distributed tensors and scipy; benchmarks/results/llm_spec_train.md, fail fast). For a
 GPT-2 checkpoint on the CPU the backend (:class:`engine.llm.backend.TransformersBackend`)
-uses this module instead: the weights from ``model.safetensors``, the tokenizer from
+uses this module instead when ``$PLANSAFE_TINYGPT=1`` (opt-in; the default stays
+transformers + outlines): the weights from ``model.safetensors``, the tokenizer from
 ``tokenizer.json`` (the ``tokenizers`` library transformers wraps), and a decoding loop
 that restates transformers' greedy, sampling and beam search (``GenerationMixin._sample``
 and ``_beam_search`` of the pinned release: the same log-softmax, processors, top-k of

@@ -24,10 +24,10 @@ pytest.importorskip("transformers")
 def both() -> tuple[Any, Any]:
     import os
 
-    tiny = TransformersBackend(DEFAULT_MODEL_DIR, device="cpu")
-    os.environ["PLANSAFE_TINYGPT"] = "0"
+    hf = TransformersBackend(DEFAULT_MODEL_DIR, device="cpu")  # the default
+    os.environ["PLANSAFE_TINYGPT"] = "1"
     try:
-        hf = TransformersBackend(DEFAULT_MODEL_DIR, device="cpu")
+        tiny = TransformersBackend(DEFAULT_MODEL_DIR, device="cpu")
     finally:
         del os.environ["PLANSAFE_TINYGPT"]
     assert tiny.tiny and not hf.tiny
@@ -71,13 +71,15 @@ def test_same_tokenizer_as_transformers(both) -> None:  # noqa: ANN001
     assert tiny.llg_tokenizer.tokenize_str(text) == hf.llg_tokenizer.tokenize_str(text)
 
 
-def test_the_plan_command_imports_no_transformers(tmp_path) -> None:  # noqa: ANN001
+def test_the_opt_in_fast_path_imports_no_transformers(tmp_path) -> None:  # noqa: ANN001
     code = ("import sys; from engine.llm.backend import load_default_backend; "
             "b = load_default_backend(device='cpu'); "
             "b.generate('plan:', grammar='start: step*\\nstep: \"(a)\\\\n\"', k=2, "
             "max_new_tokens=4); "
             "print(sorted(m for m in ('transformers', 'outlines', 'torch._dynamo') "
             "if m in sys.modules))")
+    import os
+
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+                         check=True, env={**os.environ, "PLANSAFE_TINYGPT": "1"})
     assert out.stdout.strip().splitlines()[-1] == "[]"
