@@ -4,7 +4,7 @@ Definitions (also printed in report.md):
 
 - completion rate: scenarios whose goal holds in the simulated world at the end, over the
   solvable scenarios: every scenario except the ``unrecoverable`` ones and those the
-  independent judge (``benchmarks/eval/judge.py``: relaxed proofs, then a complete greedy
+  independent judge (``benchmarks/eval/judge.py``: relaxed proofs, then a complete weighted
   best-first search up to a node bound) finds unsolvable
   after their fault strikes; for those the right outcome is a stop;
 - recovery rate (error recovery efficiency): recoverable scenarios (``transient``,

@@ -215,7 +215,7 @@ def markdown(report: Mapping[str, Any], charts: Sequence[str]) -> str:
              "solvable, recovery over recoverable, violations executed.", "",
              _world_table(report), "",
              f"Independent judge (benchmarks/eval/judge.py: relaxed and policy proofs, then a "
-             f"complete greedy best-first search up to a node bound): "
+             f"complete weighted best-first search up to a node bound): "
              f"{_judged(report)}", "",
              _latency(report), "", _loops(report), "",
              *_phrasings(report),
