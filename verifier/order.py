@@ -9,15 +9,17 @@ as possible") are plain topological orders over a few blocks of steps.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from verifier.deadline import Ticker
 from verifier.model import Step
 
-__all__ = ["PartialOrder"]
+__all__ = ["PartialOrder", "bits"]
 
 
-def _bits(mask: int) -> Iterable[int]:
+def bits(mask: int) -> Iterator[int]:
+    """The positions of the set bits of ``mask``, lowest first (one bitset walk for the
+    verifier's partial orders and schedules, and the benchmark's judge)."""
     while mask:
         low = mask & -mask
         yield low.bit_length() - 1
@@ -124,9 +126,9 @@ class PartialOrder:
         seen = 0
         for m in parts:
             m &= ~seen
-            out.extend(_bits(m))
+            out.extend(bits(m))
             seen |= m
-        out.extend(_bits(self.all & ~seen))
+        out.extend(bits(self.all & ~seen))
         if not self.is_linearization(out):
             raise ValueError("internal: blocks do not form a schedule")
         return out

@@ -20,14 +20,13 @@ step is the effect of its latest writer under that order.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from verifier import model
 from verifier.deadline import Ticker, checkpoint
 from verifier.encoding import after_value, atoms_in, ground_atoms, literal, to_smt
 from verifier.grounding import Task
-from verifier.order import PartialOrder
+from verifier.order import PartialOrder, bits
 from verifier.planmodel import Constraint, PlanModel
 from verifier.smt import Smt, Solver, and_, not_, or_
 
@@ -44,13 +43,6 @@ class Finding:
     kind: str  # "execution" (a precondition or the goal) or "policy"
     rule: str | None = None  # the policy id
     hint: str | None = None
-
-
-def _bits(mask: int) -> Iterator[int]:
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
 
 
 # --- graph checks -------------------------------------------------------------------------------
@@ -94,7 +86,7 @@ def graph_execution(pm: PlanModel, order: PartialOrder, *, shortcuts: bool = Tru
             continue
         if eff.pre_pos is None or eff.pre_neg is None:
             atoms = pm.closure(eff.pre_atoms(task))
-            if not order.is_chain([*_bits(pm.writer_mask(atoms)), j]):
+            if not order.is_chain([*bits(pm.writer_mask(atoms)), j]):
                 left.append(j)
             continue
         lits = [(a, True) for a in eff.pre_pos] + [(a, False) for a in eff.pre_neg]
@@ -108,7 +100,7 @@ def graph_execution(pm: PlanModel, order: PartialOrder, *, shortcuts: bool = Tru
                 break
     goal_lits = task.literals(task.problem.goal, {})
     if not shortcuts or goal_lits is None:
-        if not shortcuts or not order.is_chain(_bits(pm.writer_mask(
+        if not shortcuts or not order.is_chain(bits(pm.writer_mask(
                 pm.closure(_goal_atoms(task))))):
             left.append(None)
         return findings, left
@@ -135,7 +127,7 @@ def graph_policy(pm: PlanModel, order: PartialOrder, c: Constraint) -> Finding |
     Assumes every schedule is executable and the fast validator accepted one of them.
     """
     atoms = pm.atoms(c)
-    if order.is_chain(_bits(pm.writer_mask(pm.closure(atoms)))):
+    if order.is_chain(bits(pm.writer_mask(pm.closure(atoms)))):
         return True
     if atoms & pm.conditional:
         return None
@@ -150,9 +142,9 @@ def graph_policy(pm: PlanModel, order: PartialOrder, c: Constraint) -> Finding |
         if t[0] in pm.init:
             return Finding(tuple(range(len(order))), "policy", c.policy.id)
         r_adders = pm.adders.get(r[0], 0)
-        for a in _bits(pm.adders.get(t[0], 0)):
+        for a in bits(pm.adders.get(t[0], 0)):
             if not order.anc[a] & r_adders:
-                could = [order.steps[i].id for i in _bits(r_adders & ~order.desc[a] & ~(1 << a))]
+                could = [order.steps[i].id for i in bits(r_adders & ~order.desc[a] & ~(1 << a))]
                 hint = (f"make step {order.steps[a].id} come after step "
                         + " or ".join(could)) if could else None
                 return Finding(tuple(order.as_early_as_possible(a)), "policy", c.policy.id, hint)
@@ -220,7 +212,7 @@ class Interleavings:
         else:
             cands, upto = wmask & ~order.desc[q] & ~(1 << q), order.anc[q]
         # the latest writers: none of them precedes another writer that precedes q
-        live = list(_bits(cands & ~order.below(wmask & upto)))
+        live = list(bits(cands & ~order.below(wmask & upto)))
         if not live:
             self._before[key] = self.init(a)
             return self._before[key]
@@ -280,7 +272,7 @@ class Interleavings:
         """Some complete schedule violates the constraint (executability proven before)."""
         checkpoint("encoding")
         pm, b = self.pm, dict(c.binding)
-        points = [INIT, *_bits(pm.writer_mask(pm.atoms(c)))]
+        points = [INIT, *bits(pm.writer_mask(pm.atoms(c)))]
 
         def at(f: model.Formula, q: int) -> str:
             return self._name("f", to_smt(pm.task, f, b, lambda a: self.after(a, q)))
@@ -291,7 +283,7 @@ class Interleavings:
         # and only pairs that may run either way get a B term. (Pairs of all points made the
         # encoding quadratic in a long chain's writers.)
         mask = sum(1 << q for q in points if q != INIT)
-        unordered = {q: list(_bits(self.order.unordered(q, mask))) if q != INIT else []
+        unordered = {q: list(bits(self.order.unordered(q, mask))) if q != INIT else []
                      for q in points}
         if isinstance(op, (model.Always, model.Sometime, model.AtMostOnce)):
             phi = {q: at(op.arg, q) for q in points}

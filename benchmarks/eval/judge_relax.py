@@ -5,16 +5,10 @@ verifier's ground actions (bitmasks) and policy constraints, nothing of Plansafe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-
-def bits(mask: int) -> Iterator[int]:
-    """The positions of the set bits of ``mask``, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
+from verifier.order import bits
 
 
 class Relaxation:
