@@ -312,14 +312,12 @@ def _check_clauses(spec: Any, objects: Mapping[str, str], text: str, rewritten: 
     whose ``w`` is no finite verb: ``w ...`` restricts the quantity ("all invoices
     received this week should be paid") and was not decided."""
     from engine.goal_names import _aliases, _forms, _vocabulary
-    from engine.goal_words import unknown_words, vocabulary
-    from engine.goals import _clauses
-    from engine.llm.specgen import OPENERS
+    from engine.goal_words import GOAL_OPENERS, clauses, unknown_words, vocabulary
 
-    known = _vocabulary(spec) | vocabulary([*spec.describe.values(), *OPENERS, *_FINITE,
+    known = _vocabulary(spec) | vocabulary([*spec.describe.values(), *GOAL_OPENERS, *_FINITE,
                                             *ADVERBS])
     forms = _forms(objects, _aliases(spec.name))
-    for clause in _clauses(rewritten):
+    for clause in clauses(rewritten):
         words = [t.word for t in _tokens(clause)]
         for q in quantities:
             if q.representative not in words:

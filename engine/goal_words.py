@@ -21,7 +21,18 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = ["predicate_words", "spoken_of", "named_by_any", "vocabulary", "unknown_words",
-           "negations"]
+           "negations", "clauses", "GOAL_OPENERS"]
+
+#: how goal texts of any domain begin (the training phrasings and the quantity reader)
+GOAL_OPENERS = ("", "", "make sure ", "ensure that ", "please make sure ", "see to it that ",
+                "I need it so that ", "the goal: ")
+
+_CLAUSE = re.compile(r"\s*(?:;|,\s*and\s+|,\s*then\s+|,|\s+and\s+|\s+then\s+)\s*", re.I)
+
+
+def clauses(text: str) -> list[str]:
+    """A plain goal cut at its joiners ("a, b and c", "a; then b"); one part if none."""
+    return [c for c in _CLAUSE.split(text.strip().rstrip(".")) if c.strip()]
 
 #: words that carry no predicate: English glue and the openers of goal texts
 STOP = frozenset([

@@ -41,6 +41,7 @@ from engine.goal_clause import (
     _word_reading,
 )
 from engine.goal_names import _aliases, _forms, _mentioned, _objects, _predicate_words, goal_objects
+from engine.goal_words import clauses as _clauses
 from verifier.errors import PlansafeError, SpecError
 from verifier.model import Problem
 
@@ -48,12 +49,6 @@ __all__ = ["parse_goal", "translate_goal", "GoalTranslation", "default_problem",
            "goal_objects", "READINGS"]
 
 
-_CLAUSE = re.compile(r"\s*(?:;|,\s*and\s+|,\s*then\s+|,|\s+and\s+|\s+then\s+)\s*", re.I)
-
-
-def _clauses(text: str) -> list[str]:
-    """A plain goal cut at its joiners ("a, b and c", "a; then b"); one part if none."""
-    return [c for c in _CLAUSE.split(text.strip().rstrip(".")) if c.strip()]
 
 
 def translate_goal(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,

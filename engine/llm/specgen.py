@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.goal_words import GOAL_OPENERS as OPENERS
 from engine.llm.dataset import Example
 from engine.llm.prompts import UNKNOWN_GOAL, atom_text, goal_prompt, plan_prompt
 from engine.llm.spec_models import backend_for_spec, spec_model_dir, spec_model_of
@@ -304,8 +305,6 @@ def _renamed(rng: random.Random, rec: dict[str, Any], *, symbols: bool) -> dict[
             "plan": sub(rec["plan"])}
 
 
-OPENERS = ("", "", "make sure ", "ensure that ", "please make sure ", "see to it that ",
-           "I need it so that ", "the goal: ")
 JOINERS = ((" and ", " and "), (", ", " and "), ("; ", "; "), (", ", ", and "),
            (" and ", ", then "))
 
