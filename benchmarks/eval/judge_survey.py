@@ -49,7 +49,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--nodes", type=int, default=MAX_NODES, help="node bound per search")
     ap.add_argument("--domains", default=",".join(DOMAINS))
     a = ap.parse_args(argv)
-    out = survey(a.domains.split(","), n=a.n or None, max_nodes=a.nodes)
+    domains = a.domains.split(",")
+    unknown = [d for d in domains if d not in DOMAINS]
+    if unknown or a.n < 0 or a.nodes < 1:
+        ap.error(f"--domains={a.domains!r}: unknown {', '.join(unknown)} (known: "
+                 f"{', '.join(DOMAINS)})" if unknown else
+                 f"--n={a.n} and --nodes={a.nodes} must be >= 0 and >= 1")
+    out = survey(domains, n=a.n or None, max_nodes=a.nodes)
     for d, row in out["domains"].items():
         print(d, row)
     print("label/verdict", out["labels"])

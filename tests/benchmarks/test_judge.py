@@ -208,3 +208,12 @@ def test_an_outage_that_some_route_never_needs_is_recoverable() -> None:
     assert j.verdict == "solvable" and j.where.startswith("around ("), j
     assert "finds unsolvable" in j.reason
     assert not set(j.plan) & set(s.blocked_calls)
+
+
+def test_the_survey_refuses_an_unknown_domain_with_exit_2(capsys) -> None:  # noqa: ANN001
+    from benchmarks.eval.judge_survey import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--domains", "devops,nosuch"])
+    assert e.value.code == 2
+    assert "unknown nosuch (known: devops, documents, robotics)" in capsys.readouterr().err
