@@ -28,6 +28,10 @@ DecodingOpt = Annotated[str, typer.Option(
     "where it is taken, with an allowed agent, breaking no policy; the plan ends only at the "
     "goal), applicable (each step applicable only), grammar (the plan grammar only), guided "
     "(one step at a time from the simulated state)")]
+HintOpt = Annotated[float, typer.Option(
+    min=0.0, help="state-aware decoding: nats added to the steps after which FF's relaxed plan "
+    "to the goal is shortest, a hint the model may overrule; where the goal is reached the "
+    "plan ends (0: the model alone)")]
 BeamsOpt = Annotated[int, typer.Option(
     help="beam width of each round's first proposal (the most likely plan by the model's "
     "probabilities; 1: greedy); the other k-1 are sampled if it fails")]
@@ -103,6 +107,7 @@ def plan(
     model_grammar: ModelGrammarOpt = "gbnf",
     decoding: DecodingOpt = "state-aware",
     beams: BeamsOpt = 16,
+    hint: HintOpt = 12.0,
     journal: Annotated[Path | None, typer.Option(
         help="journal whose past runs give the action costs (--memory; default: "
         "$PLANSAFE_JOURNAL or .plansafe/journal.sqlite, when it exists)")] = None,
@@ -116,7 +121,8 @@ def plan(
         report = make_plan(spec, problem, goal=goal, planner=planner, engine=engine,
                            journal=journal, memory=memory,
                            timeout_s=timeout_s, k=k, rounds=rounds, model=model,
-                           decoding=decoding, beams=beams, model_name=model_name,
+                           decoding=decoding, beams=beams, hint=hint,
+                           model_name=model_name,
                            model_grammar=model_grammar, trust_spec=trust_spec)
     except PlansafeError as e:
         fail(e, as_json)

@@ -62,7 +62,8 @@ def memory_journal(given: Path | None, memory: bool | None) -> Journal | None:
 def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, planner: str,
               engine: str, timeout_s: float, k: int = 4, rounds: int = 3,
               model: Path | str | None = None, decoding: str = "state-aware",
-              beams: int | None = None, model_name: str | None = None,
+              beams: int | None = None, hint: float | None = None,
+              model_name: str | None = None,
               model_grammar: str = "gbnf",
               journal: Path | None = None, memory: bool | None = None,
               trust_spec: bool = False) -> PlanReport:
@@ -70,7 +71,8 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
     symbolic, fast-downward, pyperplan, llm, auto).
 
     ``decoding`` (see :data:`engine.llm.decodings.DECODINGS`) chooses how the model writes
-    its plans; ``beams`` the beam width of each round's first proposal (1: greedy).
+    its plans; ``beams`` the beam width of each round's first proposal (1: greedy);
+    ``hint`` the state-aware decoding's hint in nats (engine/llm/hint.py; 0: the model alone).
 
     With ``goal`` (plain words or PDDL) the goal replaces the problem's; without a problem
     the spec's default problem (see :func:`engine.goals.default_problem`) gives objects
@@ -94,7 +96,7 @@ def make_plan(spec_path: Path, problem_ref: str | None, *, goal: str | None, pla
                                                   tools=False)
     backend = _model_backend(model, model_name, model_grammar)
     settings = PlannerSettings(engine=engine, backend=backend, k=k, rounds=rounds,
-                               decoding=decoding, beams=beams)
+                               decoding=decoding, beams=beams, hint=hint)
     # --timeout bounds every phase from here on: reading, grounding, compiling, search and
     # the verification of the plan found (verifier/deadline.py); running out is a plan
     # status "timeout" (exit 1), as a search that ran out always was

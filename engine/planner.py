@@ -35,6 +35,9 @@ PlannerKind = Literal["llm", "symbolic", "auto"]
 #: beam width of each round's first proposal (benchmarks/results/llm_plan.md: 16 beams
 #: beat 8 on blocksworld and robotics, greedy by 13-34 points outside devops)
 DEFAULT_BEAMS = 16
+#: nats added under the state-aware decoding to the steps after which FF's relaxed plan is
+#: shortest (engine/llm/hint.py; 0: the model alone; benchmarks/results/llm_hint.md)
+DEFAULT_HINT = 12.0
 
 
 @dataclass(slots=True)
@@ -59,7 +62,8 @@ class PlannerAgent:
                  state_aware: bool | None = None, guided: bool = False,
                  decoding: str | None = None, shorten: bool = True,
                  beams: int | None = None, resume: bool = True,
-                 llm_seconds: float | None = None, patience: int | None = None) -> None:
+                 llm_seconds: float | None = None, patience: int | None = None,
+                 hint: float | None = None) -> None:
         beams = DEFAULT_BEAMS if beams is None else beams
         if k < 1 or rounds < 0 or beams < 1:
             raise PlansafeError(f"k and beams must be at least 1 and rounds at least 0 (k={k}, "
@@ -98,6 +102,7 @@ class PlannerAgent:
         #: steps without coming closer to the goal after which a state-aware generation
         #: ends (None: scaled to the problem, :meth:`_patience`; 0: never)
         self.patience = patience
+        self.hint = DEFAULT_HINT if hint is None else hint  # engine/llm/hint.py
         self._deadline: float | None = None
         self._turn_end: float | None = None
         self._steps_patience: int | None = None
@@ -194,6 +199,8 @@ class PlannerAgent:
                                      else max(0.05, left))
         if hasattr(self.backend, "patience"):
             self.backend.patience = None if clear else self._steps_patience
+        if hasattr(self.backend, "prefer"):
+            self.backend.prefer = 0.0 if clear else self.hint
             if clear and getattr(self.backend, "stalled", False):
                 self.last.stalled += 1
 

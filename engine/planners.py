@@ -59,6 +59,7 @@ class PlannerSettings:
     rounds: int = 3
     decoding: str = "state-aware"
     beams: int | None = None
+    hint: float | None = None  # the state-aware decoding's hint (None: the agent's default)
     memory: JournalMemory | None = None  # action costs from past runs (symbolic planners)
 
 
@@ -116,6 +117,7 @@ class AgentPlanner:
         s = self.settings
         return PlannerAgent(spec, backend=s.backend, k=s.k, rounds=s.rounds, engine=s.engine,
                             timeout_s=timeout_s, decoding=s.decoding, beams=s.beams,
+                            hint=s.hint,
                             use_llm=self.use_llm, fallback=self.fallback)
 
     def __call__(self, problem: Problem, *, policies: Sequence[Policy],

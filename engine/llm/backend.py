@@ -167,6 +167,9 @@ class TransformersBackend(ModelBackend):
         #: come closer to the goal for this many steps (set by the planner; None: never)
         self.patience: int | None = None
         self.stalled = False  # the last generate call was ended so
+        #: the state-aware decoding's hint: nats added to the closest steps' tokens
+        #: (engine/llm/hint.py; 0: none)
+        self.prefer = 0.0
         cfg = self.model.config
         #: positions the model can attend to (None: no fixed limit known)
         self.context_tokens: int | None = (getattr(cfg, "n_positions", None)
@@ -270,6 +273,7 @@ class TransformersBackend(ModelBackend):
             proc = self.state_processor(state)
             proc.reset()
             proc.patience = self.patience
+            proc.prefer = self.prefer
             procs = [proc]
         elif grammar is not None:
             proc = self.processor(grammar)

@@ -82,9 +82,9 @@ class Safe:
         self._steps: list[tuple[Any, str]] | None = None
         #: a node the plan goes on from (steps already written: :meth:`after`)
         self.start = start
-        self._goal_pos: int | None = None  # the goal's positive atoms; -1: not literals
         self._fixed = -1  # atoms no offered step changes (set with the steps)
-        self._relaxed: dict[int, list[tuple[int, int]]] = {}  # spent atoms -> usable steps
+        self._relax: Any = None  # engine.llm.relaxed.Relaxation (made on first use)
+        self._owing: list[tuple[int, bool, int]] | None = None  # (rule, sometime, atoms)
 
     def initial(self) -> Hashable:
         if self.start is not None:
@@ -117,7 +117,7 @@ class Safe:
                            if self.checker.access.permitted(ga.name, ga.args)]
             self._fixed = ~_changing(ga for ga, _ in self._steps)  # no offered step changes
         out: dict[str, Hashable] = {}
-        fixed = self._fixed
+        fixed, kept = self._fixed, self.relaxation.kept
         spent = self.progress.spent(memory, state, fixed)
         for ga, line in self._steps:
             if not ga.applicable(state):
@@ -127,74 +127,68 @@ class Safe:
             if mem is None:
                 continue
             now_spent = self.progress.spent(mem, nxt, fixed) if mem is not memory else spent
-            if now_spent != spent and not self.goal_reachable(nxt, now_spent):
-                continue  # the step uses up an atom the goal still needs: a dead end
+            if ((now_spent != spent or ga.add & kept & ~state)
+                    and not self.goal_reachable(nxt, now_spent)):
+                continue  # the step uses up, or blocks for ever, what the goal needs
             out[line] = (nxt, mem)
         can_end = self.task.goal_test(state) and self.progress.may_end(memory)
         return out, can_end
 
     def distance(self, node: Any) -> int | None:
         """How far ``node``'s state is from the goal ignoring deletes and negative
-        preconditions: the sum over the goal's atoms of the layer of the relaxed
-        reachability fixpoint in which each first holds (0: the goal holds; 10**6: out of
-        reach). None when the goal is not a conjunction of literals. A measure of a plan's
-        progress (fail fast: :func:`state_aware_processor`'s ``patience``), no proof."""
-        if self._goal_pos is None or self._steps is None:
-            self.options(node)  # grounds the steps
-            self.goal_reachable(node[0], 0)  # reads the goal
-        need = self._goal_pos
-        if need is None or need < 0:
-            return None
-        counts = _layers(node[0], need, self._relaxed_steps(0))
-        return 10**6 if counts is None else sum((i + 1) * c for i, c in enumerate(counts))
+        preconditions (:meth:`engine.llm.relaxed.Relaxation.distance`; None when the goal
+        is not a conjunction of literals). A measure of a plan's progress (fail fast:
+        :func:`state_aware_processor`'s ``patience``), no proof."""
+        return self.relaxation.distance(node[0])
+
+    def closest(self, node: Any, lines: Any) -> frozenset[str]:
+        """Those of ``lines`` (allowed from ``node``: line -> next node) after which FF's
+        relaxed plan to the goal and the atoms then owed is shortest
+        (:meth:`engine.llm.relaxed.Relaxation.closest`; none when all are alike)."""
+        owed = self.owed
+        return self.relaxation.closest({line: (nxt[0], owed(nxt[1]))
+                                        for line, nxt in lines.items()})
+
+    def owed(self, memory: Any) -> int:
+        """The atoms (positive literals) of the ``sometime`` and ``sometime-after`` rules
+        that ``memory`` still owes (a requirement not a conjunction of literals: none)."""
+        if self._owing is None:
+            from verifier.model import Sometime, SometimeAfter
+
+            self._owing = []
+            for i, c in enumerate(self.checker.constraints()):
+                op = c.constraint.op
+                if isinstance(op, (Sometime, SometimeAfter)):
+                    lits = self.task.literals(op.required if isinstance(op, SometimeAfter)
+                                              else op.arg, dict(c.constraint.binding))
+                    if lits is not None and lits[0]:
+                        self._owing.append((i, isinstance(op, Sometime), lits[0]))
+        out = 0
+        for i, sometime, atoms in self._owing:
+            if bool(memory[i]) != sometime:  # sometime: not yet held; after: waiting
+                out |= atoms
+        return out
 
     def goal_reachable(self, state: int, spent: int) -> bool:
-        """Whether the goal's atoms can all be reached from ``state`` ignoring deletes and
-        negative preconditions, by steps that add no ``spent`` atom (an ``at-most-once``
-        rule already used up: adding it again breaks the rule). False proves that no
-        valid plan goes on from here; True proves nothing. Goals other than conjunctions
-        of literals always count as reachable."""
-        if self._goal_pos is None:
-            literals = self.task.literals(self.checker.problem.goal, {})
-            self._goal_pos = -1 if literals is None else literals[0]
-        if self._goal_pos < 0:
-            return True
-        return _layers(state, self._goal_pos, self._relaxed_steps(spent)) is not None
+        """Whether the goal can still be reached from ``state`` ignoring deletes, by steps
+        that add no ``spent`` atom (an ``at-most-once`` rule already used up: adding it
+        again breaks the rule) and that no atom kept true for ever blocks
+        (:meth:`engine.llm.relaxed.Relaxation.reachable`). False proves that no valid plan
+        goes on from here; True proves nothing. Goals other than conjunctions of literals
+        always count as reachable."""
+        return self.relaxation.reachable(state, spent)
 
-    def _relaxed_steps(self, spent: int) -> list[tuple[int, int]]:
-        """The offered steps that add no ``spent`` atom, as (preconditions, adds)."""
-        todo = self._relaxed.get(spent)
-        if todo is None:
-            todo = []
-            for ga, _ in self._steps or ():
-                if ga.add & spent:
-                    continue
-                adds = ga.add
-                for _, c_add, _ in ga.conditional:
-                    adds |= c_add
-                todo.append((ga.pre_pos, adds & ~spent))
-            if len(self._relaxed) > 256:
-                self._relaxed.clear()
-            self._relaxed[spent] = todo
-        return todo
+    @property
+    def relaxation(self) -> Any:
+        """The delete relaxation over the offered steps (made once)."""
+        if self._relax is None:
+            from engine.llm.relaxed import Relaxation
 
-
-def _layers(reached: int, need: int, todo: list[tuple[int, int]]) -> list[int] | None:
-    """The delete relaxation's layers from state ``reached``: how many of the ``need``
-    atoms first hold in each layer until all do; None when some never does."""
-    counts: list[int] = []
-    while need & ~reached:
-        rest, before = [], reached
-        for pre, adds in todo:
-            if pre & ~before:
-                rest.append((pre, adds))
-            else:
-                reached |= adds
-        if reached == before:
-            return None
-        counts.append((need & reached & ~before).bit_count())
-        todo = rest
-    return counts
+            if self._steps is None:
+                self.options(self.initial())  # grounds the steps
+            self._relax = Relaxation(self._steps or (),
+                                     self.task.literals(self.checker.problem.goal, {}))
+        return self._relax
 
 
 _GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}
@@ -272,6 +266,7 @@ class _NodeGrammars:
         self.rules = rules
         self.options: dict[Hashable, Options] = {}
         self.distances: dict[Hashable, int] = {}  # node -> Safe.distance (0: not measured)
+        self._preferred: dict[tuple[Hashable, int], tuple[bytes, ...]] = {}
         self.ids: dict[tuple[frozenset[str], bool], int] = {}
         #: per id: sorted lines, may end
         self.line_sets: list[tuple[tuple[bytes, ...], bool]] = []
@@ -302,6 +297,18 @@ class _NodeGrammars:
             if fresh:  # where every allowed step goes back, going back is allowed
                 opts = fresh
         return self.grammar_id(frozenset(opts), can_end), opts
+
+    def preferred(self, node: Hashable, gid: int, lines: Any) -> tuple[bytes, ...]:
+        """The hinted ones of ``lines`` (grammar ``gid``'s, allowed from ``node``:
+        :meth:`Safe.closest`), sorted bytes; none where all or none are."""
+        got = self._preferred.get((node, gid))
+        if got is None:
+            rules = self.rules
+            pref = rules.closest(node, lines) if isinstance(rules, Safe) else frozenset()
+            got = () if len(pref) in (0, len(lines)) else tuple(sorted(t.encode()
+                                                                       for t in pref))
+            self._preferred[(node, gid)] = got
+        return got
 
     def distance(self, node: Hashable) -> int:
         d = self.distances.get(node)
@@ -389,8 +396,17 @@ class StateAwareMasks(GrammarMasks):
             vocab = logits.shape[-1]
             banned = torch.stack([self._row_mask(i, vocab) for i in range(len(self.gids))])
             logits.masked_fill_(banned.to(logits.device), float("-inf"))
-            return logits
-        return super()._bias_logits_batch(input_ids, logits)
+        else:
+            logits = super()._bias_logits_batch(input_ids, logits)
+        if self.prefer:
+            from engine.llm.hint import add_hint
+
+            add_hint(self, logits)
+        return logits
+
+    #: the hint: nats added to the tokens of the closest steps (engine/llm/hint.py; 0: none)
+    prefer = 0.0
+
 
     def _llguidance_mask(self, i: int, vocab: int) -> Any:
         import llguidance as llg

@@ -1,0 +1,125 @@
+"""The delete relaxation the state-aware rules reason with (:class:`engine.llm.stateaware.Safe`).
+
+Over the steps the rules offer (ground actions with an allowed agent), ignoring deletes
+and negative preconditions, with two sound refinements:
+
+- an atom already used up under an ``at-most-once`` rule (*spent*) may not be added again;
+- an atom that holds and that no offered step deletes holds for ever (*kept*): a step
+  whose negative preconditions name one can never be taken again, and a goal that needs
+  one false can never be reached. (A document flagged for good can no longer be paid.)
+
+From it: whether the goal can still be reached (False is a proof that no valid plan goes
+on; True proves nothing), a distance (the sum over the goal's atoms of the layer each first
+holds in; a measure of progress, no proof), and FF's relaxed plan length
+after each allowed step (the hint of engine/llm/hint.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["Relaxation", "layers"]
+
+Steps = list[tuple[int, int]]  # (positive preconditions, adds) bitmasks
+
+
+class Relaxation:
+    """The relaxation of one task's offered ``steps`` (ground action, plan line) towards a
+    goal given as ``literals`` (positive atoms, negative atoms; None: not literals)."""
+
+    def __init__(self, steps: Iterable[tuple[Any, str]], literals: tuple[int, int] | None
+                 ) -> None:
+        self.literal = literals is not None
+        self.pos, self.neg = literals or (0, 0)
+        deletable = 0
+        self._steps: list[tuple[int, int, int]] = []  # (pre_pos, pre_neg, adds incl. conditional)
+        #: each offered step's plan line -> what it adds (conditional effects too)
+        self.adds: dict[str, int] = {}
+        for ga, line in steps:
+            adds, deletable = ga.add, deletable | ga.delete
+            for _, c_add, c_del in ga.conditional:
+                adds, deletable = adds | c_add, deletable | c_del
+            self._steps.append((ga.pre_pos, ga.pre_neg, adds))
+            self.adds[line] = adds
+        #: atoms no offered step deletes: once they hold, they hold for ever
+        self.kept = ~deletable
+        self._cache: dict[tuple[int, int], Steps] = {}
+        self._lengths: dict[tuple[int, int], int] = {}  # (state, owed) -> FF's length
+
+    def steps(self, spent: int, state: int) -> Steps:
+        """The steps that add no ``spent`` atom and that an atom kept true in ``state``
+        does not block for ever, as (preconditions, adds)."""
+        blocked = state & self.kept
+        key = (spent, blocked)
+        todo = self._cache.get(key)
+        if todo is None:
+            todo = [(pre, adds & ~spent) for pre, neg, adds in self._steps
+                    if not adds & spent and not neg & blocked]
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = todo
+        return todo
+
+    def reachable(self, state: int, spent: int = 0) -> bool:
+        """Whether the goal may still be reached from ``state`` (False: it cannot)."""
+        if not self.literal:
+            return True
+        if self.neg & state & self.kept:
+            return False
+        return layers(state, self.pos, self.steps(spent, state)) is not None
+
+    def distance(self, state: int) -> int | None:
+        """The sum over the goal's atoms of the relaxed layer each first holds in (0: the
+        goal's atoms hold; 10**6: out of reach); None when the goal is not literals."""
+        if not self.literal:
+            return None
+        if self.neg & state & self.kept:
+            return 10**6
+        counts = layers(state, self.pos, self.steps(0, state))
+        return 10**6 if counts is None else sum((i + 1) * c for i, c in enumerate(counts))
+
+    def closest(self, successors: Mapping[str, tuple[int, int]]) -> frozenset[str]:
+        """The steps (plan line -> the state after it, atoms then owed besides the goal)
+        after which FF's relaxed plan is shortest; none when all are alike or the goal is
+        not literals."""
+        if not self.literal or len(successors) < 2:
+            return frozenset()
+        hs = {line: self.plan_length(*after) for line, after in successors.items()}
+        best = min(hs.values())
+        if best == max(hs.values()):
+            return frozenset()
+        return frozenset(line for line, h in hs.items() if h == best)
+
+    def plan_length(self, state: int, owed: int = 0) -> int:
+        """The length of FF's relaxed plan from ``state`` to the goal's atoms and the
+        ``owed`` ones (10**6: out of reach)."""
+        h = self._lengths.get((state, owed))
+        if h is None:
+            from engine.llm.hint import relaxed_plan
+
+            got = (None if self.neg & state & self.kept else
+                   relaxed_plan(state, self.pos | owed, self.steps(0, state)))
+            h = 10**6 if got is None else got[1]
+            if len(self._lengths) > 100_000:
+                self._lengths.clear()
+            self._lengths[(state, owed)] = h
+        return h
+
+
+def layers(reached: int, need: int, todo: Steps) -> list[int] | None:
+    """The delete relaxation's layers from state ``reached``: how many of the ``need``
+    atoms first hold in each layer until all do; None when some never does."""
+    counts: list[int] = []
+    while need & ~reached:
+        rest, before = [], reached
+        for pre, adds in todo:
+            if pre & ~before:
+                rest.append((pre, adds))
+            else:
+                reached |= adds
+        if reached == before:
+            return None
+        counts.append((need & reached & ~before).bit_count())
+        todo = rest
+    return counts
