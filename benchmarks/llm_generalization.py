@@ -37,12 +37,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SPECS = ("blocksworld", "devops", "documents", "robotics")
 
 
-def first_proposal(spec: Any, problem: Any, backend: Any) -> dict[str, Any]:
-    """The agent's first proposal for ``problem`` (default decoding) and why it failed."""
+def first_proposal(spec: Any, problem: Any, backend: Any, hint: float | None = None
+                   ) -> dict[str, Any]:
+    """The agent's first proposal for ``problem`` (default decoding; ``hint``: the
+    state-aware decoding's hint, None: the agent's default) and why it failed."""
     from engine.llm.prompts import problem_prompt
     from engine.planner import PlannerAgent
 
-    agent = PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False, shorten=False)
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False, shorten=False,
+                         hint=hint)
     prompt_tokens = backend.prompt_tokens(problem_prompt(problem))
     budget = agent._max_tokens(problem)
     t0 = time.perf_counter()
@@ -105,11 +108,12 @@ def renamed_case(name: str, n: int, offset: int, out_dir: Path, *, seed: int,
             "timeout_s": timeout_s, "mapping": dict(renaming.names)}
 
 
-def renamed_pair(case: dict[str, Any], i: int, backend: Any) -> dict[str, Any]:
+def renamed_pair(case: dict[str, Any], i: int, backend: Any, hint: float | None = None
+                 ) -> dict[str, Any]:
     """Problem ``i`` of a :func:`renamed_case` planned as it is, then renamed."""
     return {"solvable": _solvable(case["spec"], [case["problems"][i]], case["timeout_s"])[0],
-            "original": first_proposal(case["spec"], case["problems"][i], backend),
-            "renamed": first_proposal(case["renamed"], case["moved"][i], backend)}
+            "original": first_proposal(case["spec"], case["problems"][i], backend, hint),
+            "renamed": first_proposal(case["renamed"], case["moved"][i], backend, hint)}
 
 
 def renamed_summary(case: dict[str, Any], rows: list[dict[str, Any]], kinds: tuple[str, ...]
@@ -222,6 +226,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--timeout", type=float, default=20.0, help="Fast Downward, per problem")
     ap.add_argument("--out-dir", type=Path, default=ROOT / "build" / "bench" / "renamed")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--hint", type=float, default=None,
+                    help="the state-aware decoding's hint in nats (default: the agent's; "
+                    "0: the model alone)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--plan-tokens", action="store_true",
                     help="only count the tokens of Fast Downward's plans (no model runs)")
@@ -246,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result: dict[str, Any] = {"commit": _commit(), "started": time.strftime(
         "%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "load_start": os.getloadavg(),
-        "threads": args.threads, "renamed": [], "larger": []}
+        "threads": args.threads, "hint": args.hint, "renamed": [], "larger": []}
     backend = TransformersBackend(DEFAULT_MODEL_DIR, threads=args.threads)
     renamed = {name: renamed_case(name, args.n, args.offset, args.out_dir, seed=args.seed,
                                   kinds=kinds, timeout_s=args.timeout)
@@ -259,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(max(args.n, args.n_length)):
         for name, case in renamed.items():
             if i < len(case["problems"]):
-                row = renamed_pair(case, i, backend)
+                row = renamed_pair(case, i, backend, args.hint)
                 rows[name].append(row)
                 log(f"{name} {case['problems'][i].name}: original "
                     f"{_short(row['original'])}, renamed {_short(row['renamed'])}")
@@ -267,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             if i < len(case["problems"]):
                 row = {"solvable": _solvable(case["spec"], [case["problems"][i]],
                                              case["timeout_s"])[0],
-                       **first_proposal(case["spec"], case["problems"][i], backend)}
+                       **first_proposal(case["spec"], case["problems"][i], backend,
+                                        args.hint)}
                 big[name].append(row)
                 log(f"{name} (larger) {row['problem']}, {row['objects']} objects: "
                     f"{_short(row)}")
