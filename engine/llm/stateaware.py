@@ -16,10 +16,12 @@ sets:
   policy beyond repair (``always``, ``at-most-once``, ``sometime-before``, judged by
   :class:`verifier.progress.PolicyProgress`) and must not use up what the goal still
   needs: a step after which an ``at-most-once`` atom has held and stopped holding (a robot
-  has put down the one item it may carry once) is left out when the goal can then no
-  longer be reached even ignoring deletes, by steps that never make such an atom hold
-  again (:meth:`Safe.goal_reachable`; such a step starts no valid plan, so leaving it out
-  loses none); the plan may end only where the goal holds
+  has put down the one item it may carry once), or after which an atom that no step
+  deletes holds for good (a document flagged for ever), is left out when the goal can then
+  no longer be reached even ignoring deletes, by steps that never make such a spent atom
+  hold again and that no atom kept for good blocks (:meth:`Safe.goal_reachable`,
+  :mod:`engine.llm.relaxed`; such a step starts no valid plan, so leaving it out loses
+  none); the plan may end only where the goal holds
   and no ``sometime`` / ``sometime-after`` rule is still owed; and a step may not take
   the plan back to a (state, policy memory) it has already been in unless every allowed
   step does (a plan that comes back to one can be cut short at the loop and stays valid;
@@ -28,8 +30,10 @@ sets:
 
 Under :class:`Safe` a finished plan passes the verifier by construction, unless the row
 runs out of tokens or reaches a node with no allowed step where it may not end (a dead
-end: the plan ends there, and the verifier explains). The model still chooses every step,
-and whether and when to end; nothing here searches for the goal. Under beam search (the
+end: the plan ends there, and the verifier explains). The model still chooses every step;
+nothing here searches for the goal. With a hint (``prefer`` nats, :mod:`engine.llm.hint`,
+the Planner agent's default) the steps after which FF's relaxed plan is shortest get that
+bonus, which the model may overrule, and a plan ends where it may. Under beam search (the
 agent's first proposal) each row takes the plan state of the row it extends when
 transformers reorders the beams; the beams are ranked by the model's probabilities, and
 since a plan may end only at the goal the beams that finish are plans that reach it.
@@ -42,9 +46,12 @@ import functools
 import itertools
 import json
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.llm.grammar_processor import GrammarMasks
+
+if TYPE_CHECKING:
+    from engine.llm.relaxed import Relaxation
 
 __all__ = ["Applicable", "Safe", "lark_of", "line_masks", "state_aware_processor"]
 
@@ -83,7 +90,7 @@ class Safe:
         #: a node the plan goes on from (steps already written: :meth:`after`)
         self.start = start
         self._fixed = -1  # atoms no offered step changes (set with the steps)
-        self._relax: Any = None  # engine.llm.relaxed.Relaxation (made on first use)
+        self._relax: Relaxation | None = None  # made on first use
         self._owing: list[tuple[int, bool, int]] | None = None  # (rule, sometime, atoms)
 
     def initial(self) -> Hashable:
@@ -179,7 +186,7 @@ class Safe:
         return self.relaxation.reachable(state, spent)
 
     @property
-    def relaxation(self) -> Any:
+    def relaxation(self) -> Relaxation:
         """The delete relaxation over the offered steps (made once)."""
         if self._relax is None:
             from engine.llm.relaxed import Relaxation
