@@ -19,11 +19,12 @@ while a longer token the grammar also allows begins with them.
 from __future__ import annotations
 
 import bisect
+import json
 import os
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["LineMasks"]
+__all__ = ["LineMasks", "lark_of", "line_masks"]
 
 _IDS = -1  # the trie key under which a node keeps the tokens that end there
 
@@ -123,3 +124,24 @@ class LineMasks:
                 if sub.get(_IDS):
                     return True
         return False
+
+
+def lark_of(lines: tuple[bytes, ...], can_end: bool) -> str:
+    """The Lark grammar of a node: one of ``lines`` (optional where the plan may end);
+    with no lines, the end of the plan."""
+    if not lines:
+        return 'start: ""'
+    alts = " | ".join(json.dumps(t.decode()) for t in lines)
+    return f"start: step{'?' if can_end else ''}\nstep: {alts}"
+
+
+_MASKS: dict[int, tuple[Any, Any]] = {}
+
+
+def line_masks(llg_tokenizer: Any) -> Any:
+    """One :class:`engine.llm.linemask.LineMasks` per tokenizer (its token trie is built
+    once)."""
+    got = _MASKS.get(id(llg_tokenizer))
+    if got is None or got[0] is not llg_tokenizer:
+        got = _MASKS[id(llg_tokenizer)] = (llg_tokenizer, LineMasks(llg_tokenizer))
+    return got[1]

@@ -44,11 +44,11 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from engine.llm.grammar_processor import GrammarMasks
+from engine.llm.linemask import lark_of, line_masks
 
 if TYPE_CHECKING:
     from engine.llm.relaxed import Relaxation
@@ -485,26 +485,3 @@ class StateAwareMasks(GrammarMasks):
             for i in live:
                 self._tails[i] = _STOPPED
             self.stalled = True
-
-
-def lark_of(lines: tuple[bytes, ...], can_end: bool) -> str:
-    """The Lark grammar of a node: one of ``lines`` (optional where the plan may end);
-    with no lines, the end of the plan."""
-    if not lines:
-        return 'start: ""'
-    alts = " | ".join(json.dumps(t.decode()) for t in lines)
-    return f"start: step{'?' if can_end else ''}\nstep: {alts}"
-
-
-_MASKS: dict[int, tuple[Any, Any]] = {}
-
-
-def line_masks(llg_tokenizer: Any) -> Any:
-    """One :class:`engine.llm.linemask.LineMasks` per tokenizer (its token trie is built
-    once)."""
-    from engine.llm.linemask import LineMasks
-
-    got = _MASKS.get(id(llg_tokenizer))
-    if got is None or got[0] is not llg_tokenizer:
-        got = _MASKS[id(llg_tokenizer)] = (llg_tokenizer, LineMasks(llg_tokenizer))
-    return got[1]
