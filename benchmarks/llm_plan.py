@@ -107,12 +107,13 @@ MODES = ("grammar", "applicable", "state-aware", "guided")
 def run_set(spec: Any, problems: list[Any], backend: Any, *, k: int, rounds: int,
             decoding: str = "grammar", timeout_s: float,
             reference: list[int | None] | None = None, beams: int | None = None,
-            resume: bool = True) -> dict[str, Any]:
+            resume: bool = True, hint: float | None = None) -> dict[str, Any]:
     from engine.planner import PlannerAgent
     from verifier.validate import Checker
 
     agent = PlannerAgent(spec, backend=backend, k=k, rounds=rounds, fallback=True,
-                         decoding=decoding, timeout_s=timeout_s, beams=beams, resume=resume)
+                         decoding=decoding, timeout_s=timeout_s, beams=beams, resume=resume,
+                         hint=hint)
     rows = []
     for j, problem in enumerate(problems):
         plan, verdict = agent.plan(problem)
@@ -280,6 +281,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--planbench", type=int, default=None, help="first N PlanBench instances")
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--hint", type=float, default=None, help="the state-aware decoding's "
+                    "hint in nats (default: the agent's; 0: the model alone)")
     ap.add_argument("--decoding-only", action="store_true", help="only the decoding speed "
                     "(three problems of each set)")
     ap.add_argument("--no-decoding", action="store_true", help="skip the decoding speed "
@@ -413,8 +416,9 @@ def _run_sets(args: argparse.Namespace, backend: Any, sets: list[tuple[str, Any,
             t = time.perf_counter()
             r = run_set(spec, problems, backend, k=args.k, rounds=args.rounds,
                         decoding=mode, timeout_s=args.timeout, reference=refs[name],
-                        beams=beams, resume=not args.no_resume)
+                        beams=beams, resume=not args.no_resume, hint=args.hint)
             r["resume"] = not args.no_resume
+            r["hint"] = args.hint
             r["wall_seconds"] = time.perf_counter() - t
             r["beams"] = beams
             results["sets"][f"{name} [{label}]"] = r

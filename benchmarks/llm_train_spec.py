@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the state-aware decoding's hint for every first proposal (``--hint``; None: the agent's)
+HINT: list[float | None] = [None]
 EVAL_SEED = 11  # spec_records seed for evaluation problems (plansafe train uses 0, 1, ...)
 GOAL_SEED = 5_000_000  # phrasing seeds (spec_examples uses the training seed)
 BUILTIN = ("devops", "documents", "robotics", "blocksworld")
@@ -111,7 +113,7 @@ def first_proposals(spec: Any, problems: list[Any], backend: Any,
     each row appended to ``rows`` as it comes (``on_row`` called after each)."""
     from engine.planner import PlannerAgent
 
-    agent = PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False)
+    agent = PlannerAgent(spec, backend=backend, k=1, rounds=1, fallback=False, hint=HINT[0])
     rows = [] if rows is None else rows
     for p in problems:
         t0 = time.perf_counter()
@@ -201,6 +203,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--exclude", type=Path, action="append", default=[],
                     help="also leave out problems whose prompt is in DIR/train_keys.json")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--hint", type=float, default=None, help="the state-aware decoding's "
+                    "hint in nats (default: the agent's; 0: the model alone)")
     ap.add_argument("--json", type=Path, required=True)
     return ap
 
@@ -245,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     from verifier.spec import load_spec
 
     args = _parser().parse_args(argv)
+    HINT[0] = args.hint
     torch.set_num_threads(args.threads)
     keys = _keys(args.model).union(*(_keys(str(d)) for d in args.exclude))
     spec = load_spec(args.spec)
