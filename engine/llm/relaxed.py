@@ -34,14 +34,11 @@ class Relaxation:
         self.pos, self.neg = literals or (0, 0)
         deletable = 0
         self._steps: list[tuple[int, int, int]] = []  # (pre_pos, pre_neg, adds incl. conditional)
-        #: each offered step's plan line -> what it adds (conditional effects too)
-        self.adds: dict[str, int] = {}
-        for ga, line in steps:
+        for ga, _ in steps:
             adds, deletable = ga.add, deletable | ga.delete
             for _, c_add, c_del in ga.conditional:
                 adds, deletable = adds | c_add, deletable | c_del
             self._steps.append((ga.pre_pos, ga.pre_neg, adds))
-            self.adds[line] = adds
         #: atoms no offered step deletes: once they hold, they hold for ever
         self.kept = ~deletable
         self._cache: dict[tuple[int, int], Steps] = {}
