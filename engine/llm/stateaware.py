@@ -21,7 +21,8 @@ sets:
   no longer be reached even ignoring deletes, by steps that never make such a spent atom
   hold again and that no atom kept for good blocks (:meth:`Safe.goal_reachable`,
   :mod:`engine.llm.relaxed`; such a step starts no valid plan, so leaving it out loses
-  none); the plan may end only where the goal holds
+  none); a step that changes neither the state nor the policies' memory is left out (a
+  plan without it reaches the same node); the plan may end only where the goal holds
   and no ``sometime`` / ``sometime-after`` rule is still owed; and a step may not take
   the plan back to a (state, policy memory) it has already been in unless every allowed
   step does (a plan that comes back to one can be cut short at the loop and stays valid;
@@ -131,8 +132,9 @@ class Safe:
                 continue
             nxt = ga.apply(state)
             mem = self.progress.advance(memory, state, nxt)
-            if mem is None:
-                continue
+            if mem is None or (nxt == state and mem == memory):
+                continue  # breaks a rule for good, or changes nothing (a plan without it
+                # reaches the same node: leaving it out loses no plan)
             now_spent = self.progress.spent(mem, nxt, fixed) if mem is not memory else spent
             if ((now_spent != spent or ga.add & kept & ~state)
                     and not self.goal_reachable(nxt, now_spent)):

@@ -1,5 +1,6 @@
 """The state-aware decoding rules: sound (a plan ended where they allow passes the
-verifier) and complete (every plan the verifier accepts is a path through them)."""
+verifier) and complete (every plan the verifier accepts is a path through them, once
+steps that change nothing are left out)."""
 
 from __future__ import annotations
 
@@ -189,6 +190,27 @@ def test_a_step_that_strands_an_item_is_not_offered() -> None:
         options = rules.options(node)[0]
         assert ("(place r1 box1 bay)\n" in options) == (n == 2), n
         assert "(navigate r1 bay dock level3 level2)\n" in options
+
+
+def test_a_step_that_changes_nothing_is_not_offered() -> None:
+    """Reporting a placement already reported changes neither the state nor any rule's
+    memory: applicable, but not offered (a plan without it reaches the same node), while
+    the first report is."""
+    checker = _checker("robotics", "p01")
+    rules = Safe(checker)
+    node = rules.initial()
+    for line in ("(pick r1 box1 dock)\n", "(navigate r1 dock shelf level4 level3)\n",
+                 "(place r1 box1 shelf)\n"):
+        node = rules.options(node)[0][line]
+    report = "(report-status r1 box1 shelf)\n"
+    options, may_end = rules.options(node)
+    assert report in options and not may_end  # report-after-place still owed
+    node = options[report]
+    options, may_end = rules.options(node)
+    assert may_end
+    assert report in Applicable(checker.task).options(node[0])[0]
+    assert report not in options
+    assert all(nxt != node for nxt in options.values())
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
