@@ -44,7 +44,14 @@ def _conjunctive(text: str) -> bool:
 def _read_clause(spec: Any, problem_or_objects: Problem | Mapping[str, str], text: str, *,
                  backend: Any) -> GoalTranslation:
     """One clause; when the model cannot map it, once more with aliases replaced by the
-    objects' own names ("stage" -> "staging")."""
+    objects' own names ("stage" -> "staging"). A clause that is exactly a predicate's
+    describe sentence ("blo36 is on blo59") is that atom, read before any model
+    (:func:`engine.goal_templates.predicate_reading`)."""
+    from engine.goal_templates import predicate_reading
+
+    said = predicate_reading(spec, _objects(problem_or_objects), text)
+    if said is not None and not text.strip().startswith("("):
+        return GoalTranslation(text, said, "template")
     try:
         return _translate(spec, problem_or_objects, text, backend=backend)
     except PlansafeError:

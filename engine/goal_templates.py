@@ -6,6 +6,12 @@ parameters' types), means "what that step achieves": the goal is the action's po
 effects whose arguments the sentence names (``(administered amox1)``). Nothing is guessed: a
 text that matches no template, names an unknown object, or whose action's effects need an
 argument the sentence leaves out gives no reading.
+
+A predicate's ``describe`` sentence is read the same way (:func:`predicate_reading`): a
+clause that is exactly ``{0} is on {1}``, after an opener such as "make sure", with
+objects of the predicate's types in the placeholders, is that atom, and only when exactly
+one predicate's sentence matches. The language model never sees such a clause, so it
+cannot misread it ("blo36 is on blo59" read as two blocks clear).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["template_reading"]
+__all__ = ["template_reading", "predicate_reading"]
 
 
 def _pattern(template: str) -> tuple[re.Pattern[str], list[int]] | None:
@@ -73,3 +79,39 @@ def template_reading(spec: Any, objects: Mapping[str, str], text: str) -> str | 
         if atoms:
             readings.append("(and " + " ".join(dict.fromkeys(atoms)) + ")")
     return readings[0] if len(set(readings)) == 1 else None
+
+
+def predicate_reading(spec: Any, objects: Mapping[str, str], text: str) -> str | None:
+    """``(and (pred a b))`` for a clause that is exactly one predicate's describe sentence
+    (after an opener of :data:`engine.goal_words.GOAL_OPENERS`), its placeholders filled
+    with objects of the problem of the predicate's types; else None (no match, or more
+    than one reading)."""
+    from engine.goal_words import GOAL_OPENERS
+
+    domain = spec.domain
+    by_lower = {o.lower(): o for o in objects}
+    clause = text.strip()
+    for opener in sorted({o.strip() for o in GOAL_OPENERS if o.strip()}, key=len,
+                         reverse=True):
+        if clause.lower().startswith(opener.lower() + " "):
+            clause = clause[len(opener):].strip()
+            break
+    readings: set[str] = set()
+    for pred, template in spec.describe.items():
+        types = domain.predicates.get(pred)
+        compiled = _pattern(template) if types is not None else None
+        if compiled is None or types is None:
+            continue
+        regex, order = compiled
+        m = regex.match(clause)
+        if m is None or sorted(order) != list(range(len(types))):
+            continue
+        args: list[str] = [""] * len(types)
+        for index, value in zip(order, m.groups(), strict=True):
+            obj = by_lower.get(value.strip(".,").lower())
+            if obj is None or not domain.is_subtype(objects[obj], types[index]):
+                break
+            args[index] = obj
+        else:
+            readings.add("(and (" + " ".join((pred, *args)) + "))")
+    return readings.pop() if len(readings) == 1 else None
