@@ -50,7 +50,7 @@ def _read_clause(spec: Any, problem_or_objects: Problem | Mapping[str, str], tex
     from engine.goal_templates import predicate_reading
 
     said = predicate_reading(spec, _objects(problem_or_objects), text)
-    if said is not None and not text.strip().startswith("("):
+    if said is not None:
         return GoalTranslation(text, said, "template")
     try:
         return _translate(spec, problem_or_objects, text, backend=backend)

@@ -39,36 +39,38 @@ def _pattern(template: str) -> tuple[re.Pattern[str], list[int]] | None:
     return re.compile(r"^\s*" + r"\s+".join(pieces) + r"[\s.!]*$", re.IGNORECASE), order
 
 
+def _filled(domain: Any, template: str, objects: Mapping[str, str], text: str,
+            types: tuple[str, ...]) -> dict[int, str] | None:
+    """The objects in ``text``'s places when it is exactly ``template``, by placeholder
+    index: each an object of the problem of the type ``types`` gives its index, a repeated
+    placeholder the same object; None when the text does not match or an object does not
+    fit."""
+    compiled = _pattern(template)
+    m = compiled[0].match(text) if compiled is not None else None
+    if compiled is None or m is None:
+        return None
+    by_lower = {o.lower(): o for o in objects}
+    out: dict[int, str] = {}
+    for index, value in zip(compiled[1], m.groups(), strict=True):
+        obj = by_lower.get(value.strip(".,").lower())
+        if (obj is None or index >= len(types) or out.get(index, obj) != obj
+                or not domain.is_subtype(objects[obj], types[index])):
+            return None
+        out[index] = obj
+    return out
+
+
 def template_reading(spec: Any, objects: Mapping[str, str], text: str) -> str | None:
     """``(and ...)`` for a text that is an action's describe sentence, else None."""
     domain = spec.domain
-    by_lower = {o.lower(): o for o in objects}
     readings: list[str] = []
     for action, template in spec.describe.items():
         schema = domain.actions.get(action)
-        if schema is None:
+        filled = None if schema is None else _filled(
+            domain, template, objects, text, tuple(t for _, t in schema.params))
+        if filled is None:
             continue
-        compiled = _pattern(template)
-        if compiled is None:
-            continue
-        regex, order = compiled
-        m = regex.match(text)
-        if m is None:
-            continue
-        bound: dict[str, str] = {}
-        ok = True
-        for index, value in zip(order, m.groups(), strict=True):
-            obj = by_lower.get(value.strip(".,").lower())
-            if obj is None or index >= len(schema.params):
-                ok = False
-                break
-            var, want = schema.params[index]
-            if not domain.is_subtype(objects[obj], want) or bound.get(var, obj) != obj:
-                ok = False
-                break
-            bound[var] = obj
-        if not ok:
-            continue
+        bound = {schema.params[i][0]: obj for i, obj in filled.items()}
         atoms = []
         for e in schema.effects:
             if not e.positive or e.forall or e.atom.pred.startswith("ps-"):
@@ -88,8 +90,6 @@ def predicate_reading(spec: Any, objects: Mapping[str, str], text: str) -> str |
     than one reading)."""
     from engine.goal_words import GOAL_OPENERS
 
-    domain = spec.domain
-    by_lower = {o.lower(): o for o in objects}
     clause = text.strip()
     for opener in sorted({o.strip() for o in GOAL_OPENERS if o.strip()}, key=len,
                          reverse=True):
@@ -98,20 +98,10 @@ def predicate_reading(spec: Any, objects: Mapping[str, str], text: str) -> str |
             break
     readings: set[str] = set()
     for pred, template in spec.describe.items():
-        types = domain.predicates.get(pred)
-        compiled = _pattern(template) if types is not None else None
-        if compiled is None or types is None:
-            continue
-        regex, order = compiled
-        m = regex.match(clause)
-        if m is None or sorted(order) != list(range(len(types))):
-            continue
-        args: list[str] = [""] * len(types)
-        for index, value in zip(order, m.groups(), strict=True):
-            obj = by_lower.get(value.strip(".,").lower())
-            if obj is None or not domain.is_subtype(objects[obj], types[index]):
-                break
-            args[index] = obj
-        else:
-            readings.add("(and (" + " ".join((pred, *args)) + "))")
+        types = spec.domain.predicates.get(pred)
+        filled = None if types is None else _filled(spec.domain, template, objects, clause,
+                                                     types)
+        if filled is not None and len(filled) == len(types):
+            readings.add("(and (" + " ".join((pred, *(filled[i] for i in range(len(types)))))
+                         + "))")
     return readings.pop() if len(readings) == 1 else None
