@@ -38,6 +38,8 @@ class PolicyProgress:
         # at-most-once rules over a few atoms: (index, atoms read, trigger)
         self._once = [(i, mask, test) for i, (kind, test, _, mask) in enumerate(self._rules)
                       if kind == _AT_MOST_ONCE and mask > 0]
+        self._once_all = tuple(i for i, (kind, _, _, _) in enumerate(self._rules)
+                               if kind == _AT_MOST_ONCE)
         # which rules read each atom (bit), and those that quantify (read every atom)
         self._by_bit: dict[int, list[int]] = {}
         self._always_read: list[int] = []
@@ -97,6 +99,11 @@ class PolicyProgress:
             if free and free & (free - 1) == 0 and test((state & ~free) | free):
                 out |= free
         return out
+
+    def once_moved(self, before: Memory, after: Memory) -> bool:
+        """Whether an ``at-most-once`` rule's memory differs between ``before`` and
+        ``after`` (its condition began to hold, or stopped holding for good)."""
+        return before is not after and any(before[i] != after[i] for i in self._once_all)
 
     def may_end(self, memory: Memory) -> bool:
         """Whether a plan may end with this memory as far as the policies go: every

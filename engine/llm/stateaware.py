@@ -21,7 +21,10 @@ sets:
   no longer be reached even ignoring deletes, by steps that never make such a spent atom
   hold again and that no atom kept for good blocks (:meth:`Safe.goal_reachable`,
   :mod:`engine.llm.relaxed`; such a step starts no valid plan, so leaving it out loses
-  none); a step that changes neither the state nor the policies' memory is left out (a
+  none); a step that moves an ``at-most-once`` rule is left out when it leads to a dead
+  end, a node where every step is left out and the plan may not end (looked for
+  ``LOOKAHEAD`` such steps deep: a fragile block lifted before its place is ready); a
+  step that changes neither the state nor the policies' memory is left out (a
   plan without it reaches the same node); the plan may end only where the goal holds
   and no ``sometime`` / ``sometime-after`` rule is still owed; and a step may not take
   the plan back to a (state, policy memory) it has already been in unless every allowed
@@ -55,6 +58,9 @@ if TYPE_CHECKING:
     from engine.llm.relaxed import Relaxation
 
 __all__ = ["Applicable", "Safe", "lark_of", "line_masks", "state_aware_processor"]
+
+#: how many ``at-most-once`` steps deep :meth:`Safe.options` looks for dead ends
+LOOKAHEAD = 2
 
 Options = tuple[dict[str, Hashable], bool]  # step line -> next node; may the plan end here
 
@@ -93,6 +99,7 @@ class Safe:
         self._fixed = -1  # atoms no offered step changes (set with the steps)
         self._relax: Relaxation | None = None  # made on first use
         self._owing: list[tuple[int, bool, int]] | None = None  # (rule, sometime, atoms)
+        self._ends: dict[Hashable, bool] = {}  # node -> dead end (looked ahead into)
 
     def initial(self) -> Hashable:
         if self.start is not None:
@@ -116,7 +123,13 @@ class Safe:
             nodes.append((nxt, mem))
         return nodes
 
-    def options(self, node: Any) -> Options:
+    def options(self, node: Any, *, look: int = LOOKAHEAD) -> Options:
+        """The steps allowed from ``node`` (line -> next node) and whether the plan may end
+        there. A step that moves an ``at-most-once`` rule (its condition begins to hold, or
+        is spent) is also left out when the node it reaches is a dead end (no allowed
+        step, may not end), looking ``look`` such steps deep: a fragile block lifted
+        before the block it must go on is in place can go nowhere that keeps the goal
+        reachable, so no valid plan takes that step."""
         state, memory = node
         if memory is None:  # the initial state already breaks a rule: nothing can mend it
             return {}, True
@@ -139,9 +152,20 @@ class Safe:
             if ((now_spent != spent or ga.add & kept & ~state)
                     and not self.goal_reachable(nxt, now_spent)):
                 continue  # the step uses up, or blocks for ever, what the goal needs
+            if look and self.progress.once_moved(memory, mem) and self._dead_end((nxt, mem),
+                                                                                 look - 1):
+                continue  # every way on from where the step leads is left out
             out[line] = (nxt, mem)
         can_end = self.task.goal_test(state) and self.progress.may_end(memory)
         return out, can_end
+
+    def _dead_end(self, node: Any, look: int) -> bool:
+        """Whether ``node`` allows no step and the plan may not end there (memoised)."""
+        got = self._ends.get(node)
+        if got is None:
+            opts, can_end = self.options(node, look=look)
+            got = self._ends[node] = not opts and not can_end
+        return got
 
     def distance(self, node: Any) -> int | None:
         """How far ``node``'s state is from the goal ignoring deletes and negative
