@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from engine.llm.relaxed_np import PACK_FROM, Packed
+
 __all__ = ["Relaxation", "layers"]
 
 Steps = list[tuple[int, int]]  # (positive preconditions, adds) bitmasks
@@ -42,6 +44,7 @@ class Relaxation:
         #: atoms no offered step deletes: once they hold, they hold for ever
         self.kept = ~deletable
         self._cache: dict[tuple[int, int], Steps] = {}
+        self._packed: dict[tuple[int, int], Packed] = {}  # the same, as numpy words
         self._lengths: dict[tuple[int, int], int] = {}  # (state, owed) -> FF's length
 
     def steps(self, spent: int, state: int) -> Steps:
@@ -55,8 +58,26 @@ class Relaxation:
                     if not adds & spent and not neg & blocked]
             if len(self._cache) > 256:
                 self._cache.clear()
+                self._packed.clear()
             self._cache[key] = todo
         return todo
+
+    def _walker(self, spent: int, state: int) -> Packed | None:
+        """The steps of :meth:`steps` packed into numpy words (:mod:`engine.llm.relaxed_np`)
+        when there are enough of them for that to pay; None otherwise."""
+        todo = self.steps(spent, state)
+        if len(todo) < PACK_FROM:
+            return None
+        key = (spent, state & self.kept)
+        got = self._packed.get(key)
+        if got is None:
+            got = self._packed[key] = Packed(todo)
+        return got
+
+    def _layers(self, state: int, spent: int) -> list[int] | None:
+        walker = self._walker(spent, state)
+        return (layers(state, self.pos, self.steps(spent, state)) if walker is None
+                else walker.layers(state, self.pos))
 
     def reachable(self, state: int, spent: int = 0) -> bool:
         """Whether the goal may still be reached from ``state`` (False: it cannot)."""
@@ -64,7 +85,7 @@ class Relaxation:
             return True
         if self.neg & state & self.kept:
             return False
-        return layers(state, self.pos, self.steps(spent, state)) is not None
+        return self._layers(state, spent) is not None
 
     def distance(self, state: int) -> int | None:
         """The sum over the goal's atoms of the relaxed layer each first holds in (0: the
@@ -73,7 +94,7 @@ class Relaxation:
             return None
         if self.neg & state & self.kept:
             return 10**6
-        counts = layers(state, self.pos, self.steps(0, state))
+        counts = self._layers(state, 0)
         return 10**6 if counts is None else sum((i + 1) * c for i, c in enumerate(counts))
 
     def closest(self, successors: Mapping[str, tuple[int, int]]) -> frozenset[str]:
@@ -95,8 +116,10 @@ class Relaxation:
         if h is None:
             from engine.llm.hint import relaxed_plan
 
+            walker = self._walker(0, state)
             got = (None if self.neg & state & self.kept else
-                   relaxed_plan(state, self.pos | owed, self.steps(0, state)))
+                   relaxed_plan(state, self.pos | owed, self.steps(0, state))
+                   if walker is None else walker.relaxed_plan(state, self.pos | owed))
             h = 10**6 if got is None else got[1]
             if len(self._lengths) > 100_000:
                 self._lengths.clear()
