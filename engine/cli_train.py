@@ -63,6 +63,9 @@ _EvalProblems = Annotated[int, typer.Option(
         "--eval", help="with SPEC: held-out problems per spec whose first proposals are "
         "measured after training (in the model card)")]
 _BatchTokens = Annotated[int, typer.Option(help="tokens per optimiser step")]
+_NewTokens = Annotated[int, typer.Option(help="with SPEC, continuing a checkpoint: tokens "
+                                         "its tokenizer learns from the spec's text (BPE "
+                                         "merges, engine/llm/vocab.py; 0: keep it as it is)")]
 
 
 @with_progress("training")
@@ -86,6 +89,7 @@ def train(
     problems: _Problems = 200,
     eval_problems: _EvalProblems = 10,
     batch_tokens: _BatchTokens = 4096,
+    new_tokens: _NewTokens = 256,
 ) -> None:
     """Train a model: on SPEC folders (problems made from each spec's own examples,
     fine-tuning the shipped model), or the embedded model on the built-in specs."""
@@ -96,7 +100,8 @@ def train(
         fail(PlansafeError(f"unknown size '{size}' (use {', '.join(SIZES)})"), False)
     _check_counts((("--suffixes", suffixes), ("--goal-examples", goal_examples),
                    ("--detours", detours if detours is not None else 0),
-                   ("--replay", replay), ("--eval", eval_problems)))
+                   ("--replay", replay), ("--eval", eval_problems),
+                   ("--new-tokens", new_tokens)))
     if lr is not None and not lr > 0:
         fail(PlansafeError(f"--lr must be positive (got {lr})"), False)
     if (steps is not None and steps < 1) or problems < 1 or batch_tokens < 64:
@@ -119,7 +124,8 @@ def train(
         detours=detours if detours is not None else (0 if spec_paths else 2),
         init=init, lr=lr or (5e-4 if init is not None else 1.5e-3),
         specs=tuple(spec_paths), spec_problems=problems, eval_problems=eval_problems,
-        batch_tokens=batch_tokens), log=lambda m: typer.echo(m, err=True))
+        batch_tokens=batch_tokens, new_tokens=new_tokens),
+        log=lambda m: typer.echo(m, err=True))
     if spec_paths:
         _link_spec_models(spec_paths, out)
     typer.echo(json.dumps(info, indent=2))

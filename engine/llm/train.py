@@ -54,6 +54,8 @@ class TrainConfig:
     spec_problems: int = 200  # solved problems made per spec in ``specs``
     rename_share: float = 0.3  # share of renamings that rename predicates and actions too
     eval_problems: int = 10  # held-out problems per spec, first proposals measured after
+    #: with ``specs`` and ``init``: tokens the tokenizer learns from the specs' text
+    new_tokens: int = 256
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -377,6 +379,28 @@ def _optimise(cfg: TrainConfig, model: Any, data: list[tuple[list[int], int]],
     return losses, stopped_at
 
 
+def _grow_vocab(model: Any, tok: Any, own: list[Example], new_tokens: int,
+                log: Callable[[str], None]) -> tuple[Any, dict[str, Any]] | None:
+    """The continued checkpoint's tokenizer grown with up to ``new_tokens`` merges learnt
+    from the specs' own examples, and the model's embeddings with it
+    (:mod:`engine.llm.vocab`); what changed, for ``training.json``. None: nothing learnt."""
+    from engine.llm.vocab import extend_tokenizer, grow_embeddings
+
+    texts = [e.prompt + e.prefix + e.completion for e in own[:2000]]
+    new, merges = extend_tokenizer(tok, texts, new_tokens=new_tokens)
+    if not merges:
+        return None
+    grow_embeddings(model, tok, new, merges)
+    sample = texts[:200]
+    before = sum(len(tok(t)["input_ids"]) for t in sample)
+    after = sum(len(new(t)["input_ids"]) for t in sample)
+    log(f"tokenizer: {len(merges)} tokens learnt from the specs' text (vocabulary "
+        f"{len(tok)} -> {len(new)}); the specs' examples take {after} tokens instead of "
+        f"{before} ({after / max(1, before):.0%})")
+    return new, {"added": len(merges), "before": len(tok), "after": len(new),
+                 "tokens_ratio": round(after / max(1, before), 3)}
+
+
 def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     import torch
 
@@ -388,8 +412,10 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
     records, examples, dropped = _generated_examples(cfg, planbench, log)
     held_out: dict[str, list[dict[str, Any]]] = {}
     spec_counts: dict[str, int] = {}
+    own: list[Example] = []
     if cfg.specs:  # the user's specs: problems made from each spec's own examples
-        examples += _spec_data(cfg, held_out, spec_counts, log)
+        own = _spec_data(cfg, held_out, spec_counts, log)
+        examples += own
         random.Random(cfg.seed).shuffle(examples)
     examples, renamed = _without_planbench(examples, planbench, log)
     dropped += renamed
@@ -399,6 +425,10 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
 
     device, dtype = _pick_device(cfg.device)
     model, tok, prior, size = _model_for(cfg, examples, device)
+    grown = (_grow_vocab(model, tok, own, cfg.new_tokens, log)
+             if cfg.init is not None and own and cfg.new_tokens else None)
+    if grown is not None:
+        tok = grown[0]
     data = _encode(tok, examples, cfg.max_len)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"model {size}: {n_params / 1e6:.2f} M parameters, vocab {len(tok)}, "
@@ -420,6 +450,8 @@ def train(cfg: TrainConfig, *, log: Callable[[str], None] = print) -> dict[str, 
             "train_seconds": round(train_s, 1), "data_seconds": round(data_s, 1),
             "batch_tokens": cfg.batch_tokens, "lr": cfg.lr, "suffixes": cfg.suffixes,
             "goal_examples": cfg.goal_examples, "detours": cfg.detours}
+    if grown is not None:
+        info["vocabulary"] = grown[1]
     if cfg.specs:
         _add_spec_info(info, cfg, spec_counts, held_out, out_dir, log)
     if cfg.init is not None:
@@ -482,6 +514,11 @@ def model_card(info: dict[str, Any]) -> str:
     lines.append(f"- replay of built-in data: {replay or 'none'}")
     lines.append(f"- examples: {info['examples']}; renamed predicates/actions in a "
                  f"{info.get('rename_share', 0):.0%} share of renamings, objects always")
+    vocab = info.get("vocabulary")
+    if vocab:
+        lines.append(f"- tokenizer: {vocab['added']} tokens learnt from the specs' text "
+                     f"(vocabulary {vocab['before']} -> {vocab['after']}; the specs' "
+                     f"examples in {vocab['tokens_ratio']:.0%} of the tokens)")
     lines += ["", "## Training", "",
               f"- steps: {info['steps']} of {info['steps_planned']} planned, "
               f"{info['train_seconds']} s on {info['device']}",

@@ -54,6 +54,12 @@ def test_train_writes_the_spec_model_and_card(trained):
     assert info["examples"]["plan"] > 0 and info["examples"]["goal"] > 0
     card = (model / "MODEL_CARD.md").read_text()
     assert "library" in card and "final loss" in card
+    # the shipped tokenizer grown with the library's words, the model's rows with it
+    vocab = info["vocabulary"]
+    assert vocab["after"] == vocab["before"] + vocab["added"] > vocab["before"]
+    assert vocab["tokens_ratio"] < 1
+    assert json.loads((model / "config.json").read_text())["vocab_size"] == vocab["after"]
+    assert "tokens learnt" in card
 
 
 def test_plan_uses_the_spec_model_and_verifies_its_plan(trained, monkeypatch):
