@@ -105,10 +105,14 @@ def _refusal_checks(spec: Any, objects: Mapping[str, str], stripped: str,
     """:class:`PlansafeError` for a text that names an object this problem lacks, negates,
     names objects only, or speaks of nothing this domain's goals can say; else the hint for
     later messages and the predicates the text's words speak of."""
+    from engine.goal_templates import predicate_strangers
+
     names = ", ".join(sorted(o for o in objects if o not in spec.domain.constants))
     known = _known_names(spec)
     absent = sorted({w for w in _words(stripped) if w in known and w not in objects
                      and not any(w in al for al in aliases.values())}
+                    | {w for w in predicate_strangers(spec, objects, stripped)
+                       if not any(w in al for al in aliases.values())}
                     | {o for o in aliases if o not in objects and _mentioned(o, stripped, aliases)
                        and not any(_mentioned(p, stripped, aliases) and set(aliases[o]) &
                                    set(aliases.get(p, ())) for p in objects)})

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engine.goal_templates import template_reading
 from engine.goals import translate_goal
-from verifier.errors import SpecError
+from verifier.errors import PlansafeError, SpecError
 from verifier.spec import load_problem, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +83,31 @@ def test_clauses_in_a_predicates_words_are_not_misread() -> None:
     ]:
         read = translate_goal(spec, BLOCKS, text, backend=object())  # a model would fail
         assert read.goal == want and read.source == "template"
+
+
+@pytest.mark.parametrize(("text", "strangers"), [
+    ("ensure that blo27 is on blo59", ["blo27"]),
+    ("blo27 is on blo99", ["blo27", "blo99"]),
+    ("nothing is on blo98.", ["blo98"]),
+    ("blo36 is on blo59", []),  # every place an object: read, not refused
+    ("blo27 is on top of blo59", []),  # not the sentence: left to the other checks
+])
+def test_a_predicate_sentence_naming_a_missing_object_names_it(text: str,
+                                                               strangers: list[str]) -> None:
+    from engine.goal_templates import predicate_strangers
+
+    spec = load_spec(ROOT / "specs" / "blocksworld")
+    assert predicate_strangers(spec, BLOCKS, text) == strangers
+
+
+def test_a_predicate_sentence_naming_a_missing_object_is_refused_not_read() -> None:
+    """The grown-tokenizer blocksworld model read "ensure that blo27 is on blo65" (no
+    blo27 in the problem) as (on blo65 blo65): now refused before any model, naming the
+    missing block."""
+    spec = load_spec(ROOT / "specs" / "blocksworld")
+    with pytest.raises(PlansafeError) as e:
+        translate_goal(spec, BLOCKS, "ensure that blo27 is on blo59", backend=object())
+    assert "'blo27' is not an object of this problem" in str(e.value)
 
 
 @settings(max_examples=60, deadline=None)
