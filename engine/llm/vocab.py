@@ -71,18 +71,25 @@ def learn_merges(tok: Any, texts: Iterable[str], *, new_tokens: int, min_count: 
 def extend_tokenizer(tok: Any, texts: Iterable[str], *, new_tokens: int,
                      min_count: int = 8) -> tuple[Any, list[tuple[str, str]]]:
     """``tok`` with the merges of :func:`learn_merges` appended (a new fast tokenizer with
-    the same special tokens) and those merges; ``tok`` itself when none is learnt."""
+    the same special tokens) and those merges; ``tok`` itself when none is learnt or it is
+    not a fast BPE tokenizer."""
     from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
+    backend = getattr(tok, "backend_tokenizer", None)
+    if backend is None or json.loads(backend.to_str())["model"].get("type") != "BPE":
+        return tok, []  # only a fast BPE tokenizer learns merges (another is kept as it is)
     merges = learn_merges(tok, texts, new_tokens=new_tokens, min_count=min_count)
     if not merges:
         return tok, []
-    spec = json.loads(tok.backend_tokenizer.to_str())
+    spec = json.loads(backend.to_str())
     model = spec["model"]
     if len(tok.backend_tokenizer.get_vocab()) != len(model["vocab"]):
-        raise ValueError("the tokenizer has added tokens outside its BPE vocabulary; "
-                         "cannot extend it")
+        from verifier.errors import PlansafeError
+
+        raise PlansafeError("the checkpoint's tokenizer has added tokens outside its BPE "
+                            "vocabulary, so new tokens cannot be appended after its ids "
+                            "(train with --new-tokens 0 to keep it as it is)")
     for a, b in merges:  # new ids after every id in use
         model["vocab"][a + b] = len(model["vocab"])
         model["merges"].append(f"{a} {b}" if model["merges"] and isinstance(

@@ -88,3 +88,16 @@ def test_new_embedding_rows_are_the_mean_of_their_parts(grown) -> None:
     a, b = merges[0]  # both parts are base tokens
     expected = (old[base_vocab[a]] + old[base_vocab[b]]) / 2
     assert torch.allclose(weight[vocab[a + b]], expected)
+
+
+def test_a_tokenizer_that_is_not_bpe_is_kept_as_it_is() -> None:
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from engine.llm.vocab import extend_tokenizer
+
+    words = Tokenizer(models.WordLevel({"<eos>": 0, "(pick": 1, "r1": 2}, unk_token="<eos>"))
+    words.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=words, eos_token="<eos>")
+    same, merges = extend_tokenizer(tok, ["(pick r1)\n"] * 50, new_tokens=8, min_count=1)
+    assert same is tok and merges == []
