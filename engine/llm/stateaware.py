@@ -99,7 +99,7 @@ class Safe:
         self._fixed = -1  # atoms no offered step changes (set with the steps)
         self._relax: Relaxation | None = None  # made on first use
         self._owing: list[tuple[int, bool, int]] | None = None  # (rule, sometime, atoms)
-        self._ends: dict[Hashable, bool] = {}  # node -> dead end (looked ahead into)
+        self._ends: dict[tuple[Hashable, int], bool] = {}  # (node, look) -> dead end
 
     def initial(self) -> Hashable:
         if self.start is not None:
@@ -161,10 +161,10 @@ class Safe:
 
     def _dead_end(self, node: Any, look: int) -> bool:
         """Whether ``node`` allows no step and the plan may not end there (memoised)."""
-        got = self._ends.get(node)
+        got = self._ends.get((node, look))
         if got is None:
             opts, can_end = self.options(node, look=look)
-            got = self._ends[node] = not opts and not can_end
+            got = self._ends[(node, look)] = not opts and not can_end
         return got
 
     def distance(self, node: Any) -> int | None:
