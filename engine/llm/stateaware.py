@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from engine.llm.grammar_processor import GrammarMasks
@@ -133,11 +133,22 @@ class Safe:
         state, memory = node
         if memory is None:  # the initial state already breaks a rule: nothing can mend it
             return {}, True
+        out = dict(self._allowed(node, look))
+        return out, self._may_end(node)
+
+    def _may_end(self, node: Any) -> bool:
+        state, memory = node
+        return memory is not None and self.task.goal_test(state) and \
+            self.progress.may_end(memory)
+
+    def _allowed(self, node: Any, look: int) -> Iterator[tuple[str, Hashable]]:
+        """The allowed steps from ``node`` (line, next node), one at a time (a dead-end
+        check stops at the first)."""
+        state, memory = node
         if self._steps is None:  # ground steps with an agent allowed to run them
             self._steps = [(ga, line) for ga, line in _ground_steps(self.task)
                            if self.checker.access.permitted(ga.name, ga.args)]
             self._fixed = ~_changing(ga for ga, _ in self._steps)  # no offered step changes
-        out: dict[str, Hashable] = {}
         fixed, kept = self._fixed, self.relaxation.kept
         spent = self.progress.spent(memory, state, fixed)
         for ga, line in self._steps:
@@ -155,16 +166,17 @@ class Safe:
             if look and self.progress.once_moved(memory, mem) and self._dead_end((nxt, mem),
                                                                                  look - 1):
                 continue  # every way on from where the step leads is left out
-            out[line] = (nxt, mem)
-        can_end = self.task.goal_test(state) and self.progress.may_end(memory)
-        return out, can_end
+            yield line, (nxt, mem)
 
     def _dead_end(self, node: Any, look: int) -> bool:
-        """Whether ``node`` allows no step and the plan may not end there (memoised)."""
+        """Whether ``node`` allows no step and the plan may not end there (memoised; stops
+        at the first allowed step: most nodes a look-ahead reaches have one, and listing
+        them all made a 138-object devops decoding 10x slower)."""
         got = self._ends.get((node, look))
         if got is None:
-            opts, can_end = self.options(node, look=look)
-            got = self._ends[(node, look)] = not opts and not can_end
+            got = node[1] is not None and not self._may_end(node) and \
+                next(self._allowed(node, look), None) is None
+            self._ends[(node, look)] = got
         return got
 
     def distance(self, node: Any) -> int | None:
