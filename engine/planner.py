@@ -213,15 +213,40 @@ class PlannerAgent:
         flat = min(1024, 64 + per_step * (8 + 3 * len(problem.objects)))
         return flat if self._estimate is None else min(flat, self._estimate)
 
-    def _estimated_tokens(self, checker: Any) -> int | None:
+    def _estimated_tokens(self, checker: Any, backend: Any = None) -> int | None:
         """The problem's own token budget (:mod:`engine.llm.budget`) for state-aware IPC
-        text from the model, when the backend has a tokenizer and the goal an estimate."""
+        text from the model, when the backend (or ``backend``: anything with a
+        ``tokenizer``) has a tokenizer and the goal an estimate."""
         if self.max_new_tokens is not None or not (self.rules_of.state_aware
                                                    and self.fmt == "text") or self.guided:
             return None
         from engine.llm.budget import token_budget
 
-        return token_budget(self.backend, checker)
+        return token_budget(self.backend if backend is None else backend, checker)
+
+    def _overflow_before_load(self, problem: Problem, checker: Any, prompt: str) -> Any:
+        """The :class:`~engine.llm.backend.ContextOverflow` the first proposal would meet,
+        told from the checkpoint's tokenizer file before the model loads (the same count
+        and the same answer budget: :mod:`engine.llm.preflight`); None when the prompt fits
+        or the count is not certain (the loaded backend decides)."""
+        if self.guided:
+            return None
+        from engine.llm.backend import ContextOverflow
+        from engine.llm.preflight import checkpoint_for_spec, counter_for
+        from engine.llm.windows import room
+
+        counter = counter_for(checkpoint_for_spec(self.spec))
+        if counter is None:
+            return None
+        estimate = self._estimated_tokens(checker, counter)
+        flat = self._max_tokens(problem)
+        want = flat if estimate is None else min(flat, estimate)
+        cap = room(counter, prompt, want)
+        used = counter.prompt_tokens(prompt)
+        if used + cap <= counter.context_tokens:
+            return None
+        return ContextOverflow(prompt_tokens=used, max_new_tokens=cap,
+                               context_tokens=counter.context_tokens)
 
     def _llm_rounds(self, problem: Problem, checker: Any, report: AgentReport
                     ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
@@ -240,6 +265,13 @@ class PlannerAgent:
         self._deadline = None  # set when the first proposal is written
         self._turn_end = turn_end(self.fallback)  # the command's --timeout (budget.py)
         self._steps_patience = self._patience(problem)
+        self._estimate = None
+        if self._backend is None:  # not loaded yet: does the prompt fit at all?
+            overflow = self._overflow_before_load(problem, checker, prompt)
+            if overflow is not None:  # the fallback (auto) decides, no model loaded
+                report.context_overflow = True
+                report.message = str(overflow)
+                return None, None
         self._estimate = self._estimated_tokens(checker)
         for r in range(1, self.rounds + 1):
             if r > 1 and self._time_left() <= 0:  # fail fast: the fallback (auto) decides
