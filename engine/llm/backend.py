@@ -358,10 +358,9 @@ _DEFAULT: dict[str, TransformersBackend] = {}
 
 def load_default_backend(*, device: str = "auto") -> TransformersBackend:
     """The embedded model shipped in ``engine/models/default`` (loaded once per process)."""
-    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.spec_models import default_model_dir
 
-    env = os.environ.get("PLANSAFE_MODEL")
-    path = Path(env) if env else DEFAULT_MODEL_DIR
+    path = default_model_dir()
     key = f"{path}:{device}"
     if key not in _DEFAULT:
         _DEFAULT[key] = TransformersBackend(path, device=device)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.llm.spec_models import checkpoint_for_spec
+
 __all__ = ["TokenCounter", "counter_for", "checkpoint_for_spec"]
 
 
@@ -70,17 +72,3 @@ def _counter(folder: Path, stamp: tuple[tuple[int, int], ...]) -> TokenCounter |
         return TokenCounter(TinyTokenizer(folder), ctx)
     except Exception:  # noqa: BLE001 - an unusual tokenizer file: the backend decides
         return None
-
-
-def checkpoint_for_spec(spec: Any) -> Path:
-    """The folder :func:`engine.llm.spec_models.backend_for_spec` would load for ``spec``."""
-    import os
-
-    from engine.llm import DEFAULT_MODEL_DIR
-    from engine.llm.spec_models import spec_model_of
-
-    own = spec_model_of(spec)
-    if own is not None:
-        return own
-    env = os.environ.get("PLANSAFE_MODEL")
-    return Path(env) if env else DEFAULT_MODEL_DIR
