@@ -6,6 +6,14 @@ functions that need them.
 
 from pathlib import Path
 
-__all__ = ["DEFAULT_MODEL_DIR"]
+__all__ = ["DEFAULT_MODEL_DIR", "default_model_dir"]
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def default_model_dir() -> Path:
+    """The checkpoint the embedded backend loads: ``$PLANSAFE_MODEL``, else the shipped one."""
+    import os
+
+    env = os.environ.get("PLANSAFE_MODEL")
+    return Path(env) if env else DEFAULT_MODEL_DIR

@@ -358,7 +358,7 @@ _DEFAULT: dict[str, TransformersBackend] = {}
 
 def load_default_backend(*, device: str = "auto") -> TransformersBackend:
     """The embedded model shipped in ``engine/models/default`` (loaded once per process)."""
-    from engine.llm.spec_models import default_model_dir
+    from engine.llm import default_model_dir
 
     path = default_model_dir()
     key = f"{path}:{device}"

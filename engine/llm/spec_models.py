@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["MODEL_FOLDER", "spec_model_dir", "spec_model_of", "backend_for_spec",
-           "default_model_dir", "checkpoint_for_spec"]
+           "checkpoint_for_spec"]
 
 MODEL_FOLDER = ".plansafe-model"
 
@@ -35,18 +35,10 @@ def spec_model_of(spec: Any) -> Path | None:
     return folder if (folder / "config.json").is_file() else None
 
 
-def default_model_dir() -> Path:
-    """The checkpoint the embedded backend loads: ``$PLANSAFE_MODEL``, else the shipped one."""
-    import os
-
-    from engine.llm import DEFAULT_MODEL_DIR
-
-    env = os.environ.get("PLANSAFE_MODEL")
-    return Path(env) if env else DEFAULT_MODEL_DIR
-
-
 def checkpoint_for_spec(spec: Any) -> Path:
     """The folder :func:`backend_for_spec` loads for ``spec`` (without loading it)."""
+    from engine.llm import default_model_dir
+
     return spec_model_of(spec) or default_model_dir()
 
 
