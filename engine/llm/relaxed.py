@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.llm.relaxed_np import PACK_FROM, Packed
+from verifier.order import bits
 
 __all__ = ["Relaxation", "layers"]
 
@@ -36,25 +37,59 @@ class Relaxation:
         self.pos, self.neg = literals or (0, 0)
         deletable = 0
         self._steps: list[tuple[int, int, int]] = []  # (pre_pos, pre_neg, adds incl. conditional)
+        #: per step, the atoms it may delete (conditional deletes included)
+        self.deletes: list[int] = []
         for ga, _ in steps:
-            adds, deletable = ga.add, deletable | ga.delete
+            adds, dels = ga.add, ga.delete
             for _, c_add, c_del in ga.conditional:
-                adds, deletable = adds | c_add, deletable | c_del
+                adds, dels = adds | c_add, dels | c_del
+            deletable |= dels
             self._steps.append((ga.pre_pos, ga.pre_neg, adds))
+            self.deletes.append(dels)
+        #: goal atoms the hint reaches after the others (:mod:`engine.llm.agenda`; 0: none)
+        self.late = 0
+        addable = 0
+        for _, _, adds in self._steps:
+            addable |= adds
+        self._addable = addable
+        #: per ``sometime-before`` rule the hint heeds (:meth:`heed_before`), the steps that
+        #: may make its trigger hold and the atoms it requires first
+        self._before: list[tuple[list[int], int]] = []
         #: atoms no offered step deletes: once they hold, they hold for ever
         self.kept = ~deletable
-        self._cache: dict[tuple[int, int], Steps] = {}
-        self._packed: dict[tuple[int, int], Packed] = {}  # the same, as numpy words
-        self._lengths: dict[tuple[int, int], int] = {}  # (state, owed) -> FF's length
+        self._cache: dict[tuple[int, int, int], Steps] = {}
+        self._packed: dict[tuple[int, int, int], Packed] = {}  # the same, as numpy words
+        #: (state, goal | owed, pending) -> FF's length
+        self._lengths: dict[tuple[int, int, int], int] = {}
 
-    def steps(self, spent: int, state: int) -> Steps:
+    def heed_before(self, rules: Iterable[tuple[int, int]], initial: int) -> None:
+        """Rules ``sometime-before trigger required`` (positive atoms of each, bitmasks)
+        for the hint's relaxed plans to heed while a rule's requirement has not held
+        (``pending`` of :meth:`plan_length`): a step that adds one of the trigger's atoms
+        needs the requirement's atoms first, unless the trigger's other atoms can never
+        hold (false in ``initial`` and added by no step)."""
+        never = ~initial & ~self._addable
+        for trigger, required in rules:
+            guarded = [j for j, (_, _, adds) in enumerate(self._steps)
+                       if adds & trigger and not trigger & ~adds & never]
+            self._before.append((guarded, required))
+
+    def steps(self, spent: int, state: int, pending: int = 0) -> Steps:
         """The steps that add no ``spent`` atom and that an atom kept true in ``state``
-        does not block for ever, as (preconditions, adds)."""
+        does not block for ever, as (preconditions, adds); with the ``pending`` rules of
+        :meth:`heed_before` (bit k: the k-th rule's requirement has not held yet)
+        required before their triggers."""
         blocked = state & self.kept
-        key = (spent, blocked)
+        key = (spent, blocked, pending)
         todo = self._cache.get(key)
         if todo is None:
-            todo = [(pre, adds & ~spent) for pre, neg, adds in self._steps
+            extra: dict[int, int] = {}
+            for k in bits(pending):
+                guarded, required = self._before[k]
+                for j in guarded:
+                    extra[j] = extra.get(j, 0) | required
+            todo = [(pre | extra.get(j, 0), adds & ~spent)
+                    for j, (pre, neg, adds) in enumerate(self._steps)
                     if not adds & spent and not neg & blocked]
             if len(self._cache) > 256:
                 self._cache.clear()
@@ -62,13 +97,13 @@ class Relaxation:
             self._cache[key] = todo
         return todo
 
-    def _walker(self, spent: int, state: int) -> Packed | None:
+    def _walker(self, spent: int, state: int, pending: int = 0) -> Packed | None:
         """The steps of :meth:`steps` packed into numpy words (:mod:`engine.llm.relaxed_np`)
         when there are enough of them for that to pay; None otherwise."""
-        todo = self.steps(spent, state)
+        todo = self.steps(spent, state, pending)
         if len(todo) < PACK_FROM:
             return None
-        key = (spent, state & self.kept)
+        key = (spent, state & self.kept, pending)
         got = self._packed.get(key)
         if got is None:
             got = self._packed[key] = Packed(todo)
@@ -97,33 +132,45 @@ class Relaxation:
         counts = self._layers(state, 0)
         return 10**6 if counts is None else sum((i + 1) * c for i, c in enumerate(counts))
 
-    def closest(self, successors: Mapping[str, tuple[int, int]]) -> frozenset[str]:
-        """The steps (plan line -> the state after it, atoms then owed besides the goal)
-        after which FF's relaxed plan is shortest; none when all are alike or the goal is
-        not literals."""
+    def closest(self, successors: Mapping[str, tuple[int, int, int]]) -> frozenset[str]:
+        """The steps (plan line -> the state after it, atoms then owed besides the goal,
+        ``pending`` rules of :meth:`heed_before`) after which FF's relaxed plan is
+        shortest: with late goal atoms (:attr:`late`), to the other atoms first and then
+        to the whole goal; among steps alike so far, those after which more of the goal's
+        (other) atoms hold (a step that reaches a goal atom and owes a report for it is
+        no further than one that changes nothing); none when all are alike or the goal
+        is not literals."""
         if not self.literal or len(successors) < 2:
             return frozenset()
-        hs = {line: self.plan_length(*after) for line, after in successors.items()}
+        early = self.pos & ~self.late
+        hs = {line: (self.plan_length(state, owed, goal=early, pending=pending),
+                     -(state & early).bit_count(),  # ties: the step that reaches a goal atom
+                     self.plan_length(state, owed, pending=pending) if self.late else 0)
+              for line, (state, owed, pending) in successors.items()}
         best = min(hs.values())
         if best == max(hs.values()):
             return frozenset()
         return frozenset(line for line, h in hs.items() if h == best)
 
-    def plan_length(self, state: int, owed: int = 0) -> int:
-        """The length of FF's relaxed plan from ``state`` to the goal's atoms and the
-        ``owed`` ones (10**6: out of reach)."""
-        h = self._lengths.get((state, owed))
+    def plan_length(self, state: int, owed: int = 0, *, goal: int | None = None,
+                    pending: int = 0) -> int:
+        """The length of FF's relaxed plan from ``state`` to the goal's atoms (or those of
+        ``goal``) and the ``owed`` ones, heeding the ``pending`` rules of
+        :meth:`heed_before` (10**6: out of reach)."""
+        want = (self.pos if goal is None else goal) | owed
+        key = (state, want, pending)
+        h = self._lengths.get(key)
         if h is None:
             from engine.llm.hint import relaxed_plan
 
-            walker = self._walker(0, state)
+            walker = self._walker(0, state, pending)
             got = (None if self.neg & state & self.kept else
-                   relaxed_plan(state, self.pos | owed, self.steps(0, state))
-                   if walker is None else walker.relaxed_plan(state, self.pos | owed))
+                   relaxed_plan(state, want, self.steps(0, state, pending))
+                   if walker is None else walker.relaxed_plan(state, want))
             h = 10**6 if got is None else got[1]
             if len(self._lengths) > 100_000:
                 self._lengths.clear()
-            self._lengths[(state, owed)] = h
+            self._lengths[key] = h
         return h
 
 

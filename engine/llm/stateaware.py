@@ -98,6 +98,7 @@ class Safe:
         self.start = start
         self._fixed = -1  # atoms no offered step changes (set with the steps)
         self._relax: Relaxation | None = None  # made on first use
+        self._before_index: list[int] = []  # memory index of each rule the hint heeds
         self._owing: list[tuple[int, bool, int]] | None = None  # (rule, sometime, atoms)
         self._ends: dict[tuple[Hashable, int], bool] = {}  # (node, look) -> dead end
 
@@ -190,9 +191,37 @@ class Safe:
         """Those of ``lines`` (allowed from ``node``: line -> next node) after which FF's
         relaxed plan to the goal and the atoms then owed is shortest
         (:meth:`engine.llm.relaxed.Relaxation.closest`; none when all are alike)."""
-        owed = self.owed
-        return self.relaxation.closest({line: (nxt[0], owed(nxt[1]))
+        owed, pending = self.owed, self.pending
+        return self.relaxation.closest({line: (nxt[0], owed(nxt[1]), pending(nxt[1]))
                                         for line, nxt in lines.items()})
+
+    def pending(self, memory: Any) -> int:
+        """The ``sometime-before`` rules the hint heeds whose requirement ``memory`` says
+        has not held yet (bit k: the k-th of :meth:`_befores`)."""
+        out = 0
+        for k, i in enumerate(self._before_index):
+            if not memory[i]:
+                out |= 1 << k
+        return out
+
+    def _befores(self) -> list[tuple[int, int]]:
+        """The ``sometime-before`` rules whose trigger and requirement are conjunctions
+        with positive atoms, as (trigger atoms, required atoms); their memory indices go
+        to ``_before_index``."""
+        from verifier.model import SometimeBefore
+
+        out: list[tuple[int, int]] = []
+        self._before_index = []
+        for i, c in enumerate(self.checker.constraints()):
+            op = c.constraint.op
+            if isinstance(op, SometimeBefore):
+                binding = dict(c.constraint.binding)
+                trig = self.task.literals(op.trigger, binding)
+                req = self.task.literals(op.required, binding)
+                if trig is not None and req is not None and trig[0] and req[0]:
+                    out.append((trig[0], req[0]))
+                    self._before_index.append(i)
+        return out
 
     def owed(self, memory: Any) -> int:
         """The atoms (positive literals) of the ``sometime`` and ``sometime-after`` rules
@@ -231,11 +260,24 @@ class Safe:
 
             if self._steps is None:
                 self.options(self.initial())  # grounds the steps
-            self._relax = Relaxation(self._steps or (),
-                                     self.task.literals(self.checker.problem.goal, {}))
+            relax = Relaxation(self._steps or (),
+                               self.task.literals(self.checker.problem.goal, {}))
+            if relax.literal and HEED_BEFORE:  # what sometime-before rules require
+                relax.heed_before(self._befores(), self.task.initial_state)
+            if relax.literal and AGENDA:  # goal atoms the hint reaches last (agenda.py)
+                from engine.llm.agenda import late_goals
+
+                relax.late = late_goals(self.task, [(pre, adds, dels) for (pre, _, adds), dels
+                                                    in zip(relax._steps, relax.deletes,
+                                                           strict=True)], relax.pos)
+            self._relax = relax
         return self._relax
 
 
+#: whether the hint follows a goal agenda (engine/llm/agenda.py)
+AGENDA = True
+#: whether the hint's relaxed plans heed sometime-before rules (Relaxation.heed_before)
+HEED_BEFORE = True
 _GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}
 _STOPPED = (-1,)  # the mask key of a row whose matcher has stopped (EOS only)
 
