@@ -4,7 +4,11 @@ shortest (Hoffmann & Nebel 2001).
 At each node of a state-aware decoding (:mod:`engine.llm.stateaware`), the steps the rules
 allow are scored by the length of FF's relaxed plan (deletes ignored) from the state each
 leads to, to the goal's atoms and to those a ``sometime`` / ``sometime-after`` rule still
-owes (:meth:`engine.llm.relaxed.Relaxation.closest`). The tokens by which a row begins or
+owes (:meth:`engine.llm.relaxed.Relaxation.closest`): goal atoms the agenda puts last
+(:mod:`engine.llm.agenda`: a robot's battery or place, an atom every way to the others
+undoes) count only after the others, the relaxed plans heed ``sometime-before`` rules still
+waiting for their requirement, and among steps still alike the one after which more goal
+atoms hold is closer. The tokens by which a row begins or
 goes on one of the best steps get ``prefer`` nats more: a hint, not a choice. The model's
 own scores still rank the steps, so a model that is sure of a step keeps it, and one that is
 unsure (names it never read, sizes it never saw) leans towards steps that bring the goal

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.llm.relaxed_np import PACK_FROM, Packed
-from verifier.order import bits
 
 __all__ = ["Relaxation", "layers"]
 
@@ -52,44 +51,51 @@ class Relaxation:
         for _, _, adds in self._steps:
             addable |= adds
         self._addable = addable
-        #: per ``sometime-before`` rule the hint heeds (:meth:`heed_before`), the steps that
-        #: may make its trigger hold and the atoms it requires first
-        self._before: list[tuple[list[int], int]] = []
+        #: the steps the hint's relaxed plans take (:meth:`heed_before`): the same steps,
+        #: with what ``sometime-before`` rules require before their triggers
+        self._heeded: list[tuple[int, int, int]] = self._steps
         #: atoms no offered step deletes: once they hold, they hold for ever
         self.kept = ~deletable
-        self._cache: dict[tuple[int, int, int], Steps] = {}
-        self._packed: dict[tuple[int, int, int], Packed] = {}  # the same, as numpy words
-        #: (state, goal | owed, pending) -> FF's length
-        self._lengths: dict[tuple[int, int, int], int] = {}
+        self._cache: dict[tuple[int, int, bool], Steps] = {}
+        self._packed: dict[tuple[int, int, bool], Packed] = {}  # the same, as numpy words
+        self._lengths: dict[tuple[int, int], int] = {}  # (state, goal | owed) -> FF's length
 
-    def heed_before(self, rules: Iterable[tuple[int, int]], initial: int) -> None:
-        """Rules ``sometime-before trigger required`` (positive atoms of each, bitmasks)
-        for the hint's relaxed plans to heed while a rule's requirement has not held
-        (``pending`` of :meth:`plan_length`): a step that adds one of the trigger's atoms
-        needs the requirement's atoms first, unless the trigger's other atoms can never
-        hold (false in ``initial`` and added by no step)."""
+    def heed_before(self, rules: Iterable[tuple[int, int, int]], initial: int) -> None:
+        """Rules ``sometime-before trigger required`` for the hint's relaxed plans to heed,
+        as (trigger atoms, required atoms, marker) bitmasks. The marker is an atom no
+        action touches; it stands for "the requirement has held": a step that adds one of
+        the requirement's atoms adds it too (all of them, for a requirement of one atom; a
+        step of its own that needs them all, otherwise), and a step that adds one of the
+        trigger's atoms needs it, unless the trigger's other atoms can never hold (false
+        in ``initial`` and added by no step). The caller adds the markers of the rules
+        whose requirement has held to the state (``held`` of :meth:`plan_length`). Only
+        the hint heeds them: the reachability the rules prove things with does not."""
         never = ~initial & ~self._addable
-        for trigger, required in rules:
-            guarded = [j for j, (_, _, adds) in enumerate(self._steps)
-                       if adds & trigger and not trigger & ~adds & never]
-            self._before.append((guarded, required))
+        heeded = list(self._heeded)
+        for trigger, required, marker in rules:
+            single = required & (required - 1) == 0
+            for j, (pre, neg, adds) in enumerate(heeded):
+                if single and adds & required:
+                    adds |= marker
+                if adds & trigger and not trigger & ~adds & never:
+                    pre |= marker
+                heeded[j] = (pre, neg, adds)
+            if not single:
+                heeded.append((required, 0, marker))
+        self._heeded = heeded
+        self._cache.clear()
+        self._packed.clear()
 
-    def steps(self, spent: int, state: int, pending: int = 0) -> Steps:
+    def steps(self, spent: int, state: int, heed: bool = False) -> Steps:
         """The steps that add no ``spent`` atom and that an atom kept true in ``state``
-        does not block for ever, as (preconditions, adds); with the ``pending`` rules of
-        :meth:`heed_before` (bit k: the k-th rule's requirement has not held yet)
-        required before their triggers."""
+        does not block for ever, as (preconditions, adds); ``heed``: those of
+        :meth:`heed_before`."""
         blocked = state & self.kept
-        key = (spent, blocked, pending)
+        key = (spent, blocked, heed)
         todo = self._cache.get(key)
         if todo is None:
-            extra: dict[int, int] = {}
-            for k in bits(pending):
-                guarded, required = self._before[k]
-                for j in guarded:
-                    extra[j] = extra.get(j, 0) | required
-            todo = [(pre | extra.get(j, 0), adds & ~spent)
-                    for j, (pre, neg, adds) in enumerate(self._steps)
+            todo = [(pre, adds & ~spent)
+                    for pre, neg, adds in (self._heeded if heed else self._steps)
                     if not adds & spent and not neg & blocked]
             if len(self._cache) > 256:
                 self._cache.clear()
@@ -97,13 +103,13 @@ class Relaxation:
             self._cache[key] = todo
         return todo
 
-    def _walker(self, spent: int, state: int, pending: int = 0) -> Packed | None:
+    def _walker(self, spent: int, state: int, heed: bool = False) -> Packed | None:
         """The steps of :meth:`steps` packed into numpy words (:mod:`engine.llm.relaxed_np`)
         when there are enough of them for that to pay; None otherwise."""
-        todo = self.steps(spent, state, pending)
+        todo = self.steps(spent, state, heed)
         if len(todo) < PACK_FROM:
             return None
-        key = (spent, state & self.kept, pending)
+        key = (spent, state & self.kept, heed)
         got = self._packed.get(key)
         if got is None:
             got = self._packed[key] = Packed(todo)
@@ -134,7 +140,7 @@ class Relaxation:
 
     def closest(self, successors: Mapping[str, tuple[int, int, int]]) -> frozenset[str]:
         """The steps (plan line -> the state after it, atoms then owed besides the goal,
-        ``pending`` rules of :meth:`heed_before`) after which FF's relaxed plan is
+        markers of :meth:`heed_before` held) after which FF's relaxed plan is
         shortest: with late goal atoms (:attr:`late`), to the other atoms first and then
         to the whole goal; among steps alike so far, those after which more of the goal's
         (other) atoms hold (a step that reaches a goal atom and owes a report for it is
@@ -143,30 +149,39 @@ class Relaxation:
         if not self.literal or len(successors) < 2:
             return frozenset()
         early = self.pos & ~self.late
-        hs = {line: (self.plan_length(state, owed, goal=early, pending=pending),
-                     -(state & early).bit_count(),  # ties: the step that reaches a goal atom
-                     self.plan_length(state, owed, pending=pending) if self.late else 0)
-              for line, (state, owed, pending) in successors.items()}
+        hs = {line: (self.plan_length(state, owed, goal=early, held=held),
+                     -(state & early).bit_count())  # ties: the step that reaches a goal atom
+              for line, (state, owed, held) in successors.items()}
         best = min(hs.values())
-        if best == max(hs.values()):
+        tied = [line for line, h in hs.items() if h == best]
+        if self.late and len(tied) > 1:  # then the whole goal, for those still alike
+            whole = {line: self.plan_length(*successors[line][:2], held=successors[line][2])
+                     for line in tied}
+            if len(tied) == len(hs) and min(whole.values()) == max(whole.values()):
+                return frozenset()
+            low = min(whole.values())
+            return frozenset(line for line in tied if whole[line] == low)
+        if len(tied) == len(hs):
             return frozenset()
-        return frozenset(line for line, h in hs.items() if h == best)
+        return frozenset(tied)
 
     def plan_length(self, state: int, owed: int = 0, *, goal: int | None = None,
-                    pending: int = 0) -> int:
+                    held: int | None = None) -> int:
         """The length of FF's relaxed plan from ``state`` to the goal's atoms (or those of
-        ``goal``) and the ``owed`` ones, heeding the ``pending`` rules of
-        :meth:`heed_before` (10**6: out of reach)."""
+        ``goal``) and the ``owed`` ones (10**6: out of reach); ``held``: over the steps of
+        :meth:`heed_before`, with those markers in the state."""
         want = (self.pos if goal is None else goal) | owed
-        key = (state, want, pending)
+        heed = held is not None
+        start = state | (held or 0)
+        key = (-start - 1 if heed else start, want)  # heeded or not: apart in the cache
         h = self._lengths.get(key)
         if h is None:
             from engine.llm.hint import relaxed_plan
 
-            walker = self._walker(0, state, pending)
+            walker = self._walker(0, state, heed)
             got = (None if self.neg & state & self.kept else
-                   relaxed_plan(state, want, self.steps(0, state, pending))
-                   if walker is None else walker.relaxed_plan(state, want))
+                   relaxed_plan(start, want, self.steps(0, state, heed))
+                   if walker is None else walker.relaxed_plan(start, want))
             h = 10**6 if got is None else got[1]
             if len(self._lengths) > 100_000:
                 self._lengths.clear()

@@ -98,7 +98,7 @@ class Safe:
         self.start = start
         self._fixed = -1  # atoms no offered step changes (set with the steps)
         self._relax: Relaxation | None = None  # made on first use
-        self._before_index: list[int] = []  # memory index of each rule the hint heeds
+        self._heeded: list[tuple[int, int]] = []  # (memory index, marker) per rule heeded
         self._owing: list[tuple[int, bool, int]] | None = None  # (rule, sometime, atoms)
         self._ends: dict[tuple[Hashable, int], bool] = {}  # (node, look) -> dead end
 
@@ -191,27 +191,28 @@ class Safe:
         """Those of ``lines`` (allowed from ``node``: line -> next node) after which FF's
         relaxed plan to the goal and the atoms then owed is shortest
         (:meth:`engine.llm.relaxed.Relaxation.closest`; none when all are alike)."""
-        owed, pending = self.owed, self.pending
-        return self.relaxation.closest({line: (nxt[0], owed(nxt[1]), pending(nxt[1]))
+        owed, held = self.owed, self.held
+        return self.relaxation.closest({line: (nxt[0], owed(nxt[1]), held(nxt[1]))
                                         for line, nxt in lines.items()})
 
-    def pending(self, memory: Any) -> int:
-        """The ``sometime-before`` rules the hint heeds whose requirement ``memory`` says
-        has not held yet (bit k: the k-th of :meth:`_befores`)."""
+    def held(self, memory: Any) -> int:
+        """The markers (:meth:`engine.llm.relaxed.Relaxation.heed_before`) of the
+        ``sometime-before`` rules the hint heeds whose requirement ``memory`` says has
+        held."""
         out = 0
-        for k, i in enumerate(self._before_index):
-            if not memory[i]:
-                out |= 1 << k
+        for i, marker in self._heeded:
+            if memory[i]:
+                out |= marker
         return out
 
-    def _befores(self) -> list[tuple[int, int]]:
+    def _befores(self) -> list[tuple[int, int, int]]:
         """The ``sometime-before`` rules whose trigger and requirement are conjunctions
-        with positive atoms, as (trigger atoms, required atoms); their memory indices go
-        to ``_before_index``."""
+        with positive atoms, as (trigger atoms, required atoms, marker): the marker an
+        atom of its own, which no action touches (kept with the rule's memory index in
+        ``_heeded``)."""
         from verifier.model import SometimeBefore
 
-        out: list[tuple[int, int]] = []
-        self._before_index = []
+        out: list[tuple[int, int, int]] = []
         for i, c in enumerate(self.checker.constraints()):
             op = c.constraint.op
             if isinstance(op, SometimeBefore):
@@ -219,8 +220,9 @@ class Safe:
                 trig = self.task.literals(op.trigger, binding)
                 req = self.task.literals(op.required, binding)
                 if trig is not None and req is not None and trig[0] and req[0]:
-                    out.append((trig[0], req[0]))
-                    self._before_index.append(i)
+                    marker = int(self.task.bit(("plansafe-held", str(i))))
+                    out.append((trig[0], req[0], marker))
+                    self._heeded.append((i, marker))
         return out
 
     def owed(self, memory: Any) -> int:
