@@ -26,6 +26,9 @@ from typing import Any
 
 __all__ = ["functional_predicates", "late_goals"]
 
+#: whether goal atoms of functional predicates are late whatever the reasonable-order test
+#: says (ablation switch for benchmarks; the test alone misses a robot's battery when another
+#: robot could do its work)
 FUNCTIONAL_LAST = True
 
 
