@@ -60,6 +60,12 @@ class Relaxation:
         self._packed: dict[tuple[int, int, bool], Packed] = {}  # the same, as numpy words
         self._lengths: dict[tuple[int, int], int] = {}  # (state, goal | owed) -> FF's length
 
+    def masks(self) -> list[tuple[int, int, int]]:
+        """The offered steps as (positive preconditions, adds, deletes) bitmasks,
+        conditional effects included (:func:`engine.llm.agenda.late_goals` reads them)."""
+        return [(pre, adds, dels) for (pre, _, adds), dels in zip(self._steps, self.deletes,
+                                                                  strict=True)]
+
     def heed_before(self, rules: Iterable[tuple[int, int, int]], initial: int) -> None:
         """Rules ``sometime-before trigger required`` for the hint's relaxed plans to heed,
         as (trigger atoms, required atoms, marker) bitmasks. The marker is an atom no

@@ -269,9 +269,7 @@ class Safe:
             if relax.literal and AGENDA:  # goal atoms the hint reaches last (agenda.py)
                 from engine.llm.agenda import late_goals
 
-                relax.late = late_goals(self.task, [(pre, adds, dels) for (pre, _, adds), dels
-                                                    in zip(relax._steps, relax.deletes,
-                                                           strict=True)], relax.pos)
+                relax.late = late_goals(self.task, relax.masks(), relax.pos)
             self._relax = relax
         return self._relax
 
