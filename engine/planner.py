@@ -224,7 +224,29 @@ class PlannerAgent:
 
         return token_budget(self.backend if backend is None else backend, checker)
 
-    def _overflow_before_load(self, problem: Problem, checker: Any, prompt: str) -> Any:
+    def _counter(self) -> Any:
+        """What counts prompt tokens before the model loads: the checkpoint's tokenizer
+        file (:mod:`engine.llm.preflight`); None when loaded, guided or not certain."""
+        if self._backend is not None or self.guided:
+            return None
+        from engine.llm.preflight import checkpoint_for_spec, counter_for
+
+        return counter_for(checkpoint_for_spec(self.spec))
+
+    def _plan_prompt(self, problem: Problem, counter: Any = None) -> str:
+        """The plan prompt; for the state-aware decoding one that fits the context
+        (static atoms left out when the whole prompt does not:
+        :func:`engine.llm.prompts.fitted_prompt`), counted by ``counter`` or the backend."""
+        from engine.llm.prompts import fitted_prompt, problem_prompt
+        from engine.llm.windows import fits
+
+        if not (self.rules_of.state_aware and self.fmt == "text") or self.guided:
+            return problem_prompt(problem)
+        src = self.backend if counter is None else counter
+        return fitted_prompt(problem, lambda text: fits(src, text))
+
+    def _overflow_before_load(self, problem: Problem, checker: Any, prompt: str,
+                              counter: Any) -> Any:
         """The :class:`~engine.llm.backend.ContextOverflow` the first proposal would meet,
         told from the checkpoint's tokenizer file before the model loads (the same count
         and the same answer budget: :mod:`engine.llm.preflight`); None when the prompt fits
@@ -232,10 +254,8 @@ class PlannerAgent:
         if self.guided:
             return None
         from engine.llm.backend import ContextOverflow
-        from engine.llm.preflight import checkpoint_for_spec, counter_for
         from engine.llm.windows import room
 
-        counter = counter_for(checkpoint_for_spec(self.spec))
         if counter is None:
             return None
         estimate = self._estimated_tokens(checker, counter)
@@ -252,11 +272,11 @@ class PlannerAgent:
                     ) -> tuple[tuple[Plan, Verdict] | None, Verdict | None]:
         from engine.llm.budget import turn_end
         from engine.llm.grammar import plan_grammar
-        from engine.llm.prompts import problem_prompt
         from engine.llm.rounds import after_kept
 
         grammar = plan_grammar(problem.domain, problem.objects, fmt=self.fmt)  # type: ignore
-        base = prompt = problem_prompt(problem)
+        counter = self._counter()
+        base = prompt = self._plan_prompt(problem, counter)
         # where this round's proposals start: after ``keep`` (steps of a rejected plan,
         # as plan text), from the node they reach (``start``: state and policy memory)
         keep, start = "", None
@@ -267,7 +287,7 @@ class PlannerAgent:
         self._steps_patience = self._patience(problem)
         self._estimate = None
         if self._backend is None:  # not loaded yet: does the prompt fit at all?
-            overflow = self._overflow_before_load(problem, checker, prompt)
+            overflow = self._overflow_before_load(problem, checker, prompt, counter)
             if overflow is not None:  # the fallback (auto) decides, no model loaded
                 report.context_overflow = True
                 report.message = str(overflow)
@@ -375,7 +395,7 @@ class PlannerAgent:
         kept plan text, start): on from where that plan came closest to the goal, or the
         plain prompt with the explanation; None when resuming came no closer than before."""
         from engine.llm.dataset import explain
-        from engine.llm.prompts import feedback_prompt, problem_prompt, step_line
+        from engine.llm.prompts import feedback_prompt, step_line
         from engine.llm.rounds import resume_point
         from verifier.problem_ops import with_initial_state
 
@@ -387,7 +407,7 @@ class PlannerAgent:
         if point is not None:  # plan on from the rejected plan's closest approach
             kept, start = point
             keep = "".join(step_line(s.action, s.args) for s in best[3].steps[:kept])
-            return feedback, (problem_prompt(with_initial_state(
+            return feedback, (self._plan_prompt(with_initial_state(
                 problem, checker.task.atoms_of(start[0]))), keep, start)
         return feedback, (feedback_prompt(base, best[1], feedback), "", None)
 
@@ -463,7 +483,7 @@ class PlannerAgent:
         # first proposal runs to its token budget whatever the time (on a slow or busy
         # machine a time bound would cut proposals that would pass: the budget starts
         # after it); the rest are timed
-        from engine.llm.windows import continue_proposal, room
+        from engine.llm.windows import continue_proposal, fits, room
 
         want = self._max_tokens(problem)
         self._cap = cap = room(self.backend, prompt, want)  # what the context leaves
@@ -490,7 +510,8 @@ class PlannerAgent:
                         problem, time.perf_counter() - t0)
                 gens[0] = continue_proposal(gens[0], cap, want, windows=self.windows,
                                             checker=checker, problem=problem, start=start,
-                                            write=write)
+                                            write=write,
+                                            fit=lambda text: fits(self.backend, text))
             return gens
         finally:
             self._timed(clear=True)

@@ -9,12 +9,13 @@ mapped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 
 from verifier.model import And, Atom, Const, Formula, GroundAtom, Not, Or, Problem
 
-__all__ = ["step_line", "plan_prompt", "goal_prompt", "problem_prompt", "formula_text", "atom_text",
-           "feedback_prompt", "goal_parts", "UNKNOWN_GOAL"]
+__all__ = ["step_line", "plan_prompt", "goal_prompt", "problem_prompt", "fitted_prompt",
+           "formula_text", "atom_text", "feedback_prompt", "goal_parts", "UNKNOWN_GOAL"]
 
 UNKNOWN_GOAL = "(unknown)"
 
@@ -57,9 +58,38 @@ def goal_parts(goal: Formula) -> list[str]:
     return [text] if text else []
 
 
-def problem_prompt(problem: Problem) -> str:
-    return plan_prompt(problem.objects, (atom_text(a) for a in problem.init),
+def problem_prompt(problem: Problem, *, leave_out: frozenset[str] = frozenset()) -> str:
+    """The plan prompt of ``problem``; initial atoms of the predicates in ``leave_out`` are
+    not listed (:func:`fitted_prompt`)."""
+    return plan_prompt(problem.objects,
+                       (atom_text(a) for a in problem.init if a[0] not in leave_out),
                        goal_parts(problem.goal))
+
+
+def fitted_prompt(problem: Problem, fits: Callable[[str], bool]) -> str:
+    """The plan prompt of ``problem``, or when it does not ``fit`` (the model's context),
+    the prompt without the initial atoms of static predicates, the largest group first,
+    until it fits (or none is left).
+
+    Only for decodings that offer the model nothing but steps that can be taken (the
+    state-aware rules): no action changes a static atom, so those rules know every one of
+    them, and the model, which no longer reads them, can still write only steps they allow.
+    The model reads a prompt of a kind it was not trained on; what that costs is measured
+    (benchmarks/results/llm_hint.md, session 24).
+    """
+    full = problem_prompt(problem)
+    if fits(full):
+        return full
+    static = problem.domain.static_predicates
+    sizes = Counter(a[0] for a in problem.init if a[0] in static)
+    gone: set[str] = set()
+    prompt = full
+    for pred, _ in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        gone.add(pred)
+        prompt = problem_prompt(problem, leave_out=frozenset(gone))
+        if fits(prompt):
+            break
+    return prompt
 
 
 def feedback_prompt(base: str, attempt: str, feedback: Sequence[str]) -> str:

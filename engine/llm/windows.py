@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-__all__ = ["MIN_ANSWER", "room", "node_after", "continue_proposal"]
+__all__ = ["MIN_ANSWER", "room", "fits", "node_after", "continue_proposal"]
 
 #: an answer with less room than this is not tried: the prompt overflows the context
 MIN_ANSWER = 48
@@ -34,6 +34,14 @@ def room(backend: Any, prompt: str, want: int) -> int:
         return want
     free = int(ctx) - int(count(prompt))
     return want if free >= want or free < MIN_ANSWER else free
+
+
+def fits(backend: Any, prompt: str) -> bool:
+    """Whether ``prompt`` leaves the answer at least :data:`MIN_ANSWER` tokens of the
+    backend's context (True when the backend cannot count)."""
+    ctx = getattr(backend, "context_tokens", None)
+    count = getattr(backend, "prompt_tokens", None)
+    return not ctx or count is None or int(ctx) - int(count(prompt)) >= MIN_ANSWER
 
 
 def node_after(text: str, checker: Any, start: Any = None) -> Any:
@@ -57,13 +65,16 @@ def node_after(text: str, checker: Any, start: Any = None) -> Any:
 
 def continue_proposal(first: Any, cap: int, want: int, *, windows: int, checker: Any,
                       problem: Any, start: Any,
-                      write: Callable[[str, Any], tuple[Any, int]]) -> Any:
+                      write: Callable[[str, Any], tuple[Any, int]],
+                      fit: Callable[[str], bool] | None = None) -> Any:
     """``first`` (a generation cut at ``cap`` < ``want`` tokens by the context) continued
     from the node its whole steps reach (from ``start``): ``write(prompt, node)`` writes
     the next window and says its cap. Stops when a window ends before its cap (the model
     ended the plan, or a fail-fast stop did), after ``windows`` windows, when ``want``
-    tokens are spent, or when the steps reach no node."""
-    from engine.llm.prompts import problem_prompt
+    tokens are spent, or when the steps reach no node. ``fit``: whether a prompt fits the
+    context (then a window's prompt too large leaves out static atoms:
+    :func:`engine.llm.prompts.fitted_prompt`)."""
+    from engine.llm.prompts import fitted_prompt, problem_prompt
     from verifier.problem_ops import with_initial_state
 
     text, tokens, last = first.text, first.tokens, first.tokens
@@ -74,7 +85,8 @@ def continue_proposal(first: Any, cap: int, want: int, *, windows: int, checker:
         node = node_after(whole, checker, start)
         if node is None:
             break
-        prompt = problem_prompt(with_initial_state(problem, checker.task.atoms_of(node[0])))
+        here = with_initial_state(problem, checker.task.atoms_of(node[0]))
+        prompt = problem_prompt(here) if fit is None else fitted_prompt(here, fit)
         gen, cap = write(prompt, node)
         text, last = whole + gen.text, gen.tokens
         tokens += gen.tokens
