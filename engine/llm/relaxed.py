@@ -57,7 +57,7 @@ class Relaxation:
         #: atoms no offered step deletes: once they hold, they hold for ever
         self.kept = ~deletable
         self._cache: dict[tuple[int, int, bool], Steps] = {}
-        self._packed: dict[tuple[int, int, bool], Packed] = {}  # the same, as numpy words
+        self._packed: dict[tuple[int, bool], Packed] = {}  # the steps as numpy words
         self._lengths: dict[tuple[int, int], int] = {}  # (state, goal | owed) -> FF's length
 
     def masks(self) -> list[tuple[int, int, int]]:
@@ -105,26 +105,33 @@ class Relaxation:
                     if not adds & spent and not neg & blocked]
             if len(self._cache) > 256:
                 self._cache.clear()
-                self._packed.clear()
             self._cache[key] = todo
         return todo
 
-    def _walker(self, spent: int, state: int, heed: bool = False) -> Packed | None:
-        """The steps of :meth:`steps` packed into numpy words (:mod:`engine.llm.relaxed_np`)
-        when there are enough of them for that to pay; None otherwise."""
-        todo = self.steps(spent, state, heed)
-        if len(todo) < PACK_FROM:
-            return None
-        key = (spent, state & self.kept, heed)
+    def _walker(self, spent: int, heed: bool = False) -> Packed | None:
+        """The steps that add no ``spent`` atom packed into numpy words
+        (:mod:`engine.llm.relaxed_np`), with the atoms that block each (a walk from a state
+        leaves out those its kept atoms block, as :meth:`steps` does), when there are
+        enough of them for that to pay; None otherwise. One per (spent, heed): the states
+        of a decoding share it."""
+        key = (spent, heed)
         got = self._packed.get(key)
         if got is None:
-            got = self._packed[key] = Packed(todo)
+            rows = [(pre, neg, adds & ~spent)
+                    for pre, neg, adds in (self._heeded if heed else self._steps)
+                    if not adds & spent]
+            if len(rows) < PACK_FROM:
+                return None
+            if len(self._packed) > 16:
+                self._packed.clear()
+            got = self._packed[key] = Packed([(pre, adds) for pre, _, adds in rows],
+                                             [neg for _, neg, _ in rows])
         return got
 
     def _layers(self, state: int, spent: int) -> list[int] | None:
-        walker = self._walker(spent, state)
+        walker = self._walker(spent)
         return (layers(state, self.pos, self.steps(spent, state)) if walker is None
-                else walker.layers(state, self.pos))
+                else walker.layers(state, self.pos, state & self.kept))
 
     def reachable(self, state: int, spent: int = 0) -> bool:
         """Whether the goal may still be reached from ``state`` (False: it cannot)."""
@@ -184,10 +191,10 @@ class Relaxation:
         if h is None:
             from engine.llm.hint import relaxed_plan
 
-            walker = self._walker(0, state, heed)
+            walker = self._walker(0, heed)
             got = (None if self.neg & state & self.kept else
                    relaxed_plan(start, want, self.steps(0, state, heed))
-                   if walker is None else walker.relaxed_plan(start, want))
+                   if walker is None else walker.relaxed_plan(start, want, state & self.kept))
             h = 10**6 if got is None else got[1]
             if len(self._lengths) > 100_000:
                 self._lengths.clear()

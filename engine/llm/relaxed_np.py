@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from verifier.order import bits
-
 __all__ = ["Packed", "PACK_FROM"]
 
 #: below this many steps the Python walk is as fast (numpy's per-call overhead)
@@ -28,17 +26,36 @@ PACK_FROM = 64
 
 
 class Packed:
-    """``steps`` ((preconditions, adds) bitmasks over atoms) as numpy word arrays."""
+    """``steps`` ((preconditions, adds) bitmasks over atoms) as numpy word arrays;
+    ``negs``: per step, atoms that block it while they hold (a walk's ``blocked`` atoms
+    leave those steps out, as :meth:`engine.llm.relaxed.Relaxation.steps` does)."""
 
-    def __init__(self, steps: Sequence[tuple[int, int]]) -> None:
+    def __init__(self, steps: Sequence[tuple[int, int]], negs: Sequence[int] = ()) -> None:
         self.steps = list(steps)
         top = max((max(p.bit_length(), a.bit_length()) for p, a in self.steps), default=1)
+        top = max(top, max((n.bit_length() for n in negs), default=1))
         self.words = max(1, (top + 63) // 64)
         self._nbytes = self.words * 8
         self._full = (1 << (64 * self.words)) - 1
         self.pre = self._pack([p for p, _ in self.steps])
         self.adds = self._pack([a for _, a in self.steps])
-        self._adders: dict[int, Any] = {}  # atom -> indices of the steps that add it
+        self.neg = self._pack(list(negs)) if any(negs) else None
+        self._adders: dict[int, int] = {}  # atom -> the steps that add it (a bitmask)
+        self._open: dict[int, Any] = {}  # blocked atoms -> the steps they leave
+
+    def _allowed(self, blocked: int) -> Any:
+        """The steps no ``blocked`` atom blocks (a boolean row per step)."""
+        import numpy as np
+
+        blocked &= self._full
+        if self.neg is None or not blocked:
+            return np.ones(len(self.steps), dtype=bool)
+        got = self._open.get(blocked)
+        if got is None:
+            if len(self._open) > 256:
+                self._open.clear()
+            got = self._open[blocked] = ~(self.neg & self._vec(blocked)).any(axis=1)
+        return got.copy()
 
     def _pack(self, masks: Sequence[int]) -> Any:
         import numpy as np
@@ -55,16 +72,17 @@ class Packed:
     def _int(self, vec: Any) -> int:
         return int.from_bytes(vec.tobytes(), "little")
 
-    def _walk(self, state: int, goal: int) -> tuple[list[Any], list[int]] | None:
-        """Forward layers until every ``goal`` atom holds: per layer the steps taken in it
-        (a boolean row per layer) and the atoms first reached in it; None when some goal
-        atom is never reached."""
+    def _walk(self, state: int, goal: int, blocked: int = 0
+              ) -> tuple[list[Any], list[int]] | None:
+        """Forward layers until every ``goal`` atom holds, over the steps ``blocked``
+        leaves: per layer the steps taken in it (a boolean row per layer) and the atoms
+        first reached in it; None when some goal atom is never reached."""
         import numpy as np
 
         if goal & ~state & ~self._full:
             return None  # an atom no step adds and that does not hold
         reached, need = self._vec(state), goal & ~state
-        todo = np.ones(len(self.steps), dtype=bool)
+        todo = self._allowed(blocked)
         taken: list[Any] = []
         fresh: list[int] = []
         got = state & self._full
@@ -81,48 +99,64 @@ class Packed:
             reached, got, todo = added, new, todo & ~now
         return taken, fresh
 
-    def layers(self, state: int, need: int) -> list[int] | None:
+    def layers(self, state: int, need: int, blocked: int = 0) -> list[int] | None:
         """:func:`engine.llm.relaxed.layers`: how many of the ``need`` atoms first hold in
         each layer until all do; None when some never does."""
-        walked = self._walk(state, need)
+        walked = self._walk(state, need, blocked)
         if walked is None:
             return None
         return [(need & f).bit_count() for f in walked[1]]
 
-    def relaxed_plan(self, state: int, goal: int) -> tuple[int, int] | None:
+    def relaxed_plan(self, state: int, goal: int, blocked: int = 0
+                     ) -> tuple[int, int] | None:
         """:func:`engine.llm.hint.relaxed_plan`: the atoms FF's relaxed plan needs at layer 1
         and its length; None when the goal is out of reach ignoring deletes."""
         if not goal & ~state:
             return 0, 0
-        walked = self._walk(state, goal)
+        walked = self._walk(state, goal, blocked)
         if walked is None:
             return None
         taken, fresh = walked
         k = len(taken)
+        import numpy as np
 
-        def layer(b: int) -> int:
-            return next(i for i, f in enumerate(fresh, 1) if f >> b & 1)
-
-        need = [0] * (k + 1)
-        for b in bits(goal & ~state):
-            need[layer(b)] |= 1 << b
-        chosen: set[int] = set()
+        # need[j]: the atoms the plan needs first reached in layer j (1-based)
+        rest = goal & ~state
+        need = [0] + [rest & f for f in fresh]
+        chosen = 0  # the plan's steps, a bitmask over step indices
+        adders, steps = self._adders, self.steps
         for j in range(k, 0, -1):
-            for b in bits(need[j]):
-                adders = self._adders_of(b)
-                a = int(adders[taken[j - 1][adders]][0])
-                if a not in chosen:
-                    chosen.add(a)
-                    for p in bits(self.steps[a][0] & ~state):
-                        need[layer(p)] |= 1 << p
-        return need[1], len(chosen)
+            todo = need[j]
+            if not todo:
+                continue
+            # the steps taken in layer j as a bitmask over step indices: an atom's
+            # achiever is the lowest index both adding it and taken there
+            here = int.from_bytes(np.packbits(taken[j - 1], bitorder="little").tobytes(),
+                                  "little")
+            pre = 0  # the preconditions of the steps chosen here
+            while todo:
+                low = todo & -todo
+                todo ^= low
+                b = low.bit_length() - 1
+                got = adders.get(b)
+                both = (self._adders_of(b) if got is None else got) & here
+                step = both & -both
+                if not chosen & step:
+                    chosen |= step
+                    pre |= steps[step.bit_length() - 1][0]
+            pre &= ~state  # each first reached in an earlier layer
+            for i in range(1, j):
+                need[i] |= pre & fresh[i - 1]
+        return need[1], chosen.bit_count()
 
-    def _adders_of(self, b: int) -> Any:
+    def _adders_of(self, b: int) -> int:
+        """The steps that add atom ``b``, a bitmask over step indices."""
         got = self._adders.get(b)
         if got is None:
             import numpy as np
 
             word, bit = divmod(b, 64)
-            got = self._adders[b] = np.flatnonzero(
-                (self.adds[:, word] >> np.uint64(bit)) & np.uint64(1))
+            rows = ((self.adds[:, word] >> np.uint64(bit)) & np.uint64(1)).astype(bool)
+            got = self._adders[b] = int.from_bytes(
+                np.packbits(rows, bitorder="little").tobytes(), "little")
         return got

@@ -38,6 +38,20 @@ def test_packed_walk_gives_the_python_walks_answers(
     assert packed.relaxed_plan(state, goal) == relaxed_plan(state, goal, steps)
 
 
+@settings(max_examples=300, deadline=None)
+@given(task=_tasks(), negs=st.lists(_masks(210), max_size=40), blocked=_masks(210))
+def test_blocked_steps_are_left_out_as_the_filtered_walk_does(
+        task: tuple[int, int, list[tuple[int, int]]], negs: list[int], blocked: int) -> None:
+    """Steps whose blocking atoms hold are left out of the packed walk (one pack shared by
+    every state), exactly as a walk over the steps filtered first."""
+    state, goal, steps = task
+    negs = (negs + [0] * len(steps))[:len(steps)]
+    packed = Packed(steps, negs)
+    left = [st_ for st_, neg in zip(steps, negs, strict=True) if not neg & blocked]
+    assert packed.layers(state, goal, blocked) == layers(state, goal, left)
+    assert packed.relaxed_plan(state, goal, blocked) == relaxed_plan(state, goal, left)
+
+
 def test_a_chain_over_word_boundaries() -> None:
     """a(bit 3) -> b(bit 70) -> c(bit 140): two layers, two steps, b needed at layer 1."""
     a, b, c = 1 << 3, 1 << 70, 1 << 140
