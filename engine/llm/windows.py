@@ -24,24 +24,26 @@ __all__ = ["MIN_ANSWER", "room", "fits", "node_after", "continue_proposal"]
 MIN_ANSWER = 48
 
 
+def _free(backend: Any, prompt: str) -> int | None:
+    """What the backend's context leaves after ``prompt``; None when it cannot count."""
+    ctx = getattr(backend, "context_tokens", None)
+    count = getattr(backend, "prompt_tokens", None)
+    return None if not ctx or count is None else int(ctx) - int(count(prompt))
+
+
 def room(backend: Any, prompt: str, want: int) -> int:
     """Tokens the answer may take: ``want``, or what the backend's context leaves after
     ``prompt`` when that is less (but at least :data:`MIN_ANSWER`; below it ``want``, and
     the backend reports the overflow)."""
-    ctx = getattr(backend, "context_tokens", None)
-    count = getattr(backend, "prompt_tokens", None)
-    if not ctx or count is None:
-        return want
-    free = int(ctx) - int(count(prompt))
-    return want if free >= want or free < MIN_ANSWER else free
+    free = _free(backend, prompt)
+    return want if free is None or free >= want or free < MIN_ANSWER else free
 
 
 def fits(backend: Any, prompt: str) -> bool:
     """Whether ``prompt`` leaves the answer at least :data:`MIN_ANSWER` tokens of the
     backend's context (True when the backend cannot count)."""
-    ctx = getattr(backend, "context_tokens", None)
-    count = getattr(backend, "prompt_tokens", None)
-    return not ctx or count is None or int(ctx) - int(count(prompt)) >= MIN_ANSWER
+    free = _free(backend, prompt)
+    return free is None or free >= MIN_ANSWER
 
 
 def node_after(text: str, checker: Any, start: Any = None) -> Any:
