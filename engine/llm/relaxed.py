@@ -100,13 +100,19 @@ class Relaxation:
         key = (spent, blocked, heed)
         todo = self._cache.get(key)
         if todo is None:
-            todo = [(pre, adds & ~spent)
-                    for pre, neg, adds in (self._heeded if heed else self._steps)
-                    if not adds & spent and not neg & blocked]
+            todo = [(pre, adds) for pre, neg, adds in self._unspent(spent, heed)
+                    if not neg & blocked]
             if len(self._cache) > 256:
                 self._cache.clear()
             self._cache[key] = todo
         return todo
+
+    def _unspent(self, spent: int, heed: bool) -> list[tuple[int, int, int]]:
+        """The steps (heeded ones with ``heed``) that add no ``spent`` atom, as
+        (preconditions, blocking atoms, adds)."""
+        return [(pre, neg, adds & ~spent)
+                for pre, neg, adds in (self._heeded if heed else self._steps)
+                if not adds & spent]
 
     def _walker(self, spent: int, heed: bool = False) -> Packed | None:
         """The steps that add no ``spent`` atom packed into numpy words
@@ -117,9 +123,7 @@ class Relaxation:
         key = (spent, heed)
         got = self._packed.get(key)
         if got is None:
-            rows = [(pre, neg, adds & ~spent)
-                    for pre, neg, adds in (self._heeded if heed else self._steps)
-                    if not adds & spent]
+            rows = self._unspent(spent, heed)
             if len(rows) < PACK_FROM:
                 return None
             if len(self._packed) > 16:

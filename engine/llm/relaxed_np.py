@@ -116,10 +116,10 @@ class Packed:
         walked = self._walk(state, goal, blocked)
         if walked is None:
             return None
-        taken, fresh = walked
-        k = len(taken)
         import numpy as np
 
+        taken, fresh = walked
+        k = len(taken)
         # need[j]: the atoms the plan needs first reached in layer j (1-based)
         rest = goal & ~state
         need = [0] + [rest & f for f in fresh]
