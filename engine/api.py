@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar, cast
 
 from engine.journal import Event, Journal, open_journal
 from engine.planners import AgentPlanner, Planner, PlannerSettings, make_planner
-from engine.results import Planning, PlanStatus, ShowReport
+from engine.results import Planning, PlanStatus, ShowReport, TrainingReport
 from engine.run_result import RunResult, RunStatus, result_of
 from engine.runner import RunDriver, RunOptions
 from engine.runstate import RunState, StepRecord
@@ -105,13 +105,9 @@ class Engine:
         self.planner_name = planner if isinstance(planner, str) and ":" not in planner \
             else "custom"
         self.memory: JournalMemory | None = None  # what the symbolic planners remember
-        self.planner: Planner | Callable[..., Any] = self._make_planner(
-            planner, settings, planning_engine, backend, memory)
-        if executor == "ray":  # planning as a Ray task too (engine/ray_executor.py)
-            from engine.ray_executor import ray_planner
-
-            self.planner = ray_planner(self.planner, spec=spec, address=ray_address,
-                                       name=planner if isinstance(planner, str) else None)
+        self._planner_args = (planner, settings, planning_engine, backend, memory, executor,
+                              ray_address)
+        self.planner: Planner | Callable[..., Any] = self._build_planner()
         self.faults = faults
         self.last_orders: dict[int, str] = {}
         from engine.plan_cache import PlanCache
@@ -119,6 +115,18 @@ class Engine:
         # certified plans by (spec digest, problem digest): a run (or replan) from a state
         # this Engine planned from before, for the same goal and rules, does not plan again
         self.plan_cache = PlanCache()
+
+    def _build_planner(self) -> Planner | Callable[..., Any]:
+        """The Planner from the constructor's arguments (again after :meth:`train`)."""
+        planner, settings, planning_engine, backend, memory, executor, address = \
+            self._planner_args
+        made = self._make_planner(planner, settings, planning_engine, backend, memory)
+        if executor == "ray":  # planning as a Ray task too (engine/ray_executor.py)
+            from engine.ray_executor import ray_planner
+
+            made = ray_planner(made, spec=self.spec, address=address,
+                               name=planner if isinstance(planner, str) else None)
+        return made
 
     def _make_planner(self, planner: str | Callable[..., Any], settings: PlannerSettings | None,
                       planning_engine: str, backend: ModelBackend | None, memory: bool | None
@@ -238,6 +246,57 @@ class Engine:
                         report.seconds, report.message, tuple(report.blocking), report,
                         agent.decoding if agent.use_llm else None,
                         agent.beams if agent.use_llm else None)
+
+    def train(self, *, minutes: float | None = None, steps: int | None = None,
+              problems: int = 200, eval_problems: int = 10, replay: int = 40,
+              init: str | Path | None = None, out: str | Path | None = None,
+              device: Literal["auto", "cpu", "cuda"] = "auto", seed: int = 0,
+              log: Callable[[str], None] | None = None, **options: Any) -> TrainingReport:
+        """Fine-tune the shipped model (or ``init``) on this spec, as ``plansafe train SPEC``
+        does (:func:`engine.llm.train.spec_config`): problems made from the spec's own
+        examples, ``replay`` built-in problems per built-in spec, at most ``minutes`` on
+        a CPU, then first proposals measured on ``eval_problems`` held-out problems. The
+        model goes to the spec's model folder (or ``out``) and this Engine's Planner is
+        made again, so ``plan`` and ``run`` use it (a ``backend`` given to the
+        constructor stays). ``options``: other :class:`engine.llm.train.TrainConfig`
+        fields (``batch_tokens``, ``size`` with ``init=None`` and ``scratch=True``, ...).
+        Progress lines go to ``log``."""
+        import time
+
+        from engine.llm.spec_models import forget_backend
+        from engine.llm.specgen import load_source
+        from engine.llm.train import spec_config
+        from engine.llm.train import train as run_training
+
+        spec = self.spec
+        where = (spec.spec_path.parent if spec.spec_path is not None
+                 else spec.source_domain_path or spec.domain_path)
+        load_source(where)  # a spec without example problems is refused here, with why
+        for name, value, least in (("steps", steps, 1), ("problems", problems, 1),
+                                   ("eval_problems", eval_problems, 0),
+                                   ("replay", replay, 0)):
+            if value is not None and value < least:
+                raise PlansafeError(f"{name}={value!r}: must be at least {least}")
+        if minutes is not None and not minutes > 0:
+            raise PlansafeError(f"minutes={minutes!r}: must be positive")
+        cfg = spec_config([where], out=Path(out) if out is not None else None,
+                          init=Path(init) if init is not None else None, steps=steps,
+                          replay=replay, max_minutes=minutes, spec_problems=problems,
+                          eval_problems=eval_problems, device=device, seed=seed, **options)
+        t0 = time.perf_counter()
+        info = run_training(cfg, log=log or (lambda _m: None))
+        forget_backend(cfg.out)
+        self.planner = self._build_planner()
+        made: dict[str, Any] = next(iter(info.get("specs", {}).values()), {})
+        measured = made.get("validity")
+        card = cfg.out / "MODEL_CARD.md"
+        return TrainingReport(
+            model_dir=str(cfg.out), steps=int(info["steps"]),
+            final_loss=float(info["final_loss"]), examples=sum(info["examples"].values()),
+            problems=int(made.get("problems", 0)),
+            validity=(measured["first_proposals_valid"] / measured["problems"]
+                      if measured and measured.get("problems") else None),
+            seconds=time.perf_counter() - t0, card=str(card) if card.is_file() else None)
 
     def check(self, *, problem: str | None = None, horizon: int | None = None,
               analysis_timeout_s: float = 2.0) -> CheckReport:

@@ -93,7 +93,9 @@ def train(
 ) -> None:
     """Train a model: on SPEC folders (problems made from each spec's own examples,
     fine-tuning the shipped model), or the embedded model on the built-in specs."""
-    from engine.llm.train import SIZES, TrainConfig
+    from engine.llm.spec_models import link_spec_models
+    from engine.llm.specgen import load_source
+    from engine.llm.train import DEFAULT_COUNTS, SIZES, TrainConfig, spec_config
     from engine.llm.train import train as run_training
 
     if size not in SIZES:
@@ -111,43 +113,33 @@ def train(
         fail(PlansafeError(f"{init}: not a checkpoint folder, no config.json (pass a folder "
                             "written by `plansafe train` or save_pretrained)"), False)
     spec_paths = [str(p) for p in specs or []]
-    if spec_paths:
-        init, out = _spec_defaults(spec_paths, init=init, scratch=scratch, out=out)
-    counts = _problem_counts(count or [], replay=replay, with_specs=bool(spec_paths))
-    out = out or Path("build/llm/model")
-    info = run_training(TrainConfig(
-        out=out, steps=steps or (1000 if spec_paths else 5000), size=size, device=device,
-        seed=seed, counts=tuple((k, v) for k, v in counts.items() if v),
-        data_dir=data_dir, max_minutes=max_minutes,
-        suffixes=suffixes if not spec_paths else min(suffixes, 1),
-        goal_examples=goal_examples,
-        detours=detours if detours is not None else (0 if spec_paths else 2),
-        init=init, lr=lr or (5e-4 if init is not None else 1.5e-3),
-        specs=tuple(spec_paths), spec_problems=problems, eval_problems=eval_problems,
-        batch_tokens=batch_tokens, new_tokens=new_tokens),
-        log=lambda m: typer.echo(m, err=True))
-    if spec_paths:
-        _link_spec_models(spec_paths, out)
-    typer.echo(json.dumps(info, indent=2))
-
-
-def _spec_defaults(spec_paths: list[str], *, init: Path | None, scratch: bool,
-                   out: Path | None) -> tuple[Path | None, Path]:
-    """With SPEC: each spec read (bad input exits 2), then the checkpoint to start from (the
-    shipped model unless --init or --scratch) and the output folder (the first spec's
-    model folder unless --out)."""
-    from engine.llm import DEFAULT_MODEL_DIR
-    from engine.llm.spec_models import spec_model_dir
-    from engine.llm.specgen import load_source
-
-    for p in spec_paths:
+    for p in spec_paths:  # each spec read first: bad input exits 2
         try:
             load_source(p)
         except PlansafeError as e:
             fail(e, False)
-    if init is None and not scratch:
-        init = DEFAULT_MODEL_DIR
-    return init, out or spec_model_dir(spec_paths[0])
+    counts = _problem_counts(count or [])
+    common: dict[str, Any] = dict(
+        size=size, device=device, seed=seed, data_dir=data_dir, max_minutes=max_minutes,
+        goal_examples=goal_examples, spec_problems=problems, eval_problems=eval_problems,
+        batch_tokens=batch_tokens, new_tokens=new_tokens)
+    if spec_paths:
+        cfg = spec_config(spec_paths, out=out, init=init, scratch=scratch, steps=steps,
+                          lr=lr, counts=counts, replay=replay, suffixes=suffixes,
+                          detours=detours or 0, **common)
+    else:
+        cfg = TrainConfig(out=out or Path("build/llm/model"), steps=steps or 5000,
+                          counts=tuple((k, v) for k, v in (DEFAULT_COUNTS | counts).items()
+                                       if v),
+                          suffixes=suffixes, detours=2 if detours is None else detours,
+                          init=init, lr=lr or (5e-4 if init is not None else 1.5e-3),
+                          **common)
+    info = run_training(cfg, log=lambda m: typer.echo(m, err=True))
+    if spec_paths:
+        link_spec_models(spec_paths, cfg.out)
+        typer.echo(f"model for {', '.join(spec_paths)} in {cfg.out} (model card: "
+                   f"{cfg.out / 'MODEL_CARD.md'})", err=True)
+    typer.echo(json.dumps(info, indent=2))
 
 
 def _check_counts(counts: tuple[tuple[str, int], ...]) -> None:
@@ -156,13 +148,12 @@ def _check_counts(counts: tuple[tuple[str, int], ...]) -> None:
             fail(PlansafeError(f"{name} must be 0 or more (got {v})"), False)
 
 
-def _problem_counts(count: list[str], *, replay: int, with_specs: bool) -> dict[str, int]:
-    """Random problems per built-in spec: the defaults (with SPEC, ``replay`` each), then
-    each ``--count SPEC=N``."""
+def _problem_counts(count: list[str]) -> dict[str, int]:
+    """Each ``--count SPEC=N`` (over the defaults: the built-in set, or with SPEC the
+    replay of ``--replay`` each)."""
     from engine.llm.train import DEFAULT_COUNTS
 
-    counts = ({k: replay for k in DEFAULT_COUNTS if replay} if with_specs
-              else dict(DEFAULT_COUNTS))
+    counts: dict[str, int] = {}
     for item in count:
         name, _, n = item.partition("=")
         if name not in DEFAULT_COUNTS or not n.isdigit():
@@ -170,18 +161,6 @@ def _problem_counts(count: list[str], *, replay: int, with_specs: bool) -> dict[
                                 f"{', '.join(DEFAULT_COUNTS)} and N a whole number"), False)
         counts[name] = int(n)
     return counts
-
-
-def _link_spec_models(spec_paths: list[str], out: Path) -> None:
-    """The other specs find the model too (a link from each one's model folder)."""
-    from engine.llm.spec_models import spec_model_dir
-
-    for p in spec_paths[1:]:
-        link = spec_model_dir(p)
-        if not link.exists() and not link.is_symlink():
-            link.symlink_to(out.resolve(), target_is_directory=True)
-    typer.echo(f"model for {', '.join(spec_paths)} in {out} (model card: "
-               f"{out / 'MODEL_CARD.md'})", err=True)
 
 
 @with_progress("evaluating")

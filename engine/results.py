@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckReport", "ProblemSummary", "PlanStatus", "Planning", "PlanReport",
            "CertificateCheck", "ValidationReport", "ApprovalReport", "ShowReport", "RunSummary",
-           "RunLink", "plan_exit_code"]
+           "RunLink", "TrainingReport", "plan_exit_code"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,3 +281,25 @@ class RunSummary:
         return {"run": self.run, "spec": self.spec, "problem": self.problem,
                 "status": self.status, "done": self.done, "steps": self.steps,
                 "replans": self.replans, "started": self.started, "events": self.events}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingReport:
+    """What :meth:`engine.api.Engine.train` made: the model folder (where ``plan`` and
+    ``run`` find it), its optimiser steps, final loss and, when problems were held out,
+    the share of first proposals valid on them (None: not measured)."""
+
+    model_dir: str
+    steps: int
+    final_loss: float
+    examples: int
+    problems: int
+    validity: float | None
+    seconds: float
+    card: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model_dir": self.model_dir, "steps": self.steps,
+                "final_loss": round(self.final_loss, 4), "examples": self.examples,
+                "problems": self.problems, "validity": self.validity,
+                "seconds": round(self.seconds, 1), "card": self.card}

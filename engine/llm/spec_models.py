@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["MODEL_FOLDER", "spec_model_dir", "spec_model_of", "backend_for_spec",
-           "checkpoint_for_spec"]
+           "checkpoint_for_spec", "link_spec_models", "forget_backend"]
 
 MODEL_FOLDER = ".plansafe-model"
 
@@ -57,3 +57,17 @@ def backend_for_spec(spec: Any) -> Any:
 
 
 _SPEC_BACKENDS: dict[str, Any] = {}
+
+
+def forget_backend(folder: str | Path) -> None:
+    """Load ``folder`` afresh next time (it was trained again in this process)."""
+    _SPEC_BACKENDS.pop(str(Path(folder).resolve()), None)
+
+
+def link_spec_models(spec_paths: list[str], out: Path) -> None:
+    """The other specs trained together find the model too (a link from each one's model
+    folder to ``out``)."""
+    for p in spec_paths[1:]:
+        link = spec_model_dir(p)
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(out.resolve(), target_is_directory=True)

@@ -16,7 +16,10 @@ problems in the record format of :mod:`engine.llm.dataset`:
   (:func:`engine.symbolic.planning.solve`), shortened and verified again.
 
 :func:`spec_examples` makes plan examples (renamed objects always, renamed predicates and
-actions for a share ``rename_share``) and plain-language goal examples from the spec's
+actions for a share ``rename_share``; for a share ``compact_share`` of the problems one more
+plan example whose prompt leaves out the initial atoms of static predicates, the largest
+groups first, as :func:`engine.llm.prompts.fitted_prompt` does for prompts past the
+context) and plain-language goal examples from the spec's
 ``describe`` templates plus phrasings that hold for any domain (imperatives from action
 templates, "make sure", coordination, "every <type>" read as a conjunction over the
 problem's objects, and ``(unknown)`` for texts naming objects the problem lacks).
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -435,19 +439,38 @@ def _goal_examples(rng: random.Random, spec_name: str, ph: Phrasing, rec: dict[s
                                               text), UNKNOWN_GOAL, "goal")
 
 
+def compact_prompt(rec: dict[str, Any], static: frozenset[str], groups: int) -> str | None:
+    """``rec``'s plan prompt without the initial atoms of its ``groups`` largest static
+    predicates (ties by name: :func:`engine.llm.prompts.fitted_prompt`'s order); None when
+    it has no static atom."""
+    sizes = Counter(_words(a)[0] for a in rec["init"] if _words(a)[0] in static)
+    if not sizes:
+        return None
+    order = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+    gone = {pred for pred, _ in order[:max(1, groups)]}
+    return plan_prompt(rec["objects"], [a for a in rec["init"] if _words(a)[0] not in gone],
+                       rec["goal"])
+
+
 def spec_examples(records: Sequence[dict[str, Any]], spec: Any, *, seed: int = 0,
-                  renamings: int = 2, rename_share: float = 0.3, goals_per_record: int = 2
-                  ) -> list[Example]:
+                  renamings: int = 2, rename_share: float = 0.3, goals_per_record: int = 2,
+                  compact_share: float = 0.2) -> list[Example]:
     """Plan and goal examples for one spec's records (see the module doc), shuffled."""
     rng = random.Random(seed)
     ph = phrasing_of(spec)
+    static = frozenset(spec.domain.static_predicates)
     out: list[Example] = []
     seen: set[str] = set()
     for rec in records:
         variants = [rec] + [_renamed(rng, rec, symbols=rng.random() < rename_share)
                             for _ in range(renamings)]
-        for v in variants:
-            p = plan_prompt(v["objects"], v["init"], v["goal"])
+        prompts = [(plan_prompt(v["objects"], v["init"], v["goal"]), v) for v in variants]
+        if static and rng.random() < compact_share:
+            v = _renamed(rng, rec, symbols=False)  # static names are the spec's own
+            c = compact_prompt(v, static, rng.randint(1, len(static)))
+            if c is not None:
+                prompts.append((c, v))
+        for p, v in prompts:
             if p not in seen:
                 seen.add(p)
                 out.append(Example(p, "".join(c + "\n" for c in v["plan"]), "plan"))

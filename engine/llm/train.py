@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from engine.llm.dataset import Example
+from verifier.errors import PlansafeError
 
-__all__ = ["SIZES", "TrainConfig", "train", "train_tokenizer", "DEFAULT_COUNTS"]
+__all__ = ["SIZES", "TrainConfig", "train", "train_tokenizer", "DEFAULT_COUNTS", "spec_config",
+           "replay_counts"]
 
 # (n_embd, n_layer, n_head)
 SIZES = {"tiny": (96, 2, 4), "small": (128, 4, 4), "base": (256, 6, 8), "large": (512, 8, 8)}
@@ -53,9 +55,46 @@ class TrainConfig:
     specs: tuple[str, ...] = ()
     spec_problems: int = 200  # solved problems made per spec in ``specs``
     rename_share: float = 0.3  # share of renamings that rename predicates and actions too
+    #: share of a spec's problems with one more plan example whose prompt leaves out static
+    #: atoms (the prompts :func:`engine.llm.prompts.fitted_prompt` makes past the context)
+    compact_share: float = 0.2
     eval_problems: int = 10  # held-out problems per spec, first proposals measured after
     #: with ``specs`` and ``init``: tokens the tokenizer learns from the specs' text
     new_tokens: int = 256
+
+
+def replay_counts(replay: int, counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Built-in problems per built-in spec when fine-tuning on the user's specs: ``replay``
+    each (so they do not get worse), then ``counts`` (name -> n) over it."""
+    out = {k: replay for k in DEFAULT_COUNTS if replay}
+    out.update(counts or {})
+    return out
+
+
+def spec_config(specs: Sequence[str | Path], *, out: Path | None = None,
+                init: Path | None = None, scratch: bool = False, steps: int | None = None,
+                lr: float | None = None, counts: dict[str, int] | None = None,
+                replay: int = 40, suffixes: int = 1, detours: int = 0,
+                **options: Any) -> TrainConfig:
+    """The configuration of ``plansafe train SPEC ...`` (and :meth:`engine.api.Engine.train`):
+    fine-tuning the shipped model (``init``; a new one with ``scratch``) for 1000 steps
+    (``steps``) at 5e-4 (``lr``), into the first spec's model folder where ``plan`` and
+    ``run`` find it (``out``), with ``replay`` built-in problems per built-in spec; the
+    other :class:`TrainConfig` fields as ``options``."""
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.spec_models import spec_model_dir
+
+    paths = tuple(str(p) for p in specs)
+    if not paths:
+        raise PlansafeError("no spec to train on (name a spec folder or a PDDL domain)")
+    if init is None and not scratch:
+        init = DEFAULT_MODEL_DIR
+    return TrainConfig(out=out or spec_model_dir(paths[0]), steps=steps or 1000,
+                       specs=paths, init=init,
+                       lr=lr or (5e-4 if init is not None else 1.5e-3),
+                       counts=tuple((k, v) for k, v in replay_counts(replay, counts).items()
+                                    if v),
+                       suffixes=min(suffixes, 1), detours=detours, **options)
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
@@ -170,7 +209,6 @@ def _load_init(folder: Path, max_len: int) -> tuple[Any, Any, dict[str, Any]]:
     the vocabulary the weights learnt stays) and what ``training.json`` says about it."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from verifier.errors import PlansafeError
 
     if not (folder / "config.json").is_file():
         raise PlansafeError(f"{folder}: not a checkpoint folder, no config.json (pass a folder "
@@ -242,6 +280,7 @@ def _add_spec_info(info: dict[str, Any], cfg: TrainConfig, spec_counts: dict[str
     info["specs"] = {str(p): {"problems": spec_counts.get(n, 0)} for p, n in
                      ((p, _spec_name(p)) for p in cfg.specs)}
     info["rename_share"] = cfg.rename_share
+    info["compact_share"] = cfg.compact_share
     if any(held_out.values()):
         log("measuring first proposals on held-out problems ...")
         for path, recs in held_out.items():
@@ -273,6 +312,7 @@ def _spec_data(cfg: TrainConfig, held_out: dict[str, list[dict[str, Any]]],
             f"(from {len(src.examples)} example problems of {path})")
         examples += spec_examples(train_recs, src.spec, seed=cfg.seed + i,
                                   rename_share=cfg.rename_share,
+                                  compact_share=cfg.compact_share,
                                   goals_per_record=cfg.goal_examples)
     return examples
 
@@ -513,7 +553,9 @@ def model_card(info: dict[str, Any]) -> str:
     replay = {k: v for k, v in info["records"].items()}
     lines.append(f"- replay of built-in data: {replay or 'none'}")
     lines.append(f"- examples: {info['examples']}; renamed predicates/actions in a "
-                 f"{info.get('rename_share', 0):.0%} share of renamings, objects always")
+                 f"{info.get('rename_share', 0):.0%} share of renamings, objects always; "
+                 f"{info.get('compact_share', 0):.0%} of the problems once more with static "
+                 "atoms left out of the prompt")
     vocab = info.get("vocabulary")
     if vocab:
         lines.append(f"- tokenizer: {vocab['added']} tokens learnt from the specs' text "

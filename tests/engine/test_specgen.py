@@ -102,3 +102,29 @@ def test_model_folder_of_a_spec(tmp_path):
 
     assert spec_model_dir(tmp_path) == tmp_path / ".plansafe-model"
     assert spec_model_dir(tmp_path / "d.pddl") == tmp_path / ".plansafe-model-d"
+
+
+def test_compact_examples_are_the_prompts_fitted_past_the_context(specs_dir):
+    """Training's compact prompts (static groups left out, the largest first) are the very
+    prompts :func:`engine.llm.prompts.fitted_prompt` makes at plan time."""
+    from engine.llm.prompts import atom_text, fitted_prompt, goal_parts, problem_prompt
+    from engine.llm.specgen import compact_prompt, spec_examples
+    from verifier.spec import load_problem, load_spec
+
+    spec = load_spec(specs_dir / "robotics")
+    problem = load_problem(spec, "p02")
+    static = frozenset(spec.domain.static_predicates)
+    rec = {"objects": sorted(problem.objects), "types": dict(problem.objects),
+           "constants": [], "init": sorted(atom_text(a) for a in problem.init),
+           "goal": goal_parts(problem.goal), "plan": ["(noop)"]}
+    groups = {a[0] for a in problem.init if a[0] in static}
+    assert len(groups) >= 2
+    for k in range(1, len(groups) + 1):
+        want = compact_prompt(rec, static, k)
+        assert want is not None and want != problem_prompt(problem)
+        assert fitted_prompt(problem, lambda text, w=want: text == w) == want
+    exs = spec_examples([rec], spec, seed=0, compact_share=1.0)
+    plans = [e.prompt for e in exs if e.task == "plan"]
+    assert len(plans) == 4  # the record, two renamings and one compact prompt
+    assert sum("(connected " not in p for p in plans) == 1
+    assert spec_examples([rec], spec, seed=0, compact_share=0.0) != exs

@@ -87,3 +87,32 @@ def test_plain_goal_is_read_exactly_or_refused(trained):
                                                              .replace(" ", ""))
     else:
         assert code in (1, 2)  # refused: never a guess
+
+
+def test_engine_train_is_the_api_front_door(tmp_path, monkeypatch):
+    """``Engine.train`` (the Python API) does what ``plansafe train SPEC`` does and the same
+    Engine then plans with the new model: its own proposal, verified."""
+    from engine.api import Engine
+    from engine.planners import PlannerSettings
+    from verifier.errors import PlansafeError
+
+    monkeypatch.setenv("PLANSAFE_LLM_SECONDS", "120")
+    spec = write_library_spec(tmp_path)
+    eng = Engine.from_spec(spec, journal=None, planner="llm",
+                           settings=PlannerSettings(beams=1, k=2, rounds=2))
+    with pytest.raises(PlansafeError, match="steps=0"):
+        eng.train(steps=0)
+    lines: list[str] = []
+    report = eng.train(steps=2, problems=6, eval_problems=0, replay=0, device="cpu",
+                       batch_tokens=512, log=lines.append)
+    model = spec / ".plansafe-model"
+    assert Path(report.model_dir) == model and (model / "model.safetensors").is_file()
+    assert report.steps == 2 and report.problems >= 4 and report.validity is None
+    assert report.card == str(model / "MODEL_CARD.md") and report.final_loss > 0
+    assert any("problems solved" in line for line in lines)  # progress reached the caller
+    assert json.loads((model / "training.json").read_text())["init"]["steps"] == 5000
+    certified = eng.plan(goal="(and (shelved dune fiction))")
+    planning = certified.planning
+    assert planning is not None and planning.planner == "llm"
+    assert planning.agent is not None and planning.agent.source in ("llm", "llm-repaired")
+    assert eng.planner.last.backend.name == ".plansafe-model"  # the model just trained
