@@ -116,7 +116,8 @@ def same_model(url: str, model_dir: Path, problems: list[tuple[Any, Any]], *,
         mine = local.generate(prompt, grammar=None, k=1, max_new_tokens=tokens,
                               temperature=0.0)[0].text
         resp = httpx.post(f"{url}/completions", json={
-            "model": "plansafe", "prompt": prompt, "max_tokens": tokens, "temperature": 0.0},
+            "model": "plansafe", "prompt": prompt, "max_tokens": tokens, "temperature": 0.0,
+            "repeat_penalty": 1.0},
             timeout=120).json()
         theirs = resp["choices"][0]["text"]
         rows.append({"problem": problem.name, "equal": theirs == mine,

@@ -38,7 +38,7 @@ def _global_options(
 
 for _command in (cli_spec.check, cli_spec.plan, cli_spec.validate, cli_train.train,
                  cli_run.run, cli_run.runs, cli_run.show, cli_run.approve, cli_run.resume,
-                 cli_run.worker, cli_train.bench, cli_memory.stats):
+                 cli_run.worker, cli_train.bench, cli_memory.stats, cli_train.gguf):
     app.command()(_command)
 
 

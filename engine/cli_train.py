@@ -163,6 +163,37 @@ def _problem_counts(count: list[str]) -> dict[str, int]:
     return counts
 
 
+def gguf(
+    model: Annotated[Path | None, typer.Argument(
+        help="a GPT-2 checkpoint folder (default: the embedded model)", show_default=False)
+                     ] = None,
+    out: Annotated[Path, typer.Option(help="the GGUF file to write")] = Path("plansafe.gguf"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a GPT-2 checkpoint as GGUF for llama.cpp servers (serve it with
+    `python -m llama_cpp.server --model FILE --hf_pretrained_model_name_or_path MODEL`,
+    then `plansafe plan ... --model http://127.0.0.1:8000/v1`)."""
+    from engine.llm import DEFAULT_MODEL_DIR
+    from engine.llm.gguf_export import export_gguf
+
+    folder = model or Path(DEFAULT_MODEL_DIR)
+    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
+        fail(PlansafeError(f"{folder}: not a checkpoint folder (config.json and "
+                           "model.safetensors are needed)"), as_json)
+    try:
+        path = export_gguf(folder, out)
+    except ImportError:
+        fail(PlansafeError("the GGUF export needs the gguf package (pip install "
+                           "'plansafe[gguf]')"), as_json)
+    except PlansafeError as e:
+        fail(e, as_json)
+    if as_json:
+        emit({"status": "written", "path": str(path), "bytes": path.stat().st_size,
+              "model": str(folder)})
+    else:
+        typer.echo(f"{path}: {path.stat().st_size:,} bytes (GGUF of {folder})")
+
+
 @with_progress("evaluating")
 def bench(
     quick: Annotated[bool, typer.Option("--quick", help="a fixed small subset (every failure "

@@ -37,7 +37,8 @@ from typing import Any, Literal
 from engine.llm.backend import Generation, ModelBackend
 from verifier.errors import PlansafeError
 
-__all__ = ["OpenAICompatibleBackend", "lark_to_gbnf", "gbnf_to_lark", "openai_backend",
+__all__ = ["OpenAICompatibleBackend", "lark_to_gbnf", "gbnf_to_lark", "joined_rules",
+           "openai_backend",
            "lark_to_json_schema", "json_answer_to_text", "GRAMMAR_MODES"]
 
 GrammarMode = Literal["gbnf", "vllm", "json-schema", "none"]
@@ -47,8 +48,24 @@ GRAMMAR_MODES: tuple[GrammarMode, ...] = ("gbnf", "vllm", "json-schema", "none")
 def lark_to_gbnf(lark: str) -> str:
     """The plan / goal grammars (rules of quoted strings, names, ``|``, ``*``, groups) as
     GBNF: ``start`` is ``root``, ``name: ...`` is ``name ::= ...``, ``_`` in names is
-    ``-``. Other Lark features are not converted."""
-    return _convert_rules(lark, r"^([a-z_][a-z0-9_]*)\s*:(.*)$", ("start", "root"), " ::=")
+    ``-``, and each rule on one line (llama.cpp's parser ends a rule at a newline outside
+    parentheses: a Lark rule's alternatives on lines of their own made it refuse the
+    grammar, and llama-cpp-python's server dropped the connection). Other Lark features
+    are not converted."""
+    return _convert_rules(joined_rules(lark), r"^([a-z_][a-z0-9_]*)\s*:(.*)$",
+                          ("start", "root"), " ::=")
+
+
+def joined_rules(text: str) -> str:
+    """``text`` with each line that continues a rule (starts with whitespace and ``|``)
+    joined to the line before it."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if out and re.match(r"^\s+\|", line):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def gbnf_to_lark(gbnf: str) -> str:
@@ -191,6 +208,8 @@ class OpenAICompatibleBackend(ModelBackend):
         elif grammar is not None and self.grammar_mode != "none":
             key = "grammar" if self.grammar_mode == "gbnf" else "guided_grammar"
             body[key] = lark_to_gbnf(grammar)
+        if self.grammar_mode == "gbnf":  # llama.cpp penalises repeats (1.1) by default:
+            body["repeat_penalty"] = 1.0  # plans repeat their action names on every line
         self.requests.append(body)
         t0 = time.perf_counter()
         try:

@@ -87,3 +87,16 @@ def test_a_checkpoint_that_is_no_gpt2_is_refused(tmp_path):
     (folder / "config.json").write_text(json.dumps(config | {"model_type": "llama"}))
     with pytest.raises(PlansafeError, match="model_type='llama'"):
         export_gguf(folder, tmp_path / "x.gguf")
+
+
+def test_the_gguf_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    out = tmp_path / "m.gguf"
+    res = CliRunner().invoke(app, ["gguf", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.stdout
+    assert json.loads(res.stdout)["bytes"] == out.stat().st_size > 0
+    res = CliRunner().invoke(app, ["gguf", str(tmp_path), "--out", str(out)])
+    assert res.exit_code == 2 and "not a checkpoint folder" in res.output

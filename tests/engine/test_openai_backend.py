@@ -26,7 +26,7 @@ pytest.importorskip("torch")
 
 def test_grammar_round_trip(specs_dir):
     from engine.llm.grammar import goal_grammar, plan_grammar
-    from engine.llm.openai_backend import gbnf_to_lark, lark_to_gbnf
+    from engine.llm.openai_backend import gbnf_to_lark, joined_rules, lark_to_gbnf
     from verifier.spec import load_problem, load_spec
 
     spec = load_spec(specs_dir / "blocksworld")
@@ -35,9 +35,23 @@ def test_grammar_round_trip(specs_dir):
     assert gbnf.startswith("root ::= step*")
     assert "o-block-0 ::=" in gbnf and '"(pick-up "' in gbnf and "_" not in gbnf.split(
         '"')[0]
-    assert gbnf_to_lark(gbnf).strip() == lark.strip()
+    assert gbnf_to_lark(gbnf).strip() == joined_rules(lark).strip()
     goal = goal_grammar(spec.domain, load_problem(spec, "p01").objects)
-    assert gbnf_to_lark(lark_to_gbnf(goal)).strip() == goal.strip()
+    assert gbnf_to_lark(lark_to_gbnf(goal)).strip() == joined_rules(goal).strip()
+    # llama.cpp ends a rule at a newline outside parentheses: one rule, one line
+    for text in (gbnf, lark_to_gbnf(goal)):
+        for line in text.splitlines():
+            assert "::=" in line, line
+
+
+def test_joined_rules_put_each_rule_on_one_line():
+    """Alternatives on lines of their own join their rule's line (the test server below
+    decodes under the joined grammar, read back to Lark by llguidance)."""
+    from engine.llm.openai_backend import joined_rules
+
+    text = 'start: step*\nstep: "(a " x\n    | "(b " x\nx: "p)\\n" | "q)\\n"'
+    assert joined_rules(text).splitlines() == [
+        "start: step*", 'step: "(a " x | "(b " x', 'x: "p)\\n" | "q)\\n"']
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +113,7 @@ def test_planner_plans_through_the_server(server, specs_dir):
     first = seen[0]
     assert first["model"] == "embedded" and first["temperature"] == 0.0 and first["n"] == 1
     assert first["grammar"].startswith("root ::= step*") and first["prompt"].startswith("plan\n")
+    assert first["repeat_penalty"] == 1.0  # llama.cpp's default 1.1 would bend plans
     # the server's plan or, failing that, the symbolic fallback: both verified
     assert agent.last.source in ("llm", "llm-repaired", "symbolic")
 
