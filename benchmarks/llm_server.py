@@ -5,8 +5,10 @@ What runs: ``python -m llama_cpp.server`` on 127.0.0.1 with the GGUF file and th
 checkpoint's own ``tokenizer.json`` (``--hf_pretrained_model_name_or_path``: llama.cpp has
 no pre-tokenizer equal to this project's), started and stopped here. Then:
 
-1. **the same model**: greedy completions of plan prompts (no grammar) from the server and
-   from transformers on the checkpoint, compared text for text;
+1. **the same model**: the GGUF file's logits over each plan prompt (llama.cpp in this
+   process, ``llama_cpp.Llama``) against transformers' on the checkpoint, and greedy
+   completions of the prompts (no grammar) from the server and from transformers, compared
+   text for text;
 2. **the Planner over HTTP**: the built-in specs' example problems planned by the model
    alone (``PlannerAgent(fallback=False)``) through
    :class:`engine.llm.openai_backend.OpenAICompatibleBackend` with the plan grammar sent as
@@ -126,6 +128,40 @@ def same_model(url: str, model_dir: Path, problems: list[tuple[Any, Any]], *,
     return {"equal": sum(r["equal"] for r in rows), "n": len(rows), "rows": rows}
 
 
+def same_logits(model_dir: Path, problems: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """llama.cpp on the GGUF file against transformers on the checkpoint: the largest
+    logit difference over every position of every plan prompt, and the share of positions
+    whose most likely next token agrees."""
+    import numpy as np
+    import torch
+    from llama_cpp import Llama
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from engine.llm.gguf_export import export_gguf
+    from engine.llm.prompts import problem_prompt
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    hf = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+    worst, agree, positions = 0.0, 0, 0
+    with tempfile.TemporaryDirectory(prefix="plansafe-gguf-") as tmp:
+        path = export_gguf(model_dir, Path(tmp) / "model.gguf")
+        config = json.loads((model_dir / "config.json").read_text())
+        llm = Llama(str(path), n_ctx=int(config["n_positions"]), logits_all=True,
+                    verbose=False, n_threads=2)
+        for _spec, problem in problems:
+            ids = tok(problem_prompt(problem), add_special_tokens=False)["input_ids"]
+            with torch.no_grad():
+                want = hf(torch.tensor([ids])).logits[0].numpy()
+            llm.reset()
+            llm.eval(ids)
+            got = np.array(llm.scores[:len(ids)])
+            worst = max(worst, float(np.abs(got - want).max()))
+            agree += int((got.argmax(-1) == want.argmax(-1)).sum())
+            positions += len(ids)
+    return {"max_abs_logit_diff": round(worst, 5), "argmax_agree": agree,
+            "positions": positions}
+
+
 def _common(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
@@ -183,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Any] = {"model": str(model_dir), "llama_cpp_python":
                            __import__("llama_cpp").__version__}
     t0 = time.perf_counter()
+    out["logits"] = same_logits(model_dir, problems)
     with llama_server(model_dir) as url:
         out["same_model"] = same_model(url, model_dir, problems)
         out["planner"] = planner_over_http(url, model_dir, problems)
