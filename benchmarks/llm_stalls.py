@@ -40,19 +40,12 @@ def replay(spec: Any, problem: Any, text: str) -> tuple[list[int], int]:
     """The relaxed distance before and after each whole step of ``text`` and the longest
     run of steps without a new best."""
     from engine.llm.stateaware import Safe
+    from engine.llm.windows import ground_steps
     from verifier.validate import Checker
 
     checker = Checker(problem, policies=spec.policies, access=spec.access)
     safe = Safe(checker)
-    actions = []
-    for line in text.splitlines():
-        words = line.strip().strip("()").split()
-        if not words:
-            continue
-        try:
-            actions.append(checker.task.action(words[0], tuple(words[1:])))
-        except (KeyError, ValueError, IndexError):
-            break
+    actions, _ = ground_steps(text, checker)
     distances = [safe.distance(n) or 0 for n in safe.after(actions)]
     best, since, longest = distances[0], 0, 0
     for d in distances[1:]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-__all__ = ["MIN_ANSWER", "room", "fits", "node_after", "continue_proposal"]
+__all__ = ["MIN_ANSWER", "room", "fits", "node_after", "ground_steps", "continue_proposal"]
 
 #: an answer with less room than this is not tried: the prompt overflows the context
 MIN_ANSWER = 48
@@ -52,6 +52,16 @@ def node_after(text: str, checker: Any, start: Any = None) -> Any:
     action of the problem or cannot be taken there."""
     from engine.llm.stateaware import Safe
 
+    actions, whole = ground_steps(text, checker)
+    if not whole:
+        return None
+    nodes = Safe(checker, start).after(actions)
+    return nodes[-1] if len(nodes) == len(actions) + 1 else None
+
+
+def ground_steps(text: str, checker: Any) -> tuple[list[Any], bool]:
+    """The ground actions of plan ``text``'s lines up to the first that does not parse or
+    is no ground action of the problem, and whether every line was one."""
     actions = []
     for line in text.splitlines():
         words = line.strip().strip("()").split()
@@ -60,9 +70,8 @@ def node_after(text: str, checker: Any, start: Any = None) -> Any:
         try:
             actions.append(checker.task.action(words[0], tuple(words[1:])))
         except (KeyError, ValueError, IndexError):
-            return None
-    nodes = Safe(checker, start).after(actions)
-    return nodes[-1] if len(nodes) == len(actions) + 1 else None
+            return actions, False
+    return actions, True
 
 
 def continue_proposal(first: Any, cap: int, want: int, *, windows: int, checker: Any,
