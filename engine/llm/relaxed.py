@@ -47,6 +47,9 @@ class Relaxation:
             self.deletes.append(dels)
         #: goal atoms the hint reaches after the others (:mod:`engine.llm.agenda`; 0: none)
         self.late = 0
+        #: lower bounds the hint takes beside FF's relaxed plan for the whole goal
+        #: (:class:`engine.llm.projection.Projections`; None: none)
+        self.projections: Any = None
         addable = 0
         for _, _, adds in self._steps:
             addable |= adds
@@ -166,14 +169,14 @@ class Relaxation:
         if not self.literal or len(successors) < 2:
             return frozenset()
         early = self.pos & ~self.late
-        hs = {line: (self.plan_length(state, owed, goal=early, held=held),
+        hs = {line: (self._whole(state, owed, held) if not self.late else
+                     self.plan_length(state, owed, goal=early, held=held),
                      -(state & early).bit_count())  # ties: the step that reaches a goal atom
               for line, (state, owed, held) in successors.items()}
         best = min(hs.values())
         tied = [line for line, h in hs.items() if h == best]
         if self.late and len(tied) > 1:  # then the whole goal, for those still alike
-            whole = {line: self.plan_length(*successors[line][:2], held=successors[line][2])
-                     for line in tied}
+            whole = {line: self._whole(*successors[line]) for line in tied}
             if len(tied) == len(hs) and min(whole.values()) == max(whole.values()):
                 return frozenset()
             low = min(whole.values())
@@ -181,6 +184,12 @@ class Relaxation:
         if len(tied) == len(hs):
             return frozenset()
         return frozenset(tied)
+
+    def _whole(self, state: int, owed: int, held: int) -> int:
+        """FF's relaxed plan length to the whole goal (and ``owed``), or where larger a
+        projection's distance (:attr:`projections`), which a delete relaxation cannot see."""
+        h = self.plan_length(state, owed, held=held)
+        return h if self.projections is None else max(h, self.projections.distance(state))
 
     def plan_length(self, state: int, owed: int = 0, *, goal: int | None = None,
                     held: int | None = None) -> int:

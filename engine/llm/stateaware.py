@@ -270,6 +270,10 @@ class Safe:
                 from engine.llm.agenda import late_goals
 
                 relax.late = late_goals(self.task, relax.masks(), relax.pos)
+            if relax.literal and PROJECTIONS:  # what the relaxation cannot count
+                from engine.llm.projection import Projections
+
+                relax.projections = Projections(self.task, relax.masks(), relax.pos)
             self._relax = relax
         return self._relax
 
@@ -278,6 +282,9 @@ class Safe:
 AGENDA = True
 #: whether the hint's relaxed plans heed sometime-before rules (Relaxation.heed_before)
 HEED_BEFORE = True
+#: whether the hint takes projections onto functional atoms beside FF's relaxed plan for
+#: the whole goal (engine/llm/projection.py)
+PROJECTIONS = True
 _GROUND: dict[int, tuple[Any, list[tuple[Any, str]]]] = {}
 _STOPPED = (-1,)  # the mask key of a row whose matcher has stopped (EOS only)
 
