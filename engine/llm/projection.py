@@ -36,7 +36,6 @@ class Projections:
 
     def __init__(self, task: Any, steps: Sequence[tuple[int, int, int]], goal: int) -> None:
         from engine.llm.agenda import functional_predicates
-        from verifier.order import bits
 
         functional = functional_predicates(task.domain)
         init = task.initial_state
@@ -47,20 +46,25 @@ class Projections:
             seen |= pre | adds | dels
         static = ~changing
         owners = {atom[1] for atom in task.atoms_of(goal) if atom[0] in functional}
+        patterns = dict.fromkeys(sorted(owners), 0)
+        for atom in task.atoms_of(seen):  # one pass over the atoms
+            if atom[0] in functional and atom[1] in patterns:
+                patterns[atom[1]] |= task.bit(atom)
         #: (pattern mask, distance to the goal's part by abstract state)
         self.tables: list[tuple[int, dict[int, int]]] = []
-        for owner in sorted(owners):
-            pattern = 0
-            for b in bits(seen):
-                (atom,) = task.atoms_of(1 << b)
-                if atom[0] in functional and atom[1] == owner:
-                    pattern |= 1 << b
+        for pattern in patterns.values():
             table = _distances(pattern, init, goal & pattern, [
                 (pre & pattern, adds & pattern, dels & pattern)
                 for pre, adds, dels in steps
                 if (adds | dels) & pattern and not pre & static & ~init])
             if table is not None:
                 self.tables.append((pattern, table))
+
+    def stranded(self, state: int) -> bool:
+        """Whether a projection of ``state`` can never reach its part of the goal (a proof
+        that the goal is out of reach: each projection is a relaxation)."""
+        return any(table.get(state & pattern, 0) >= UNREACHABLE
+                   for pattern, table in self.tables)
 
     def distance(self, state: int) -> int:
         """The largest distance of ``state``'s projections to the goal (0 with none;

@@ -151,6 +151,7 @@ class Safe:
                            if self.checker.access.permitted(ga.name, ga.args)]
             self._fixed = ~_changing(ga for ga, _ in self._steps)  # no offered step changes
         fixed, kept = self._fixed, self.relaxation.kept
+        projections = self.relaxation.projections
         spent = self.progress.spent(memory, state, fixed)
         for ga, line in self._steps:
             if not ga.applicable(state):
@@ -164,6 +165,9 @@ class Safe:
             if ((now_spent != spent or ga.add & kept & ~state)
                     and not self.goal_reachable(nxt, now_spent)):
                 continue  # the step uses up, or blocks for ever, what the goal needs
+            if projections is not None and projections.stranded(nxt):
+                continue  # a projection proves the goal out of reach from there (a robot
+                # that can no longer end where the goal wants it with the level it wants)
             if look and self.progress.once_moved(memory, mem) and self._dead_end((nxt, mem),
                                                                                  look - 1):
                 continue  # every way on from where the step leads is left out

@@ -88,3 +88,35 @@ def test_projection_distances_never_exceed_the_true_ones(robotics):
                         queue.append(t)
             got = safe.relaxation.projections.distance(init)
             assert got <= true, (start, want, got, true)
+
+
+def test_the_rules_offer_no_step_towards_a_goal_a_projection_rules_out(robotics):
+    """A road dock - shelf - far, the charger at the dock, the robot at far with level2,
+    the goal: at far with level1. Every way from the charger to far is of even length, so
+    the robot arrives with level4 - 2k and never with level1: out of reach. The delete
+    relaxation keeps the level it had and sees a way (move off, level1 "holds", far still
+    "holds"); the projection enumerates the robot's places and levels and does not, so the
+    rules offer no step at all."""
+    from verifier.model import And, Atom
+
+    from engine.llm import stateaware
+
+    base = load_problem(robotics, "p01")
+    init = {a for a in base.init if a[0] not in ("at", "battery")}
+    init |= {("connected", "shelf", "far"), ("connected", "far", "shelf"),
+             ("at", "r1", "far"), ("battery", "r1", "level2")}
+    problem = replace(base, objects=dict(base.objects) | {"far": "location"},
+                      init=frozenset(init),
+                      goal=And((Atom("at", ("r1", "far")), Atom("battery", ("r1", "level1")))))
+    safe = _safe(robotics, problem)
+    assert safe.relaxation.reachable(safe.task.initial_state)  # FF alone sees a way
+    assert safe.relaxation.projections.stranded(safe.task.initial_state)
+    lines, _ = safe.options(safe.initial())
+    assert lines == {}
+    try:
+        stateaware.PROJECTIONS = False
+        without = _safe(robotics, problem)
+        lines, _ = without.options(without.initial())
+        assert [line.strip() for line in lines] == ["(navigate r1 far shelf level2 level1)"]
+    finally:
+        stateaware.PROJECTIONS = True
