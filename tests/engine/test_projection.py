@@ -97,9 +97,8 @@ def test_the_rules_offer_no_step_towards_a_goal_a_projection_rules_out(robotics)
     relaxation keeps the level it had and sees a way (move off, level1 "holds", far still
     "holds"); the projection enumerates the robot's places and levels and does not, so the
     rules offer no step at all."""
-    from verifier.model import And, Atom
-
     from engine.llm import stateaware
+    from verifier.model import And, Atom
 
     base = load_problem(robotics, "p01")
     init = {a for a in base.init if a[0] not in ("at", "battery")}
