@@ -177,9 +177,10 @@ def gguf(
     from engine.llm.gguf_export import export_gguf
 
     folder = model or Path(DEFAULT_MODEL_DIR)
-    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
-        fail(PlansafeError(f"{folder}: not a checkpoint folder (config.json and "
-                           "model.safetensors are needed)"), as_json)
+    need = ("config.json", "model.safetensors", "tokenizer.json")
+    if not all((folder / name).is_file() for name in need):
+        fail(PlansafeError(f"{folder}: not a checkpoint folder ({', '.join(need)} are "
+                           "needed)"), as_json)
     try:
         path = export_gguf(folder, out)
     except ImportError:

@@ -17,9 +17,12 @@ after each allowed step (the hint of engine/llm/hint.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.llm.relaxed_np import PACK_FROM, Packed
+
+if TYPE_CHECKING:
+    from engine.llm.projection import Projections
 
 __all__ = ["Relaxation", "layers"]
 
@@ -49,7 +52,7 @@ class Relaxation:
         self.late = 0
         #: lower bounds the hint takes beside FF's relaxed plan for the whole goal
         #: (:class:`engine.llm.projection.Projections`; None: none)
-        self.projections: Any = None
+        self.projections: Projections | None = None
         addable = 0
         for _, _, adds in self._steps:
             addable |= adds
