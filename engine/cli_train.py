@@ -188,6 +188,8 @@ def gguf(
                            "'plansafe[gguf]')"), as_json)
     except PlansafeError as e:
         fail(e, as_json)
+    except OSError as e:  # an output path that cannot be written
+        fail(PlansafeError(f"{out}: cannot write the GGUF file ({e.strerror or e})"), as_json)
     if as_json:
         emit({"status": "written", "path": str(path), "bytes": path.stat().st_size,
               "model": str(folder)})

@@ -100,3 +100,5 @@ def test_the_gguf_command(tmp_path):
     assert json.loads(res.stdout)["bytes"] == out.stat().st_size > 0
     res = CliRunner().invoke(app, ["gguf", str(tmp_path), "--out", str(out)])
     assert res.exit_code == 2 and "not a checkpoint folder" in res.output
+    res = CliRunner().invoke(app, ["gguf", "--out", str(tmp_path / "no" / "such" / "m.gguf")])
+    assert res.exit_code == 2 and "cannot write" in res.output
