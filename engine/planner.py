@@ -104,6 +104,7 @@ class PlannerAgent:
         self.patience = patience
         self.hint = DEFAULT_HINT if hint is None else hint  # engine/llm/hint.py
         self._deadline: float | None = None
+        self._budget_s = 0.0  # seconds the model got after its first proposal (_budget)
         self._turn_end: float | None = None
         self._steps_patience: int | None = None
         self._cap = 0  # the answer's token budget in the last generate call (the context)
@@ -283,6 +284,7 @@ class PlannerAgent:
         last: Verdict | None = None
         budget = self._budget(problem)
         self._deadline = None  # set when the first proposal is written
+        self._budget_s = budget  # the seconds it then gives (the message says them)
         self._turn_end = turn_end(self.fallback)  # the command's --timeout (budget.py)
         self._steps_patience = self._patience(problem)
         self._estimate = None
@@ -307,8 +309,9 @@ class PlannerAgent:
                 break
             gens, prompt, keep, start = got
             if self._deadline is None:
-                budget = self._budget(problem, time.perf_counter() - t0)
-                self._deadline = time.perf_counter() + budget
+                self._budget_s = self._budget(problem, time.perf_counter() - t0)
+                self._deadline = time.perf_counter() + self._budget_s
+            budget = self._budget_s
             gens = after_kept(keep, gens)
             judged = self._judge_round(gens, r, keep, prompt, grammar, problem, checker, report,
                                        start)
@@ -506,8 +509,8 @@ class PlannerAgent:
                 # cut by the context: go on from the state its steps reach (a window),
                 # within the time budget that starts after the first window
                 if self._deadline is None:
-                    self._deadline = time.perf_counter() + self._budget(
-                        problem, time.perf_counter() - t0)
+                    self._budget_s = self._budget(problem, time.perf_counter() - t0)
+                    self._deadline = time.perf_counter() + self._budget_s
                 gens[0] = continue_proposal(gens[0], cap, want, windows=self.windows,
                                             checker=checker, problem=problem, start=start,
                                             write=write,

@@ -193,6 +193,13 @@ class TransformersBackend(ModelBackend):
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.outlines_model = outlines.from_transformers(self.model, cast(Any, self.tokenizer))
+        #: rows decoding the same prompt share its keys (engine/llm/shared_prefix.py; GPT-2
+        #: checkpoints; ``$PLANSAFE_SHARED_PREFIX=0``: transformers' own cache)
+        self.shared_prefix = False
+        if os.environ.get("PLANSAFE_SHARED_PREFIX", "1") != "0":
+            from engine.llm.shared_prefix import enable
+
+            self.shared_prefix = enable(self.model)
 
     # --- grammar ------------------------------------------------------------------------------
 
@@ -305,6 +312,15 @@ class TransformersBackend(ModelBackend):
 
             if procs:
                 kwargs["logits_processor"] = LogitsProcessorList(procs)
+            rows = max(kwargs.get("num_beams", 1), kwargs["num_return_sequences"])
+            if self.shared_prefix and rows > 1 and ids.shape[0] == 1:
+                from engine.llm.shared_prefix import SharedPrefixCache, active
+
+                cache = SharedPrefixCache(self.model.config.num_hidden_layers)
+                with active(cache):
+                    return self.model.generate(input_ids=ids,
+                                               attention_mask=mask.to(self.device),
+                                               cache=cache, **kwargs)
             return self.model.generate(input_ids=ids, attention_mask=mask.to(self.device),
                                        **kwargs)
         from engine.llm.tinygpt import Decode, decode

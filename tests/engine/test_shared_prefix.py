@@ -1,0 +1,125 @@
+"""Beam search and sampling through the shared prompt cache (engine/llm/shared_prefix.py)
+write what transformers' own cache writes, token for token; outside such a generation the
+attention is transformers' SDPA unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engine.llm import DEFAULT_MODEL_DIR
+from engine.llm.backend import TransformersBackend
+from engine.llm.grammar import plan_grammar
+from engine.llm.prompts import problem_prompt
+from verifier.spec import load_problem, load_spec
+from verifier.validate import Checker
+
+pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def backend() -> Any:
+    b = TransformersBackend(DEFAULT_MODEL_DIR, device="cpu")
+    assert b.shared_prefix  # on by default for the embedded GPT-2
+    return b
+
+
+def _calls(backend: Any, spec_dir: Any, name: str, *, shared: bool) -> list[tuple[str, int]]:
+    import torch
+
+    spec = load_spec(spec_dir)
+    problem = load_problem(spec, name)
+    checker = Checker(problem, policies=spec.policies, access=spec.access)
+    prompt = problem_prompt(problem)
+    grammar = plan_grammar(problem.domain, problem.objects, fmt="text")
+    backend.shared_prefix = shared
+    try:
+        gens = [*backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=120,
+                                  state=checker, beams=16),
+                *backend.best(prompt, 3, grammar=grammar, max_new_tokens=60)]
+        torch.manual_seed(5)
+        gens += backend.sample(prompt, 3, grammar=grammar, max_new_tokens=60, state=checker)
+    finally:
+        backend.shared_prefix = True
+    return [(g.text, g.tokens) for g in gens]
+
+
+@pytest.mark.parametrize("spec,name", [("blocksworld", "p03"), ("robotics", "p02"),
+                                       ("devops", "p02")])
+def test_same_tokens_as_transformers_cache(backend, specs_dir, spec, name) -> None:  # noqa: ANN001
+    ours = _calls(backend, specs_dir / spec, name, shared=True)
+    theirs = _calls(backend, specs_dir / spec, name, shared=False)
+    assert ours == theirs
+    assert len(ours) == 7 and ours[0][0].count("\n") >= 2  # the beams wrote steps
+
+
+def test_generation_uses_the_shared_cache(backend, specs_dir, monkeypatch) -> None:  # noqa: ANN001
+    """The generated part is what the beams reorder; the prompt's keys are held once."""
+    from engine.llm import shared_prefix
+
+    seen: list[Any] = []
+    real = shared_prefix.SharedPrefixCache
+
+    def spy(layers: int) -> Any:
+        seen.append(real(layers))
+        return seen[-1]
+
+    monkeypatch.setattr(shared_prefix, "SharedPrefixCache", spy)
+    spec = load_spec(specs_dir / "blocksworld")
+    problem = load_problem(spec, "p03")
+    prompt = problem_prompt(problem)
+    grammar = plan_grammar(problem.domain, problem.objects, fmt="text")
+    gen = backend.generate(prompt, grammar=grammar, k=1, max_new_tokens=40, beams=8)[0]
+    assert len(seen) == 1
+    layer = seen[0].layers[0]
+    prompt_tokens = backend.prompt_tokens(prompt)
+    assert layer.prefix_k.shape[0] == 1 and layer.prefix_k.shape[2] == prompt_tokens
+    assert layer.gen_k.shape[0] == 8 and 0 < layer.length <= 40
+    assert layer.get_seq_length() == prompt_tokens + layer.length
+    assert gen.tokens <= 40
+
+
+def test_plain_forward_is_sdpa(backend) -> None:  # noqa: ANN001
+    """Training and scoring forwards (no shared-prefix generation open) are unchanged."""
+    import torch
+
+    ids = torch.tensor([[5, 17, 40, 99, 3, 250, 7]])
+    with torch.no_grad():
+        ours = backend.model(input_ids=ids).logits
+        backend.model.set_attn_implementation("sdpa")
+        try:
+            theirs = backend.model(input_ids=ids).logits
+        finally:
+            backend.model.set_attn_implementation("plansafe_shared_prefix")
+    assert torch.equal(ours, theirs)
+
+
+def test_reorder_follows_the_beams() -> None:
+    """A beam step copies each row's generated keys from the row it continues."""
+    import torch
+
+    from engine.llm.shared_prefix import SharedPrefixCache
+
+    cache = SharedPrefixCache(1)
+    layer = cache.layers[0]
+    prompt = torch.randn(3, 2, 5, 4)
+    prompt[1:] = prompt[0]
+    layer.update(prompt, prompt.clone())
+    steps = [torch.randn(3, 2, 1, 4) for _ in range(2)]
+    for s in steps:
+        k, _ = layer.update(s, s.clone())
+    assert k.shape == (3, 2, 2, 4) and layer.get_seq_length() == 7
+    layer.reorder_cache(torch.tensor([2, 2, 0]))
+    k, _ = layer.update(torch.zeros(3, 2, 1, 4), torch.zeros(3, 2, 1, 4))
+    want = torch.cat(steps, dim=2)[torch.tensor([2, 2, 0])]
+    assert torch.equal(k[:, :, :2], want) and torch.equal(k[:, :, 2], torch.zeros(3, 2, 4))
+
+
+def test_other_models_keep_transformers_attention() -> None:
+    from types import SimpleNamespace
+
+    from engine.llm.shared_prefix import supports
+
+    assert not supports(SimpleNamespace(config=SimpleNamespace(model_type="llama")))
+    assert supports(SimpleNamespace(config=SimpleNamespace(model_type="gpt2")))
