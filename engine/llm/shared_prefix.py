@@ -42,12 +42,21 @@ _ACTIVE: ContextVar[Any] = ContextVar("plansafe_shared_prefix", default=None)
 _registered = False
 
 
+#: the transformers release whose cache and attention interfaces this was written and
+#: tested against (earlier 5.x name the generate argument otherwise): older keep their own
+TESTED_FROM = (5, 25)
+
+
 def supports(model: Any) -> bool:
     """Whether ``model`` can decode through the shared prefix: a GPT-2 causal LM (its
-    attention has as many key heads as query heads and no sliding window)."""
+    attention has as many key heads as query heads and no sliding window) under
+    transformers :data:`TESTED_FROM` or later."""
+    import transformers
+
     cfg = getattr(model, "config", None)
-    return getattr(cfg, "model_type", None) == "gpt2" and not getattr(
-        cfg, "add_cross_attention", False)
+    version = tuple(int(p) for p in transformers.__version__.split(".")[:2] if p.isdigit())
+    return (version >= TESTED_FROM and getattr(cfg, "model_type", None) == "gpt2"
+            and not getattr(cfg, "add_cross_attention", False))
 
 
 def _register() -> None:
