@@ -47,7 +47,6 @@ Enumerating applicable actions grounds every action, so these are for small prob
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -301,8 +300,7 @@ def _ground_steps(task: Any) -> list[tuple[Any, str]]:
     got = _GROUND.get(id(task))
     if got is None or got[0] is not task:
         actions = [task.action(schema.name, combo) for schema in task.domain.actions.values()
-                   for combo in itertools.product(*(task.objects_of(t)
-                                                    for t in schema.param_types))]
+                   for combo in _static_combos(task, schema)]
         # an atom no action adds or deletes keeps its initial value: a step whose
         # preconditions on such atoms fail in the initial state can never be taken
         changing = _changing(actions)
@@ -313,6 +311,56 @@ def _ground_steps(task: Any) -> list[tuple[Any, str]]:
             _GROUND.clear()
         got = _GROUND[id(task)] = (task, steps)
     return got[1]
+
+
+def _conjuncts(formula: Any) -> Iterator[Any]:
+    from verifier.model import And
+
+    if isinstance(formula, And):
+        for f in formula.args:
+            yield from _conjuncts(f)
+    else:
+        yield formula
+
+
+def _static_combos(task: Any, schema: Any) -> Iterator[tuple[str, ...]]:
+    """The argument tuples of ``schema`` (in ``itertools.product`` order) whose
+    precondition's conjuncts over static predicates (no action changes them: a map's
+    roads, a battery's levels) hold in the initial state, each checked as soon as its
+    variables are bound: the others can never be applicable, and grounding all of them
+    first (34,488 navigate steps for 33 robotics objects, 1.2 s) was most of a decoding's
+    set-up."""
+    from verifier.model import Atom, Not
+
+    params = [v for v, _ in schema.params]
+    if not params:
+        yield ()
+        return
+    static = task.domain.static_predicates
+    pools = [task.objects_of(t) for t in schema.param_types]
+    checks: list[list[tuple[Atom, bool]]] = [[] for _ in params]
+    for f in _conjuncts(schema.precondition):
+        atom, want = (f.arg, False) if isinstance(f, Not) else (f, True)
+        if not isinstance(atom, Atom) or atom.pred not in static:
+            continue
+        used = [params.index(t) for t in atom.args if t in params]
+        if len(used) != sum(t.startswith("?") for t in atom.args):
+            continue  # a variable that is not a parameter (a quantifier's): not checked
+        checks[max(used, default=0)].append((atom, want))
+    init = task.initial_state
+    binding: dict[str, str] = {}
+
+    def walk(i: int) -> Iterator[tuple[str, ...]]:
+        for obj in pools[i]:
+            binding[params[i]] = obj
+            if all(task.holds(task.ground_atom(a, binding), init) == want
+                   for a, want in checks[i]):
+                if i + 1 == len(params):
+                    yield tuple(binding[v] for v in params)
+                else:
+                    yield from walk(i + 1)
+
+    yield from walk(0)
 
 
 def _changing(actions: Any) -> int:

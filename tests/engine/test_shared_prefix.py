@@ -110,6 +110,9 @@ def test_reorder_follows_the_beams() -> None:
     for s in steps:
         k, _ = layer.update(s, s.clone())
     assert k.shape == (3, 2, 2, 4) and layer.get_seq_length() == 7
+    held = layer.gen_k
+    layer.reorder_cache(torch.tensor([0, 1, 2]))  # every row goes on from itself: no copy
+    assert layer.gen_k is held
     layer.reorder_cache(torch.tensor([2, 2, 0]))
     k, _ = layer.update(torch.zeros(3, 2, 1, 4), torch.zeros(3, 2, 1, 4))
     want = torch.cat(steps, dim=2)[torch.tensor([2, 2, 0])]

@@ -123,6 +123,28 @@ def test_steps_left_out_for_static_facts_are_never_applicable(case, choices) -> 
         state = applicable[c % len(applicable)].apply(state)
 
 
+def test_static_preconditions_are_checked_before_grounding() -> None:
+    """Robotics' navigate steps are grounded only along roads and battery levels one
+    apart; the steps are those of grounding everything and then filtering."""
+    import itertools
+
+    from engine.llm.stateaware import _GROUND, _changing, _ground_steps
+    from verifier.grounding import Task
+
+    task = Task(_checker("robotics", "p03").problem)  # a task of its own: none grounded yet
+    _GROUND.clear()
+    kept = [(ga.name, ga.args) for ga, _ in _ground_steps(task)]
+    grounded = len(task._actions)
+    every = [task.action(schema.name, combo) for schema in task.domain.actions.values()
+             for combo in itertools.product(*(task.objects_of(t)
+                                              for t in schema.param_types))]
+    changing, init = _changing(every), task.initial_state
+    assert kept == [(ga.name, ga.args) for ga in every
+                    if ga.pre_pos & ~changing & ~init == 0
+                    and not ga.pre_neg & ~changing & init]
+    assert grounded * 5 < len(every)
+
+
 class _NoDeadEnds(Safe):
     """The rules without the dead-end checks (every goal counts as reachable, no
     look-ahead)."""
