@@ -108,8 +108,6 @@ def _layer_class() -> Any:
 
         def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any
                    ) -> tuple[Any, Any]:
-            import torch
-
             if not self.is_initialized:  # the prefill: every row is the same prompt
                 self.lazy_initialization(key_states, value_states)
                 self.prefix_k = key_states[:1].contiguous()
@@ -117,15 +115,9 @@ def _layer_class() -> Any:
                 self.split = False
                 return key_states, value_states
             rows, heads, new, dim = key_states.shape
-            if new != 1:  # more than one new position: hand back whole keys (not used)
-                keys, values = self._whole()
-                self.prefix_k = torch.cat([keys, key_states], dim=-2)[:1].contiguous()
-                self.prefix_v = torch.cat([values, value_states], dim=-2)[:1].contiguous()
-                self.gen_k = self.gen_v = None
-                self.length = 0
-                self.split = False
-                return self.prefix_k.expand(rows, -1, -1, -1), \
-                    self.prefix_v.expand(rows, -1, -1, -1)
+            if new != 1:  # beam search and sampling feed one position a step
+                raise RuntimeError(f"the shared prompt cache got {new} new positions in one "
+                                   "step, not 1 (PLANSAFE_SHARED_PREFIX=0 turns it off)")
             if self.gen_k is None or self.length == self.gen_k.shape[2]:
                 self._grow(rows, heads, dim, key_states)
             self.gen_k[:, :, self.length] = key_states[:, :, 0]
@@ -144,17 +136,6 @@ def _layer_class() -> Any:
                 k[:, :, :self.length] = self.gen_k[:, :, :self.length]
                 v[:, :, :self.length] = self.gen_v[:, :, :self.length]
             self.gen_k, self.gen_v = k, v
-
-        def _whole(self) -> tuple[Any, Any]:
-            import torch
-
-            rows = 1 if self.gen_k is None else self.gen_k.shape[0]
-            k = self.prefix_k.expand(rows, -1, -1, -1)
-            v = self.prefix_v.expand(rows, -1, -1, -1)
-            if self.length:
-                k = torch.cat([k, self.gen_k[:, :, :self.length]], dim=-2)
-                v = torch.cat([v, self.gen_v[:, :, :self.length]], dim=-2)
-            return k, v
 
         def reorder_cache(self, beam_idx: Any) -> None:
             import torch

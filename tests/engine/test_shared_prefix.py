@@ -126,3 +126,14 @@ def test_other_models_keep_transformers_attention() -> None:
 
     assert not supports(SimpleNamespace(config=SimpleNamespace(model_type="llama")))
     assert supports(SimpleNamespace(config=SimpleNamespace(model_type="gpt2")))
+
+
+def test_more_than_one_new_position_is_refused() -> None:
+    import torch
+
+    from engine.llm.shared_prefix import SharedPrefixCache
+
+    layer = SharedPrefixCache(1).layers[0]
+    layer.update(torch.zeros(2, 2, 5, 4), torch.zeros(2, 2, 5, 4))
+    with pytest.raises(RuntimeError, match="2 new positions"):
+        layer.update(torch.zeros(2, 2, 2, 4), torch.zeros(2, 2, 2, 4))
