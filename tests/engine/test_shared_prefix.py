@@ -137,3 +137,16 @@ def test_more_than_one_new_position_is_refused() -> None:
     layer.update(torch.zeros(2, 2, 5, 4), torch.zeros(2, 2, 5, 4))
     with pytest.raises(RuntimeError, match="2 new positions"):
         layer.update(torch.zeros(2, 2, 2, 4), torch.zeros(2, 2, 2, 4))
+
+
+@pytest.mark.gpu
+def test_same_tokens_on_cuda(specs_dir) -> None:  # noqa: ANN001
+    """The shared cache on the GPU writes what transformers' own cache writes there (in
+    float32: bfloat16, the GPU default, rounds the two summation orders apart)."""
+    import torch
+
+    gpu = TransformersBackend(DEFAULT_MODEL_DIR, device="cuda")
+    assert gpu.shared_prefix
+    gpu.model.to(torch.float32)
+    ours = _calls(gpu, specs_dir / "robotics", "p02", shared=True)
+    assert ours == _calls(gpu, specs_dir / "robotics", "p02", shared=False)
