@@ -30,6 +30,7 @@ transformers' own cache (tests/engine/test_shared_prefix.py).
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
 from typing import Any
 
@@ -81,6 +82,7 @@ def enable(model: Any) -> bool:
     return True
 
 
+@functools.cache  # the class is made once, on first use (transformers imported then)
 def _layer_class() -> Any:
     from transformers.cache_utils import CacheLayerMixin
 
