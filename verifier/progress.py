@@ -100,6 +100,21 @@ class PolicyProgress:
                 out |= free
         return out
 
+    def held_once(self, memory: Memory, state: int = 0, fixed: int = 0) -> int:
+        """Atoms no later step may delete (bits): for each ``at-most-once`` rule that holds
+        now, the one atom it reads that may still change (``fixed``: atoms no step
+        changes, as they are in ``state``) when the rule's condition is that atom holding.
+        Deleting it ends the rule's one interval, and adding it again would start a
+        second: such an atom, once false, stays false for the rest of a valid plan."""
+        out = 0
+        for i, mask, test in self._once:
+            if memory[i] != 3:
+                continue
+            free = mask & ~fixed
+            if free and free & (free - 1) == 0 and state & free and not test(state & ~free):
+                out |= free
+        return out
+
     def once_moved(self, before: Memory, after: Memory) -> bool:
         """Whether an ``at-most-once`` rule's memory differs between ``before`` and
         ``after`` (its condition began to hold, or stopped holding for good)."""

@@ -4,6 +4,9 @@ Over the steps the rules offer (ground actions with an allowed agent), ignoring 
 and negative preconditions, with two sound refinements:
 
 - an atom already used up under an ``at-most-once`` rule (*spent*) may not be added again;
+- an atom whose ``at-most-once`` rule holds now, read by :meth:`reachable` as one the goal
+  needs (*guarded*), may not be deleted: deleting it spends it, so the goal could never
+  hold again (a robot that must end carrying an item it picked may not put it down);
 - an atom that holds and that no offered step deletes holds for ever (*kept*): a step
   whose negative preconditions name one can never be taken again, and a goal that needs
   one false can never be reached. (A document flagged for good can no longer be paid.)
@@ -41,6 +44,8 @@ class Relaxation:
         self._steps: list[tuple[int, int, int]] = []  # (pre_pos, pre_neg, adds incl. conditional)
         #: per step, the atoms it may delete (conditional deletes included)
         self.deletes: list[int] = []
+        #: per step, the atoms it surely deletes (unconditionally, and no effect adds them)
+        self._sure_deletes: list[int] = []
         for ga, _ in steps:
             adds, dels = ga.add, ga.delete
             for _, c_add, c_del in ga.conditional:
@@ -48,6 +53,7 @@ class Relaxation:
             deletable |= dels
             self._steps.append((ga.pre_pos, ga.pre_neg, adds))
             self.deletes.append(dels)
+            self._sure_deletes.append(ga.delete & ~adds)
         #: goal atoms the hint reaches after the others (:mod:`engine.llm.agenda`; 0: none)
         self.late = 0
         #: lower bounds the hint takes beside FF's relaxed plan for the whole goal
@@ -62,8 +68,8 @@ class Relaxation:
         self._heeded: list[tuple[int, int, int]] = self._steps
         #: atoms no offered step deletes: once they hold, they hold for ever
         self.kept = ~deletable
-        self._cache: dict[tuple[int, int, bool], Steps] = {}
-        self._packed: dict[tuple[int, bool], Packed] = {}  # the steps as numpy words
+        self._cache: dict[tuple[int, int, bool, int], Steps] = {}
+        self._packed: dict[tuple[int, bool, int], Packed] = {}  # the steps as numpy words
         self._lengths: dict[tuple[int, int], int] = {}  # (state, goal | owed) -> FF's length
 
     def masks(self) -> list[tuple[int, int, int]]:
@@ -98,38 +104,41 @@ class Relaxation:
         self._cache.clear()
         self._packed.clear()
 
-    def steps(self, spent: int, state: int, heed: bool = False) -> Steps:
-        """The steps that add no ``spent`` atom and that an atom kept true in ``state``
-        does not block for ever, as (preconditions, adds); ``heed``: those of
-        :meth:`heed_before`."""
+    def steps(self, spent: int, state: int, heed: bool = False, guarded: int = 0) -> Steps:
+        """The steps that add no ``spent`` atom, delete no ``guarded`` one and that an
+        atom kept true in ``state`` does not block for ever, as (preconditions, adds);
+        ``heed``: those of :meth:`heed_before`."""
         blocked = state & self.kept
-        key = (spent, blocked, heed)
+        key = (spent, blocked, heed, guarded)
         todo = self._cache.get(key)
         if todo is None:
-            todo = [(pre, adds) for pre, neg, adds in self._unspent(spent, heed)
+            todo = [(pre, adds) for pre, neg, adds in self._unspent(spent, heed, guarded)
                     if not neg & blocked]
             if len(self._cache) > 256:
                 self._cache.clear()
             self._cache[key] = todo
         return todo
 
-    def _unspent(self, spent: int, heed: bool) -> list[tuple[int, int, int]]:
-        """The steps (heeded ones with ``heed``) that add no ``spent`` atom, as
-        (preconditions, blocking atoms, adds)."""
-        return [(pre, neg, adds & ~spent)
-                for pre, neg, adds in (self._heeded if heed else self._steps)
-                if not adds & spent]
+    def _unspent(self, spent: int, heed: bool, guarded: int = 0
+                 ) -> list[tuple[int, int, int]]:
+        """The steps (heeded ones with ``heed``) that add no ``spent`` atom and delete no
+        ``guarded`` one, as (preconditions, blocking atoms, adds). (A heeded list's own
+        steps come after the offered ones and delete nothing.)"""
+        rows = self._heeded if heed else self._steps
+        dels = self._sure_deletes if guarded else ()
+        return [(pre, neg, adds & ~spent) for j, (pre, neg, adds) in enumerate(rows)
+                if not adds & spent and not (j < len(dels) and dels[j] & guarded)]
 
-    def _walker(self, spent: int, heed: bool = False) -> Packed | None:
+    def _walker(self, spent: int, heed: bool = False, guarded: int = 0) -> Packed | None:
         """The steps that add no ``spent`` atom packed into numpy words
         (:mod:`engine.llm.relaxed_np`), with the atoms that block each (a walk from a state
         leaves out those its kept atoms block, as :meth:`steps` does), when there are
         enough of them for that to pay; None otherwise. One per (spent, heed): the states
         of a decoding share it."""
-        key = (spent, heed)
+        key = (spent, heed, guarded)
         got = self._packed.get(key)
         if got is None:
-            rows = self._unspent(spent, heed)
+            rows = self._unspent(spent, heed, guarded)
             if len(rows) < PACK_FROM:
                 return None
             if len(self._packed) > 16:
@@ -138,18 +147,20 @@ class Relaxation:
                                              [neg for _, neg, _ in rows])
         return got
 
-    def _layers(self, state: int, spent: int) -> list[int] | None:
-        walker = self._walker(spent)
-        return (layers(state, self.pos, self.steps(spent, state)) if walker is None
-                else walker.layers(state, self.pos, state & self.kept))
+    def _layers(self, state: int, spent: int, guarded: int = 0) -> list[int] | None:
+        walker = self._walker(spent, guarded=guarded)
+        return (layers(state, self.pos, self.steps(spent, state, guarded=guarded))
+                if walker is None else walker.layers(state, self.pos, state & self.kept))
 
-    def reachable(self, state: int, spent: int = 0) -> bool:
-        """Whether the goal may still be reached from ``state`` (False: it cannot)."""
+    def reachable(self, state: int, spent: int = 0, once_held: int = 0) -> bool:
+        """Whether the goal may still be reached from ``state`` (False: it cannot).
+        ``once_held``: atoms of ``at-most-once`` rules that hold now; those the goal needs
+        are guarded (no step may delete them)."""
         if not self.literal:
             return True
         if self.neg & state & self.kept:
             return False
-        return self._layers(state, spent) is not None
+        return self._layers(state, spent, once_held & self.pos & state) is not None
 
     def distance(self, state: int) -> int | None:
         """The sum over the goal's atoms of the relaxed layer each first holds in (0: the

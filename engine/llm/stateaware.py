@@ -21,16 +21,19 @@ sets:
   no longer be reached even ignoring deletes, by steps that never make such a spent atom
   hold again and that no atom kept for good blocks (:meth:`Safe.goal_reachable`,
   :mod:`engine.llm.relaxed`; such a step starts no valid plan, so leaving it out loses
-  none); a step that moves an ``at-most-once`` rule is left out when it leads to a dead
-  end, a node where every step is left out and the plan may not end (looked for
-  ``LOOKAHEAD`` such steps deep: a fragile block lifted before its place is ready); a
-  step that changes neither the state nor the policies' memory is left out (a
-  plan without it reaches the same node); the plan may end only where the goal holds
-  and no ``sometime`` / ``sometime-after`` rule is still owed; and a step may not take
-  the plan back to a (state, policy memory) it has already been in unless every allowed
-  step does (a plan that comes back to one can be cut short at the loop and stays valid;
-  the rule keeps a greedy row from circling until its token budget runs out, and never
-  leaves a row with no step at all).
+  none); so is a step after which a goal atom's ``at-most-once`` rule holds and the goal
+  can only be reached by steps that delete that atom (a robot that must end carrying an
+  item picks it up before anyone placed it where the goal wants it reported: deleting it
+  would spend it, so no valid plan takes that step either); a step that moves an
+  ``at-most-once`` rule is left out when it leads to a dead end, a node where every step
+  is left out and the plan may not end (looked for ``LOOKAHEAD`` such steps deep: a
+  fragile block lifted before its place is ready); a step that changes neither the state
+  nor the policies' memory is left out (a plan without it reaches the same node); the plan
+  may end only where the goal holds and no ``sometime`` / ``sometime-after`` rule is still
+  owed; and a step may not take the plan back to a (state, policy memory) it has already
+  been in unless every allowed step does (a plan that comes back to one can be cut short
+  at the loop and stays valid; the rule keeps a greedy row from circling until its token
+  budget runs out, and never leaves a row with no step at all).
 
 Under :class:`Safe` a finished plan passes the verifier by construction, unless the row
 runs out of tokens or reaches a node with no allowed step where it may not end (a dead
@@ -152,6 +155,7 @@ class Safe:
         fixed, kept = self._fixed, self.relaxation.kept
         projections = self.relaxation.projections
         spent = self.progress.spent(memory, state, fixed)
+        held = self.progress.held_once(memory, state, fixed)
         for ga, line in self._steps:
             if not ga.applicable(state):
                 continue
@@ -160,10 +164,13 @@ class Safe:
             if mem is None or (nxt == state and mem == memory):
                 continue  # breaks a rule for good, or changes nothing (a plan without it
                 # reaches the same node: leaving it out loses no plan)
-            now_spent = self.progress.spent(mem, nxt, fixed) if mem is not memory else spent
-            if ((now_spent != spent or ga.add & kept & ~state)
-                    and not self.goal_reachable(nxt, now_spent)):
-                continue  # the step uses up, or blocks for ever, what the goal needs
+            now_spent, now_held = ((self.progress.spent(mem, nxt, fixed),
+                                    self.progress.held_once(mem, nxt, fixed))
+                                   if mem is not memory else (spent, held))
+            if ((now_spent != spent or now_held & ~held or ga.add & kept & ~state)
+                    and not self.goal_reachable(nxt, now_spent, now_held)):
+                continue  # the step uses up, or blocks for ever, what the goal needs (or
+                # starts holding a goal atom only deleting it again could lead on from)
             if projections is not None and projections.stranded(nxt):
                 continue  # a projection proves the goal out of reach from there (a robot
                 # that can no longer end where the goal wants it with the level it wants)
@@ -248,14 +255,16 @@ class Safe:
                 out |= atoms
         return out
 
-    def goal_reachable(self, state: int, spent: int) -> bool:
+    def goal_reachable(self, state: int, spent: int, once_held: int = 0) -> bool:
         """Whether the goal can still be reached from ``state`` ignoring deletes, by steps
         that add no ``spent`` atom (an ``at-most-once`` rule already used up: adding it
-        again breaks the rule) and that no atom kept true for ever blocks
+        again breaks the rule), that delete no goal atom of ``once_held`` (an
+        ``at-most-once`` rule holding now: deleting it spends it) and that no atom kept
+        true for ever blocks
         (:meth:`engine.llm.relaxed.Relaxation.reachable`). False proves that no valid plan
         goes on from here; True proves nothing. Goals other than conjunctions of literals
         always count as reachable."""
-        return self.relaxation.reachable(state, spent)
+        return self.relaxation.reachable(state, spent, once_held)
 
     @property
     def relaxation(self) -> Relaxation:

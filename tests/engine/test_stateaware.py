@@ -149,7 +149,7 @@ class _NoDeadEnds(Safe):
     """The rules without the dead-end checks (every goal counts as reachable, no
     look-ahead)."""
 
-    def goal_reachable(self, state: int, spent: int) -> bool:
+    def goal_reachable(self, state: int, spent: int, once_held: int = 0) -> bool:
         return True
 
     def options(self, node, *, look: int = 0):
@@ -217,6 +217,34 @@ def test_a_step_that_strands_an_item_is_not_offered() -> None:
         options = rules.options(node)[0]
         assert ("(place r1 box1 bay)\n" in options) == (n == 2), n
         assert "(navigate r1 bay dock level3 level2)\n" in options
+
+
+def test_picking_up_an_item_the_goal_needs_placed_first_is_not_offered() -> None:
+    """The goal wants box1 reported at the dock (so placed there) and carried by r1 at the
+    end; r1 may carry it once (single-handling). If r1 picks it now, only r1 could put it
+    down, which ends its one carry for good: picking it is left out (the goal atom its
+    rule holds may never be deleted), while r2 picking it is offered, and a plan exists."""
+    from domains.generated import GeneratedProblem, load_generated
+    from verifier.validate import Checker
+
+    spec = load_spec(SPECS / "robotics")
+    levels = ("level0", "level1", "level2", "level3", "level4")
+    facts = [("next", a, b) for a, b in zip(levels, levels[1:], strict=False)] + [
+        ("charger", "dock"), ("connected", "dock", "bay"), ("connected", "bay", "dock"),
+        ("item-at", "box1", "bay")] + [
+        f for r in ("r1", "r2") for f in (("at", r, "bay"), ("battery", r, "level4"),
+                                          ("free", r))]
+    objects = (("r1", "robot"), ("r2", "robot"), ("dock", "location"),
+               ("bay", "location"), ("box1", "item"))
+    goal = (("carrying", "r1", "box1"), ("reported", "box1", "dock"))
+    problem = load_generated(SPECS / "robotics" / "domain.pddl", GeneratedProblem(
+        "handoff", "robotics", objects, tuple(facts), goal))
+    rules = Safe(Checker(problem, policies=spec.policies, access=spec.access))
+    options = rules.options(rules.initial())[0]
+    assert "(pick r1 box1 bay)\n" not in options
+    assert "(pick r1 box1 bay)\n" in Applicable(rules.task).options(rules.initial()[0])[0]
+    assert "(pick r2 box1 bay)\n" in options
+    assert _can_finish(rules, rules.initial()) is True
 
 
 def test_a_step_that_changes_nothing_is_not_offered() -> None:
