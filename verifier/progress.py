@@ -115,6 +115,19 @@ class PolicyProgress:
                 out |= free
         return out
 
+    def once_atoms(self, state: int = 0, fixed: int = 0) -> int:
+        """Atoms (bits) each the whole condition of an ``at-most-once`` rule: the one atom
+        it reads that may still change (``fixed``: atoms no step changes, as they are in
+        ``state``), the rule's condition holding exactly when that atom does. Such an atom
+        may hold in one interval of a plan only."""
+        out = 0
+        for _, mask, test in self._once:
+            free = mask & ~fixed
+            if free and free & (free - 1) == 0 and test((state & ~free) | free) \
+                    and not test(state & ~free):
+                out |= free
+        return out
+
     def once_moved(self, before: Memory, after: Memory) -> bool:
         """Whether an ``at-most-once`` rule's memory differs between ``before`` and
         ``after`` (its condition began to hold, or stopped holding for good)."""

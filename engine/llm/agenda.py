@@ -57,13 +57,18 @@ def _always(condition: Any) -> bool:
     return isinstance(condition, model.Const) and bool(condition.value)
 
 
-def late_goals(task: Any, steps: Sequence[tuple[int, int, int]], goal: int) -> int:
+def late_goals(task: Any, steps: Sequence[tuple[int, int, int]], goal: int, *,
+               once: int = 0) -> int:
     """The goal atoms (a bitmask within ``goal``) to reach after the others.
 
     ``task``: the grounded problem (:class:`verifier.grounding.Task`); ``steps``: the
-    offered steps as (positive preconditions, adds, deletes) bitmasks. None of the goal is late
-    when all of it would be, or when the goal cannot be reached from the initial state
-    even ignoring deletes."""
+    offered steps as (positive preconditions, adds, deletes) bitmasks; ``once``: atoms an
+    ``at-most-once`` rule lets hold in one interval only (a robot's carrying an item under
+    single-handling): one of the goal that some step deletes is late too, since it must
+    hold from the step that adds it to the end (a robot that must end carrying an item
+    picks it up last, not before the item was placed and reported where the goal says).
+    None of the goal is late when all of it would be, or when the goal cannot be reached
+    from the initial state even ignoring deletes."""
     from engine.llm.relaxed import layers
     from verifier.order import bits
 
@@ -73,7 +78,10 @@ def late_goals(task: Any, steps: Sequence[tuple[int, int, int]], goal: int) -> i
         return 0
     functional = functional_predicates(task.domain)
     held = [(task.bit(a), a) for a in task.atoms_of(init) if a[0] in functional]
-    late = 0
+    deletable = 0
+    for _, _, dels in steps:
+        deletable |= dels
+    late = goal & once & deletable & ~init if goal & ~once else 0
     for b in bits(goal):
         g = 1 << b
         others = goal & ~g

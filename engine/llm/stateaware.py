@@ -281,7 +281,8 @@ class Safe:
             if relax.literal and AGENDA:  # goal atoms the hint reaches last (agenda.py)
                 from engine.llm.agenda import late_goals
 
-                relax.late = late_goals(self.task, relax.masks(), relax.pos)
+                once = self.progress.once_atoms(self.task.initial_state, self._fixed)
+                relax.late = late_goals(self.task, relax.masks(), relax.pos, once=once)
             if relax.literal and PROJECTIONS:  # what the relaxation cannot count
                 from engine.llm.projection import Projections
 

@@ -5,6 +5,7 @@ steps that change nothing are left out)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -219,11 +220,9 @@ def test_a_step_that_strands_an_item_is_not_offered() -> None:
         assert "(navigate r1 bay dock level3 level2)\n" in options
 
 
-def test_picking_up_an_item_the_goal_needs_placed_first_is_not_offered() -> None:
-    """The goal wants box1 reported at the dock (so placed there) and carried by r1 at the
-    end; r1 may carry it once (single-handling). If r1 picks it now, only r1 could put it
-    down, which ends its one carry for good: picking it is left out (the goal atom its
-    rule holds may never be deleted), while r2 picking it is offered, and a plan exists."""
+def _handoff() -> Any:
+    """Robots r1 and r2 with box1 at the bay; the goal: box1 reported at the dock, and
+    r1 carrying it at the end."""
     from domains.generated import GeneratedProblem, load_generated
     from verifier.validate import Checker
 
@@ -239,12 +238,34 @@ def test_picking_up_an_item_the_goal_needs_placed_first_is_not_offered() -> None
     goal = (("carrying", "r1", "box1"), ("reported", "box1", "dock"))
     problem = load_generated(SPECS / "robotics" / "domain.pddl", GeneratedProblem(
         "handoff", "robotics", objects, tuple(facts), goal))
-    rules = Safe(Checker(problem, policies=spec.policies, access=spec.access))
+    return Checker(problem, policies=spec.policies, access=spec.access)
+
+
+def test_picking_up_an_item_the_goal_needs_placed_first_is_not_offered() -> None:
+    """The goal wants box1 reported at the dock (so placed there) and carried by r1 at the
+    end; r1 may carry it once (single-handling). If r1 picks it now, only r1 could put it
+    down, which ends its one carry for good: picking it is left out (the goal atom its
+    rule holds may never be deleted), while r2 picking it is offered, and a plan exists."""
+
+    rules = Safe(_handoff())
     options = rules.options(rules.initial())[0]
     assert "(pick r1 box1 bay)\n" not in options
     assert "(pick r1 box1 bay)\n" in Applicable(rules.task).options(rules.initial()[0])[0]
     assert "(pick r2 box1 bay)\n" in options
     assert _can_finish(rules, rules.initial()) is True
+
+
+def test_an_item_a_robot_must_end_carrying_is_picked_up_last() -> None:
+    """In the same hand-off, r1's carrying box1 is one interval only (single-handling) and
+    the place step deletes it, so the hint's agenda reaches it after the report; the
+    robot's battery (functional) is late anyway, the report is not."""
+    rules = Safe(_handoff())
+    task = rules.task
+    late = rules.relaxation.late  # (grounds the steps: the atoms they never change)
+    assert rules.progress.once_atoms(task.initial_state, rules._fixed) & task.bit(
+        ("carrying", "r1", "box1"))
+    assert late & task.bit(("carrying", "r1", "box1"))
+    assert not late & task.bit(("reported", "box1", "dock"))
 
 
 def test_a_step_that_changes_nothing_is_not_offered() -> None:
