@@ -16,6 +16,8 @@ too).
 
     python -m benchmarks.llm_failfast --n 5
     python -m benchmarks.llm_failfast --n 5 --cli
+    python -m benchmarks.llm_failfast --cli --spec specs/robotics --n 100 \
+        --model build/llm/lo3/robotics --failed-in RESULT.json
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 
 def main() -> None:
@@ -34,9 +38,17 @@ def main() -> None:
                                           "blocksworld"))
     ap.add_argument("--scale", type=float, default=1.5)
     ap.add_argument("--cli", action="store_true", help="time whole plansafe processes")
+    ap.add_argument("--model", help="with --cli: the checkpoint plansafe plan loads "
+                    "(--model; default: the spec's own or the shipped one)")
+    ap.add_argument("--failed-in", type=Path,
+                    help="with --cli: the problems whose first proposal failed in this "
+                    "benchmarks.llm_train_spec result (its cached evaluation problems), "
+                    "instead of seeded problems at --scale")
     args = ap.parse_args()
     if args.cli:
-        cli_runs(args.spec, args.n, args.scale)
+        problems = (failed_problems(args.spec, args.failed_in) if args.failed_in else
+                    scaled_problems(args.spec, args.n * 3, args.scale))
+        cli_runs(args.spec, problems, args.n, model=args.model)
         return
     from engine.llm.backend import load_default_backend
     from engine.llm.specgen import _problem, spec_records
@@ -73,38 +85,64 @@ def main() -> None:
     print(json.dumps({"failing_runs": failing, "median_seconds": med}))
 
 
-def cli_runs(spec_dir: str, n: int, scale: float) -> None:
-    """Whole ``plansafe plan --planner llm`` processes on the same seeded problems until
-    ``n`` of them end without a plan; per run its wall seconds, the load average at its
-    start and the last line it printed, then the median of the failing runs."""
+def scaled_problems(spec_dir: str, n: int, scale: float) -> Iterator[Any]:
+    """``n`` seeded problems of the spec at ``scale`` times its example problems' sizes."""
+    from engine.llm.specgen import _problem, spec_records
+    from verifier.spec import load_spec
+
+    spec = load_spec(spec_dir)
+    for rec in spec_records(spec_dir, n, seed=7, scales=(scale,)):
+        atoms = [tuple(a.strip("()").split()) for a in rec["init"]]
+        goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
+        yield _problem(f"ff{rec['seed']}", spec.domain, rec["types"], atoms, goal)
+
+
+def failed_problems(spec_dir: str, result: Path) -> Iterator[Any]:
+    """The problems whose first proposal was not valid in ``result`` (the JSON of
+    ``benchmarks.llm_train_spec --parts plans``), rebuilt from its cached evaluation
+    problems (build/llm/eval-<spec>-<seed>-<n>.json)."""
+    from benchmarks.llm_train_spec import EVAL_SEED, _rec_problem
+    from verifier.spec import load_spec
+
+    spec = load_spec(spec_dir)
+    plans = json.loads(result.read_text(encoding="utf-8"))["plans"]
+    cache = Path("build/llm") / f"eval-{spec.name}-{EVAL_SEED}-{plans['n']}.json"
+    if not cache.is_file():
+        raise SystemExit(f"{cache}: the evaluation's problems are not cached here "
+                         "(run benchmarks.llm_train_spec first)")
+    recs = {f"eval{r['seed']}": r for r in json.loads(cache.read_text(encoding="utf-8"))}
+    for row in plans["rows"]:
+        if not row["first_valid"] and row["problem"] in recs:
+            yield _rec_problem(spec, recs[row["problem"]])
+
+
+def cli_runs(spec_dir: str, problems: Iterable[Any], n: int, *,
+             model: str | None = None) -> None:
+    """Whole ``plansafe plan --planner llm`` processes on ``problems`` until ``n`` of them
+    end without a plan; per run its wall seconds, the load average at its start and the
+    last line it printed, then the median of the failing runs."""
     import os
     import resource
     import subprocess
     import sys
     import tempfile
 
-    from engine.llm.specgen import _problem, spec_records
     from engine.pddl_text import problem_to_pddl
-    from verifier.spec import load_spec
 
-    spec = load_spec(spec_dir)
     failing: list[float] = []
     cpus: list[float] = []  # user + system seconds of each failing process
     with tempfile.TemporaryDirectory(prefix="failfast-") as tmp:
-        for rec in spec_records(spec_dir, n * 3, seed=7, scales=(scale,)):
+        for problem in problems:
             if len(failing) >= n:
                 break
-            atoms = [tuple(a.strip("()").split()) for a in rec["init"]]
-            goal = [tuple(a.strip("()").split()) for a in rec["goal"]]
-            problem = _problem(f"ff{rec['seed']}", spec.domain, rec["types"], atoms, goal)
-            path = Path(tmp) / f"ff{rec['seed']}.pddl"
+            path = Path(tmp) / f"{problem.name}.pddl"
             path.write_text(problem_to_pddl(problem), encoding="utf-8")
             load = os.getloadavg()[0]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "engine.cli", "plan", spec_dir,
-                                   str(path), "--planner", "llm"], capture_output=True,
-                                  text=True)
+            cmd = [sys.executable, "-m", "engine.cli", "plan", spec_dir, str(path),
+                   "--planner", "llm", *(["--model", model] if model else [])]
+            done = subprocess.run(cmd, capture_output=True, text=True)
             seconds = time.perf_counter() - t0
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -112,7 +150,7 @@ def cli_runs(spec_dir: str, n: int, scale: float) -> None:
             if done.returncode == 1 and last.startswith("no plan"):
                 failing.append(seconds)
                 cpus.append(cpu)
-            print(json.dumps({"seed": rec["seed"], "objects": len(problem.objects),
+            print(json.dumps({"problem": problem.name, "objects": len(problem.objects),
                               "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
                               "load": round(load, 1), "exit": done.returncode,
                               "result": last[:100]}), flush=True)
