@@ -15,6 +15,7 @@ The answers agree with :meth:`Checker.check` and :meth:`Checker.prefix_violation
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from verifier.model import Always, AtMostOnce, Sometime, SometimeAfter, SometimeBefore
@@ -101,17 +102,13 @@ class PolicyProgress:
         return out
 
     def held_once(self, memory: Memory, state: int = 0, fixed: int = 0) -> int:
-        """Atoms no later step may delete (bits): for each ``at-most-once`` rule that holds
-        now, the one atom it reads that may still change (``fixed``: atoms no step
-        changes, as they are in ``state``) when the rule's condition is that atom holding.
-        Deleting it ends the rule's one interval, and adding it again would start a
-        second: such an atom, once false, stays false for the rest of a valid plan."""
+        """Atoms no later step may delete (bits): those of :meth:`once_atoms` whose rule
+        holds now. Deleting one ends the rule's one interval, and adding it again would
+        start a second: such an atom, once false, stays false for the rest of a valid
+        plan."""
         out = 0
-        for i, mask, test in self._once:
-            if memory[i] != 3:
-                continue
-            free = mask & ~fixed
-            if free and free & (free - 1) == 0 and state & free and not test(state & ~free):
+        for i, free in self._single(state, fixed):
+            if memory[i] == 3 and state & free:
                 out |= free
         return out
 
@@ -121,12 +118,18 @@ class PolicyProgress:
         ``state``), the rule's condition holding exactly when that atom does. Such an atom
         may hold in one interval of a plan only."""
         out = 0
-        for _, mask, test in self._once:
+        for _, free in self._single(state, fixed):
+            out |= free
+        return out
+
+    def _single(self, state: int, fixed: int) -> Iterator[tuple[int, int]]:
+        """(rule index, atom) for each ``at-most-once`` rule whose condition, the atoms
+        of ``fixed`` as in ``state``, is exactly that one atom holding."""
+        for i, mask, test in self._once:
             free = mask & ~fixed
             if free and free & (free - 1) == 0 and test((state & ~free) | free) \
                     and not test(state & ~free):
-                out |= free
-        return out
+                yield i, free
 
     def once_moved(self, before: Memory, after: Memory) -> bool:
         """Whether an ``at-most-once`` rule's memory differs between ``before`` and
