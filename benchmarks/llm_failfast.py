@@ -101,18 +101,27 @@ def failed_problems(spec_dir: str, result: Path) -> Iterator[Any]:
     """The problems whose first proposal was not valid in ``result`` (the JSON of
     ``benchmarks.llm_train_spec --parts plans``), rebuilt from its cached evaluation
     problems (build/llm/eval-<spec>-<seed>-<n>.json)."""
+    import sys
+
     from benchmarks.llm_train_spec import EVAL_SEED, _rec_problem
     from verifier.spec import load_spec
 
     spec = load_spec(spec_dir)
-    plans = json.loads(result.read_text(encoding="utf-8"))["plans"]
-    cache = Path("build/llm") / f"eval-{spec.name}-{EVAL_SEED}-{plans['n']}.json"
+    try:
+        plans = json.loads(result.read_text(encoding="utf-8"))["plans"]
+        n, rows = int(plans["n"]), list(plans["rows"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"{result}: not a benchmarks.llm_train_spec --parts plans result "
+              f"({type(e).__name__}: {e})", file=sys.stderr)
+        raise SystemExit(2) from None
+    cache = Path("build/llm") / f"eval-{spec.name}-{EVAL_SEED}-{n}.json"
     if not cache.is_file():
-        raise SystemExit(f"{cache}: the evaluation's problems are not cached here "
-                         "(run benchmarks.llm_train_spec first)")
+        print(f"{cache}: the evaluation's problems are not cached here "
+              "(run benchmarks.llm_train_spec first)", file=sys.stderr)
+        raise SystemExit(2)
     recs = {f"eval{r['seed']}": r for r in json.loads(cache.read_text(encoding="utf-8"))}
-    for row in plans["rows"]:
-        if not row["first_valid"] and row["problem"] in recs:
+    for row in rows:
+        if not row.get("first_valid") and row.get("problem") in recs:
             yield _rec_problem(spec, recs[row["problem"]])
 
 

@@ -130,11 +130,11 @@ class Relaxation:
                 if not adds & spent and not (j < len(dels) and dels[j] & guarded)]
 
     def _walker(self, spent: int, heed: bool = False, guarded: int = 0) -> Packed | None:
-        """The steps that add no ``spent`` atom packed into numpy words
-        (:mod:`engine.llm.relaxed_np`), with the atoms that block each (a walk from a state
-        leaves out those its kept atoms block, as :meth:`steps` does), when there are
-        enough of them for that to pay; None otherwise. One per (spent, heed): the states
-        of a decoding share it."""
+        """The steps that add no ``spent`` atom and delete no ``guarded`` one packed into
+        numpy words (:mod:`engine.llm.relaxed_np`), with the atoms that block each (a walk
+        from a state leaves out those its kept atoms block, as :meth:`steps` does), when
+        there are enough of them for that to pay; None otherwise. One per (spent, heed,
+        guarded): the states of a decoding share it."""
         key = (spent, heed, guarded)
         got = self._packed.get(key)
         if got is None:
