@@ -10,9 +10,10 @@ Prints the per-run seconds and the medians as JSON. Small samples: read them as 
 
 ``--cli`` times what a user waits for instead: the whole ``plansafe plan --planner llm``
 process on each problem (written to a temporary PDDL file), imports and model load
-included, with its CPU seconds (user + system) and the load average when it started;
-only runs that end without a plan count in the medians (those that find one are printed
-too).
+included, with its CPU seconds (user + system), the load average when it started and
+the planning seconds the run itself reports (``--json``'s ``seconds``: reading the spec,
+loading the model and its turn, without the interpreter's imports); only runs that end
+without a plan count in the medians (those that find one are printed too).
 
     python -m benchmarks.llm_failfast --n 5
     python -m benchmarks.llm_failfast --n 5 --cli
@@ -140,6 +141,7 @@ def cli_runs(spec_dir: str, problems: Iterable[Any], n: int, *,
 
     failing: list[float] = []
     cpus: list[float] = []  # user + system seconds of each failing process
+    planning: list[float] = []  # the planning seconds each failing run reports (--json)
     with tempfile.TemporaryDirectory(prefix="failfast-") as tmp:
         for problem in problems:
             if len(failing) >= n:
@@ -150,22 +152,33 @@ def cli_runs(spec_dir: str, problems: Iterable[Any], n: int, *,
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             cmd = [sys.executable, "-m", "engine.cli", "plan", spec_dir, str(path),
-                   "--planner", "llm", *(["--model", model] if model else [])]
+                   "--planner", "llm", "--json", *(["--model", model] if model else [])]
             done = subprocess.run(cmd, capture_output=True, text=True)
             seconds = time.perf_counter() - t0
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            last = (done.stdout.strip().splitlines() or [""])[-1]
-            if done.returncode == 1 and last.startswith("no plan"):
+            try:
+                report = json.loads(done.stdout)
+            except ValueError:
+                report = {"status": "unreadable",
+                          "message": done.stdout[-200:] + done.stderr[-200:]}
+            if done.returncode == 1 and report.get("status") == "no-valid-proposal":
                 failing.append(seconds)
                 cpus.append(cpu)
+                planning.append(float(report["seconds"]))
             print(json.dumps({"problem": problem.name, "objects": len(problem.objects),
                               "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+                              "planning_seconds": report.get("seconds"),
                               "load": round(load, 1), "exit": done.returncode,
-                              "result": last[:100]}), flush=True)
-    print(json.dumps({"failing_runs": len(failing), "median_seconds":
-                      statistics.median(failing) if failing else None,
-                      "median_cpu_seconds": statistics.median(cpus) if cpus else None}))
+                              "result": f"{report.get('status')}: "
+                                        f"{str(report.get('message'))[:90]}"}), flush=True)
+
+    def median(xs: list[float]) -> float | None:
+        return round(statistics.median(xs), 2) if xs else None
+
+    print(json.dumps({"failing_runs": len(failing), "median_seconds": median(failing),
+                      "median_cpu_seconds": median(cpus),
+                      "median_planning_seconds": median(planning)}))
 
 
 if __name__ == "__main__":

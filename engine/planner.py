@@ -128,7 +128,9 @@ class PlannerAgent:
             from engine.llm.spec_models import backend_for_spec
 
             # the spec's own model (plansafe train SPEC) when it has one, else the embedded one
+            t0 = time.perf_counter()
             self._backend = backend_for_spec(self.spec)
+            self.last.model_load_seconds += time.perf_counter() - t0
         return self._backend
 
     # --- the loop -----------------------------------------------------------------------------

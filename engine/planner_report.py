@@ -46,6 +46,9 @@ class AgentReport:
     message: str = ""
     blocking: tuple[str, ...] = ()
     seconds: float = 0.0
+    #: of ``seconds``, loading the model (imports and checkpoint) when this call was the
+    #: first to need it; 0.0 when it was loaded before (``--model``, a worker's earlier runs)
+    model_load_seconds: float = 0.0
     walks: list[str] = field(default_factory=list)  # guided decoding: how each walk ended
     #: steps of the accepted model plan it did not need (removed: engine/symbolic/shorten.py)
     removed_steps: int = 0
@@ -62,6 +65,7 @@ class AgentReport:
                 "fallback_status": self.fallback_status,
                 "context_overflow": self.context_overflow,
                 "tokens": self.tokens, "seconds": round(self.seconds, 4),
+                "model_load_seconds": round(self.model_load_seconds, 4),
                 "message": self.message, "blocking": list(self.blocking),
                 "removed_steps": self.removed_steps,
                 **({"walks": list(self.walks)} if self.walks else {})}

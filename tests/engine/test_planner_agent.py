@@ -177,6 +177,30 @@ def test_first_valid_proposal_is_llm(devops):
     assert backend.beams == [16] and backend.samples == [] and agent.last.proposals == 1
 
 
+def test_the_model_load_is_reported_apart(devops, monkeypatch):
+    """A turn that loads the model itself says how much of its time that took; a turn
+    with a model loaded before says 0."""
+    import time
+
+    from engine.llm import spec_models
+
+    spec, problem = devops
+
+    def slow_load(spec: Any) -> ModelBackend:
+        time.sleep(0.2)
+        return ScriptedBackend([[GOOD]])
+
+    monkeypatch.setattr(spec_models, "backend_for_spec", slow_load)
+    agent = PlannerAgent(spec, k=1, rounds=1)
+    plan, _ = agent.plan(problem)
+    assert plan is not None
+    assert 0.2 <= agent.last.model_load_seconds <= agent.last.seconds
+    assert agent.last.to_json()["model_load_seconds"] >= 0.2
+    again = PlannerAgent(spec, backend=ScriptedBackend([[GOOD]]), k=1, rounds=1)
+    again.plan(problem)
+    assert again.last.model_load_seconds == 0.0
+
+
 def test_samples_are_drawn_only_after_the_first_proposal_fails(devops):
     spec, problem = devops
     backend = ScriptedBackend([[UNSAFE[0], UNSAFE[1], GOOD], [GOOD]])

@@ -80,6 +80,41 @@ def test_generation_uses_the_shared_cache(backend, specs_dir, monkeypatch) -> No
     assert gen.tokens <= 40
 
 
+def test_prompt_passes_the_model_once(backend, specs_dir) -> None:  # noqa: ANN001
+    """The prefill runs on one row, not one per beam; every later step on every beam."""
+    rows: list[int] = []
+
+    def spy(module: Any, args: Any, kwargs: Any) -> None:
+        rows.append(int(kwargs["input_ids"].shape[0]))
+
+    spec = load_spec(specs_dir / "blocksworld")
+    problem = load_problem(spec, "p03")
+    grammar = plan_grammar(problem.domain, problem.objects, fmt="text")
+    handle = backend.model.register_forward_pre_hook(spy, with_kwargs=True)
+    try:
+        backend.generate(problem_prompt(problem), grammar=grammar, k=1, max_new_tokens=12,
+                         beams=8)
+    finally:
+        handle.remove()
+    assert rows[0] == 1 and len(rows) > 2 and set(rows[1:]) == {8}
+
+
+def test_prefill_of_different_rows_runs_every_row(backend) -> None:  # noqa: ANN001
+    """Rows that are not the same prompt each get their own pass (the one-row prefill is
+    for a prompt repeated per beam only)."""
+    import torch
+
+    from engine.llm.shared_prefix import SharedPrefixCache, active
+
+    ids = torch.tensor([[5, 17, 40, 99], [6, 18, 41, 98]])
+    with torch.no_grad():
+        alone = backend.model(input_ids=ids[1:]).logits
+        with active(SharedPrefixCache(backend.model.config.num_hidden_layers)) as cache:
+            both = backend.model(input_ids=ids, cache=cache, use_cache=True).logits
+    assert both.shape[0] == 2 and torch.allclose(both[1:], alone, atol=1e-5)
+    assert not torch.allclose(both[0], both[1])
+
+
 def test_plain_forward_is_sdpa(backend) -> None:  # noqa: ANN001
     """Training and scoring forwards (no shared-prefix generation open) are unchanged."""
     import torch
