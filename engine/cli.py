@@ -84,7 +84,13 @@ app.command()(cli_trust.trust)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as e:  # typer ends every command so
+        from engine.quick_exit import leave
+
+        leave(e.code)  # without the second of teardown after torch (engine/quick_exit.py)
+        raise
 
 
 if __name__ == "__main__":
