@@ -19,6 +19,8 @@ without a plan count in the medians (those that find one are printed too).
     python -m benchmarks.llm_failfast --n 5 --cli
     python -m benchmarks.llm_failfast --cli --spec specs/robotics --n 100 \
         --model build/llm/lo3/robotics --failed-in RESULT.json
+    python -m benchmarks.llm_failfast --spec specs/robotics \
+        --model build/llm/lo3/robotics --failed-in RESULT.json   # turns, one process
 """
 
 from __future__ import annotations
@@ -39,13 +41,18 @@ def main() -> None:
                                           "blocksworld"))
     ap.add_argument("--scale", type=float, default=1.5)
     ap.add_argument("--cli", action="store_true", help="time whole plansafe processes")
-    ap.add_argument("--model", help="with --cli: the checkpoint plansafe plan loads "
-                    "(--model; default: the spec's own or the shipped one)")
+    ap.add_argument("--model", help="with --cli or --failed-in: the checkpoint to plan "
+                    "with (default: the spec's own or the shipped one)")
     ap.add_argument("--failed-in", type=Path,
-                    help="with --cli: the problems whose first proposal failed in this "
+                    help="the problems whose first proposal failed in this "
                     "benchmarks.llm_train_spec result (its cached evaluation problems), "
-                    "instead of seeded problems at --scale")
+                    "instead of seeded problems at --scale; without --cli each is planned "
+                    "in this process, the model loaded once (as a worker or the console "
+                    "plans), and each turn is timed")
     args = ap.parse_args()
+    if args.failed_in and not args.cli:
+        turn_runs(args.spec, failed_problems(args.spec, args.failed_in), model=args.model)
+        return
     if args.cli:
         problems = (failed_problems(args.spec, args.failed_in) if args.failed_in else
                     scaled_problems(args.spec, args.n * 3, args.scale))
@@ -124,6 +131,33 @@ def failed_problems(spec_dir: str, result: Path) -> Iterator[Any]:
     for row in rows:
         if not row.get("first_valid") and row.get("problem") in recs:
             yield _rec_problem(spec, recs[row["problem"]])
+
+
+def turn_runs(spec_dir: str, problems: Iterable[Any], *, model: str | None = None) -> None:
+    """The Planner's turn on each of ``problems`` in this process with the model loaded once
+    (``--planner llm``'s defaults: no fallback, 3 rounds, k=4, 16 beams): per run its
+    seconds, tokens and message, then the median of the runs that end without a plan."""
+    from engine.llm.backends import make_backend
+    from engine.llm.spec_models import backend_for_spec
+    from engine.planner import PlannerAgent
+    from verifier.spec import load_spec
+
+    spec = load_spec(spec_dir)
+    backend = make_backend("transformers", Path(model)) if model else backend_for_spec(spec)
+    failing: list[float] = []
+    for problem in problems:
+        agent = PlannerAgent.for_planner(spec, "llm", backend=backend)
+        t0 = time.perf_counter()
+        plan, _ = agent.plan(problem)
+        seconds = time.perf_counter() - t0
+        if plan is None:
+            failing.append(seconds)
+        print(json.dumps({"problem": problem.name, "objects": len(problem.objects),
+                          "seconds": round(seconds, 2), "planned": plan is not None,
+                          "tokens": agent.last.tokens, "result": agent.last.message[:100]}),
+              flush=True)
+    print(json.dumps({"failing_runs": len(failing), "median_turn_seconds":
+                      round(statistics.median(failing), 2) if failing else None}))
 
 
 def cli_runs(spec_dir: str, problems: Iterable[Any], n: int, *,
