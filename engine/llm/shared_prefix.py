@@ -12,9 +12,10 @@ Here the model and ``generate`` stay transformers' own; two of its extension poi
 where the keys live:
 
 - :class:`SharedPrefixCache` (a :class:`transformers.Cache`) keeps the prompt's keys and
-  values once (row 0 of the prefill: every row is the same prompt) and the generated ones
-  in a buffer per layer that grows by doubling; a new token is written in place and a beam
-  step reorders the generated part only;
+  values once (row 0 of the prefill: every row is the same prompt, and the prefill runs on
+  that row alone) and the generated ones in a buffer per layer that grows by doubling; a
+  new token is written in place, and a beam step moves the beams among the buffer's rows
+  (a copy only for a parent's second child) instead of copying every row;
 - :func:`shared_prefix_attention`, registered as the attention implementation
   ``"plansafe_shared_prefix"`` (``AttentionInterface``), scores one new token against the
   shared prompt keys in one matrix product for all beams, and against each beam's own
@@ -151,7 +152,11 @@ def _layer_class() -> Any:
             self.gen_v: Any = None
             self.length = 0  # generated positions held
             self.split = False  # the last update returned the generated part only
-            self._spare: Any = None  # buffers the next reorder writes into
+            #: beam b's history is buffer row ``slot[b]``, and row j holds beam
+            #: ``owner[j]``'s (None: row b is beam b's). A beam step moves the beams among
+            #: the rows instead of moving the rows (:meth:`reorder_cache`)
+            self.slot: Any = None
+            self.owner: Any = None
 
         def lazy_initialization(self, key_states: Any, value_states: Any) -> None:
             self.device = key_states.device
@@ -171,6 +176,9 @@ def _layer_class() -> Any:
                                    "step, not 1 (PLANSAFE_SHARED_PREFIX=0 turns it off)")
             if self.gen_k is None or self.length == self.gen_k.shape[2]:
                 self._grow(rows, heads, dim, key_states)
+            if self.owner is not None:  # each row takes the new position of its beam
+                key_states = key_states.index_select(0, self.owner)
+                value_states = value_states.index_select(0, self.owner)
             self.gen_k[:, :, self.length] = key_states[:, :, 0]
             self.gen_v[:, :, self.length] = value_states[:, :, 0]
             self.length += 1
@@ -189,24 +197,39 @@ def _layer_class() -> Any:
             self.gen_k, self.gen_v = k, v
 
         def reorder_cache(self, beam_idx: Any) -> None:
+            """New beam b goes on from old beam ``beam_idx[b]``. Its first new beam keeps
+            the old beam's buffer row where it is; only a second child of one parent copies
+            the parent's row (:func:`engine.llm.beam_slots.move_beams`). The rows are then
+            in buffer order: :func:`shared_prefix_attention` reads them through ``slot``
+            and ``owner``."""
             import torch
+
+            from engine.llm.beam_slots import inverse, move_beams
 
             if self.gen_k is None or not self.length:
                 return
-            idx = beam_idx.to(self.gen_k.device)
-            if bool((idx == torch.arange(idx.shape[0], device=idx.device)).all()):
-                return  # every row goes on from itself (16% of beam steps measured)
-            # the used part gathered into a spare buffer: 0.07 ms against 0.18 ms for the
-            # whole buffer at 16 rows x 130 of 256 positions (session 28; a strided copy in
-            # place took 0.28 ms at 16 x 512, session 26)
-            if self._spare is None or self._spare[0].shape != self.gen_k.shape:
-                self._spare = (torch.empty_like(self.gen_k), torch.empty_like(self.gen_v))
-            k, v = self._spare
-            n = self.length
-            torch.index_select(self.gen_k[:, :, :n], 0, idx, out=k[:, :, :n])
-            torch.index_select(self.gen_v[:, :, :n], 0, idx, out=v[:, :, :n])
-            self._spare = (self.gen_k, self.gen_v)
-            self.gen_k, self.gen_v = k, v
+            parents = [int(i) for i in beam_idx.tolist()]
+            rows = len(parents)
+            rows_of, copies = move_beams(parents, None if self.slot is None
+                                         else self.slot.tolist())
+            if copies:
+                n = self.length
+                d = torch.tensor([c[0] for c in copies], device=self.gen_k.device)
+                s = torch.tensor([c[1] for c in copies], device=self.gen_k.device)
+                self.gen_k[d, :, :n] = self.gen_k[s, :, :n]  # sources are kept rows
+                self.gen_v[d, :, :n] = self.gen_v[s, :, :n]
+            if rows_of == list(range(rows)):
+                self.slot = self.owner = None
+                return
+            self.slot = torch.tensor(rows_of, device=self.gen_k.device)
+            self.owner = torch.tensor(inverse(rows_of), device=self.gen_k.device)
+
+        def _in_beam_order(self) -> None:
+            """Move the rows back to beam order (before an operation that indexes rows)."""
+            if self.slot is not None and self.gen_k is not None:
+                self.gen_k = self.gen_k.index_select(0, self.slot)
+                self.gen_v = self.gen_v.index_select(0, self.slot)
+            self.slot = self.owner = None
 
         def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
             return self.get_seq_length() + query_length, 0
@@ -220,17 +243,20 @@ def _layer_class() -> Any:
             return -1
 
         def reset(self) -> None:
-            self.prefix_k = self.prefix_v = self.gen_k = self.gen_v = self._spare = None
+            self.prefix_k = self.prefix_v = self.gen_k = self.gen_v = None
+            self.slot = self.owner = None
             self.length = 0
             self.split = False
             self.is_initialized = False
 
         def batch_repeat_interleave(self, repeats: int) -> None:
+            self._in_beam_order()
             if self.gen_k is not None:
                 self.gen_k = self.gen_k.repeat_interleave(repeats, dim=0)
                 self.gen_v = self.gen_v.repeat_interleave(repeats, dim=0)
 
         def batch_select_indices(self, indices: Any) -> None:
+            self._in_beam_order()
             if self.gen_k is not None:
                 self.gen_k = self.gen_k[indices, ...]
                 self.gen_v = self.gen_v[indices, ...]
@@ -282,6 +308,11 @@ def shared_prefix_attention(module: Any, query: Any, key: Any, value: Any,
         return out
     import torch
 
+    owner = layer.owner  # the rows are in buffer order: the queries follow them
+    if owner is not None:
+        query = query.index_select(0, owner)
+        if attention_mask is not None and attention_mask.shape[0] == query.shape[0] > 1:
+            attention_mask = attention_mask.index_select(0, owner)
     rows, heads, _, dim = query.shape
     scale = dim ** -0.5 if scaling is None else scaling
     pk, pv = layer.prefix_k, layer.prefix_v  # [1, heads, prompt, dim]
@@ -297,4 +328,6 @@ def shared_prefix_attention(module: Any, query: Any, key: Any, value: Any,
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
     out_prefix = torch.matmul(probs[..., :prompt].permute(2, 1, 0, 3), pv).permute(2, 1, 0, 3)
     attn = out_prefix + torch.matmul(probs[..., prompt:], value)  # [rows, heads, 1, dim]
+    if owner is not None:  # back to beam order
+        attn = attn.index_select(0, layer.slot)
     return attn.transpose(1, 2).contiguous(), None

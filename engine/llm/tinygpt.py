@@ -166,6 +166,9 @@ class TinyGPT2:
                                                is_causal=n > 1)
         else:  # one token a row: the shared prompt's keys, then the row's own
             keys, values = cache.append(i, k, v)  # (own, rows * heads, head size)
+            owner = cache.owner  # the rows are in buffer order: the queries follow them
+            if owner is not None:
+                q = q.index_select(0, owner)
             pk, pv = cache.prefix[i]  # (heads, prompt, head size)
             qh = q[:, :, 0].transpose(0, 1)  # (heads, rows, head size)
             sp = torch.bmm(qh, pk.transpose(1, 2)).transpose(0, 1)  # (rows, heads, prompt)
@@ -176,22 +179,27 @@ class TinyGPT2:
             own = torch.bmm(w[:, :, split:].reshape(rows * heads, 1, -1),
                             values.transpose(0, 1)).view(rows, heads, -1)
             a = (torch.bmm(w[:, :, :split].transpose(0, 1), pv).transpose(0, 1) + own)[:, :, None]
+            if owner is not None:  # back to beam order
+                a = a.index_select(0, cache.slot)
         a = a.transpose(1, 2).contiguous().view(-1, c)
         return torch.addmm(lay["attn.c_proj.bias"], a, lay["attn.c_proj.weight"])
 
 
 class _Cache:
     """Keys and values: the prompt's once (every row shares it), then each row's own
-    tokens, time-major (own token, row x head, head size) so that beam search's reorder
-    is one copy into a second buffer (only the rows' own part moves)."""
+    tokens, time-major (own token, row x head, head size). Beam search moves the beams
+    among the rows (:mod:`engine.llm.beam_slots`): beam b's tokens are in row ``slot[b]``,
+    and only a parent's second child copies a row."""
 
     def __init__(self, layers: int, room: int) -> None:
         self.prefix: list[tuple[Any, Any]] = []
-        self.own: list[list[Any]] = []  # per layer: keys, values, and their spares
+        self.own: list[list[Any]] = []  # per layer: keys, values
         self.length = 0  # positions cached (prompt and own)
         self.used = 0  # own tokens cached
         self.room = room
         self.layers = layers
+        self.slot: Any = None  # beam -> row (None: beam b in row b)
+        self.owner: Any = None  # row -> beam
 
     def prefix_done(self, i: int) -> bool:
         return len(self.prefix) > i
@@ -207,8 +215,10 @@ class _Cache:
         rows, heads, _, size = k.shape
         if len(self.own) <= i:
             self.own.append([torch.empty((self.room, rows * heads, size))
-                             for _ in range(4)])
-        bk, bv = self.own[i][:2]
+                             for _ in range(2)])
+        bk, bv = self.own[i]
+        if self.owner is not None:  # each row takes the new token of its beam
+            k, v = k.index_select(0, self.owner), v.index_select(0, self.owner)
         bk[self.used] = k.reshape(rows * heads, size)
         bv[self.used] = v.reshape(rows * heads, size)
         return bk[:self.used + 1], bv[:self.used + 1]
@@ -217,17 +227,27 @@ class _Cache:
         self.used += 1
 
     def reorder(self, idx: Any) -> None:
-        """Beam search: row ``r`` continues row ``idx[r]``."""
+        """Beam search: beam ``r`` continues beam ``idx[r]``."""
         import torch
 
+        from engine.llm.beam_slots import inverse, move_beams
+
+        parents = [int(i) for i in idx.tolist()]
+        rows = len(parents)
+        slot, copies = move_beams(parents, None if self.slot is None else self.slot.tolist())
         n = self.used
-        for bufs in self.own:
-            rows_heads = bufs[0].shape[1]
-            heads = rows_heads // idx.shape[0]
-            sel = (idx[:, None] * heads + torch.arange(heads)).reshape(-1)
-            torch.index_select(bufs[0][:n], 1, sel, out=bufs[2][:n])
-            torch.index_select(bufs[1][:n], 1, sel, out=bufs[3][:n])
-            bufs[:] = [bufs[2], bufs[3], bufs[0], bufs[1]]
+        if copies and n:
+            for bufs in self.own:
+                heads = bufs[0].shape[1] // rows
+                span = torch.arange(heads)
+                dst = (torch.tensor([c[0] for c in copies])[:, None] * heads + span).reshape(-1)
+                src = (torch.tensor([c[1] for c in copies])[:, None] * heads + span).reshape(-1)
+                for b in bufs:
+                    b[:n, dst] = b[:n, src]  # sources are kept rows
+        if slot == list(range(rows)):
+            self.slot = self.owner = None
+        else:
+            self.slot, self.owner = torch.tensor(slot), torch.tensor(inverse(slot))
 
 
 @dataclass(frozen=True, slots=True)
