@@ -236,12 +236,12 @@ class _Cache:
         rows = len(parents)
         slot, copies = move_beams(parents, None if self.slot is None else self.slot.tolist())
         n = self.used
-        if copies and n:
+        if copies and n and self.own:
+            heads = self.own[0][0].shape[1] // rows  # columns are row x head
+            span = torch.arange(heads)
+            dst = (torch.tensor([c[0] for c in copies])[:, None] * heads + span).reshape(-1)
+            src = (torch.tensor([c[1] for c in copies])[:, None] * heads + span).reshape(-1)
             for bufs in self.own:
-                heads = bufs[0].shape[1] // rows
-                span = torch.arange(heads)
-                dst = (torch.tensor([c[0] for c in copies])[:, None] * heads + span).reshape(-1)
-                src = (torch.tensor([c[1] for c in copies])[:, None] * heads + span).reshape(-1)
                 for b in bufs:
                     b[:n, dst] = b[:n, src]  # sources are kept rows
         if slot == list(range(rows)):
