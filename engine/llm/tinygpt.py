@@ -237,13 +237,11 @@ class _Cache:
         slot, copies = move_beams(parents, None if self.slot is None else self.slot.tolist())
         n = self.used
         if copies and n and self.own:
-            heads = self.own[0][0].shape[1] // rows  # columns are row x head
-            span = torch.arange(heads)
-            dst = (torch.tensor([c[0] for c in copies])[:, None] * heads + span).reshape(-1)
-            src = (torch.tensor([c[1] for c in copies])[:, None] * heads + span).reshape(-1)
+            h = self.own[0][0].shape[1] // rows  # columns are row x head
             for bufs in self.own:
                 for b in bufs:
-                    b[:n, dst] = b[:n, src]  # sources are kept rows
+                    for dst, src in copies:  # sources are kept rows
+                        b[:n, dst * h:(dst + 1) * h].copy_(b[:n, src * h:(src + 1) * h])
         if slot == list(range(rows)):
             self.slot = self.owner = None
         else:
