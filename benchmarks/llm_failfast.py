@@ -26,6 +26,7 @@ without a plan count in the medians (those that find one are printed too).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -49,6 +50,10 @@ def main() -> None:
                     "instead of seeded problems at --scale; without --cli each is planned "
                     "in this process, the model loaded once (as a worker or the console "
                     "plans), and each turn is timed")
+    ap.add_argument("--preload", action="store_true",
+                    help="with --cli: start a preload server (plansafe preload start, on a "
+                    "temporary socket) for the runs and stop it after; each process is then "
+                    "forked from its imports")
     args = ap.parse_args()
     if args.failed_in and not args.cli:
         turn_runs(args.spec, failed_problems(args.spec, args.failed_in), model=args.model)
@@ -56,7 +61,11 @@ def main() -> None:
     if args.cli:
         problems = (failed_problems(args.spec, args.failed_in) if args.failed_in else
                     scaled_problems(args.spec, args.n * 3, args.scale))
-        cli_runs(args.spec, problems, args.n, model=args.model)
+        if not args.preload:
+            cli_runs(args.spec, problems, args.n, model=args.model)
+            return
+        with preloaded():
+            cli_runs(args.spec, problems, args.n, model=args.model)
         return
     from engine.llm.backend import load_default_backend
     from engine.llm.specgen import _problem, spec_records
@@ -158,6 +167,35 @@ def turn_runs(spec_dir: str, problems: Iterable[Any], *, model: str | None = Non
               flush=True)
     print(json.dumps({"failing_runs": len(failing), "median_turn_seconds":
                       round(statistics.median(failing), 2) if failing else None}))
+
+
+@contextlib.contextmanager
+def preloaded() -> Iterator[None]:
+    """A preload server (engine/preload.py) on a temporary socket while open; its status
+    (commands served and refused) printed at the end."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="failfast-preload-") as tmp:
+        old = os.environ.get("PLANSAFE_PRELOAD_SOCKET")
+        os.environ["PLANSAFE_PRELOAD_SOCKET"] = str(Path(tmp) / "preload.sock")
+        cli = [sys.executable, "-m", "engine.cli", "preload"]
+        try:
+            subprocess.run([*cli, "start", "--json"], check=True, capture_output=True)
+            yield
+            done = subprocess.run([*cli, "status", "--json"], capture_output=True, text=True)
+            info = json.loads(done.stdout)
+            print(json.dumps({"preload": {k: info.get(k) for k in
+                                          ("served", "refused", "last_refusal",
+                                           "import_seconds")}}), flush=True)
+        finally:
+            subprocess.run([*cli, "stop"], capture_output=True)
+            if old is None:
+                del os.environ["PLANSAFE_PRELOAD_SOCKET"]
+            else:
+                os.environ["PLANSAFE_PRELOAD_SOCKET"] = old
 
 
 def cli_runs(spec_dir: str, problems: Iterable[Any], n: int, *,

@@ -51,6 +51,15 @@ def _add_audit() -> None:
 _add_audit()
 
 
+def _add_preload() -> None:
+    from engine.cli_preload import preload_app
+
+    app.add_typer(preload_app, name="preload")
+
+
+_add_preload()
+
+
 def _add_serve() -> None:
     from engine.console.command import serve
 
@@ -93,5 +102,13 @@ def main() -> None:
         raise
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m engine.cli: through the preload server too
+    import sys
+
+    from engine.launch import finish, forward
+
+    _status = forward(sys.argv)
+    if _status is None:
+        main()
+    else:
+        finish(_status)

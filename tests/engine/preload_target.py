@@ -1,0 +1,27 @@
+"""A command line for the preload server's tests (tests/engine/test_preload.py): what the
+runner runs instead of ``engine.cli:main``. ``x run echo``: print the working folder,
+``$PRELOAD_PROBE`` and standard input; ``x run exit N``: exit N; ``x run wait``: print
+the pid, then sleep (to be signalled)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def main() -> None:
+    what = sys.argv[2:]
+    if what[:1] == ["echo"]:
+        print(os.getcwd())
+        print(os.environ.get("PRELOAD_PROBE"))
+        print(sys.stdin.read().strip())
+        print(" ".join(sys.argv[1:]))
+    elif what[:1] == ["exit"]:
+        print("leaving", file=sys.stderr)
+        sys.exit(int(what[1]))
+    elif what[:1] == ["wait"]:
+        print(os.getpid(), flush=True)
+        time.sleep(60)
+    else:
+        sys.exit(f"unknown: {what}")
