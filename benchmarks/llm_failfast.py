@@ -30,7 +30,7 @@ import contextlib
 import json
 import statistics
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--preload", action="store_true",
                     help="with --cli: start a preload server (plansafe preload start, on a "
                     "temporary socket) for the runs and stop it after; each process is then "
-                    "forked from its imports")
+                    "forked from its imports (its CPU seconds are then the launcher's only)")
     args = ap.parse_args()
     if args.failed_in and not args.cli:
         turn_runs(args.spec, failed_problems(args.spec, args.failed_in), model=args.model)
@@ -64,7 +64,7 @@ def main() -> None:
         if not args.preload:
             cli_runs(args.spec, problems, args.n, model=args.model)
             return
-        with preloaded():
+        with preloaded():  # (CPU seconds are then the launcher's alone)
             cli_runs(args.spec, problems, args.n, model=args.model)
         return
     from engine.llm.backend import load_default_backend
@@ -170,26 +170,33 @@ def turn_runs(spec_dir: str, problems: Iterable[Any], *, model: str | None = Non
 
 
 @contextlib.contextmanager
-def preloaded() -> Iterator[None]:
-    """A preload server (engine/preload.py) on a temporary socket while open; its status
-    (commands served and refused) printed at the end."""
+def preloaded(*, report: bool = True) -> Iterator[Callable[[], dict[str, Any]]]:
+    """A preload server (engine/preload.py) on a temporary socket while open, yielding a
+    function that asks for its status; with ``report`` its counts (commands served and
+    refused) are printed at the end."""
     import os
     import subprocess
     import sys
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="failfast-preload-") as tmp:
+    cli = [sys.executable, "-m", "engine.cli", "preload"]
+
+    def status() -> dict[str, Any]:
+        done = subprocess.run([*cli, "status", "--json"], capture_output=True, text=True)
+        info: dict[str, Any] = json.loads(done.stdout)
+        return info
+
+    with tempfile.TemporaryDirectory(prefix="plansafe-preload-") as tmp:
         old = os.environ.get("PLANSAFE_PRELOAD_SOCKET")
         os.environ["PLANSAFE_PRELOAD_SOCKET"] = str(Path(tmp) / "preload.sock")
-        cli = [sys.executable, "-m", "engine.cli", "preload"]
         try:
             subprocess.run([*cli, "start", "--json"], check=True, capture_output=True)
-            yield
-            done = subprocess.run([*cli, "status", "--json"], capture_output=True, text=True)
-            info = json.loads(done.stdout)
-            print(json.dumps({"preload": {k: info.get(k) for k in
-                                          ("served", "refused", "last_refusal",
-                                           "import_seconds")}}), flush=True)
+            yield status
+            if report:
+                info = status()
+                print(json.dumps({"preload": {k: info.get(k) for k in
+                                              ("served", "refused", "last_refusal",
+                                               "import_seconds")}}), flush=True)
         finally:
             subprocess.run([*cli, "stop"], capture_output=True)
             if old is None:
