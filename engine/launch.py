@@ -21,7 +21,7 @@ import socket
 import sys
 from typing import NoReturn
 
-__all__ = ["FORWARDED", "finish", "forward", "main"]
+__all__ = ["FORWARDED", "finish", "forward", "interpreter", "main"]
 
 #: the commands a preload server runs (short, non-interactive, and they plan)
 FORWARDED = frozenset({"plan", "run", "check", "validate"})
@@ -32,6 +32,20 @@ def _command(argv: list[str]) -> str | None:
         if not arg.startswith("-"):
             return arg
     return None
+
+
+def interpreter() -> dict[str, object]:
+    """What a command's process must share with the server's: the Python, its path, its
+    command-line flags and warning and -X options."""
+    return {"executable": sys.executable, "path": list(sys.path), "flags": list(sys.flags),
+            "warnoptions": list(sys.warnoptions),
+            "xoptions": {str(k): str(v) for k, v in sys._xoptions.items()}}
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def forward(argv: list[str]) -> int | None:
@@ -69,7 +83,7 @@ def forward(argv: list[str]) -> int | None:
         sock.settimeout(5.0)
         sock.connect(str(path))
         conn.send({"op": "run", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
-                   "executable": sys.executable, "path": sys.path}, fds=(0, 1, 2))
+                   "umask": _umask(), **interpreter()}, fds=(0, 1, 2))
     except OSError:  # the server has not got the command: run it here
         first = None
     else:

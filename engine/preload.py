@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.launch import interpreter
 from engine.preload_wire import Conn, import_env
 
 __all__ = ["PRELOADED", "serve"]
@@ -103,11 +104,17 @@ class _Server:
                 "python": sys.executable}
 
     def refusal(self, req: dict[str, Any]) -> str | None:
-        if req.get("executable") != sys.executable:
+        ours = interpreter()
+        if req.get("executable") != ours["executable"]:
             return f"another Python ({req.get('executable')}, the server runs {sys.executable})"
         path = req.get("path")
-        if not isinstance(path, list) or path[1:] != sys.path[1:]:
+        if not isinstance(path, list) or not path or path[1:] != sys.path[1:]:
             return "another sys.path"
+        for key in ("flags", "warnoptions", "xoptions"):
+            if req.get(key) != ours[key]:
+                return f"other interpreter options (sys.{key})"
+        if not isinstance(req.get("umask"), int):
+            return "a malformed request"
         env = req.get("env")
         if not isinstance(env, dict):
             return "no environment"
@@ -250,6 +257,7 @@ class _Server:
                 signal.signal(sig, how)
             _fresh_streams()
             os.chdir(req["cwd"])
+            os.umask(req["umask"])
             os.environ.clear()
             os.environ.update(req["env"])
             for k, v in self.added.items():

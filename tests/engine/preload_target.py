@@ -1,7 +1,7 @@
 """A command line for the preload server's tests (tests/engine/test_preload.py): what the
 runner runs instead of ``engine.cli:main``. ``x run echo``: print the working folder,
-``$PRELOAD_PROBE`` and standard input; ``x run exit N``: exit N; ``x run wait``: print
-the pid, then sleep (to be signalled)."""
+``$PRELOAD_PROBE``, standard input, the arguments and the umask; ``x run exit N``: exit
+N; ``x run wait``: print the pid, then sleep (to be signalled)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def main() -> None:
         print(os.environ.get("PRELOAD_PROBE"))
         print(sys.stdin.read().strip())
         print(" ".join(sys.argv[1:]))
+        mask = os.umask(0)
+        print(oct(mask))
     elif what[:1] == ["exit"]:
         print("leaving", file=sys.stderr)
         sys.exit(int(what[1]))

@@ -79,9 +79,10 @@ def test_the_command_runs_in_the_server_with_the_launchers_world(light: Path,
     before = _status(light)
     assert before is not None
     done = _launch(light, "run", "echo", cwd=tmp_path, env={"PRELOAD_PROBE": "probe-1"},
-                   input="from stdin\n")
+                   input="from stdin\n", umask=0o027)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [str(tmp_path), "probe-1", "from stdin", "run echo"]
+    assert done.stdout.splitlines() == [str(tmp_path), "probe-1", "from stdin", "run echo",
+                                        "0o27"]
     after = _status(light)
     assert after is not None and after["served"] == before["served"] + 1
 
@@ -135,6 +136,19 @@ def test_another_import_environment_runs_in_the_launcher(light: Path) -> None:
     assert after is not None
     assert (after["served"], after["refused"]) == (before["served"], before["refused"] + 1)
     assert "OMP_NUM_THREADS" in str(after["last_refusal"])
+
+
+def test_other_interpreter_options_run_in_the_launcher(light: Path) -> None:
+    before = _status(light)
+    assert before is not None
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c",
+                           "from engine.launch import main; main()", "run", "echo"],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(light),
+                          timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr  # engine.cli's own run
+    after = _status(light)
+    assert after is not None and after["refused"] == before["refused"] + 1
+    assert "warnoptions" in str(after["last_refusal"])
 
 
 def test_commands_that_are_not_forwarded_and_the_switch(light: Path) -> None:
@@ -239,3 +253,34 @@ def test_plan_through_the_real_server_answers_as_alone(tmp_path: Path) -> None:
                                  cwd=ROOT, env=_env(sock), timeout=60)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert not sock.exists()
+
+
+def test_messages_whole_with_descriptors_and_bounded() -> None:
+    import socket
+    import struct
+
+    from engine.preload_wire import MAX_MESSAGE, Conn
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    left, right = Conn(a), Conn(b)
+    r, w = os.pipe()
+    try:
+        left.send({"op": "run", "argv": ["x" * 100_000]}, fds=(r,))
+        left.send({"pid": 7})  # two messages in one stream: read apart
+        first = right.recv()
+        assert first["argv"] == ["x" * 100_000] and len(right.fds) == 1
+        assert right.recv() == {"pid": 7}
+        os.write(w, b"through")
+        assert os.read(right.fds[0], 7) == b"through"  # the descriptor itself came over
+        a.sendall(struct.pack(">I", MAX_MESSAGE + 1))
+        with pytest.raises(ValueError, match="bytes"):
+            right.recv()
+        c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.close()
+        assert Conn(d).recv() is None  # the peer closed before a message
+        d.close()
+    finally:
+        left.close()
+        os.close(r)
+        os.close(w)
+        right.close()
