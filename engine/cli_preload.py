@@ -85,7 +85,7 @@ def start(
                 env={**os.environ, "PLANSAFE_PRELOAD": "0"})
         deadline = time.monotonic() + 180.0
         while info is None:
-            if proc.poll() is not None:
+            if proc.poll() not in (None, 0):  # (0: another server was starting: wait)
                 typer.echo(f"plansafe preload: the server ended with status {proc.returncode}"
                            f" before it was ready (its log: {log})", err=True)
                 raise typer.Exit(1)

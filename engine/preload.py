@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.launch import interpreter
-from engine.preload_wire import Conn, import_env
+from engine.preload_wire import Conn, import_env, unsafe_folder
 
 __all__ = ["PRELOADED", "serve"]
 
@@ -130,7 +130,6 @@ class _Server:
         return None
 
     def run(self) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         sock = self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -204,6 +203,8 @@ class _Server:
         try:
             if self.sock is not None:
                 self.sock.close()
+            for lock in _LOCKS:  # a command that outlives the server must not hold it
+                lock.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             runner = os.fork()
@@ -315,8 +316,27 @@ def _fresh_streams() -> None:
 
 def serve(path: Path, *, idle_minutes: float = 60.0, entry: str = "engine.cli:main",
           modules: tuple[str, ...] = PRELOADED) -> None:
-    """Import ``modules``, then serve commands on ``path`` until stopped (module doc)."""
+    """Import ``modules``, then serve commands on ``path`` until stopped (module doc).
+    One server per socket: a second one (two ``start`` at once) ends before importing."""
+    import fcntl
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    why = unsafe_folder(path.parent)
+    if why is not None:
+        print(json.dumps({"ready": False, "why": why}), flush=True)
+        sys.exit(2)
+    lock = open(path.with_suffix(".lock"), "a")  # noqa: SIM115 (held while it serves)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print(json.dumps({"ready": False, "why": "another preload server holds "
+                          f"{lock.name}"}), flush=True)
+        return
+    _LOCKS.append(lock)
     _Server(path, idle_minutes, entry, modules).run()
+
+
+_LOCKS: list[Any] = []  # the server's lock file (closed in its forks: engine/preload.py)
 
 
 def main() -> None:  # python -m engine.preload SOCKET IDLE_MINUTES [ENTRY [MODULE ...]]

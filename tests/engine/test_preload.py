@@ -284,3 +284,12 @@ def test_messages_whole_with_descriptors_and_bounded() -> None:
         os.close(r)
         os.close(w)
         right.close()
+
+
+def test_one_server_per_socket(light: Path) -> None:
+    second = subprocess.run([sys.executable, "-m", "engine.preload", str(light), "5", TARGET,
+                             "json"], cwd=ROOT, env=_env(light), capture_output=True,
+                            text=True, timeout=60)
+    assert second.returncode == 0
+    assert json.loads(second.stdout)["ready"] is False and "holds" in second.stdout
+    assert _status(light) is not None  # the first one still serves
