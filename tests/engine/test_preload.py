@@ -92,12 +92,17 @@ def test_exit_status_and_stderr_come_back(light: Path) -> None:
     assert (done.returncode, done.stderr.strip()) == (3, "leaving")
 
 
-def test_a_signal_reaches_the_command_and_the_launcher_ends_alike(light: Path) -> None:
+def _waiting(sock: Path) -> tuple[subprocess.Popen[str], int]:
+    """A launcher whose command waits, and the command's pid."""
     proc = subprocess.Popen([sys.executable, "-c", "from engine.launch import main; main()",
                              "run", "wait"], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                            env=_env(light))
+                            env=_env(sock))
     assert proc.stdout is not None
-    runner = int(proc.stdout.readline())
+    return proc, int(proc.stdout.readline())
+
+
+def test_a_signal_reaches_the_command_and_the_launcher_ends_alike(light: Path) -> None:
+    proc, runner = _waiting(light)
     assert runner != proc.pid  # it runs in the server's fork, not in the launcher
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == -signal.SIGINT
@@ -105,11 +110,7 @@ def test_a_signal_reaches_the_command_and_the_launcher_ends_alike(light: Path) -
 
 
 def test_a_launcher_that_dies_hangs_up_its_command(light: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", "from engine.launch import main; main()",
-                             "run", "wait"], stdout=subprocess.PIPE, text=True, cwd=ROOT,
-                            env=_env(light))
-    assert proc.stdout is not None
-    runner = int(proc.stdout.readline())
+    proc, runner = _waiting(light)
     proc.kill()
     proc.wait(timeout=30)
     _gone(runner)
