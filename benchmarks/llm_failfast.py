@@ -230,7 +230,7 @@ def cli_runs(spec_dir: str, problems: Iterable[Any], n: int, *,
             load = os.getloadavg()[0]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
-            cmd = [sys.executable, "-m", "engine.cli", "plan", spec_dir, str(path),
+            cmd = [sys.executable, "-m", "engine.launch", "plan", spec_dir, str(path),
                    "--planner", "llm", "--json", *(["--model", model] if model else [])]
             done = subprocess.run(cmd, capture_output=True, text=True)
             seconds = time.perf_counter() - t0

@@ -34,7 +34,7 @@ COMMANDS = {
 
 def _time(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "engine.cli", *args], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "engine.launch", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     return time.perf_counter() - t0, done.returncode
 

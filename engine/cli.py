@@ -102,13 +102,5 @@ def main() -> None:
         raise
 
 
-if __name__ == "__main__":  # python -m engine.cli: through the preload server too
-    import sys
-
-    from engine.launch import finish, forward
-
-    _status = forward(sys.argv)
-    if _status is None:
-        main()
-    else:
-        finish(_status)
+if __name__ == "__main__":  # (the plansafe command is engine.launch: the preload server)
+    main()

@@ -9,7 +9,8 @@ passes on SIGINT, SIGTERM and SIGHUP and ends with the command's exit status. Wh
 server cannot take the command (none running, another Python, an environment variable
 that libraries read at import differs, the socket's folder not this user's alone) the
 command runs in this process, as it would without a server; ``PLANSAFE_PRELOAD=0`` never
-uses one. This module imports nothing heavy: it runs before everything else.
+uses one. ``python -m engine.launch`` is the same as ``plansafe``; ``python -m engine.cli``
+never uses the server. This module imports nothing heavy: it runs before everything else.
 """
 
 from __future__ import annotations

@@ -219,7 +219,7 @@ def test_plan_through_the_real_server_answers_as_alone(tmp_path: Path) -> None:
     JSON as without the server, bad input the same ``file:line:col`` error and exit 2;
     ``stop`` ends it."""
     sock = tmp_path / "run" / "s.sock"
-    cli = [sys.executable, "-m", "engine.cli"]
+    cli = [sys.executable, "-m", "engine.launch"]  # what the plansafe script runs
     started = subprocess.run([*cli, "preload", "start", "--json", "--idle-minutes", "5"],
                              capture_output=True, text=True, cwd=ROOT, env=_env(sock),
                              timeout=300)
