@@ -290,10 +290,22 @@ class _Server:
             elif not isinstance(status, int):
                 print(status, file=sys.stderr)
                 status = 1
+            _shutdown()
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
             os._exit(status)
+
+
+def _shutdown() -> None:
+    """What the interpreter does at exit before its teardown: wait for the threads that are
+    not daemons, then the ``atexit`` handlers (as engine/quick_exit.py does after them)."""
+    import atexit
+    import threading
+
+    with contextlib.suppress(Exception):
+        threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
 
 
 def _fresh_streams() -> None:

@@ -92,6 +92,12 @@ def test_exit_status_and_stderr_come_back(light: Path) -> None:
     assert (done.returncode, done.stderr.strip()) == (3, "leaving")
 
 
+def test_the_command_ends_as_python_ends(light: Path) -> None:
+    done = _launch(light, "run", "thread")
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == ["main done", "thread done", "atexit ran"]
+
+
 def _waiting(sock: Path) -> tuple[subprocess.Popen[str], int]:
     """A launcher whose command waits, and the command's pid."""
     proc = subprocess.Popen([sys.executable, "-c", "from engine.launch import main; main()",
