@@ -300,3 +300,28 @@ def test_one_server_per_socket(light: Path) -> None:
     assert second.returncode == 0
     assert json.loads(second.stdout)["ready"] is False and "holds" in second.stdout
     assert _status(light) is not None  # the first one still serves
+
+
+def test_a_library_changed_on_disk_stops_the_server(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "preload_probe_lib.py").write_text("X = 1\n", encoding="utf-8")
+    sock = tmp_path / "run" / "s.sock"
+    path = f"{ROOT}{os.pathsep}{lib}"
+    sock.parent.mkdir(mode=0o700)
+    proc = subprocess.Popen([sys.executable, "-m", "engine.preload", str(sock), "5", TARGET,
+                             "preload_probe_lib"], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True, env=_env(sock, PYTHONPATH=path))
+    assert proc.stdout is not None
+    assert "preload_probe_lib" in json.loads(proc.stdout.readline())["preloaded"]
+    try:
+        assert _launch(sock, "run", "exit", "0", env={"PYTHONPATH": path}).returncode == 0
+        later = time.time() + 10
+        os.utime(lib / "preload_probe_lib.py", (later, later))
+        done = _launch(sock, "run", "echo", env={"PYTHONPATH": path}, input="")
+        assert done.returncode == 2  # refused: engine.cli ran it here (no command ``echo``)
+        assert proc.wait(timeout=30) == 0  # and the server stopped
+        assert not sock.exists()
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
