@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from typing import Annotated, Any
 
@@ -63,7 +60,7 @@ def start(
 ) -> None:
     """Start the server in the background (it imports for a few seconds first); nothing
     to do when one is running."""
-    from engine.preload_wire import socket_path, unsafe_folder
+    from engine.preload_wire import socket_path, spawn_server, unsafe_folder
 
     info = _ask("status")
     if info is None:
@@ -78,11 +75,7 @@ def start(
         if not as_json:
             typer.echo("importing torch, transformers and outlines in the preload "
                        "server...", err=True)
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "engine.preload", str(path), str(idle_minutes)],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
-                env={**os.environ, "PLANSAFE_PRELOAD": "0"})
+        proc = spawn_server(path, idle_minutes)
         deadline = time.monotonic() + 180.0
         while info is None:
             if proc.poll() not in (None, 0):  # (0: another server was starting: wait)

@@ -9,8 +9,9 @@ passes on SIGINT, SIGTERM and SIGHUP and ends with the command's exit status. Wh
 server cannot take the command (none running, another Python, an environment variable
 that libraries read at import differs, the socket's folder not this user's alone) the
 command runs in this process, as it would without a server; ``PLANSAFE_PRELOAD=0`` never
-uses one. ``python -m engine.launch`` is the same as ``plansafe``; ``python -m engine.cli``
-never uses the server. This module imports nothing heavy: it runs before everything else.
+uses one, and ``PLANSAFE_PRELOAD=auto`` starts one after such a command when none runs.
+``python -m engine.launch`` is the same as ``plansafe``; ``python -m engine.cli`` never uses
+the server. This module imports nothing heavy: it runs before everything else.
 """
 
 from __future__ import annotations
@@ -128,9 +129,30 @@ def main() -> None:
     if status is None:
         from engine.cli import main as cli_main
 
+        if os.environ.get("PLANSAFE_PRELOAD") == "auto" and _command(sys.argv) in FORWARDED:
+            import atexit
+
+            atexit.register(_start_server)  # after this command: it has the CPU first
         cli_main()
         return
     finish(status)
+
+
+def _start_server() -> None:
+    """``PLANSAFE_PRELOAD=auto``: start a preload server for the next commands (nothing
+    when one runs: a second one ends before it imports; not where it cannot run)."""
+    if not (hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds")
+            and hasattr(os, "pidfd_open")):
+        return
+    from engine.preload_wire import socket_path, spawn_server, unsafe_folder
+
+    path = socket_path()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if unsafe_folder(path.parent) is None:
+            spawn_server(path, 60.0)
+    except OSError:
+        pass  # (no server then: the next command runs alone again)
 
 
 def finish(status: int) -> NoReturn:

@@ -21,7 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Conn", "IMPORT_ENV_PREFIXES", "import_env", "socket_path", "unsafe_folder"]
+__all__ = ["Conn", "IMPORT_ENV_PREFIXES", "import_env", "socket_path", "spawn_server",
+           "unsafe_folder"]
 
 #: environment variables that libraries read when they are imported (thread pools, device
 #: lists, caches, the interpreter's own settings, the locale): a command runs in the server
@@ -63,6 +64,19 @@ def unsafe_folder(folder: Path) -> str | None:
     if st.st_mode & 0o077:
         return f"{folder} has mode {st.st_mode & 0o777:o}; it must be 700"
     return None
+
+
+def spawn_server(path: Path, idle_minutes: float) -> Any:
+    """Start ``python -m engine.preload`` for ``path`` in a session of its own, its output
+    in ``path``'s ``.log`` file, and return the ``subprocess.Popen`` (not waited for)."""
+    import subprocess
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(path.with_suffix(".log"), "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "engine.preload", str(path), str(idle_minutes)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+            env={**os.environ, "PLANSAFE_PRELOAD": "0"})
 
 
 class Conn:

@@ -325,3 +325,28 @@ def test_a_library_changed_on_disk_stops_the_server(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             _stop(proc)
+
+
+def test_auto_starts_a_server_after_the_command(tmp_path: Path) -> None:
+    """``PLANSAFE_PRELOAD=auto``: the first command runs alone and then starts the server
+    (the real one, torch and all); the next command is served by it."""
+    sock = tmp_path / "run" / "s.sock"
+    args = [sys.executable, "-m", "engine.launch", "validate", "specs/blocksworld",
+            str(PROBLEM), "-"]
+    plan = "(pick-up b)\n(stack b a)\n"  # invalid: a is on b (exit 1, the reason)
+    first = subprocess.run(args, input=plan, capture_output=True, text=True, cwd=ROOT,
+                           env=_env(sock, PLANSAFE_PRELOAD="auto"), timeout=300)
+    try:
+        deadline = time.monotonic() + 180
+        while not (sock.exists() and _status(sock)):
+            assert time.monotonic() < deadline, "no server after the first command"
+            time.sleep(0.3)
+        second = subprocess.run(args, input=plan, capture_output=True, text=True, cwd=ROOT,
+                                env=_env(sock, PLANSAFE_PRELOAD="auto"), timeout=300)
+        assert first.returncode == 1 and "needs nothing is on b" in first.stdout
+        assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+        info = _status(sock)
+        assert info is not None and info["served"] == 1 and "torch" in info["preloaded"]
+    finally:
+        subprocess.run([sys.executable, "-m", "engine.cli", "preload", "stop"], cwd=ROOT,
+                       env=_env(sock), capture_output=True, timeout=60)
