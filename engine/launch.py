@@ -37,9 +37,11 @@ def _command(argv: list[str]) -> str | None:
 
 
 def interpreter() -> dict[str, object]:
-    """What a command's process must share with the server's: the Python, its path, its
-    command-line flags and warning and -X options."""
-    return {"executable": sys.executable, "path": list(sys.path), "flags": list(sys.flags),
+    """What a command's process must share with the server's: the Python (the file it is:
+    a virtual environment's ``python`` and ``python3`` are one; ``sys.path`` tells the
+    environments apart), its path, its command-line flags and warning and -X options."""
+    return {"executable": os.path.realpath(sys.executable), "path": list(sys.path),
+            "flags": list(sys.flags),
             "warnoptions": list(sys.warnoptions),
             "xoptions": {str(k): str(v) for k, v in sys._xoptions.items()}}
 

@@ -86,6 +86,10 @@ class _Server:
                 continue
             self.modules.append(name)
         self.import_seconds = time.perf_counter() - t0
+        import gc
+
+        gc.collect()
+        gc.freeze()  # the imports' objects: never scanned (nor copied on write) in the forks
         self.files = _files(self.modules)
         #: what the imports set in the environment (torch: TORCHINDUCTOR_CACHE_DIR), as
         #: they would in a fresh process when the launcher's environment lacks it
@@ -106,7 +110,8 @@ class _Server:
     def refusal(self, req: dict[str, Any]) -> str | None:
         ours = interpreter()
         if req.get("executable") != ours["executable"]:
-            return f"another Python ({req.get('executable')}, the server runs {sys.executable})"
+            return (f"another Python ({req.get('executable')}, the server runs "
+                    f"{ours['executable']})")
         path = req.get("path")
         if not isinstance(path, list) or not path or path[1:] != sys.path[1:]:
             return "another sys.path"
