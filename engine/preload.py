@@ -113,7 +113,8 @@ class _Server:
             return (f"another Python ({req.get('executable')}, the server runs "
                     f"{ours['executable']})")
         path = req.get("path")
-        if not isinstance(path, list) or not path or path[1:] != sys.path[1:]:
+        if (not isinstance(path, list) or not path or not isinstance(path[0], str)
+                or path[1:] != sys.path[1:]):
             return "another sys.path"
         for key in ("flags", "warnoptions", "xoptions"):
             if req.get(key) != ours[key]:
