@@ -350,3 +350,46 @@ def test_auto_starts_a_server_after_the_command(tmp_path: Path) -> None:
     finally:
         subprocess.run([sys.executable, "-m", "engine.cli", "preload", "stop"], cwd=ROOT,
                        env=_env(sock), capture_output=True, timeout=60)
+
+
+def test_malformed_requests_are_refused_and_the_server_stays(light: Path) -> None:
+    import socket
+    import struct
+
+    from engine.launch import interpreter
+    from engine.preload_wire import Conn
+
+    before = _status(light)
+    assert before is not None
+    good = {"op": "run", "argv": ["plansafe", "run", "echo"], "cwd": str(ROOT),
+            "env": dict(os.environ), "umask": 0o022, **interpreter()}
+    bad: list[tuple[object, tuple[int, ...]]] = [
+        ({**good, "argv": "plansafe run echo"}, (0, 1, 2)),  # not a list
+        ({**good, "argv": ["plansafe", 3]}, (0, 1, 2)),
+        ({**good, "cwd": None}, (0, 1, 2)),
+        ({**good, "umask": "022"}, (0, 1, 2)),
+        ({**good, "env": ["A=1"]}, (0, 1, 2)),
+        ({**good, "path": [None, *good["path"][1:]]}, (0, 1, 2)),  # type: ignore[index]
+        (good, (0, 1)),  # two descriptors, not three
+        ({"op": "nothing"}, ()),
+        ([1, 2, 3], ()),
+    ]
+    for req, fds in bad:
+        conn = Conn(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+        conn.sock.settimeout(10)
+        conn.sock.connect(str(light))
+        conn.send(req, fds=fds)
+        got = conn.recv()
+        conn.close()
+        assert got is None or "refused" in got, (req, got)
+    for raw in (b"\x00\x00\x00\x05{oops", struct.pack(">I", 1 << 30), b"\xff"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(str(light))
+        s.sendall(raw)
+        s.shutdown(socket.SHUT_WR)
+        assert s.recv(100) == b""  # dropped without an answer
+        s.close()
+    after = _status(light)
+    assert after is not None and after["served"] == before["served"]
+    assert after["pid"] == before["pid"]
