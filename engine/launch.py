@@ -153,7 +153,10 @@ def _start_server() -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if unsafe_folder(path.parent) is None:
             spawn_server(path, 60.0)
-    except OSError:
+            if sys.stderr.isatty():  # a background process: say so, as Gradle does
+                print("plansafe: starting a preload server for the next commands "
+                      "(PLANSAFE_PRELOAD=auto; `plansafe preload status`)", file=sys.stderr)
+    except (OSError, ValueError):
         pass  # (no server then: the next command runs alone again)
 
 
