@@ -149,6 +149,16 @@ def _start_server() -> None:
     from engine.preload_wire import socket_path, spawn_server, unsafe_folder
 
     path = socket_path()
+    if path.exists():
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1.0)
+        try:
+            probe.connect(str(path))
+            return  # one runs (it did not take this command: `plansafe preload status`)
+        except OSError:
+            pass  # a stale socket: start one
+        finally:
+            probe.close()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if unsafe_folder(path.parent) is None:
