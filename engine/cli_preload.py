@@ -66,7 +66,8 @@ def start(
     if info is None:
         path = socket_path()
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        why = unsafe_folder(path.parent)
+        why = (f"the socket path {path} is longer than a Unix socket's 107 bytes"
+               if len(str(path).encode()) > 107 else unsafe_folder(path.parent))
         if why is not None:
             typer.echo(f"plansafe preload: {why} (PLANSAFE_PRELOAD_SOCKET names another "
                        "socket)", err=True)

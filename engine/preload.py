@@ -359,11 +359,15 @@ _LOCKS: list[Any] = []  # the server's lock file (closed in its forks: engine/pr
 
 def main() -> None:  # python -m engine.preload SOCKET IDLE_MINUTES [ENTRY [MODULE ...]]
     args = sys.argv[1:]
-    if len(args) < 2:
+    try:
+        idle = float(args[1]) if len(args) > 1 else -1.0
+    except ValueError:
+        idle = -1.0
+    if len(args) < 2 or not idle > 0:
         print("usage: python -m engine.preload SOCKET IDLE_MINUTES [ENTRY [MODULE ...]] "
               "(plansafe preload start runs it)", file=sys.stderr)
         sys.exit(2)
-    serve(Path(args[0]), idle_minutes=float(args[1]),
+    serve(Path(args[0]), idle_minutes=idle,
           entry=args[2] if len(args) > 2 else "engine.cli:main",
           modules=tuple(args[3:]) or PRELOADED)
 

@@ -393,3 +393,14 @@ def test_malformed_requests_are_refused_and_the_server_stays(light: Path) -> Non
     after = _status(light)
     assert after is not None and after["served"] == before["served"]
     assert after["pid"] == before["pid"]
+
+
+def test_bad_server_input_is_exit_2_with_a_message(tmp_path: Path) -> None:
+    bad = subprocess.run([sys.executable, "-m", "engine.preload", str(tmp_path / "s"), "soon"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("usage:")
+    long = tmp_path / ("d" * 120) / "s.sock"
+    done = subprocess.run([sys.executable, "-m", "engine.cli", "preload", "start"],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(long), timeout=60)
+    assert done.returncode == 2 and "longer than" in done.stderr
+    assert "Traceback" not in bad.stderr + done.stderr
